@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The only place that touches the real process: argv, env, signals and the exit code.
+import module from "node:module";
+
+module.enableCompileCache?.();
+
+const interrupt = new AbortController();
+process.once("SIGINT", () => {
+  interrupt.abort();
+  // A second Ctrl-C means "now".
+  process.once("SIGINT", () => process.exit(130));
+});
+
+const { run, realContext } = await import("../dist/main.js");
+const ctx = await realContext(process, interrupt.signal);
+process.exitCode = await run(process.argv.slice(2), ctx);

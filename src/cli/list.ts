@@ -1,0 +1,76 @@
+import type { Command } from "commander";
+import type { Ctx } from "../context.ts";
+import type { LinkView } from "../core/links.ts";
+import { listLinks } from "../core/list.ts";
+import { Output } from "../ui/output.ts";
+import { renderTable } from "../ui/table.ts";
+import { formatTime } from "../ui/time.ts";
+import { type CommandRegistrar, globalOptions } from "./program.ts";
+
+interface ListOptions {
+  json?: boolean;
+  all?: boolean;
+  provider?: string;
+  status?: string;
+}
+
+export const register: CommandRegistrar = (program, ctx) => {
+  program
+    .command("list")
+    .alias("ls")
+    .summary("show the links dmshare made")
+    .description(
+      "Show the links dmshare made, newest first. Revoked links only with --all or --status.",
+    )
+    .option("--json", "print the links as a JSON array")
+    .option("-a, --all", "include revoked links")
+    .option("--provider <name>", "only links of this provider")
+    .option("--status <status>", "only links with this status: pending, active, expired, revoked")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dmshare list
+  $ dmshare list --all --provider dropbox
+  $ dmshare list --json | jq -r '.[] | select(.status == "active") | .url'`,
+    )
+    .action(async (options: ListOptions, command: Command) => {
+      await runList(ctx, options, command);
+    });
+};
+
+async function runList(ctx: Ctx, options: ListOptions, command: Command) {
+  const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
+  const links = await listLinks(ctx, { ...options, all: options.all === true });
+  if (options.json) {
+    output.document(links);
+    return;
+  }
+  if (links.length === 0) {
+    output.info(
+      options.all || options.status || options.provider
+        ? "No links match."
+        : "No links yet. Send a photo with: dmshare send photo.jpg --via dropbox",
+    );
+    return;
+  }
+  const style = output.out;
+  const statusStyle: Record<LinkView["status"], (text: string) => string> = {
+    active: style.green,
+    pending: style.yellow,
+    expired: style.dim,
+    revoked: style.dim,
+  };
+  const rows = links.map((link) => [
+    link.id,
+    link.provider,
+    link.kind,
+    link.name,
+    formatTime(link.createdAt),
+    link.expiresAt ? formatTime(link.expiresAt) : "never",
+    statusStyle[link.status](link.status),
+    link.url ?? "",
+  ]);
+  const header = ["ID", "PROVIDER", "KIND", "NAME", "CREATED", "EXPIRES", "STATUS", "URL"];
+  for (const line of renderTable(header, rows, Boolean(ctx.stdout.isTTY))) output.result(line);
+}

@@ -1,0 +1,119 @@
+import type { Command } from "commander";
+import type { Ctx } from "../context.ts";
+import { providerSession } from "../core/session.ts";
+import { usageError } from "../errors.ts";
+import { findProvider } from "../providers/registry.ts";
+import { Output } from "../ui/output.ts";
+import { readAll, readLine } from "../ui/prompt.ts";
+import { type CommandRegistrar, globalOptions } from "./program.ts";
+
+interface LoginOptions {
+  token?: string;
+  appKey?: string;
+  port?: string;
+  browser: boolean;
+  redirect: boolean;
+  timeout: string;
+}
+
+export const register: CommandRegistrar = (program, ctx) => {
+  program
+    .command("login")
+    .summary("connect dmshare to your account")
+    .description(
+      "Log in to a provider in the browser (OAuth with PKCE; dmshare never sees your password). " +
+        "Dropbox needs your own app key and the redirect URI http://127.0.0.1:53682/ registered " +
+        "with it (see the README); --no-redirect shows a code to paste instead.",
+    )
+    .argument("<provider>", "dropbox")
+    .option("--app-key <key>", "your Dropbox app key (or DMSHARE_DROPBOX_APP_KEY)")
+    .option("--port <port>", "loopback port for the redirect (default 53682)")
+    .option("--no-browser", "print the login URL instead of opening a browser")
+    .option("--no-redirect", "paste the code Dropbox shows instead of the loopback redirect")
+    .option(
+      "--token <token>",
+      "store this access token instead (for scripts; - reads it from stdin)",
+    )
+    .option("--timeout <seconds>", "how long to wait for the browser", "300")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dmshare login dropbox --app-key abc123xyz
+  $ dmshare login dropbox --no-browser --no-redirect
+  $ printf '%s' "$TOKEN" | dmshare login dropbox --token -`,
+    )
+    .action(async (provider: string, options: LoginOptions, command: Command) => {
+      await runLogin(ctx, provider, options, command);
+    });
+
+  program
+    .command("logout")
+    .summary("forget the stored credentials")
+    .argument("<provider>", "dropbox")
+    .action(async (provider: string, _options: unknown, command: Command) => {
+      await runLogout(ctx, provider, command);
+    });
+};
+
+async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, command: Command) {
+  const output = new Output(ctx, { color: globalOptions(command).color });
+  const entry = findProvider(providerName);
+  const token = options.token === "-" ? (await readAll(ctx)).trim() : options.token;
+  if (options.token !== undefined && !token) throw usageError("--token was given but empty.");
+  const module = await entry.load();
+  const account = await module.login(
+    {
+      token,
+      appKey: options.appKey,
+      port: options.port === undefined ? undefined : parsePort(options.port),
+      openBrowser: options.browser,
+      pasteCode: !options.redirect,
+      timeoutMs: parseSeconds(options.timeout) * 1000,
+    },
+    providerSession(ctx),
+    {
+      showAuthorizeUrl: (url, opened) =>
+        output.info(
+          opened
+            ? `Opened ${entry.displayName} in your browser. If nothing appeared, open:\n  ${url}`
+            : `Open this page to log in to ${entry.displayName}:\n  ${url}`,
+        ),
+      askForCode: (prompt) => readLine(ctx, prompt),
+    },
+  );
+  output.success(
+    `Logged in to ${entry.displayName} as ${account.name}${account.email ? ` (${account.email})` : ""}`,
+  );
+}
+
+async function runLogout(ctx: Ctx, providerName: string, command: Command) {
+  const output = new Output(ctx, { color: globalOptions(command).color });
+  const entry = findProvider(providerName);
+  const session = providerSession(ctx);
+  const removed = await session.credentials.delete(entry.name);
+  output.success(
+    removed
+      ? `Logged out of ${entry.displayName}: removed the stored credentials (${session.credentials.location}).`
+      : `Not logged in to ${entry.displayName}; nothing to remove.`,
+  );
+  const variable = `DMSHARE_${entry.name.toUpperCase()}_TOKEN`;
+  if (ctx.env[variable])
+    output.warn(`${variable} is still set in the environment and will be used.`);
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw usageError(`--port "${text}" is not a port number.`, "Use a number from 1 to 65535.");
+  }
+  return port;
+}
+
+function parseSeconds(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw usageError(`--timeout "${text}" is not a number of seconds.`);
+  }
+  return seconds;
+}

@@ -1,0 +1,185 @@
+import type { Command } from "commander";
+import type { Ctx } from "../context.ts";
+import { viewOf } from "../core/links.ts";
+import type { SharePlan } from "../core/plan.ts";
+import { type SendOutcome, type SendRequest, send } from "../core/send.ts";
+import { usageError } from "../errors.ts";
+import { displayNameOf } from "../providers/registry.ts";
+import { copyToClipboard } from "../ui/clipboard.ts";
+import { Output } from "../ui/output.ts";
+import { formatBytes, type Progress, startProgress } from "../ui/progress.ts";
+import { readAll } from "../ui/prompt.ts";
+import { type CommandRegistrar, globalOptions } from "./program.ts";
+
+interface SendOptions {
+  via?: string;
+  album?: string;
+  each?: boolean;
+  message?: string;
+  expires?: string;
+  download: boolean;
+  copy: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  null?: boolean;
+  dryRun?: boolean;
+  open?: boolean;
+}
+
+export const register: CommandRegistrar = (program, ctx, outcome) => {
+  program
+    .command("send")
+    .summary("upload photos and copy a view-only link")
+    .description(
+      "Upload a photo (or several, as one album) to your own cloud account, make a view-only link " +
+        "and copy a ready-to-paste message with it. One file gives a photo link; several files or " +
+        "--album give one album link; --each gives a link per file. `-` reads file paths from stdin.\n\n" +
+        "Providers: dropbox.",
+    )
+    .argument("[files...]", "photos or videos to send; - reads paths from stdin, one per line")
+    .option("--via <provider>", "where to upload (default: dmshare config set provider …)")
+    .option("--album <name>", "send the files as one album with this name")
+    .option("--each", "one link per file instead of one album")
+    .option(
+      "--message <template>",
+      "message to copy; placeholders {url} {name} {count} {expires} {provider}",
+    )
+    .option(
+      "--expires <when>",
+      "link stops working after 30m, 12h, 7d, 2w or on a date (2026-12-31)",
+    )
+    .option("--no-download", "viewers can see but not download (where the plan allows)")
+    .option("--no-copy", "do not copy the message to the clipboard")
+    .option("--json", "print the result as JSON")
+    .option("-q, --quiet", "print only the URL")
+    .option("-0, --null", "with -, paths on stdin are separated by NUL (find -print0)")
+    .option("--dry-run", "show what would be uploaded and shared, do nothing")
+    .option("--open", "open the link in the browser afterwards")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dmshare send beach.jpg --via dropbox
+  $ dmshare send day1/*.jpg --album "Lisbon trip"
+  $ dmshare send *.jpg --each --no-copy --json
+  $ find . -name '*.jpg' -print0 | dmshare send - -0 --album weekend --quiet
+  $ dmshare send beach.jpg --expires 7d --message "Look! {url} (until {expires})"`,
+    )
+    .action(async (files: string[], options: SendOptions, command: Command) => {
+      outcome.exitCode = await runSend(ctx, files, options, command);
+    });
+};
+
+async function runSend(ctx: Ctx, files: string[], options: SendOptions, command: Command) {
+  const output = new Output(ctx, {
+    json: options.json,
+    quiet: options.quiet,
+    color: globalOptions(command).color,
+  });
+  const request: SendRequest = {
+    paths: await resolvePaths(ctx, files, options.null === true),
+    via: options.via,
+    album: options.album,
+    each: options.each === true,
+    expires: options.expires,
+    noDownload: !options.download,
+    message: options.message,
+    dryRun: options.dryRun === true,
+  };
+  let progress: Progress | undefined;
+  try {
+    const result = await send(ctx, request, {
+      planned: () => {},
+      uploading: async (plan) => {
+        progress = await startProgress(output, `Uploading ${describePlan(plan)}…`);
+      },
+      progress: (sent, total) =>
+        progress?.update(`Uploading… ${formatBytes(sent)} of ${formatBytes(total)}`),
+      uploaded: (plan) => progress?.succeed(`Uploaded ${describePlan(plan)}`),
+      linked: (_plan, link) =>
+        output.success(
+          link.reused ? "Reused the existing view-only link" : "View-only link created",
+        ),
+    });
+    return await report(ctx, output, result, options);
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** `send -` reads the paths from stdin; `-` anywhere else is a usage error. */
+async function resolvePaths(ctx: Ctx, files: string[], nulSeparated: boolean): Promise<string[]> {
+  if (!files.includes("-")) {
+    if (nulSeparated) throw usageError("-0/--null only applies to paths read from stdin (-).");
+    return files;
+  }
+  if (files.length > 1) {
+    throw usageError("`-` (read paths from stdin) must be the only file argument.");
+  }
+  const text = await readAll(ctx);
+  const separator = nulSeparated ? "\0" : /\r?\n/;
+  return text.split(separator).filter((line) => line.length > 0);
+}
+
+function describePlan(plan: SharePlan): string {
+  const bytes = formatBytes(plan.files.reduce((sum, file) => sum + file.bytes, 0));
+  if (plan.kind === "photo") return `${plan.name} (${bytes})`;
+  return `${plan.files.length} files to album "${plan.name}" (${bytes})`;
+}
+
+async function report(ctx: Ctx, output: Output, result: SendOutcome, options: SendOptions) {
+  const providerLabel = displayNameOf(result.provider);
+  if (options.dryRun) {
+    if (options.json) {
+      output.document({
+        dryRun: true,
+        provider: result.provider,
+        shares: result.plans.map((plan) => ({
+          kind: plan.kind,
+          name: plan.name,
+          files: plan.files.map((file) => ({ path: file.path, bytes: file.bytes })),
+        })),
+      });
+    } else {
+      for (const plan of result.plans) {
+        output.result(
+          `Would upload ${describePlan(plan)} to ${providerLabel} and make a view-only link.`,
+        );
+      }
+    }
+    return 0;
+  }
+
+  const messages = result.links.map((link) => link.entry.message ?? link.entry.url ?? "");
+  let copied = false;
+  if (options.copy) {
+    const copy = await copyToClipboard(messages.join("\n"));
+    copied = copy.copied;
+    if (copy.copied) output.success("Copied the message to the clipboard:");
+    else
+      output.warn(
+        `Could not copy to the clipboard: ${copy.reason}.`,
+        "The message is printed below; --no-copy skips the clipboard.",
+      );
+  }
+
+  const now = ctx.now();
+  if (options.json) {
+    const documents = result.links.map((link) => ({ ...viewOf(link.entry, now), copied }));
+    output.document(options.each ? documents : documents[0]);
+  } else if (options.quiet) {
+    for (const link of result.links) output.result(link.entry.url ?? "");
+  } else {
+    for (const message of messages) output.result(message);
+  }
+
+  if (options.open) {
+    for (const link of result.links) {
+      if (!link.entry.url) continue;
+      await ctx
+        .openUrl(link.entry.url)
+        .catch(() => output.warn(`Could not open a browser for ${link.entry.url}.`));
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,41 @@
+import type { Command } from "commander";
+import type { Ctx } from "../context.ts";
+import { accountStatus, type ProviderStatus } from "../core/status.ts";
+import { EXIT_CODES } from "../errors.ts";
+import { Output } from "../ui/output.ts";
+import { type CommandRegistrar, globalOptions } from "./program.ts";
+
+export const register: CommandRegistrar = (program, ctx, outcome) => {
+  program
+    .command("status")
+    .summary("show which accounts dmshare can use")
+    .option("--json", "print the status as a JSON array")
+    .addHelpText("after", "\nExamples:\n  $ dmshare status\n  $ dmshare status --json")
+    .action(async (options: { json?: boolean }, command: Command) => {
+      outcome.exitCode = await runStatus(ctx, options, command);
+    });
+};
+
+async function runStatus(ctx: Ctx, options: { json?: boolean }, command: Command) {
+  const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
+  const statuses = await accountStatus(ctx);
+  if (options.json) output.document(statuses);
+  else for (const status of statuses) output.result(describe(status, output));
+  return statuses.some((status) => status.state === "rejected")
+    ? EXIT_CODES.auth
+    : EXIT_CODES.success;
+}
+
+function describe(status: ProviderStatus, output: Output): string {
+  const style = output.out;
+  const where =
+    status.source === "env" ? `token from ${status.location}` : `credentials in ${status.location}`;
+  switch (status.state) {
+    case "logged-in":
+      return `${style.green("✔")} ${status.displayName}: logged in as ${status.account?.name}${status.account?.email ? ` (${status.account.email})` : ""}; ${where}`;
+    case "rejected":
+      return `${style.red("✖")} ${status.displayName}: ${status.problem}; ${where}. Run: dmshare login ${status.provider}`;
+    case "logged-out":
+      return `${style.dim("-")} ${status.displayName}: not logged in. Run: dmshare login ${status.provider}`;
+  }
+}

@@ -1,0 +1,40 @@
+import { usageError } from "../errors.ts";
+
+const UNIT_MS = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+} as const;
+
+/**
+ * `7d`, `12h`, `30m`, `2w`, or an ISO date (`2026-12-31`, the end of that day, local time)
+ * or date-time. Returns the moment the link should stop working; it must be in the future.
+ */
+export function parseExpiry(input: string, now: Date): Date {
+  const text = input.trim();
+  const relative = /^(\d+)\s*([mhdw])$/i.exec(text);
+  let when: Date;
+  if (relative) {
+    const [, amount, unit] = relative;
+    when = new Date(
+      now.getTime() + Number(amount) * UNIT_MS[unit?.toLowerCase() as keyof typeof UNIT_MS],
+    );
+  } else if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    when = new Date(`${text}T23:59:59`);
+  } else if (/^\d{4}-\d{2}-\d{2}T/.test(text)) {
+    when = new Date(text);
+  } else {
+    throw badExpiry(input, "it is not a duration or a date");
+  }
+  if (Number.isNaN(when.getTime())) throw badExpiry(input, "it is not a real date");
+  if (when.getTime() <= now.getTime()) throw badExpiry(input, "it is not in the future");
+  return when;
+}
+
+function badExpiry(input: string, reason: string) {
+  return usageError(
+    `Can't use --expires "${input}": ${reason}.`,
+    "Use a duration like 30m, 12h, 7d or 2w, or a date like 2026-12-31.",
+  );
+}

@@ -1,0 +1,74 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { usageError } from "../errors.ts";
+import { describeUnknown, detectMediaType, readHead } from "../media/detect.ts";
+import type { LocalFile } from "../providers/provider.ts";
+
+const SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, GIF, MP4 and MOV";
+
+/**
+ * Checks every input before anything is uploaded: a bad file anywhere in the list stops the
+ * whole command, and the error names each file at fault.
+ */
+export async function inspectFiles(paths: readonly string[], cwd: string): Promise<LocalFile[]> {
+  if (paths.length === 0) {
+    throw usageError("No files to send.", "Name one or more photos, e.g. dmshare send beach.jpg");
+  }
+  const results = await Promise.all(paths.map((given) => inspectFile(given, cwd)));
+  const problems = results.filter((result): result is Problem => "problem" in result);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `${p.given}: ${p.problem}`);
+    throw usageError(
+      problems.length === 1
+        ? `Can't send ${lines[0]}.`
+        : `Can't send ${problems.length} of the files:\n  ${lines.join("\n  ")}`,
+      `Nothing was uploaded. dmshare sends photos and videos (${SUPPORTED}).`,
+    );
+  }
+  return results as LocalFile[];
+}
+
+interface Problem {
+  given: string;
+  problem: string;
+}
+
+async function inspectFile(given: string, cwd: string): Promise<LocalFile | Problem> {
+  const absolute = path.resolve(cwd, given);
+  const fail = (problem: string): Problem => ({ given, problem });
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(absolute);
+  } catch (error) {
+    return fail(describeFsError(error));
+  }
+  if (info.isDirectory()) return fail("it is a directory (name the photos inside it instead)");
+  if (!info.isFile()) return fail("it is not a regular file");
+  if (info.size === 0) return fail("the file is empty (0 bytes)");
+  let head: Uint8Array;
+  try {
+    head = await readHead(absolute);
+  } catch (error) {
+    return fail(describeFsError(error));
+  }
+  const type = detectMediaType(head);
+  if (!type)
+    return fail(`it is not a photo or video (its content looks like ${describeUnknown(head)})`);
+  return { path: absolute, name: path.basename(absolute), bytes: info.size, mime: type.mime };
+}
+
+function describeFsError(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied (dmshare can't read it)";
+    case "ELOOP":
+      return "it is a symbolic link that loops";
+    case "ENOTDIR":
+      return "a part of the path is not a directory";
+    default:
+      return (error as Error).message;
+  }
+}

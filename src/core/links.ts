@@ -1,0 +1,46 @@
+import type { LedgerEntry, StoredStatus } from "../store/ledger.ts";
+
+/** What `list` shows: a stored status, with `expired` derived from the clock. */
+export type LinkStatus = StoredStatus | "expired";
+
+export interface LinkView {
+  id: string;
+  provider: string;
+  kind: LedgerEntry["kind"];
+  name: string;
+  url: string | null;
+  message: string | null;
+  files: { path: string; remotePath: string | null; bytes: number }[];
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  status: LinkStatus;
+}
+
+export function statusOf(entry: LedgerEntry, now: Date): LinkStatus {
+  if (
+    entry.status === "active" &&
+    entry.expiresAt &&
+    Date.parse(entry.expiresAt) <= now.getTime()
+  ) {
+    return "expired";
+  }
+  return entry.status;
+}
+
+/** The public shape of a link (DESIGN.md §2 field names), without internal remote ids. */
+export function viewOf(entry: LedgerEntry, now: Date): LinkView {
+  return {
+    id: entry.id,
+    provider: entry.provider,
+    kind: entry.kind,
+    name: entry.name,
+    url: entry.url,
+    message: entry.message,
+    files: entry.files.map(({ path, remotePath, bytes }) => ({ path, remotePath, bytes })),
+    createdAt: entry.createdAt,
+    expiresAt: entry.expiresAt,
+    revokedAt: entry.revokedAt,
+    status: statusOf(entry, now),
+  };
+}

@@ -1,0 +1,205 @@
+import type { Ctx } from "../context.ts";
+import { DmshareError, usageError } from "../errors.ts";
+import type {
+  LocalFile,
+  Provider,
+  RemoteItem,
+  SharedLink,
+  ShareOptions,
+  UploadedFile,
+} from "../providers/provider.ts";
+import { displayNameOf } from "../providers/registry.ts";
+import { ConfigStore } from "../store/config.ts";
+import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
+import { parseExpiry } from "./duration.ts";
+import { inspectFiles } from "./inputs.ts";
+import { renderMessage } from "./message.ts";
+import { planShares, type SharePlan } from "./plan.ts";
+import { chooseProviderName, connectProvider, openLedger } from "./session.ts";
+
+export interface SendRequest {
+  paths: string[];
+  via?: string;
+  album?: string;
+  each: boolean;
+  expires?: string;
+  noDownload: boolean;
+  message?: string;
+  dryRun: boolean;
+}
+
+/** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
+export interface SendObserver {
+  planned(plans: SharePlan[], provider: string): void;
+  uploading(plan: SharePlan): void | Promise<void>;
+  progress(bytesSent: number, totalBytes: number): void;
+  uploaded(plan: SharePlan, files: UploadedFile[]): void;
+  linked(plan: SharePlan, link: SharedLink): void;
+}
+
+export interface SentLink {
+  entry: LedgerEntry;
+  reused: boolean;
+}
+
+export interface SendOutcome {
+  provider: string;
+  plans: SharePlan[];
+  /** Empty for a dry run. */
+  links: SentLink[];
+}
+
+/** plan → check → upload → link → record, for each share in the request. */
+export async function send(
+  ctx: Ctx,
+  request: SendRequest,
+  observer: SendObserver,
+): Promise<SendOutcome> {
+  const now = ctx.now();
+  const shareOptions: ShareOptions = {
+    expiresAt: request.expires === undefined ? null : parseExpiry(request.expires, now),
+    noDownload: request.noDownload,
+  };
+  const files = await inspectFiles(request.paths, ctx.cwd);
+  const plans = planShares(files, { album: request.album, each: request.each }, now);
+  const providerName = await chooseProviderName(ctx, request.via);
+  const template = request.message ?? (await new ConfigStore(ctx.paths.configDir).get("message"));
+  if (template !== undefined && !template.includes("{url}")) {
+    throw usageError(
+      `The message "${template}" has no {url} placeholder.`,
+      'Put {url} where the link goes, e.g. --message "Look: {url}".',
+    );
+  }
+  observer.planned(plans, providerName);
+  if (request.dryRun) return { provider: providerName, plans, links: [] };
+
+  const provider = await connectProvider(ctx, providerName);
+  checkCapabilities(provider, shareOptions, plans);
+  await provider.checkShareOptions(shareOptions);
+
+  const links: SentLink[] = [];
+  for (const plan of plans) {
+    links.push(await sendOne(ctx, provider, plan, shareOptions, template, observer));
+  }
+  return { provider: providerName, plans, links };
+}
+
+function checkCapabilities(provider: Provider, options: ShareOptions, plans: SharePlan[]): void {
+  const { capabilities } = provider;
+  const providerLabel = displayNameOf(provider.name);
+  const refuse = (what: string) =>
+    usageError(
+      `${providerLabel} can't ${what}.`,
+      "Nothing was uploaded. Leave the option out, or choose another provider with --via.",
+    );
+  if (options.expiresAt && !capabilities.expiry) throw refuse("make links that expire (--expires)");
+  if (options.noDownload && !capabilities.noDownload) {
+    throw refuse("stop viewers from downloading (--no-download)");
+  }
+  if (plans.some((plan) => plan.kind === "album") && !capabilities.albums) {
+    throw refuse("share albums");
+  }
+}
+
+async function sendOne(
+  ctx: Ctx,
+  provider: Provider,
+  plan: SharePlan,
+  options: ShareOptions,
+  template: string | undefined,
+  observer: SendObserver,
+): Promise<SentLink> {
+  const ledger = openLedger(ctx);
+  const entry: LedgerEntry = {
+    id: newLinkId(),
+    provider: provider.name,
+    kind: plan.kind,
+    name: plan.name,
+    url: null,
+    message: null,
+    target: null,
+    files: plan.files.map((file) => ({
+      path: file.path,
+      remotePath: null,
+      remoteId: null,
+      bytes: file.bytes,
+    })),
+    createdAt: ctx.now().toISOString(),
+    expiresAt: options.expiresAt?.toISOString() ?? null,
+    revokedAt: null,
+    status: "pending",
+  };
+  // The intent is on disk before anything exists remotely (DESIGN.md §4).
+  await ledger.add(entry);
+
+  await observer.uploading(plan);
+  let uploaded: UploadedFile[];
+  let target: RemoteItem;
+  try {
+    ({ uploaded, target } = await uploadPlan(provider, plan, observer));
+  } catch (error) {
+    // No link exists yet: the entry can go, and so can whatever arrived.
+    await ledger.remove(entry.id);
+    throw error;
+  }
+  observer.uploaded(plan, uploaded);
+  await ledger.patch(entry.id, {
+    target,
+    files: uploaded.map((file) => ({
+      path: file.localPath,
+      remotePath: file.remotePath,
+      remoteId: file.remoteId,
+      bytes: file.bytes,
+    })),
+  });
+
+  // From here on a link may exist: on failure the pending entry stays for revoke to finish.
+  const link = await provider.share(target, options);
+  observer.linked(plan, link);
+  const message = renderMessage(
+    {
+      url: link.url,
+      kind: plan.kind,
+      name: plan.name,
+      count: plan.files.length,
+      expiresAt: link.expiresAt,
+      provider: displayNameOf(provider.name),
+    },
+    template,
+  );
+  const saved = await ledger.patch(entry.id, {
+    url: link.url,
+    message,
+    expiresAt: link.expiresAt?.toISOString() ?? null,
+    status: "active",
+  });
+  return { entry: saved, reused: link.reused };
+}
+
+async function uploadPlan(
+  provider: Provider,
+  plan: SharePlan,
+  observer: SendObserver,
+): Promise<{ uploaded: UploadedFile[]; target: RemoteItem }> {
+  const totalBytes = plan.files.reduce((sum, file) => sum + file.bytes, 0);
+  const sentPerFile = new Map<LocalFile, number>();
+  const onProgress = (file: LocalFile, bytesSent: number) => {
+    sentPerFile.set(file, bytesSent);
+    let sent = 0;
+    for (const bytes of sentPerFile.values()) sent += bytes;
+    observer.progress(sent, totalBytes);
+  };
+  if (plan.kind === "photo") {
+    const uploaded = await provider.upload(plan.files, null, onProgress);
+    const [file] = uploaded;
+    if (!file) throw new DmshareError("unexpected", `${provider.name} returned no uploaded file.`);
+    return { uploaded, target: file };
+  }
+  const album = await provider.createAlbum(plan.name);
+  try {
+    return { uploaded: await provider.upload(plan.files, album, onProgress), target: album };
+  } catch (error) {
+    await provider.deleteItems([album]).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,41 @@
+import type { Ctx } from "../context.ts";
+import { DmshareError } from "../errors.ts";
+import type { Account } from "../providers/provider.ts";
+import { findProvider, providerNames } from "../providers/registry.ts";
+import { providerSession } from "./session.ts";
+
+export interface ProviderStatus {
+  provider: string;
+  displayName: string;
+  state: "logged-in" | "logged-out" | "rejected";
+  account: Account | null;
+  /** Where the credentials come from: the environment or the credential store. */
+  source: "env" | "store" | null;
+  location: string | null;
+  problem: string | null;
+}
+
+/** For each provider: are there credentials, where, and does the provider accept them. */
+export async function accountStatus(ctx: Ctx): Promise<ProviderStatus[]> {
+  const session = providerSession(ctx);
+  return Promise.all(
+    providerNames().map(async (name): Promise<ProviderStatus> => {
+      const entry = findProvider(name);
+      const variable = `DMSHARE_${name.toUpperCase()}_TOKEN`;
+      const fromEnv = Boolean(ctx.env[variable]);
+      const base = { provider: name, displayName: entry.displayName, account: null, problem: null };
+      if (!fromEnv && !(await session.credentials.get(name))) {
+        return { ...base, state: "logged-out", source: null, location: null };
+      }
+      const source = fromEnv ? "env" : "store";
+      const location = fromEnv ? variable : session.credentials.location;
+      try {
+        const provider = await (await entry.load()).connect(session);
+        return { ...base, state: "logged-in", source, location, account: await provider.whoami() };
+      } catch (error) {
+        if (!(error instanceof DmshareError) || error.kind !== "auth") throw error;
+        return { ...base, state: "rejected", source, location, problem: error.message };
+      }
+    }),
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * Every failure a user can see is one of these. The exit code comes from the one table
+ * below, so a command never picks a number itself (DESIGN.md §2, "Exit codes").
+ */
+export const EXIT_CODES = {
+  success: 0,
+  unexpected: 1,
+  usage: 2,
+  auth: 3,
+  provider: 4,
+  partial: 5,
+} as const;
+
+export type ErrorKind = Exclude<keyof typeof EXIT_CODES, "success">;
+
+export class DmshareError extends Error {
+  readonly kind: ErrorKind;
+  /** The next step for the user, shown under the message. */
+  readonly hint: string | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "DmshareError";
+    this.kind = kind;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.kind];
+  }
+}
+
+/** Bad usage or bad input: a missing file, an unsupported type, an unknown provider. */
+export const usageError = (message: string, hint?: string) =>
+  new DmshareError("usage", message, { hint });
+
+/** Not logged in, or the provider rejected the credentials. */
+export const authError = (message: string, hint?: string, cause?: unknown) =>
+  new DmshareError("auth", message, { hint, cause });
+
+/** The provider or the network failed (after retries). */
+export const providerError = (message: string, hint?: string, cause?: unknown) =>
+  new DmshareError("provider", message, { hint, cause });
+
+export function exitCodeOf(error: unknown): number {
+  return error instanceof DmshareError ? error.exitCode : EXIT_CODES.unexpected;
+}

@@ -1,0 +1,29 @@
+import { CommanderError } from "commander";
+import { buildProgram, type Outcome } from "./cli/program.ts";
+import type { Ctx } from "./context.ts";
+import { EXIT_CODES, exitCodeOf } from "./errors.ts";
+import { Output } from "./ui/output.ts";
+
+export { realContext } from "./context.ts";
+
+/** Parses `argv`, runs the command and returns the exit code. Never exits the process. */
+export async function run(argv: readonly string[], ctx: Ctx): Promise<number> {
+  const outcome: Outcome = { exitCode: EXIT_CODES.success };
+  const program = buildProgram(ctx, outcome);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return EXIT_CODES.success;
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return outcome.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed help, the version or what was wrong with the arguments.
+      return error.exitCode === 0 ? EXIT_CODES.success : EXIT_CODES.usage;
+    }
+    const output = new Output(ctx, { color: !argv.includes("--no-color") });
+    output.error(error, argv.includes("--verbose") || Boolean(ctx.env.DMSHARE_DEBUG));
+    return exitCodeOf(error);
+  }
+}

@@ -1,0 +1,597 @@
+import { createReadStream } from "node:fs";
+import { Transform } from "node:stream";
+import { Dropbox, DropboxAuth, DropboxResponseError, type files, type sharing } from "dropbox";
+import type { Ctx } from "../context.ts";
+import { authError, providerError, usageError } from "../errors.ts";
+import type { StoredCredentials } from "../store/credentials.ts";
+import { newOAuthState, receiveOAuthRedirect } from "./oauth-loopback.ts";
+import type {
+  Account,
+  LinkToRevoke,
+  LocalFile,
+  LoginRequest,
+  LoginUi,
+  Provider,
+  ProviderModule,
+  ProviderSession,
+  RemoteItem,
+  RevokeOutcome,
+  SharedLink,
+  ShareOptions,
+  UploadedFile,
+  UploadProgress,
+} from "./provider.ts";
+import { DEFAULT_RETRY, isNetworkError, type RetryDecision, withRetry } from "./retry.ts";
+
+const PROVIDER = "dropbox";
+const LABEL = "Dropbox";
+/** Everything dmshare uploads lives under this folder (inside the app folder). */
+const ROOT = "/dmshare";
+/** Dropbox's single-request upload limit is 150 MiB; above this dmshare uses sessions. */
+const SINGLE_REQUEST_MAX = 64 * 1024 * 1024;
+/** Session chunks: a multiple of 4 MiB as Dropbox asks, big enough to keep round trips few. */
+const CHUNK_BYTES = 32 * 1024 * 1024;
+const FINISH_BATCH_MAX = 1000;
+const UPLOAD_CONCURRENCY = 6;
+export const DEFAULT_LOGIN_PORT = 53682;
+const LOGIN_URL = "https://www.dropbox.com/oauth2/authorize";
+
+/** `DMSHARE_DROPBOX_API_URL` replaces both API hosts (and the login page's host). */
+function dropboxFetch(ctx: Ctx): typeof fetch {
+  const base = ctx.env.DMSHARE_DROPBOX_API_URL?.replace(/\/+$/, "");
+  if (!base) return ctx.fetch;
+  return (input, init) =>
+    ctx.fetch(String(input).replace(/^https:\/\/(api|content)\.dropboxapi\.com/, base), init);
+}
+
+function loginPageUrl(ctx: Ctx, url: string): string {
+  const base = ctx.env.DMSHARE_DROPBOX_API_URL?.replace(/\/+$/, "");
+  return base ? url.replace(LOGIN_URL, `${base}/oauth2/authorize`) : url;
+}
+
+const errorTag = (error: DropboxResponseError<unknown>): string => {
+  const body = error.error as { error_summary?: string } | string | undefined;
+  return typeof body === "object" && body?.error_summary ? body.error_summary : String(body ?? "");
+};
+
+function retryDecision(error: unknown): RetryDecision {
+  if (error instanceof DropboxResponseError) {
+    if (error.status === 429) {
+      const seconds = Number(error.headers?.get?.("retry-after"));
+      return {
+        retry: true,
+        reason: "rate limited",
+        afterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined,
+      };
+    }
+    if (error.status >= 500) return { retry: true, reason: `Dropbox answered ${error.status}` };
+    return { retry: false };
+  }
+  if (isNetworkError(error)) return { retry: true, reason: "connection lost" };
+  return { retry: false };
+}
+
+/** Turns an SDK error into a sentence for the user with the exit code it deserves. */
+function translate(error: unknown, action: string): Error {
+  if (error instanceof DropboxResponseError) {
+    const summary = errorTag(error);
+    if (error.status === 401) {
+      return authError(
+        `Dropbox rejected dmshare's login while trying to ${action} (${summary.split("/")[0] || "unauthorized"}).`,
+        "Log in again: dmshare login dropbox",
+      );
+    }
+    if (error.status === 400 && (error.error as { error?: string })?.error === "invalid_grant") {
+      return authError(
+        "Dropbox no longer accepts dmshare's stored login (it was revoked or expired).",
+        "Log in again: dmshare login dropbox",
+      );
+    }
+    if (summary.startsWith("path/insufficient_space")) {
+      return providerError(
+        `Your Dropbox is full, so dmshare can't ${action}.`,
+        "Free some space and try again.",
+      );
+    }
+    if (error.status === 409) {
+      return providerError(
+        `Dropbox refused to ${action}: ${summary}.`,
+        "Check the item in Dropbox, then try again.",
+      );
+    }
+    if (error.status === 429) {
+      return providerError(
+        `Dropbox is rate-limiting dmshare, so it couldn't ${action}.`,
+        "Wait a minute and try again.",
+      );
+    }
+    return providerError(`Dropbox failed to ${action} (HTTP ${error.status}).`, "Try again later.");
+  }
+  if (isNetworkError(error)) {
+    return providerError(
+      `Could not reach Dropbox to ${action}.`,
+      "Check your network connection and try again.",
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function credentialsFromEnv(ctx: Ctx): StoredCredentials | undefined {
+  const token = ctx.env.DMSHARE_DROPBOX_TOKEN?.trim();
+  return token ? { accessToken: token } : undefined;
+}
+
+async function connect(session: ProviderSession): Promise<Provider> {
+  const { ctx, credentials } = session;
+  const fromEnv = credentialsFromEnv(ctx);
+  const stored = fromEnv ?? (await credentials.get(PROVIDER));
+  if (!stored) {
+    throw authError(
+      "Not logged in to Dropbox.",
+      "Run: dmshare login dropbox   (or set DMSHARE_DROPBOX_TOKEN for scripts)",
+    );
+  }
+  const auth = new DropboxAuth({
+    accessToken: stored.accessToken,
+    refreshToken: stored.refreshToken,
+    clientId: stored.clientId,
+    accessTokenExpiresAt: stored.expiresAt ? new Date(stored.expiresAt) : undefined,
+    fetch: dropboxFetch(ctx),
+  });
+  const dbx = new Dropbox({ auth });
+  const canRefresh = Boolean(stored.refreshToken && stored.clientId);
+  let savedToken = stored.accessToken;
+
+  /** Saves a token the SDK refreshed, so the next run does not refresh again. */
+  async function persistRefreshedToken() {
+    const current = auth.getAccessToken();
+    if (fromEnv || !current || current === savedToken) return;
+    savedToken = current;
+    await credentials.set(PROVIDER, {
+      ...stored,
+      accessToken: current,
+      expiresAt: auth.getAccessTokenExpiresAt()?.toISOString(),
+    } as StoredCredentials);
+  }
+
+  /**
+   * One API call with retries, one refresh on an expired token, and a translated error.
+   * `recover` may turn a 409 (by its error_summary) into a result instead of an error.
+   */
+  async function call<T>(
+    action: string,
+    request: () => Promise<{ result: T }>,
+    recover?: (summary: string, error: DropboxResponseError<unknown>) => Promise<T> | undefined,
+  ): Promise<T> {
+    let refreshed = false;
+    try {
+      for (;;) {
+        try {
+          const { result } = await withRetry(request, retryDecision, {
+            ...DEFAULT_RETRY,
+            signal: ctx.signal,
+          });
+          return result;
+        } catch (error) {
+          const expired =
+            error instanceof DropboxResponseError &&
+            error.status === 401 &&
+            errorTag(error).startsWith("expired_access_token");
+          if (!expired || !canRefresh || refreshed) throw error;
+          refreshed = true;
+          await auth.refreshAccessToken();
+        }
+      }
+    } catch (error) {
+      const recovered =
+        error instanceof DropboxResponseError && error.status === 409
+          ? recover?.(errorTag(error), error)
+          : undefined;
+      if (recovered) return recovered;
+      throw translate(error, action);
+    } finally {
+      await persistRefreshedToken();
+    }
+  }
+
+  const countingStream = (
+    file: LocalFile,
+    start: number,
+    end: number,
+    onProgress: UploadProgress,
+  ) => {
+    let sent = start;
+    const source = createReadStream(file.path, { start, end: end - 1 });
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        sent += chunk.length;
+        onProgress(file, sent);
+        done(null, chunk);
+      },
+    });
+    source.once("error", (error) => counter.destroy(error));
+    return source.pipe(counter);
+  };
+
+  /** Sends a file's bytes into an upload session and closes it; returns the session id. */
+  async function uploadToSession(file: LocalFile, onProgress: UploadProgress): Promise<string> {
+    const firstEnd = Math.min(file.bytes, CHUNK_BYTES);
+    const { session_id: sessionId } = await call(`upload ${file.name}`, () =>
+      dbx.filesUploadSessionStart({
+        close: firstEnd === file.bytes,
+        contents: countingStream(file, 0, firstEnd, onProgress),
+      }),
+    );
+    let offset = firstEnd;
+    while (offset < file.bytes) {
+      const end = Math.min(file.bytes, offset + CHUNK_BYTES);
+      const from = offset;
+      await call(`upload ${file.name}`, () =>
+        dbx.filesUploadSessionAppendV2({
+          cursor: { session_id: sessionId, offset: from },
+          close: end === file.bytes,
+          contents: countingStream(file, from, end, onProgress),
+        }),
+      );
+      offset = end;
+    }
+    return sessionId;
+  }
+
+  const commitInfo = (file: LocalFile, folder: string): files.CommitInfo => ({
+    path: `${folder}/${file.name}`,
+    mode: { ".tag": "add" },
+    autorename: true,
+  });
+
+  const uploadedFrom = (file: LocalFile, metadata: files.FileMetadata): UploadedFile => ({
+    localPath: file.path,
+    bytes: file.bytes,
+    remotePath: metadata.path_display ?? metadata.path_lower ?? `${ROOT}/${metadata.name}`,
+    remoteId: metadata.id,
+  });
+
+  async function uploadOne(file: LocalFile, folder: string, onProgress: UploadProgress) {
+    if (file.bytes <= SINGLE_REQUEST_MAX) {
+      const metadata = await call(`upload ${file.name}`, () =>
+        dbx.filesUpload({
+          ...commitInfo(file, folder),
+          contents: countingStream(file, 0, file.bytes, onProgress),
+        }),
+      );
+      return uploadedFrom(file, metadata);
+    }
+    const sessionId = await uploadToSession(file, onProgress);
+    const metadata = await call(`upload ${file.name}`, () =>
+      dbx.filesUploadSessionFinish({
+        cursor: { session_id: sessionId, offset: file.bytes },
+        commit: commitInfo(file, folder),
+        contents: Buffer.alloc(0),
+      } as files.UploadSessionFinishArg),
+    );
+    return uploadedFrom(file, metadata);
+  }
+
+  /** Concurrent sessions committed together by finish_batch_v2, as Dropbox recommends. */
+  async function uploadBatch(batch: LocalFile[], folder: string, onProgress: UploadProgress) {
+    const sessions = await mapConcurrently(batch, UPLOAD_CONCURRENCY, (file) =>
+      uploadToSession(file, onProgress),
+    );
+    const uploaded: UploadedFile[] = [];
+    for (let start = 0; start < batch.length; start += FINISH_BATCH_MAX) {
+      const slice = batch.slice(start, start + FINISH_BATCH_MAX);
+      const { entries } = await call("save the uploaded files", () =>
+        dbx.filesUploadSessionFinishBatchV2({
+          entries: slice.map((file, index) => ({
+            cursor: { session_id: sessions[start + index] as string, offset: file.bytes },
+            commit: commitInfo(file, folder),
+          })),
+        }),
+      );
+      entries.forEach((entry, index) => {
+        const file = slice[index] as LocalFile;
+        if (entry[".tag"] !== "success") {
+          const reason = (entry as files.UploadSessionFinishBatchResultEntryFailure).failure;
+          throw providerError(
+            `Dropbox could not save ${file.name}: ${JSON.stringify(reason)}.`,
+            "Try again; nothing was shared.",
+          );
+        }
+        uploaded.push(uploadedFrom(file, entry as files.FileMetadata));
+      });
+    }
+    return uploaded;
+  }
+
+  const isViewOnlyPublic = (link: sharing.SharedLinkMetadataReference, options: ShareOptions) => {
+    const permissions = link.link_permissions;
+    const visibility = permissions?.resolved_visibility?.[".tag"];
+    const access = permissions?.link_access_level?.[".tag"];
+    const audience = permissions?.effective_audience?.[".tag"];
+    const sameExpiry =
+      (link.expires ?? null) === (options.expiresAt ? dropboxTime(options.expiresAt) : null);
+    return (
+      (visibility === "public" || audience === "public") &&
+      (access === undefined || access === "viewer") &&
+      permissions?.allow_download !== options.noDownload &&
+      sameExpiry
+    );
+  };
+
+  const linkFrom = (link: sharing.SharedLinkMetadataReference, reused: boolean): SharedLink => ({
+    url: link.url,
+    expiresAt: link.expires ? new Date(link.expires) : null,
+    reused,
+  });
+
+  const provider = {
+    name: PROVIDER,
+    capabilities: {
+      publicLinks: true,
+      albums: true,
+      expiry: true,
+      noDownload: true,
+      revoke: true,
+    },
+
+    async whoami(): Promise<Account> {
+      const account = await call("read your account", () => dbx.usersGetCurrentAccount());
+      return {
+        id: account.account_id,
+        name: account.name.display_name,
+        email: account.email ?? null,
+      };
+    },
+
+    async checkShareOptions(options: ShareOptions): Promise<void> {
+      if (!options.expiresAt && !options.noDownload) return;
+      const account = await call("read your account", () => dbx.usersGetCurrentAccount());
+      if (account.account_type[".tag"] !== "basic") return;
+      const wanted = [options.expiresAt && "--expires", options.noDownload && "--no-download"]
+        .filter(Boolean)
+        .join(" and ");
+      throw usageError(
+        `Your Dropbox Basic plan does not allow ${wanted} on shared links.`,
+        `Nothing was uploaded. Send without ${wanted}, or use a paid Dropbox plan.`,
+      );
+    },
+
+    async createAlbum(name: string): Promise<RemoteItem> {
+      const { metadata } = await call(`create the album folder "${name}"`, () =>
+        dbx.filesCreateFolderV2({ path: `${ROOT}/${name}`, autorename: true }),
+      );
+      return {
+        remotePath: metadata.path_display ?? `${ROOT}/${metadata.name}`,
+        remoteId: metadata.id,
+      };
+    },
+
+    async upload(files: LocalFile[], album: RemoteItem | null, onProgress: UploadProgress) {
+      const folder = album?.remotePath ?? ROOT;
+      const [only] = files;
+      if (only && files.length === 1) return [await uploadOne(only, folder, onProgress)];
+      return uploadBatch(files, folder, onProgress);
+    },
+
+    async share(target: RemoteItem, options: ShareOptions): Promise<SharedLink> {
+      const settings: sharing.SharedLinkSettings = {
+        audience: { ".tag": "public" },
+        access: { ".tag": "viewer" },
+        ...(options.expiresAt ? { expires: dropboxTime(options.expiresAt) } : {}),
+        ...(options.noDownload ? { allow_download: false } : {}),
+      };
+      return call(
+        `create a link to ${target.remotePath}`,
+        async () => {
+          const { result } = await dbx.sharingCreateSharedLinkWithSettings({
+            path: target.remotePath,
+            settings,
+          });
+          return { result: linkFrom(result, false) };
+        },
+        (summary, error) =>
+          summary.startsWith("shared_link_already_exists")
+            ? reuseExisting(target.remotePath, error, settings, options)
+            : undefined,
+      );
+    },
+
+    async revoke(link: LinkToRevoke): Promise<RevokeOutcome> {
+      const urls = link.url ? [link.url] : await linksTo(link.target);
+      let revokedAny = false;
+      for (const url of urls) {
+        revokedAny =
+          (await call(
+            "revoke the link",
+            async () => {
+              await dbx.sharingRevokeSharedLink({ url });
+              return { result: true };
+            },
+            (summary) =>
+              summary.startsWith("shared_link_not_found") ? Promise.resolve(false) : undefined,
+          )) || revokedAny;
+      }
+      return revokedAny ? "revoked" : "already-revoked";
+    },
+
+    async deleteItems(items: RemoteItem[]): Promise<void> {
+      for (const item of items) {
+        await call(
+          `delete ${item.remotePath}`,
+          async () => {
+            await dbx.filesDeleteV2({ path: item.remotePath });
+            return { result: undefined };
+          },
+          (summary) =>
+            summary.startsWith("path_lookup/not_found") ? Promise.resolve(undefined) : undefined,
+        );
+      }
+    },
+  } satisfies Provider;
+
+  async function linksTo(target: RemoteItem | null): Promise<string[]> {
+    if (!target) return [];
+    const { links } = await call(
+      "look up links",
+      () => dbx.sharingListSharedLinks({ path: target.remotePath, direct_only: true }),
+      (summary) =>
+        summary.startsWith("path/not_found")
+          ? Promise.resolve({ links: [], has_more: false })
+          : undefined,
+    );
+    return links.map((link) => link.url);
+  }
+
+  /** Dropbox already has a link to this item: reuse it, made view-only if it isn't. */
+  async function reuseExisting(
+    path: string,
+    conflict: DropboxResponseError<unknown>,
+    settings: sharing.SharedLinkSettings,
+    options: ShareOptions,
+  ): Promise<SharedLink> {
+    const body = conflict.error as {
+      error?: { shared_link_already_exists?: { metadata?: sharing.SharedLinkMetadataReference } };
+    };
+    let existing = body.error?.shared_link_already_exists?.metadata;
+    if (!existing) {
+      const { links } = await call("look up the existing link", () =>
+        dbx.sharingListSharedLinks({ path, direct_only: true }),
+      );
+      existing = links[0];
+    }
+    if (!existing) throw translate(conflict, `create a link to ${path}`);
+    if (isViewOnlyPublic(existing, options)) return linkFrom(existing, true);
+    const { url } = existing;
+    const modified = await call("make the existing link view-only", () =>
+      dbx.sharingModifySharedLinkSettings({ url, settings, remove_expiration: !options.expiresAt }),
+    );
+    return linkFrom(modified, true);
+  }
+
+  return provider;
+}
+
+/** Dropbox timestamps have no fractional seconds: `2026-12-31T23:59:59Z`. */
+const dropboxTime = (when: Date) => `${when.toISOString().slice(0, 19)}Z`;
+
+async function mapConcurrently<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function login(
+  request: LoginRequest,
+  session: ProviderSession,
+  ui: LoginUi,
+): Promise<Account> {
+  const { ctx, credentials } = session;
+  if (request.token) {
+    const provider = await connect({
+      ctx: { ...ctx, env: { ...ctx.env, DMSHARE_DROPBOX_TOKEN: request.token } },
+      credentials,
+    });
+    const account = await provider.whoami();
+    await credentials.set(PROVIDER, { accessToken: request.token, accountId: account.id });
+    return account;
+  }
+  const appKey = request.appKey ?? ctx.env.DMSHARE_DROPBOX_APP_KEY;
+  if (!appKey) {
+    throw usageError(
+      "No Dropbox app key given.",
+      'Create a Dropbox app (see the README, "Create a Dropbox app"), then run: dmshare login dropbox --app-key KEY  (or set DMSHARE_DROPBOX_APP_KEY)',
+    );
+  }
+  const fetch = dropboxFetch(ctx);
+  const auth = new DropboxAuth({ clientId: appKey, fetch });
+  let redirectUri: string | undefined;
+  let code: string;
+  if (request.pasteCode) {
+    const url = await auth.getAuthenticationUrl(
+      undefined as unknown as string,
+      newOAuthState(),
+      "code",
+      "offline",
+      undefined,
+      "none",
+      true,
+    );
+    const loginUrl = loginPageUrl(ctx, String(url));
+    ui.showAuthorizeUrl(loginUrl, await tryOpen(ctx, loginUrl, request.openBrowser));
+    code = (await ui.askForCode("Paste the code Dropbox shows after you press Allow: ")).trim();
+    if (!code)
+      throw usageError("No code pasted.", "Run dmshare login dropbox --no-redirect again.");
+  } else {
+    const receiver = await receiveOAuthRedirect({
+      port: request.port ?? DEFAULT_LOGIN_PORT,
+      providerLabel: LABEL,
+      timeoutMs: request.timeoutMs,
+      signal: ctx.signal,
+    });
+    try {
+      redirectUri = receiver.redirectUri;
+      const url = await auth.getAuthenticationUrl(
+        redirectUri,
+        receiver.state,
+        "code",
+        "offline",
+        undefined,
+        "none",
+        true,
+      );
+      const loginUrl = loginPageUrl(ctx, String(url));
+      ui.showAuthorizeUrl(loginUrl, await tryOpen(ctx, loginUrl, request.openBrowser));
+      code = await receiver.code;
+    } finally {
+      receiver.close();
+    }
+  }
+  let tokens: {
+    access_token: string;
+    refresh_token?: string;
+    expires_in?: number;
+    account_id?: string;
+  };
+  try {
+    const response = await auth.getAccessTokenFromCode(redirectUri as string, code);
+    tokens = response.result as typeof tokens;
+  } catch (error) {
+    if (error instanceof DropboxResponseError && error.status === 400) {
+      throw authError(
+        "Dropbox did not accept the login code (it may have expired or been used already).",
+        "Run dmshare login dropbox again.",
+      );
+    }
+    throw translate(error, "finish the login");
+  }
+  await credentials.set(PROVIDER, {
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    expiresAt: tokens.expires_in
+      ? new Date(ctx.now().getTime() + tokens.expires_in * 1000).toISOString()
+      : undefined,
+    clientId: appKey,
+    accountId: tokens.account_id,
+  });
+  const provider = await connect(session);
+  return provider.whoami();
+}
+
+async function tryOpen(ctx: Ctx, url: string, wanted: boolean): Promise<boolean> {
+  if (!wanted) return false;
+  try {
+    await ctx.openUrl(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export default { connect, login } satisfies ProviderModule;

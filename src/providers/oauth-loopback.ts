@@ -1,0 +1,117 @@
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { authError, usageError } from "../errors.ts";
+
+export interface LoopbackOptions {
+  /** 0 picks a free port (Google); Dropbox needs the registered one. */
+  port: number;
+  /** What the user registered, for the error when the port is taken. */
+  providerLabel: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface LoopbackReceiver {
+  redirectUri: string;
+  state: string;
+  /** Resolves with the authorization code of the one request that carries the right state. */
+  code: Promise<string>;
+  close(): void;
+}
+
+export const newOAuthState = () => randomBytes(24).toString("base64url");
+
+const page = (title: string, body: string) =>
+  `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
+  `<body style="font-family:sans-serif;max-width:32em;margin:4em auto"><h1>${title}</h1><p>${body}</p></body>`;
+
+/**
+ * A one-shot HTTP listener on 127.0.0.1 for the OAuth redirect. It checks `state` and
+ * answers a wrong one with an error page without handing the code on.
+ */
+export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<LoopbackReceiver> {
+  const state = newOAuthState();
+  let settle: { resolve: (code: string) => void; reject: (error: Error) => void } | undefined;
+  const code = new Promise<string>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    if (url.pathname !== "/") {
+      response.writeHead(404).end();
+      return;
+    }
+    const answer = (status: number, title: string, body: string) =>
+      response
+        .writeHead(status, { "content-type": "text/html; charset=utf-8", connection: "close" })
+        .end(page(title, body));
+    const params = url.searchParams;
+    if (params.get("state") !== state) {
+      answer(
+        400,
+        "Login failed",
+        "This login link is not the one dmshare started. Run dmshare login again.",
+      );
+      settle?.reject(
+        authError(
+          `The ${options.providerLabel} login was answered with the wrong state, so dmshare did not use it.`,
+          `Run dmshare login again, in the browser window it opens.`,
+        ),
+      );
+    } else if (params.has("error")) {
+      const reason = params.get("error_description") || params.get("error") || "denied";
+      answer(400, "Login cancelled", "dmshare was not given access. You can close this tab.");
+      settle?.reject(
+        authError(
+          `${options.providerLabel} login was not completed: ${reason}.`,
+          "Run dmshare login again and press Allow.",
+        ),
+      );
+    } else {
+      const received = params.get("code");
+      if (!received) {
+        answer(400, "Login failed", "The redirect carried no code.");
+        return;
+      }
+      answer(200, "dmshare is logged in", "You can close this tab and go back to the terminal.");
+      settle?.resolve(received);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? usageError(
+              `Port ${options.port} on 127.0.0.1 is in use, so dmshare can't receive the ${options.providerLabel} login.`,
+              "Close what uses it, or pass --port N (and register that redirect URI with your app), or use --no-redirect.",
+            )
+          : error,
+      );
+    });
+    server.listen(options.port, "127.0.0.1", () => resolve());
+  });
+
+  const timer = setTimeout(
+    () =>
+      settle?.reject(
+        authError(
+          `No answer from the ${options.providerLabel} login page in time.`,
+          "Run dmshare login again.",
+        ),
+      ),
+    options.timeoutMs,
+  );
+  const onAbort = () => settle?.reject(authError("Login interrupted.", "Run dmshare login again."));
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  const close = () => {
+    clearTimeout(timer);
+    options.signal.removeEventListener("abort", onAbort);
+    server.close();
+    server.closeAllConnections();
+  };
+  code.then(close, close);
+  const { port } = server.address() as AddressInfo;
+  return { redirectUri: `http://127.0.0.1:${port}/`, state, code, close };
+}

@@ -1,0 +1,111 @@
+import type { Ctx } from "../context.ts";
+import type { CredentialStore } from "../store/credentials.ts";
+
+/** What a provider can honour. The core refuses an option a provider can't honour before
+ * anything is uploaded; a flag is never silently ignored. */
+export interface Capabilities {
+  /** Anyone with the URL can view: false means the provider can only keep a private album. */
+  publicLinks: boolean;
+  albums: boolean;
+  /** Link expiry enforced by the provider (it may still depend on the account's plan). */
+  expiry: boolean;
+  /** Viewers can't download (it may still depend on the account's plan). */
+  noDownload: boolean;
+  revoke: boolean;
+}
+
+export interface LocalFile {
+  path: string;
+  /** The name the file gets remotely. */
+  name: string;
+  bytes: number;
+  mime: string;
+}
+
+/** A file or folder at the provider, as the ledger remembers it. */
+export interface RemoteItem {
+  remotePath: string;
+  remoteId: string;
+}
+
+export interface UploadedFile extends RemoteItem {
+  localPath: string;
+  bytes: number;
+}
+
+export interface ShareOptions {
+  expiresAt: Date | null;
+  noDownload: boolean;
+}
+
+export interface SharedLink {
+  url: string;
+  expiresAt: Date | null;
+  /** True when the provider already had a matching link for this item. */
+  reused: boolean;
+}
+
+export interface LinkToRevoke {
+  /** Null when dmshare stopped between making the link and recording it. */
+  url: string | null;
+  target: RemoteItem | null;
+}
+
+export type RevokeOutcome = "revoked" | "already-revoked";
+
+export interface Account {
+  id: string;
+  name: string;
+  email: string | null;
+}
+
+/** Called with the number of bytes of one file sent so far. */
+export type UploadProgress = (file: LocalFile, bytesSent: number) => void;
+
+export interface Provider {
+  readonly name: ProviderName;
+  readonly capabilities: Capabilities;
+  whoami(): Promise<Account>;
+  /** Checks what depends on the account (its plan) before anything is uploaded. */
+  checkShareOptions(options: ShareOptions): Promise<void>;
+  createAlbum(name: string): Promise<RemoteItem>;
+  upload(
+    files: LocalFile[],
+    album: RemoteItem | null,
+    onProgress: UploadProgress,
+  ): Promise<UploadedFile[]>;
+  share(target: RemoteItem, options: ShareOptions): Promise<SharedLink>;
+  revoke(link: LinkToRevoke): Promise<RevokeOutcome>;
+  /** Removes files or folders; items already gone are not an error. */
+  deleteItems(items: RemoteItem[]): Promise<void>;
+}
+
+export interface LoginRequest {
+  /** An access token given directly (`--token`), for scripts. */
+  token?: string;
+  appKey?: string;
+  port?: number;
+  openBrowser: boolean;
+  /** Paste-the-code flow instead of the loopback redirect. */
+  pasteCode: boolean;
+  timeoutMs: number;
+}
+
+/** How a login flow talks to the person at the terminal. */
+export interface LoginUi {
+  showAuthorizeUrl(url: string, opened: boolean): void;
+  askForCode(prompt: string): Promise<string>;
+}
+
+export interface ProviderSession {
+  ctx: Ctx;
+  credentials: CredentialStore;
+}
+
+/** What each provider file exports; the registry imports it only when it is needed. */
+export interface ProviderModule {
+  connect(session: ProviderSession): Promise<Provider>;
+  login(request: LoginRequest, session: ProviderSession, ui: LoginUi): Promise<Account>;
+}
+
+export type ProviderName = "dropbox";

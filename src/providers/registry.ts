@@ -1,0 +1,42 @@
+import { usageError } from "../errors.ts";
+import type { ProviderModule, ProviderName } from "./provider.ts";
+
+interface ProviderEntry {
+  name: ProviderName;
+  displayName: string;
+  aliases: readonly string[];
+  load: () => Promise<ProviderModule>;
+}
+
+const PROVIDERS: readonly ProviderEntry[] = [
+  {
+    name: "dropbox",
+    displayName: "Dropbox",
+    aliases: [],
+    load: async () => (await import("./dropbox.ts")).default,
+  },
+];
+
+export const providerNames = (): ProviderName[] => PROVIDERS.map((entry) => entry.name);
+
+export function findProvider(nameOrAlias: string): ProviderEntry {
+  const wanted = nameOrAlias.trim().toLowerCase();
+  const entry = PROVIDERS.find((p) => p.name === wanted || p.aliases.includes(wanted));
+  if (!entry) {
+    throw usageError(
+      `Unknown provider "${nameOrAlias}".`,
+      `Valid providers: ${describeProviders()}.`,
+    );
+  }
+  return entry;
+}
+
+export function displayNameOf(name: string): string {
+  return PROVIDERS.find((p) => p.name === name)?.displayName ?? name;
+}
+
+function describeProviders(): string {
+  return PROVIDERS.map((p) =>
+    p.aliases.length ? `${p.name} (${p.aliases.join(", ")})` : p.name,
+  ).join(", ");
+}

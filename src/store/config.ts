@@ -1,0 +1,99 @@
+import { usageError } from "../errors.ts";
+import { readTextIfExists, writeFileAtomic } from "./files.ts";
+import { withFileLock } from "./lock.ts";
+import { configPath } from "./paths.ts";
+
+interface SettingSpec {
+  description: string;
+  /** Returns the value to store, or throws a usage error naming what is wrong. */
+  parse: (value: string) => string;
+}
+
+export const SETTINGS = {
+  provider: {
+    description: "provider used when --via is not given (dropbox)",
+    parse: (value: string) => value.trim().toLowerCase(),
+  },
+  message: {
+    description: "template of the copied message; placeholders {url} {name} {count} {expires}",
+    parse: (value: string) => {
+      if (!value.includes("{url}")) {
+        throw usageError(
+          `The message template "${value}" has no {url} placeholder.`,
+          `Include {url} where the link goes, e.g. "Here you go: {url}".`,
+        );
+      }
+      return value;
+    },
+  },
+} satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type Settings = Partial<Record<SettingKey, string>>;
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTINGS, key);
+}
+
+/** User settings in config.json, next to the ledger (DMSHARE_CONFIG_DIR in tests). */
+export class ConfigStore {
+  readonly file: string;
+
+  constructor(configDir: string) {
+    this.file = configPath(configDir);
+  }
+
+  async all(): Promise<Settings> {
+    const text = await readTextIfExists(this.file);
+    if (text === null) return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw this.invalid("it is not valid JSON");
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw this.invalid("it is not a JSON object");
+    }
+    const settings: Settings = {};
+    for (const [key, value] of Object.entries(parsed)) {
+      if (!isSettingKey(key)) continue;
+      if (typeof value !== "string") throw this.invalid(`"${key}" must be a string`);
+      settings[key] = value;
+    }
+    return settings;
+  }
+
+  async get(key: SettingKey): Promise<string | undefined> {
+    return (await this.all())[key];
+  }
+
+  async set(key: SettingKey, value: string): Promise<string> {
+    const parsed = SETTINGS[key].parse(value);
+    await this.edit((settings) => {
+      settings[key] = parsed;
+    });
+    return parsed;
+  }
+
+  async unset(key: SettingKey): Promise<void> {
+    await this.edit((settings) => {
+      delete settings[key];
+    });
+  }
+
+  private edit(change: (settings: Settings) => void): Promise<void> {
+    return withFileLock(`${this.file}.lock`, async () => {
+      const settings = await this.all();
+      change(settings);
+      await writeFileAtomic(this.file, `${JSON.stringify(settings, null, 2)}\n`);
+    });
+  }
+
+  private invalid(reason: string) {
+    return usageError(
+      `The config file ${this.file} is invalid: ${reason}.`,
+      `Fix it, or delete it to go back to the defaults (rm '${this.file}').`,
+    );
+  }
+}

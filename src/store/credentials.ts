@@ -1,0 +1,76 @@
+import { chmod } from "node:fs/promises";
+import { DmshareError } from "../errors.ts";
+import { PRIVATE_FILE_MODE, readTextIfExists, writeFileAtomic } from "./files.ts";
+import { withFileLock } from "./lock.ts";
+import { credentialsPath } from "./paths.ts";
+
+/** What a provider keeps to act for the user. Never printed, never logged. */
+export interface StoredCredentials {
+  accessToken: string;
+  refreshToken?: string;
+  /** ISO time the access token stops working. */
+  expiresAt?: string;
+  /** The OAuth app (client id) that issued the refresh token. */
+  clientId?: string;
+  accountId?: string;
+}
+
+export interface CredentialStore {
+  /** Where credentials live, for `dmshare status`. */
+  readonly location: string;
+  get(provider: string): Promise<StoredCredentials | undefined>;
+  set(provider: string, credentials: StoredCredentials): Promise<void>;
+  delete(provider: string): Promise<boolean>;
+}
+
+type CredentialFile = Record<string, StoredCredentials>;
+
+/** A JSON file readable by the user only (0600) in the config dir. */
+export function fileCredentialStore(configDir: string): CredentialStore {
+  const file = credentialsPath(configDir);
+
+  async function read(): Promise<CredentialFile> {
+    const text = await readTextIfExists(file);
+    if (text === null) return {};
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+        return parsed as CredentialFile;
+      }
+    } catch {
+      // reported below
+    }
+    throw new DmshareError("auth", `The credentials file ${file} is not valid JSON.`, {
+      hint: `Delete it and log in again: rm '${file}' && dmshare login <provider>`,
+    });
+  }
+
+  async function change(edit: (all: CredentialFile) => boolean): Promise<boolean> {
+    return withFileLock(`${file}.lock`, async () => {
+      const all = await read();
+      const changed = edit(all);
+      if (changed) {
+        await writeFileAtomic(file, `${JSON.stringify(all, null, 2)}\n`);
+        await chmod(file, PRIVATE_FILE_MODE);
+      }
+      return changed;
+    });
+  }
+
+  return {
+    location: `file ${file}`,
+    get: async (provider) => (await read())[provider],
+    set: async (provider, credentials) => {
+      await change((all) => {
+        all[provider] = credentials;
+        return true;
+      });
+    },
+    delete: (provider) =>
+      change((all) => {
+        if (!(provider in all)) return false;
+        delete all[provider];
+        return true;
+      }),
+  };
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto";
+import { DmshareError } from "../errors.ts";
+import type { RemoteItem } from "../providers/provider.ts";
+import { readTextIfExists, writeFileAtomic } from "./files.ts";
+import { withFileLock } from "./lock.ts";
+
+export type LinkKind = "photo" | "album";
+/** `pending`: the intent is recorded, the link may or may not exist yet. */
+export type StoredStatus = "pending" | "active" | "revoked";
+
+export interface LedgerFile {
+  path: string;
+  remotePath: string | null;
+  remoteId: string | null;
+  bytes: number;
+}
+
+export interface LedgerEntry {
+  id: string;
+  provider: string;
+  kind: LinkKind;
+  name: string;
+  url: string | null;
+  message: string | null;
+  /** The shared file or folder; null until it exists remotely. */
+  target: RemoteItem | null;
+  files: LedgerFile[];
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  status: StoredStatus;
+}
+
+interface LedgerDocument {
+  version: 1;
+  entries: LedgerEntry[];
+}
+
+const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/** Short ids that are easy to type: 8 characters of Crockford-style base32. */
+export function newLinkId(): string {
+  return Array.from(randomBytes(8), (byte) => ID_ALPHABET[byte % 32]).join("");
+}
+
+/**
+ * The record of every link dmshare made (DESIGN.md §4). One JSON file, replaced atomically
+ * under a lock file, so concurrent processes lose nothing and a kill -9 tears nothing.
+ */
+export class Ledger {
+  readonly file: string;
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  async entries(): Promise<LedgerEntry[]> {
+    return (await this.load()).entries;
+  }
+
+  /** Applies `change` to the current entries and saves them, all under the lock. */
+  async update<T>(change: (entries: LedgerEntry[]) => T): Promise<T> {
+    return withFileLock(`${this.file}.lock`, async () => {
+      const document = await this.load();
+      const result = change(document.entries);
+      await writeFileAtomic(this.file, `${JSON.stringify(document, null, 1)}\n`);
+      return result;
+    });
+  }
+
+  add(entry: LedgerEntry): Promise<void> {
+    return this.update((entries) => {
+      entries.push(entry);
+    });
+  }
+
+  /** Merges `changes` into the entry with `id`; returns the entry as saved. */
+  patch(id: string, changes: Partial<Omit<LedgerEntry, "id">>): Promise<LedgerEntry> {
+    return this.update((entries) => {
+      const entry = entries.find((candidate) => candidate.id === id);
+      if (!entry) throw new Error(`Ledger entry ${id} disappeared from ${this.file}.`);
+      Object.assign(entry, changes);
+      return { ...entry };
+    });
+  }
+
+  remove(id: string): Promise<void> {
+    return this.update((entries) => {
+      const index = entries.findIndex((entry) => entry.id === id);
+      if (index >= 0) entries.splice(index, 1);
+    });
+  }
+
+  private async load(): Promise<LedgerDocument> {
+    const text = await readTextIfExists(this.file);
+    if (text === null) return { version: 1, entries: [] };
+    try {
+      const document = JSON.parse(text) as LedgerDocument;
+      if (document?.version === 1 && Array.isArray(document.entries)) return document;
+    } catch {
+      // reported below
+    }
+    throw new DmshareError("unexpected", `The link ledger ${this.file} is corrupt.`, {
+      hint:
+        `dmshare will not overwrite it. Move it aside and start a new one:\n` +
+        `  mv '${this.file}' '${this.file}.corrupt'\n` +
+        `The links it listed keep working; revoke them from your provider's website, or repair the JSON and move it back.`,
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { open, readFile, rm, stat } from "node:fs/promises";
+
+const RETRY_MIN_MS = 5;
+const RETRY_MAX_MS = 40;
+/** A holder keeps the lock for milliseconds; one this old belongs to a process that died. */
+const STALE_AFTER_MS = 30_000;
+const GIVE_UP_AFTER_MS = 60_000;
+
+/**
+ * Runs `work` while holding an exclusive lock file next to the data it protects. Works
+ * across processes (`xargs -P 8 dmshare send …`) with nothing but O_EXCL.
+ */
+export async function withFileLock<T>(lockFile: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      const handle = await open(lockFile, "wx", 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (await isStale(lockFile)) {
+        await rm(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() - started > GIVE_UP_AFTER_MS) {
+        throw new Error(
+          `Timed out waiting for the lock ${lockFile}. If no other dmshare is running, delete that file.`,
+        );
+      }
+      await sleep(RETRY_MIN_MS + Math.random() * (RETRY_MAX_MS - RETRY_MIN_MS));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lockFile, { force: true });
+  }
+}
+
+async function isStale(lockFile: string): Promise<boolean> {
+  try {
+    const [info, holder] = await Promise.all([stat(lockFile), readFile(lockFile, "utf8")]);
+    const pid = Number.parseInt(holder, 10);
+    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) return true;
+    return Date.now() - info.mtimeMs > STALE_AFTER_MS;
+  } catch {
+    // Gone between our attempt and this look: try again.
+    return false;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

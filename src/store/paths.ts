@@ -1,0 +1,14 @@
+import path from "node:path";
+import envPaths from "env-paths";
+import type { Env } from "../context.ts";
+
+/** `DMSHARE_CONFIG_DIR` wins; otherwise the OS config dir (~/.config/dmshare on Linux). */
+export function configDirFor(env: Env): string {
+  const override = env.DMSHARE_CONFIG_DIR;
+  if (override) return path.resolve(override);
+  return envPaths("dmshare", { suffix: "" }).config;
+}
+
+export const ledgerPath = (configDir: string) => path.join(configDir, "ledger.json");
+export const credentialsPath = (configDir: string) => path.join(configDir, "credentials.json");
+export const configPath = (configDir: string) => path.join(configDir, "config.json");

@@ -1,0 +1,97 @@
+import { Chalk, type ChalkInstance } from "chalk";
+import type { Ctx, Env, OutputStream } from "../context.ts";
+import { DmshareError } from "../errors.ts";
+import { redactSecrets } from "./redact.ts";
+
+export interface OutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+  /** false when --no-color was given. */
+  color?: boolean;
+}
+
+/** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR overrides. */
+export function colorEnabled(stream: OutputStream, env: Env, flag = true): boolean {
+  if (!flag || env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== "0";
+  return Boolean(stream.isTTY) && env.TERM !== "dumb";
+}
+
+/**
+ * The only way commands print. Results go to stdout; progress, hints and warnings to
+ * stderr. `--json` and `--quiet` silence everything on stderr but warnings and errors.
+ */
+export class Output {
+  readonly ctx: Ctx;
+  readonly json: boolean;
+  readonly quiet: boolean;
+  /** Styles for stdout and stderr, each plain unless its stream wants colour. */
+  readonly out: ChalkInstance;
+  readonly err: ChalkInstance;
+  readonly interactive: boolean;
+
+  constructor(ctx: Ctx, options: OutputOptions = {}) {
+    this.ctx = ctx;
+    this.json = options.json ?? false;
+    this.quiet = options.quiet ?? false;
+    this.out = new Chalk({ level: colorEnabled(ctx.stdout, ctx.env, options.color) ? 1 : 0 });
+    this.err = new Chalk({ level: colorEnabled(ctx.stderr, ctx.env, options.color) ? 1 : 0 });
+    this.interactive = Boolean(ctx.stderr.isTTY) && !this.json && !this.quiet;
+  }
+
+  /** A line of the command's result on stdout. */
+  result(text: string): void {
+    this.ctx.stdout.write(`${this.redact(text)}\n`);
+  }
+
+  /** The one JSON document of a `--json` run. */
+  document(value: unknown): void {
+    this.ctx.stdout.write(`${this.redact(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  success(text: string): void {
+    this.status(`${this.err.green("✔")} ${text}`);
+  }
+
+  info(text: string): void {
+    this.status(text);
+  }
+
+  warn(text: string, hint?: string): void {
+    this.toStderr(`${this.err.yellow("!")} ${text}${hint ? `\n  ${this.err.dim(hint)}` : ""}`);
+  }
+
+  error(error: unknown, verbose: boolean): void {
+    if (error instanceof DmshareError) {
+      const hint = error.hint ? `\n${indent(error.hint)}` : "";
+      this.toStderr(`${this.err.red("✖")} ${error.message}${this.err.dim(hint)}`);
+    } else {
+      const text = error instanceof Error ? error.message : String(error);
+      this.toStderr(
+        `${this.err.red("✖")} Unexpected error: ${text}\n` +
+          this.err.dim(
+            "  This is a bug in dmshare. Run again with --verbose and report what it prints.",
+          ),
+      );
+    }
+    if (verbose && error instanceof Error && error.stack) this.toStderr(this.err.dim(error.stack));
+  }
+
+  private status(text: string): void {
+    if (!this.json && !this.quiet) this.toStderr(text);
+  }
+
+  private toStderr(text: string): void {
+    this.ctx.stderr.write(`${this.redact(text)}\n`);
+  }
+
+  private redact(text: string): string {
+    return redactSecrets(text, this.ctx.env);
+  }
+}
+
+const indent = (text: string) =>
+  text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");

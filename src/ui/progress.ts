@@ -1,0 +1,40 @@
+import type { Output } from "./output.ts";
+
+export interface Progress {
+  update(text: string): void;
+  succeed(text: string): void;
+  stop(): void;
+}
+
+const silent: Progress = { update() {}, succeed() {}, stop() {} };
+
+/** A spinner on a terminal (ora, loaded only then); elsewhere just the final lines. */
+export async function startProgress(output: Output, text: string): Promise<Progress> {
+  if (!output.interactive) {
+    return { ...silent, succeed: (done) => output.success(done) };
+  }
+  const { default: ora } = await import("ora");
+  const spinner = ora({ text, stream: output.ctx.stderr, color: "cyan", isEnabled: true }).start();
+  return {
+    update: (next) => {
+      spinner.text = next;
+    },
+    succeed: (done) => {
+      spinner.stopAndPersist({ symbol: output.err.green("✔"), text: done });
+    },
+    stop: () => spinner.stop(),
+  };
+}
+
+const UNITS = ["B", "KB", "MB", "GB", "TB"];
+
+/** 2.4 MB (decimal units, as file managers show them). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+}
