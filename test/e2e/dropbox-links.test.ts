@@ -1,0 +1,217 @@
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
+import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { jpegBytes } from "../helpers/media.ts";
+
+const TOKEN = "links-static-token";
+
+let emulator: DropboxEmulator;
+let work: { dir: string; cleanup: () => Promise<void> };
+
+beforeAll(async () => {
+  emulator = await startDropboxEmulator({ staticTokens: [TOKEN] });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  work = await tempDir();
+  return () => work.cleanup();
+});
+
+const dmshare = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runCli(args, {
+    cwd: work.dir,
+    env: {
+      DMSHARE_CONFIG_DIR: path.join(work.dir, "config"),
+      DMSHARE_DROPBOX_API_URL: emulator.url,
+      DMSHARE_DROPBOX_TOKEN: TOKEN,
+      ...env,
+    },
+  });
+
+async function sendPhoto(name: string, ...extra: string[]) {
+  await writeFiles(work.dir, { [name]: jpegBytes() });
+  const { code, stdout, stderr } = await dmshare([
+    "send",
+    name,
+    "--via",
+    "dropbox",
+    "--no-copy",
+    "--json",
+    ...extra,
+  ]);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  return JSON.parse(stdout) as { id: string; url: string; files: { remotePath: string }[] };
+}
+
+describe("dmshare list", () => {
+  it("says how to start when there are no links", async () => {
+    const { code, stdout, stderr } = await dmshare(["list"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("No links yet");
+    expect((await dmshare(["list", "--json"])).stdout).toBe("[]\n");
+  });
+
+  it("shows the links, newest first, as tab-separated rows when piped and JSON with --json", async () => {
+    const first = await sendPhoto("first.jpg");
+    const second = await sendPhoto("second.jpg");
+    const { code, stdout } = await dmshare(["list"]);
+    expect(code).toBe(0);
+    const rows = stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => line.split("\t"));
+    expect(rows.map((row) => [row[0], row[1], row[2], row[3], row[6], row[7]])).toEqual([
+      [second.id, "dropbox", "photo", "second.jpg", "active", second.url],
+      [first.id, "dropbox", "photo", "first.jpg", "active", first.url],
+    ]);
+    const listed = JSON.parse((await dmshare(["list", "--json"])).stdout);
+    expect(listed.map((link: { id: string }) => link.id)).toEqual([second.id, first.id]);
+    expect(Object.keys(listed[0]).sort()).toEqual(
+      [
+        "createdAt",
+        "expiresAt",
+        "files",
+        "id",
+        "kind",
+        "message",
+        "name",
+        "provider",
+        "revokedAt",
+        "status",
+        "url",
+      ].sort(),
+    );
+  });
+
+  it("filters by --status and --provider, and refuses unknown values", async () => {
+    await sendPhoto("a.jpg");
+    expect(JSON.parse((await dmshare(["list", "--json", "--status", "revoked"])).stdout)).toEqual(
+      [],
+    );
+    expect(
+      JSON.parse((await dmshare(["list", "--json", "--provider", "dropbox"])).stdout),
+    ).toHaveLength(1);
+    const bad = await dmshare(["list", "--status", "gone"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Unknown status "gone"');
+  });
+});
+
+describe("dmshare revoke", () => {
+  it("revokes by id: the link stops working, list hides it, --all shows it revoked", async () => {
+    const sent = await sendPhoto("a.jpg");
+    const { code, stdout } = await dmshare(["revoke", sent.id]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`Revoked ${sent.id} a.jpg\n`);
+    expect(emulator.resolveSharedLink(sent.url)).toBeNull();
+    expect(JSON.parse((await dmshare(["list", "--json"])).stdout)).toEqual([]);
+    const all = JSON.parse((await dmshare(["list", "--json", "--all"])).stdout);
+    expect(all).toEqual([
+      expect.objectContaining({ id: sent.id, status: "revoked", revokedAt: expect.any(String) }),
+    ]);
+  });
+
+  it("is idempotent: revoking again succeeds and says so", async () => {
+    const sent = await sendPhoto("a.jpg");
+    await dmshare(["revoke", sent.id]);
+    const again = await dmshare(["revoke", sent.url, "--json"]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual([
+      expect.objectContaining({ id: sent.id, outcome: "already-revoked" }),
+    ]);
+  });
+
+  it("takes a URL or an id prefix, and keeps the files unless --delete-files", async () => {
+    const kept = await sendPhoto("kept.jpg");
+    const gone = await sendPhoto("gone.jpg");
+    expect((await dmshare(["revoke", kept.url])).code).toBe(0);
+    expect(emulator.readFile(kept.files[0]?.remotePath ?? "")).not.toBeNull();
+    const result = await dmshare(["revoke", gone.id.slice(0, 6), "--delete-files"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("and deleted its files");
+    expect(emulator.readFile(gone.files[0]?.remotePath ?? "")).toBeNull();
+  });
+
+  it("treats a link already revoked on the website as revoked", async () => {
+    const sent = await sendPhoto("a.jpg");
+    await fetch(`${emulator.url}/2/sharing/revoke_shared_link`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: sent.url }),
+    });
+    const { code, stdout } = await dmshare(["revoke", sent.id, "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)[0]).toMatchObject({ status: "revoked", outcome: "already-revoked" });
+  });
+
+  it("--dry-run revokes nothing", async () => {
+    const sent = await sendPhoto("a.jpg");
+    const { code, stdout } = await dmshare(["revoke", sent.id, "--dry-run"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`Would revoke ${sent.id} a.jpg (${sent.url})\n`);
+    expect(emulator.resolveSharedLink(sent.url)).not.toBeNull();
+  });
+
+  it("a URL dmshare never made → exit 2, nothing revoked", async () => {
+    const sent = await sendPhoto("a.jpg");
+    const { code, stderr } = await dmshare([
+      "revoke",
+      sent.id,
+      "https://www.dropbox.com/scl/fi/zzz/other.jpg?rlkey=x&dl=0",
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("is not a link dmshare made");
+    expect(stderr).toContain("Nothing was revoked");
+    expect(emulator.resolveSharedLink(sent.url)).not.toBeNull();
+  });
+
+  it("finishes a link left pending by a failed send", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    emulator.inject({
+      route: "/2/sharing/create_shared_link_with_settings",
+      kind: "status",
+      status: 503,
+      times: 10,
+    });
+    const failed = await dmshare(["send", "a.jpg", "--via", "dropbox", "--no-copy"]);
+    emulator.clearFaults();
+    expect(failed.code).toBe(4);
+    expect(failed.stderr).toContain("Dropbox failed to create a link");
+    const [pending] = JSON.parse((await dmshare(["list", "--json"])).stdout);
+    expect(pending).toMatchObject({ status: "pending", url: null });
+    const revoked = await dmshare(["revoke", pending.id, "--json"]);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)[0]).toMatchObject({ status: "revoked" });
+  });
+});
+
+describe("dmshare status, logout and config", () => {
+  it("shows the account behind the token and where it comes from", async () => {
+    const { code, stdout } = await dmshare(["status"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Dropbox: logged in as .+; token from DMSHARE_DROPBOX_TOKEN/);
+    expect(stdout).not.toContain(TOKEN);
+    const [status] = JSON.parse((await dmshare(["status", "--json"])).stdout);
+    expect(status).toMatchObject({ provider: "dropbox", state: "logged-in", source: "env" });
+  });
+
+  it("says when nobody is logged in", async () => {
+    const { code, stdout } = await dmshare(["status"], { DMSHARE_DROPBOX_TOKEN: undefined });
+    expect(code).toBe(0);
+    expect(stdout).toContain("Dropbox: not logged in. Run: dmshare login dropbox");
+  });
+
+  it("refuses unknown settings and providers", async () => {
+    const unknownKey = await dmshare(["config", "set", "colour", "red"]);
+    expect(unknownKey.code).toBe(2);
+    expect(unknownKey.stderr).toContain('Unknown setting "colour"');
+    const unknownProvider = await dmshare(["config", "set", "provider", "flickr"]);
+    expect(unknownProvider.code).toBe(2);
+    expect(unknownProvider.stderr).toContain("Valid providers");
+  });
+});

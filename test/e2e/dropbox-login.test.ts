@@ -1,0 +1,211 @@
+import { readFile, stat } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { playBrowserConsent } from "../emulators/browser.ts";
+import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
+import { collect, runCli, spawnCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { jpegBytes } from "../helpers/media.ts";
+
+const APP_KEY = "e2e-app-key";
+
+let emulator: DropboxEmulator;
+let work: { dir: string; cleanup: () => Promise<void> };
+let configDir: string;
+let port: number;
+
+beforeAll(async () => {
+  emulator = await startDropboxEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  work = await tempDir();
+  configDir = path.join(work.dir, "config");
+  port = await freePort();
+  emulator.registerApp(APP_KEY, [`http://127.0.0.1:${port}/`]);
+  return () => work.cleanup();
+});
+
+const env = () => ({ DMSHARE_CONFIG_DIR: configDir, DMSHARE_DROPBOX_API_URL: emulator.url });
+
+/** Starts `dmshare login` and resolves with the authorize URL it prints, as a person would read it. */
+async function startLogin(extraArgs: string[]) {
+  const child = spawnCli(["login", "dropbox", "--app-key", APP_KEY, "--no-browser", ...extraArgs], {
+    env: env(),
+  });
+  const done = collect(child, 30_000);
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = "";
+    child.stderr?.on("data", (chunk: string) => {
+      seen += chunk;
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/oauth2\/authorize\?\S+)/.exec(seen);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("close", () => reject(new Error(`login exited before printing a URL:\n${seen}`)));
+  });
+  return { child, url, done };
+}
+
+const credentials = async () =>
+  JSON.parse(await readFile(path.join(configDir, "credentials.json"), "utf8")).dropbox as {
+    accessToken: string;
+    refreshToken: string;
+    expiresAt: string;
+  };
+
+async function sendPhoto() {
+  await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+  return runCli(["send", "a.jpg", "--via", "dropbox", "--no-copy", "--quiet"], {
+    cwd: work.dir,
+    env: env(),
+  });
+}
+
+describe("dmshare login dropbox", () => {
+  it("logs in through the browser and the loopback redirect, then sends with the stored token", async () => {
+    const { url, done } = await startLogin(["--port", String(port)]);
+    const authorize = new URL(url);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+      client_id: APP_KEY,
+      response_type: "code",
+      token_access_type: "offline",
+      code_challenge_method: "S256",
+      redirect_uri: `http://127.0.0.1:${port}/`,
+    });
+    const { location } = await playBrowserConsent(url, "allow");
+    expect(location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?code=`));
+    const landing = await fetch(location as string);
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain("dmshare is logged in");
+
+    const { code, stderr } = await done;
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/Logged in to Dropbox as .+/);
+    const stored = await credentials();
+    expect(stored.refreshToken).toBeTruthy();
+    expect((await stat(path.join(configDir, "credentials.json"))).mode & 0o777).toBe(0o600);
+    expect(stderr).not.toContain(stored.accessToken);
+    expect(stderr).not.toContain(stored.refreshToken);
+
+    const sent = await sendPhoto();
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fi\//);
+
+    const status = await runCli(["status"], { env: env() });
+    expect(status.stdout).toContain(
+      `credentials in file ${path.join(configDir, "credentials.json")}`,
+    );
+  });
+
+  it("refreshes an expired access token and keeps the new one", async () => {
+    const { url, done } = await startLogin(["--port", String(port)]);
+    await fetch((await playBrowserConsent(url, "allow")).location as string);
+    expect((await done).code).toBe(0);
+    const before = await credentials();
+    emulator.expireAccessTokens();
+
+    const sent = await sendPhoto();
+    expect(sent.stderr).toBe("");
+    expect(sent.code).toBe(0);
+    const after = await credentials();
+    expect(after.accessToken).not.toBe(before.accessToken);
+    expect(after.refreshToken).toBe(before.refreshToken);
+  });
+
+  it("a revoked refresh token → exit 3 with the login command", async () => {
+    const { url, done } = await startLogin(["--port", String(port)]);
+    await fetch((await playBrowserConsent(url, "allow")).location as string);
+    expect((await done).code).toBe(0);
+    emulator.expireAccessTokens();
+    emulator.revokeRefreshTokens();
+    const sent = await sendPhoto();
+    expect(sent.code).toBe(3);
+    expect(sent.stderr).toContain("dmshare login dropbox");
+  });
+
+  it("pressing Deny fails the login with exit 3 and stores nothing", async () => {
+    const { url, done } = await startLogin(["--port", String(port)]);
+    const { location } = await playBrowserConsent(url, "deny");
+    expect((await fetch(location as string)).status).toBe(400);
+    const { code, stderr } = await done;
+    expect(code).toBe(3);
+    expect(stderr).toContain("login was not completed");
+    await expect(stat(path.join(configDir, "credentials.json"))).rejects.toThrow();
+  });
+
+  it("a redirect with the wrong state gets an error page and no code exchange", async () => {
+    const { url, done } = await startLogin(["--port", String(port)]);
+    const { location } = await playBrowserConsent(url, "allow");
+    const forged = new URL(location as string);
+    forged.searchParams.set("state", "forged");
+    const page = await fetch(forged);
+    expect(page.status).toBe(400);
+    const { code, stderr } = await done;
+    expect(code).toBe(3);
+    expect(stderr).toContain("wrong state");
+    expect(
+      emulator.requests.filter(
+        (request) => request.path === "/oauth2/token" && request.status === 200,
+      ),
+    ).toHaveLength(0);
+  });
+
+  it("offers the paste-the-code flow with --no-redirect", async () => {
+    const child = spawnCli(
+      ["login", "dropbox", "--app-key", APP_KEY, "--no-browser", "--no-redirect"],
+      {
+        env: env(),
+        openStdin: true,
+      },
+    );
+    const done = collect(child, 30_000);
+    const url = await new Promise<string>((resolve) => {
+      let seen = "";
+      child.stderr?.on("data", (chunk: string) => {
+        seen += chunk;
+        const match = /(http:\/\/127\.0\.0\.1:\d+\/oauth2\/authorize\?\S+)/.exec(seen);
+        if (match?.[1] && seen.includes("Paste the code")) resolve(match[1]);
+      });
+    });
+    expect(new URL(url).searchParams.has("redirect_uri")).toBe(false);
+    const { code: shown } = await playBrowserConsent(url, "allow");
+    expect(shown).toBeTruthy();
+    child.stdin.end(`${shown}\n`);
+    const { code, stderr } = await done;
+    expect(stderr).toMatch(/Logged in to Dropbox as/);
+    expect(code).toBe(0);
+  });
+
+  it("--token stores a token for scripts after checking it works", async () => {
+    const { accessToken } = emulator.issueAccessToken();
+    const result = await runCli(["login", "dropbox", "--token", "-"], {
+      env: env(),
+      stdin: accessToken,
+    });
+    expect(result.code).toBe(0);
+    expect((await credentials()).accessToken).toBe(accessToken);
+    expect((await sendPhoto()).code).toBe(0);
+    const logout = await runCli(["logout", "dropbox"], { env: env() });
+    expect(logout.code).toBe(0);
+    expect((await sendPhoto()).code).toBe(3);
+  });
+
+  it("without an app key → exit 2 saying where to get one", async () => {
+    const { code, stderr } = await runCli(["login", "dropbox", "--no-browser"], { env: env() });
+    expect(code).toBe(2);
+    expect(stderr).toContain("--app-key");
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}

@@ -1,0 +1,403 @@
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
+import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
+
+const TOKEN = "e2e-static-token";
+
+let emulator: DropboxEmulator;
+let work: { dir: string; cleanup: () => Promise<void> };
+let configDir: string;
+
+beforeAll(async () => {
+  emulator = await startDropboxEmulator({ staticTokens: [TOKEN] });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  work = await tempDir();
+  configDir = path.join(work.dir, "config");
+  return () => work.cleanup();
+});
+
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  DMSHARE_CONFIG_DIR: configDir,
+  DMSHARE_DROPBOX_API_URL: emulator.url,
+  DMSHARE_DROPBOX_TOKEN: TOKEN,
+  ...extra,
+});
+
+const dmshare = (
+  args: string[],
+  extra: { env?: Record<string, string | undefined>; stdin?: string } = {},
+) => runCli(args, { cwd: work.dir, env: env(extra.env), stdin: extra.stdin });
+
+/** Requests the emulator receives while `action` runs. */
+async function requestsDuring<T>(action: () => Promise<T>) {
+  const before = emulator.requests.length;
+  const result = await action();
+  return { result, requests: emulator.requests.slice(before) };
+}
+
+const readLedger = async () =>
+  JSON.parse(await readFile(path.join(configDir, "ledger.json"), "utf8")) as {
+    entries: { id: string; status: string; url: string | null; kind: string }[];
+  };
+
+describe("dmshare send on Dropbox", () => {
+  it("sends one photo: a view-only file link, the message printed, JSON as DESIGN.md says", async () => {
+    await writeFiles(work.dir, { "beach.jpg": jpegBytes(5000) });
+    const { code, stdout, stderr } = await dmshare([
+      "send",
+      "beach.jpg",
+      "--via",
+      "dropbox",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const sent = JSON.parse(stdout);
+    expect(sent).toMatchObject({
+      provider: "dropbox",
+      kind: "photo",
+      name: "beach.jpg",
+      status: "active",
+      expiresAt: null,
+      revokedAt: null,
+      copied: false,
+      files: [{ path: path.join(work.dir, "beach.jpg"), bytes: 5000 }],
+    });
+    expect(sent.id).toMatch(/^[0-9a-z]{8}$/);
+    expect(sent.message).toBe(`Here's the photo: ${sent.url}`);
+    expect(Date.parse(sent.createdAt)).not.toBeNaN();
+    const access = emulator.resolveSharedLink(sent.url);
+    expect(access).toMatchObject({ kind: "file", access: "viewer", audience: "public" });
+    expect(access?.pathLower).toBe(sent.files[0].remotePath.toLowerCase());
+    expect(sent.files[0].remotePath).toMatch(/^\/dmshare\/beach( \(\d+\))?\.jpg$/);
+  });
+
+  it("prints the message for a person, with progress on stderr and a clipboard warning without a display", async () => {
+    await writeFiles(work.dir, { "cat.png": pngBytes(3000) });
+    const { code, stdout, stderr } = await dmshare(["send", "cat.png", "--via", "dropbox"], {
+      env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined },
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Here's the photo: https:\/\/www\.dropbox\.com\/scl\/fi\/\S+\n$/);
+    expect(stderr).toContain("Uploaded cat.png (3.0 KB)");
+    expect(stderr).toContain("View-only link created");
+    expect(stderr).toMatch(/Could not copy to the clipboard: .+/);
+    expect(stderr).not.toMatch(/\x1b\[/);
+  });
+
+  it("sends an album: concurrent sessions, one finish_batch_v2, one folder link", async () => {
+    await writeFiles(work.dir, { "1.jpg": jpegBytes(), "2.png": pngBytes(), "3.mp4": mp4Bytes() });
+    const { result, requests } = await requestsDuring(() =>
+      dmshare([
+        "send",
+        "1.jpg",
+        "2.png",
+        "3.mp4",
+        "--album",
+        "Lisbon trip",
+        "--via",
+        "dropbox",
+        "--json",
+        "--no-copy",
+      ]),
+    );
+    expect(result.code).toBe(0);
+    const sent = JSON.parse(result.stdout);
+    expect(sent).toMatchObject({ kind: "album", name: "Lisbon trip", status: "active" });
+    expect(sent.files).toHaveLength(3);
+    expect(emulator.resolveSharedLink(sent.url)).toMatchObject({
+      kind: "folder",
+      access: "viewer",
+      audience: "public",
+    });
+    const paths = requests.map((request) => request.path);
+    expect(paths.filter((p) => p === "/2/files/upload_session/start")).toHaveLength(3);
+    expect(paths.filter((p) => p === "/2/files/upload_session/finish_batch_v2")).toHaveLength(1);
+    expect(paths).not.toContain("/2/files/upload");
+    const folder = sent.files[0].remotePath.split("/").slice(0, -1).join("/");
+    expect(folder).toMatch(/^\/dmshare\/Lisbon trip/);
+    for (const file of sent.files) expect(file.remotePath.startsWith(`${folder}/`)).toBe(true);
+  });
+
+  it("makes several files an album with a dated default name", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    const { code, stdout } = await dmshare([
+      "send",
+      "a.jpg",
+      "b.jpg",
+      "--via",
+      "dropbox",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      kind: "album",
+      name: expect.stringMatching(/^dmshare \d{4}-\d\d-\d\d \d\d\.\d\d$/),
+    });
+  });
+
+  it("gives one link per file with --each, as a JSON array", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    const { code, stdout } = await dmshare([
+      "send",
+      "a.jpg",
+      "b.jpg",
+      "--each",
+      "--via",
+      "dropbox",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(code).toBe(0);
+    const sent = JSON.parse(stdout);
+    expect(sent.map((link: { kind: string; name: string }) => [link.kind, link.name])).toEqual([
+      ["photo", "a.jpg"],
+      ["photo", "b.jpg"],
+    ]);
+  });
+
+  it("reads paths from stdin and prints exactly the URL with --quiet --no-copy", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    const { code, stdout, stderr } = await dmshare(
+      ["send", "-", "--album", "X", "--quiet", "--no-copy", "--via", "dropbox"],
+      {
+        stdin: "a.jpg\nb.jpg\n",
+      },
+    );
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fo\/\S+\n$/);
+    expect(emulator.resolveSharedLink(stdout.trim())).toMatchObject({ kind: "folder" });
+  });
+
+  it("reads NUL-separated paths with -0, names with spaces and newlines included", async () => {
+    await writeFiles(work.dir, { "my photo.jpg": jpegBytes(), "odd\nname.jpg": jpegBytes() });
+    const { code, stdout } = await dmshare(
+      ["send", "-", "-0", "--album", "Odd", "--json", "--no-copy", "--via", "dropbox"],
+      {
+        stdin: "my photo.jpg\0odd\nname.jpg\0",
+      },
+    );
+    expect(code).toBe(0);
+    expect(
+      JSON.parse(stdout)
+        .files.map((file: { remotePath: string }) => path.basename(file.remotePath))
+        .sort(),
+    ).toEqual(["my photo.jpg", "odd\nname.jpg"]);
+  });
+
+  it("keeps non-ASCII and emoji file names", async () => {
+    await writeFiles(work.dir, { "café ü 😀.jpg": jpegBytes() });
+    const { code, stdout } = await dmshare([
+      "send",
+      "café ü 😀.jpg",
+      "--json",
+      "--no-copy",
+      "--via",
+      "dropbox",
+    ]);
+    expect(code).toBe(0);
+    const sent = JSON.parse(stdout);
+    expect(sent.files[0].remotePath).toMatch(/^\/dmshare\/café ü 😀( \(\d+\))?\.jpg$/);
+    expect(emulator.resolveSharedLink(sent.url)).not.toBeNull();
+  });
+
+  it("uses the configured default provider and message template", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    expect((await dmshare(["config", "set", "provider", "dropbox"])).code).toBe(0);
+    expect((await dmshare(["config", "set", "message", "Look ({name}): {url}"])).code).toBe(0);
+    const { code, stdout } = await dmshare(["send", "a.jpg", "--no-copy"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Look \(a\.jpg\): https:\/\/\S+\n$/);
+  });
+
+  it("shows the plan with --dry-run and uploads nothing", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes(2000) });
+    const { result, requests } = await requestsDuring(() =>
+      dmshare(["send", "a.jpg", "--via", "dropbox", "--dry-run"]),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "Would upload a.jpg (2.0 KB) to Dropbox and make a view-only link.\n",
+    );
+    expect(requests).toEqual([]);
+  });
+});
+
+describe("bad input is refused before anything is uploaded", () => {
+  it.each([
+    ["a missing file", {}, "missing.jpg", /missing\.jpg: no such file/],
+    ["a directory", {}, "album", /album: it is a directory/],
+    [
+      "an empty file",
+      { "empty.jpg": Buffer.alloc(0) },
+      "empty.jpg",
+      /empty\.jpg: the file is empty/,
+    ],
+    [
+      "a text file named .jpg",
+      { "notes.jpg": "just some text" },
+      "notes.jpg",
+      /notes\.jpg: it is not a photo or video \(its content looks like text\)/,
+    ],
+  ])("%s → exit 2 naming the file, nothing uploaded", async (_label, files, bad, message) => {
+    await writeFiles(work.dir, { "good.jpg": jpegBytes(), ...files });
+    await (await import("node:fs/promises")).mkdir(path.join(work.dir, "album"), {
+      recursive: true,
+    });
+    const { result, requests } = await requestsDuring(() =>
+      dmshare(["send", "good.jpg", bad, "--via", "dropbox", "--no-copy"]),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain("Nothing was uploaded");
+    expect(requests).toEqual([]);
+  });
+
+  it("lists every bad file at once", async () => {
+    await writeFiles(work.dir, { "a.txt": "text", "b.jpg": Buffer.alloc(0) });
+    const { code, stderr } = await dmshare(["send", "a.txt", "b.jpg", "c.jpg", "--via", "dropbox"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("Can't send 3 of the files");
+    for (const name of ["a.txt", "b.jpg", "c.jpg"]) expect(stderr).toContain(name);
+  });
+
+  it("without credentials → exit 3 with the login command", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    const { code, stderr, stdout } = await dmshare(["send", "a.jpg", "--via", "dropbox"], {
+      env: { DMSHARE_DROPBOX_TOKEN: undefined },
+    });
+    expect(code).toBe(3);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("Not logged in to Dropbox");
+    expect(stderr).toContain("dmshare login dropbox");
+  });
+
+  it("with a token Dropbox rejects → exit 3 with the login command", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    const { code, stderr } = await dmshare(["send", "a.jpg", "--via", "dropbox"], {
+      env: { DMSHARE_DROPBOX_TOKEN: "not-a-real-token" },
+    });
+    expect(code).toBe(3);
+    expect(stderr).toContain("dmshare login dropbox");
+    expect(stderr).not.toContain("not-a-real-token");
+  });
+
+  it("an unknown provider → exit 2 listing the valid ones", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    const { code, stderr } = await dmshare(["send", "a.jpg", "--via", "flickr"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Unknown provider "flickr"');
+    expect(stderr).toContain("Valid providers: dropbox");
+  });
+
+  it("no provider and no default → exit 2 saying how to choose one", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    const { code, stderr } = await dmshare(["send", "a.jpg"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--via dropbox");
+  });
+
+  it.each([
+    ["--expires", "soon"],
+    ["--expires", "-1d"],
+    ["--message", "no placeholder"],
+  ])("%s %j → exit 2 before uploading", async (flag, value) => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    const { result, requests } = await requestsDuring(() =>
+      dmshare(["send", "a.jpg", "--via", "dropbox", flag, value]),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(value);
+    expect(requests).toEqual([]);
+  });
+
+  it("an unknown option → exit 2 with usage help", async () => {
+    const { code, stderr } = await dmshare(["send", "--frobnicate"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option '--frobnicate'");
+  });
+});
+
+describe("the ledger", () => {
+  it("records the intent before the link exists and completes it after", async () => {
+    await writeFiles(work.dir, { "slow.jpg": jpegBytes() });
+    emulator.inject({
+      route: "/2/sharing/create_shared_link_with_settings",
+      kind: "latency",
+      ms: 1500,
+    });
+    const sending = dmshare(["send", "slow.jpg", "--via", "dropbox", "--no-copy", "--json"]);
+    const pending = await waitFor(async () => {
+      const seen = emulator.requests.some(
+        (r) => r.path === "/2/sharing/create_shared_link_with_settings" && r.arg !== undefined,
+      );
+      if (!seen) return undefined;
+      return (await readLedger()).entries;
+    });
+    expect(pending).toEqual([expect.objectContaining({ status: "pending", url: null })]);
+    const { code, stdout } = await sending;
+    expect(code).toBe(0);
+    expect((await readLedger()).entries).toEqual([
+      expect.objectContaining({ id: JSON.parse(stdout).id, status: "active" }),
+    ]);
+  });
+
+  it("12 concurrent sends → 12 entries, none lost", async () => {
+    const names = Array.from({ length: 12 }, (_, index) => `p${index}.jpg`);
+    await writeFiles(work.dir, Object.fromEntries(names.map((name) => [name, jpegBytes()])));
+    const results = await Promise.all(
+      names.map((name) => dmshare(["send", name, "--via", "dropbox", "--no-copy", "--quiet"])),
+    );
+    expect(results.map((result) => result.code)).toEqual(names.map(() => 0));
+    const { entries } = await readLedger();
+    expect(entries).toHaveLength(12);
+    expect(new Set(entries.map((entry) => entry.id)).size).toBe(12);
+    expect(entries.every((entry) => entry.status === "active")).toBe(true);
+    expect(new Set(entries.map((entry) => entry.url))).toEqual(
+      new Set(results.map((result) => result.stdout.trim())),
+    );
+  });
+
+  it("reports a corrupt ledger with its path and how to recover, and never overwrites it", async () => {
+    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    const ledger = path.join(configDir, "ledger.json");
+    await (await import("node:fs/promises")).mkdir(configDir, { recursive: true });
+    await writeFile(ledger, '{"version":1,"entries":[{"id":"trunc');
+    const before = createHash("sha256")
+      .update(await readFile(ledger))
+      .digest("hex");
+    for (const args of [["list"], ["send", "a.jpg", "--via", "dropbox", "--no-copy"]]) {
+      const { code, stderr } = await dmshare(args);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`The link ledger ${ledger} is corrupt`);
+      expect(stderr).toContain(`mv '${ledger}'`);
+    }
+    expect(
+      createHash("sha256")
+        .update(await readFile(ledger))
+        .digest("hex"),
+    ).toBe(before);
+  });
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,101 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const BIN = fileURLToPath(new URL("../../bin/dmshare.js", import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: string | Buffer;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Leave stdin open so the test can type into it later. */
+  openStdin?: boolean;
+}
+
+/** A clean environment: only what a person's shell would pass, no display, no colour. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: "C.UTF-8",
+    TZ: "UTC",
+  };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Spawns the built binary the way a shell would. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const child = spawnCli(args, options);
+  return collect(child, options.timeoutMs ?? 30_000);
+}
+
+export function spawnCli(args: string[], options: CliOptions = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: baseEnv(options.env),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  if (options.stdin !== undefined) child.stdin.end(options.stdin);
+  else if (!options.openStdin) child.stdin.end();
+  return child;
+}
+
+export function collect(child: ReturnType<typeof spawn>, timeoutMs: number): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(
+        new Error(
+          `dmshare did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
+    }, timeoutMs);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A temp folder for one test: config dir, photos, whatever it needs. */
+export async function tempDir(
+  prefix = "dmshare-test-",
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function writeFiles(
+  dir: string,
+  files: Record<string, Buffer | string>,
+): Promise<string[]> {
+  return Promise.all(
+    Object.entries(files).map(async ([name, contents]) => {
+      const file = path.join(dir, name);
+      await writeFile(file, contents);
+      return file;
+    }),
+  );
+}

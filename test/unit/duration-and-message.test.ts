@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { parseExpiry } from "../../src/core/duration.ts";
+import { renderMessage } from "../../src/core/message.ts";
+import { DmshareError } from "../../src/errors.ts";
+
+const now = new Date("2026-11-22T12:00:00Z");
+
+describe("parseExpiry", () => {
+  it.each([
+    ["30m", "2026-11-22T12:30:00.000Z"],
+    ["12h", "2026-11-23T00:00:00.000Z"],
+    ["7d", "2026-11-29T12:00:00.000Z"],
+    ["2w", "2026-12-06T12:00:00.000Z"],
+    ["2026-12-01T08:00:00Z", "2026-12-01T08:00:00.000Z"],
+  ])("reads %s", (input, expected) => {
+    expect(parseExpiry(input, now).toISOString()).toBe(expected);
+  });
+
+  it("reads a bare date as the end of that day, local time", () => {
+    const when = parseExpiry("2026-12-31", now);
+    expect([when.getFullYear(), when.getMonth(), when.getDate(), when.getHours()]).toEqual([
+      2026, 11, 31, 23,
+    ]);
+  });
+
+  it.each(["soon", "7", "-3d", "0h", "2020-01-01", "2026-02-30x", "2026-13-45T00:00"])(
+    "refuses %j with exit code 2",
+    (input) => {
+      let error: unknown;
+      try {
+        parseExpiry(input, now);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(DmshareError);
+      expect((error as DmshareError).exitCode).toBe(2);
+      expect((error as DmshareError).message).toContain(input);
+    },
+  );
+});
+
+describe("renderMessage", () => {
+  const facts = {
+    url: "https://example.test/s/abc",
+    kind: "photo" as const,
+    name: "beach.jpg",
+    count: 1,
+    expiresAt: null,
+    provider: "Dropbox",
+  };
+
+  it("reads naturally for a photo and for an album", () => {
+    expect(renderMessage(facts)).toBe("Here's the photo: https://example.test/s/abc");
+    expect(renderMessage({ ...facts, kind: "album", count: 3, name: "Trip" })).toBe(
+      "Here are the photos (3): https://example.test/s/abc",
+    );
+  });
+
+  it("says when the link expires", () => {
+    const message = renderMessage({ ...facts, expiresAt: new Date("2026-12-31T23:59:00Z") });
+    expect(message).toMatch(
+      /^Here's the photo \(the link works until Dec 31, 2026, \d\d:\d\d\): https/,
+    );
+  });
+
+  it("fills a user template's placeholders", () => {
+    expect(renderMessage(facts, "{name} via {provider} ({count}), until {expires}: {url}")).toBe(
+      "beach.jpg via Dropbox (1), until never: https://example.test/s/abc",
+    );
+  });
+});

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { redactSecrets } from "../../src/ui/redact.ts";
+
+describe("redactSecrets", () => {
+  it("removes tokens from the environment, bearer headers and OAuth parameters", () => {
+    const env = { DMSHARE_DROPBOX_TOKEN: "sl.secret-token-123" };
+    const text =
+      "failed with sl.secret-token-123; Authorization: Bearer abcdefgh12345; " +
+      '/oauth2/token?grant_type=refresh_token&refresh_token=r3fr3sh&client_id=x {"access_token":"a1b2c3"}';
+    const redacted = redactSecrets(text, env);
+    for (const secret of ["sl.secret-token-123", "abcdefgh12345", "r3fr3sh", "a1b2c3"]) {
+      expect(redacted).not.toContain(secret);
+    }
+    expect(redacted).toContain("client_id=x");
+  });
+});
