@@ -91,7 +91,7 @@ describe("dmshare send on Dropbox", () => {
     expect(stderr).toContain("Uploaded cat.png (3.0 KB)");
     expect(stderr).toContain("View-only link created");
     expect(stderr).toMatch(/Could not copy to the clipboard: .+/);
-    expect(stderr).not.toMatch(/\x1b\[/);
+    expect(stderr).not.toContain("\u001b[");
   });
 
   it("sends an album: concurrent sessions, one finish_batch_v2, one folder link", async () => {

@@ -6,7 +6,7 @@ const ftyp = (major: string, compatible: string[] = []) => {
   const box = Buffer.alloc(16 + 4 * compatible.length);
   box.writeUInt32BE(box.length, 0);
   box.write(`ftyp${major}`, 4, "latin1");
-  compatible.forEach((brand, index) => box.write(brand, 16 + 4 * index, "latin1"));
+  for (const [index, brand] of compatible.entries()) box.write(brand, 16 + 4 * index, "latin1");
   return box;
 };
 
