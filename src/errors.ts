@@ -9,6 +9,8 @@ export const EXIT_CODES = {
   auth: 3,
   provider: 4,
   partial: 5,
+  /** The conventional code for a command stopped by SIGINT (128 + 2). */
+  interrupted: 130,
 } as const;
 
 export type ErrorKind = Exclude<keyof typeof EXIT_CODES, "success">;
@@ -41,6 +43,9 @@ export const authError = (message: string, hint?: string, cause?: unknown) =>
 /** The provider or the network failed (after retries). */
 export const providerError = (message: string, hint?: string, cause?: unknown) =>
   new DmshareError("provider", message, { hint, cause });
+
+export const interruptedError = (whatHappened: string) =>
+  new DmshareError("interrupted", `Interrupted: ${whatHappened}`);
 
 export function exitCodeOf(error: unknown): number {
   return error instanceof DmshareError ? error.exitCode : EXIT_CODES.unexpected;

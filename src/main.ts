@@ -9,6 +9,11 @@ export { realContext } from "./context.ts";
 /** Parses `argv`, runs the command and returns the exit code. Never exits the process. */
 export async function run(argv: readonly string[], ctx: Ctx): Promise<number> {
   const outcome: Outcome = { exitCode: EXIT_CODES.success };
+  ctx.signal.addEventListener(
+    "abort",
+    () => new Output(ctx).warn("Interrupted: stopping cleanly…", "Press Ctrl-C again to quit at once."),
+    { once: true },
+  );
   const program = buildProgram(ctx, outcome);
   if (argv.length === 0) {
     program.outputHelp();

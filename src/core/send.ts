@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { DmshareError, usageError } from "../errors.ts";
+import { DmshareError, interruptedError, usageError } from "../errors.ts";
 import type {
   LocalFile,
   Provider,
@@ -141,6 +141,12 @@ async function sendOne(
     // No link exists yet: the entry can go, and so can whatever arrived.
     await ledger.remove(entry.id);
     throw error;
+  }
+  if (ctx.signal.aborted) {
+    // Ctrl-C while uploading: no link may be made after it, and nothing stays behind.
+    await provider.deleteItems([target]);
+    await ledger.remove(entry.id);
+    throw interruptedError("nothing was shared and the uploaded files were removed.");
   }
   observer.uploaded(plan, uploaded);
   await ledger.patch(entry.id, {

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { Transform } from "node:stream";
 import { Dropbox, DropboxAuth, DropboxResponseError, type files, type sharing } from "dropbox";
 import type { Ctx } from "../context.ts";
-import { authError, providerError, usageError } from "../errors.ts";
+import { authError, interruptedError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { newOAuthState, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type {
@@ -34,19 +34,26 @@ const CHUNK_BYTES = 32 * 1024 * 1024;
 const FINISH_BATCH_MAX = 1000;
 const UPLOAD_CONCURRENCY = 6;
 export const DEFAULT_LOGIN_PORT = 53682;
-const LOGIN_URL = "https://www.dropbox.com/oauth2/authorize";
 
-/** `DMSHARE_DROPBOX_API_URL` replaces both API hosts (and the login page's host). */
+/**
+ * The SDK's fetch: `DMSHARE_DROPBOX_API_URL` replaces both API hosts, and Ctrl-C aborts
+ * uploads in flight (only uploads: the calls that clean up after them must still run).
+ */
 function dropboxFetch(ctx: Ctx): typeof fetch {
   const base = ctx.env.DMSHARE_DROPBOX_API_URL?.replace(/\/+$/, "");
-  if (!base) return ctx.fetch;
-  return (input, init) =>
-    ctx.fetch(String(input).replace(/^https:\/\/(api|content)\.dropboxapi\.com/, base), init);
+  return (input, init) => {
+    const url = String(input);
+    const upload = url.startsWith("https://content.dropboxapi.com/");
+    return ctx.fetch(base ? url.replace(/^https:\/\/(api|content)\.dropboxapi\.com/, base) : url, {
+      ...init,
+      ...(upload ? { signal: ctx.signal } : {}),
+    });
+  };
 }
 
 function loginPageUrl(ctx: Ctx, url: string): string {
   const base = ctx.env.DMSHARE_DROPBOX_API_URL?.replace(/\/+$/, "");
-  return base ? url.replace(LOGIN_URL, `${base}/oauth2/authorize`) : url;
+  return base ? url.replace(/^https:\/\/(www\.)?dropbox\.com\/oauth2\/authorize/, `${base}/oauth2/authorize`) : url;
 }
 
 const errorTag = (error: DropboxResponseError<unknown>): string => {
@@ -73,6 +80,9 @@ function retryDecision(error: unknown): RetryDecision {
 
 /** Turns an SDK error into a sentence for the user with the exit code it deserves. */
 function translate(error: unknown, action: string): Error {
+  if (error instanceof Error && error.name === "AbortError") {
+    return interruptedError(`stopped while trying to ${action}.`);
+  }
   if (error instanceof DropboxResponseError) {
     const summary = errorTag(error);
     if (error.status === 401) {

@@ -1,4 +1,5 @@
-import { open, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
 
 const RETRY_MIN_MS = 5;
 const RETRY_MAX_MS = 40;
@@ -19,7 +20,12 @@ export async function withFileLock<T>(lockFile: string, work: () => Promise<T>):
       await handle.close();
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === "ENOENT") {
+        await mkdir(path.dirname(lockFile), { recursive: true, mode: 0o700 });
+        continue;
+      }
+      if (code !== "EEXIST") throw error;
       if (await isStale(lockFile)) {
         await rm(lockFile, { force: true });
         continue;

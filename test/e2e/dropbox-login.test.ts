@@ -136,6 +136,7 @@ describe("dmshare login dropbox", () => {
   });
 
   it("a redirect with the wrong state gets an error page and no code exchange", async () => {
+    const requestsBefore = emulator.requests.length;
     const { url, done } = await startLogin(["--port", String(port)]);
     const { location } = await playBrowserConsent(url, "allow");
     const forged = new URL(location as string);
