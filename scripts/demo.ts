@@ -1,6 +1,6 @@
 // `npm run demo`: a full send → list → revoke against the local Dropbox emulator, printing
 // what a user would see. No account, no network; nothing outside a temp dir is touched.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,20 +20,24 @@ const env = {
   DMSHARE_DROPBOX_TOKEN: token,
 };
 
-function dmshare(args: string[], { quietly = false } = {}): string {
+/** Runs dmshare as a user would (async: the emulator answers from this same process). */
+async function dmshare(args: string[], { quietly = false } = {}): Promise<string> {
   if (!quietly)
     console.log(
       `\n$ dmshare ${args.map((arg) => (/[\s"']/.test(arg) ? `"${arg}"` : arg)).join(" ")}`,
     );
-  const result = spawnSync(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: work,
     env,
-    encoding: "utf8",
     stdio: ["ignore", quietly ? "pipe" : "inherit", "inherit"],
   });
-  if (result.status !== 0)
-    throw new Error(`dmshare ${args.join(" ")} exited with ${result.status}`);
-  return result.stdout ?? "";
+  let stdout = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  if (code !== 0) throw new Error(`dmshare ${args.join(" ")} exited with ${code}`);
+  return stdout;
 }
 
 try {
@@ -44,9 +48,9 @@ try {
     "day1-tram.jpg": jpegBytes(2_100_000),
     "day1-map.png": pngBytes(600_000),
   });
-  dmshare(["status"]);
-  dmshare(["send", "beach.jpg", "--via", "dropbox"]);
-  dmshare([
+  await dmshare(["status"]);
+  await dmshare(["send", "beach.jpg", "--via", "dropbox"]);
+  await dmshare([
     "send",
     "day1-sunset.jpg",
     "day1-tram.jpg",
@@ -57,11 +61,23 @@ try {
     "dropbox",
     "--no-copy",
   ]);
-  dmshare(["list"]);
-  const [newest] = JSON.parse(dmshare(["list", "--json"], { quietly: true })) as { id: string }[];
-  dmshare(["revoke", newest?.id ?? "", "--delete-files"]);
-  dmshare(["list", "--all"]);
-  console.log("\nDemo finished: the album link above no longer opens, the photo link still does.");
+  await dmshare(["list"]);
+  const [album, photo] = JSON.parse(await dmshare(["list", "--json"], { quietly: true })) as {
+    id: string;
+    url: string;
+  }[];
+  if (!album || !photo) throw new Error("the demo expected two links in the ledger");
+  await dmshare(["revoke", album.id, "--delete-files"]);
+  await dmshare(["list", "--all"]);
+  if (
+    emulator.resolveSharedLink(album.url) !== null ||
+    emulator.resolveSharedLink(photo.url) === null
+  ) {
+    throw new Error("the emulator disagrees with the ledger about which link works");
+  }
+  console.log(
+    "\nDemo finished: the emulator confirms the album link no longer opens and the photo link still does.",
+  );
 } finally {
   await emulator.close();
   await rm(work, { recursive: true, force: true });

@@ -11,7 +11,8 @@ export async function run(argv: readonly string[], ctx: Ctx): Promise<number> {
   const outcome: Outcome = { exitCode: EXIT_CODES.success };
   ctx.signal.addEventListener(
     "abort",
-    () => new Output(ctx).warn("Interrupted: stopping cleanly…", "Press Ctrl-C again to quit at once."),
+    () =>
+      new Output(ctx).warn("Interrupted: stopping cleanly…", "Press Ctrl-C again to quit at once."),
     { once: true },
   );
   const program = buildProgram(ctx, outcome);

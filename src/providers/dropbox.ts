@@ -53,7 +53,9 @@ function dropboxFetch(ctx: Ctx): typeof fetch {
 
 function loginPageUrl(ctx: Ctx, url: string): string {
   const base = ctx.env.DMSHARE_DROPBOX_API_URL?.replace(/\/+$/, "");
-  return base ? url.replace(/^https:\/\/(www\.)?dropbox\.com\/oauth2\/authorize/, `${base}/oauth2/authorize`) : url;
+  return base
+    ? url.replace(/^https:\/\/(www\.)?dropbox\.com\/oauth2\/authorize/, `${base}/oauth2/authorize`)
+    : url;
 }
 
 const errorTag = (error: DropboxResponseError<unknown>): string => {

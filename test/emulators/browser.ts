@@ -1,0 +1,82 @@
+// Plays the person in front of the browser on an emulator's OAuth consent page: opens the page,
+// presses Allow or Deny (submits the page's form as that button would) and reports where the
+// browser would be sent next, or the code the page shows in the no-redirect flow.
+
+const ENTITIES: Record<string, string> = {
+  "&amp;": "&",
+  "&lt;": "<",
+  "&gt;": ">",
+  "&quot;": '"',
+  "&#39;": "'",
+};
+
+const decodeEntities = (text: string) =>
+  text.replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity);
+
+function attributes(tag: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [, name, value] of tag.matchAll(/([\w-]+)\s*=\s*"([^"]*)"/g)) {
+    if (name !== undefined && value !== undefined)
+      found[name.toLowerCase()] = decodeEntities(value);
+  }
+  return found;
+}
+
+const visibleText = (html: string) =>
+  decodeEntities(html.replace(/<[^>]*>/g, " "))
+    .replace(/\s+/g, " ")
+    .trim();
+
+async function fetchPage(url: string, init?: RequestInit): Promise<Response> {
+  const response = await fetch(url, { ...init, redirect: "manual" });
+  if (response.status >= 400) {
+    const page = await response.text();
+    const message = /<p id="error">([\s\S]*?)<\/p>/.exec(page)?.[1] ?? page;
+    throw new Error(`The consent page answered ${response.status}: ${visibleText(message)}`);
+  }
+  return response;
+}
+
+export async function playBrowserConsent(
+  authorizeUrl: string,
+  decision: "allow" | "deny",
+): Promise<{ location?: string; code?: string }> {
+  const page = await (await fetchPage(authorizeUrl)).text();
+  const form = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(page);
+  if (!form) throw new Error("The consent page has no form");
+  const { action = "", method = "get" } = attributes(form[1] ?? "");
+  const content = form[2] ?? "";
+
+  const fields = new URLSearchParams();
+  for (const [input] of content.matchAll(/<input\b[^>]*>/gi)) {
+    const { name, value = "" } = attributes(input);
+    if (name !== undefined) fields.append(name, value);
+  }
+  const label = decision === "allow" ? /^allow$/i : /^(deny|cancel)$/i;
+  const button = [...content.matchAll(/<button\b([^>]*)>([\s\S]*?)<\/button>/gi)].find(
+    ([, , text]) => label.test(visibleText(text ?? "")),
+  );
+  if (!button) throw new Error(`The consent page has no ${decision} button`);
+  const { name, value = "" } = attributes(button[1] ?? "");
+  if (name !== undefined) fields.append(name, value);
+
+  const target = new URL(action, authorizeUrl);
+  const response =
+    method.toLowerCase() === "post"
+      ? await fetchPage(target.href, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: fields.toString(),
+        })
+      : await fetchPage(`${target.origin}${target.pathname}?${fields}`);
+
+  const location = response.headers.get("location");
+  if (response.status >= 300 && response.status < 400 && location !== null) {
+    await response.body?.cancel();
+    return { location };
+  }
+  const shown = await response.text();
+  const codeInput = /<input\b[^>]*id="auth-code"[^>]*>/i.exec(shown)?.[0];
+  const code = codeInput === undefined ? undefined : attributes(codeInput).value;
+  return code === undefined ? {} : { code };
+}

@@ -1,0 +1,252 @@
+// Provider-neutral plumbing for the local API emulators: one node:http server on 127.0.0.1 that
+// reads each request body (streamed or not), records the exchange, injects faults, throttles
+// request bodies, and hands everything else to a provider handler.
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Only the headers the provider asked to log, lower-cased names. */
+  headers: Record<string, string>;
+  /** The call argument as the client sent it (parsed JSON), when the request has one. */
+  arg?: unknown;
+  bodyBytes: number;
+  /** Absent when the connection was cut instead of answered. */
+  status?: number;
+  /** The provider's short error description (error_summary, error code or 400 text). */
+  errorSummary?: string;
+  /** Faults applied to this request, e.g. `latency 200ms`, `status 429`, `cut`. */
+  faults: string[];
+}
+
+/** Delays the answer; the request itself is handled at once. */
+export interface LatencyFault {
+  kind: "latency";
+  ms: number;
+}
+
+export interface StatusFault {
+  kind: "status";
+  status: number;
+  retryAfterSeconds?: number;
+  /** Provider-specific reason, rendered into the error body by the provider. */
+  reason?: string;
+}
+
+/**
+ * Drops the connection. With `afterBodyBytes` the connection is dropped as soon as that many
+ * request body bytes have arrived (a shorter body is dropped when it ends), so the request is
+ * never handled. Without it the request is handled and the connection is dropped instead of
+ * the response, as when a reply is lost on the way back.
+ */
+export interface CutFault {
+  kind: "cut";
+  afterBodyBytes?: number;
+}
+
+export type FaultKind = LatencyFault | StatusFault | CutFault;
+
+export type Fault<K extends FaultKind = FaultKind> = K & {
+  /** Exact request path, or a pattern tested against it; every path when absent. */
+  route?: string | RegExp;
+  /** How many matching requests the fault applies to (default 1). */
+  times?: number;
+};
+
+export interface Exchange {
+  method: string;
+  url: URL;
+  headers: IncomingMessage["headers"];
+  /** The body, truncated to `maxBufferedBodyBytes` (see `bodyBytes` for the real length). */
+  body: Buffer;
+  bodyBytes: number;
+  record: RequestRecord;
+}
+
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export interface HttpEmulatorOptions {
+  port?: number;
+  handle: (exchange: Exchange) => Reply | Promise<Reply>;
+  renderStatusFault: (fault: StatusFault) => Reply;
+  loggedHeaders: string[];
+  maxBufferedBodyBytes: number;
+}
+
+interface ActiveFault {
+  fault: Fault;
+  remaining: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class HttpEmulator {
+  readonly requests: RequestRecord[] = [];
+  /** Added to every answer. */
+  latencyMs = 0;
+  /** Paces request bodies, all requests sharing it like one uplink; 0 = unlimited. */
+  bandwidthBytesPerSecond = 0;
+  url = "";
+  private readonly options: HttpEmulatorOptions;
+  private readonly server = createServer((req, res) => void this.serve(req, res));
+  private faults: ActiveFault[] = [];
+  /** When the shared uplink has carried every body byte received so far. */
+  private uplinkFreeAt = 0;
+
+  constructor(options: HttpEmulatorOptions) {
+    this.options = options;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.options.port ?? 0, "127.0.0.1", () => resolve());
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  inject(fault: Fault): void {
+    this.faults.push({ fault, remaining: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private takeFaults(path: string): FaultKind[] {
+    const taken: FaultKind[] = [];
+    for (const active of this.faults) {
+      const { route } = active.fault;
+      const matches =
+        route === undefined || (typeof route === "string" ? route === path : route.test(path));
+      if (matches && active.remaining > 0) {
+        active.remaining -= 1;
+        taken.push(active.fault);
+      }
+    }
+    this.faults = this.faults.filter((active) => active.remaining > 0);
+    return taken;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const record: RequestRecord = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: this.loggedHeaders(req),
+      bodyBytes: 0,
+      faults: [],
+    };
+    this.requests.push(record);
+    const faults = this.takeFaults(url.pathname);
+    const cut = faults.find((fault): fault is CutFault => fault.kind === "cut");
+    const status = faults.find((fault): fault is StatusFault => fault.kind === "status");
+    const { socket } = req;
+    const dropConnection = () => {
+      record.faults.push("cut");
+      socket.destroy();
+    };
+
+    const body = await this.readBody(req, record, cut?.afterBodyBytes);
+    if (body === "aborted") return;
+    if (body === "cut") {
+      dropConnection();
+      return;
+    }
+    const exchange: Exchange = {
+      method: record.method,
+      url,
+      headers: req.headers,
+      body,
+      bodyBytes: record.bodyBytes,
+      record,
+    };
+    let reply: Reply;
+    if (status) {
+      record.faults.push(`status ${status.status}`);
+      reply = this.options.renderStatusFault(status);
+    } else {
+      try {
+        reply = await this.options.handle(exchange);
+      } catch (error) {
+        reply = { status: 500, body: `Emulator failure: ${(error as Error).stack}` };
+      }
+    }
+    const injectedLatency = faults.reduce(
+      (total, fault) => total + (fault.kind === "latency" ? fault.ms : 0),
+      0,
+    );
+    if (injectedLatency > 0) record.faults.push(`latency ${injectedLatency}ms`);
+    if (this.latencyMs + injectedLatency > 0) await sleep(this.latencyMs + injectedLatency);
+    if (cut) {
+      dropConnection();
+      return;
+    }
+    record.status = reply.status;
+    const payload = reply.body ?? "";
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      "Content-Length": String(Buffer.byteLength(payload)),
+    });
+    res.end(payload);
+  }
+
+  private loggedHeaders(req: IncomingMessage): Record<string, string> {
+    const logged: Record<string, string> = {};
+    for (const name of this.options.loggedHeaders) {
+      const value = req.headers[name];
+      if (value !== undefined) logged[name] = Array.isArray(value) ? value.join(", ") : value;
+    }
+    return logged;
+  }
+
+  /**
+   * Reads the whole body, pacing it to the configured bandwidth. Bytes beyond
+   * `maxBufferedBodyBytes` are counted but not kept.
+   */
+  private async readBody(
+    req: IncomingMessage,
+    record: RequestRecord,
+    cutAfterBytes: number | undefined,
+  ): Promise<Buffer | "cut" | "aborted"> {
+    const chunks: Buffer[] = [];
+    let buffered = 0;
+    if (cutAfterBytes === 0) return "cut";
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        record.bodyBytes += chunk.length;
+        const room = this.options.maxBufferedBodyBytes - buffered;
+        if (room > 0) {
+          const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+          chunks.push(kept);
+          buffered += kept.length;
+        }
+        if (cutAfterBytes !== undefined && record.bodyBytes >= cutAfterBytes) return "cut";
+        if (this.bandwidthBytesPerSecond > 0) {
+          const start = Math.max(Date.now(), this.uplinkFreeAt);
+          this.uplinkFreeAt = start + (chunk.length / this.bandwidthBytesPerSecond) * 1000;
+          await sleep(this.uplinkFreeAt - Date.now());
+        }
+      }
+    } catch {
+      return "aborted";
+    }
+    if (cutAfterBytes !== undefined) return "cut";
+    return Buffer.concat(chunks, buffered);
+  }
+}
