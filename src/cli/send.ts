@@ -87,14 +87,20 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     dryRun: options.dryRun === true,
   };
   let progress: Progress | undefined;
+  let uploadStarted = 0;
   try {
     const result = await send(ctx, request, {
       planned: () => {},
       uploading: async (plan) => {
+        uploadStarted = Date.now();
         progress = await startProgress(output, `Uploading ${describePlan(plan)}…`);
       },
-      progress: (sent, total) =>
-        progress?.update(`Uploading… ${formatBytes(sent)} of ${formatBytes(total)}`),
+      progress: (sent, total) => {
+        const seconds = Math.max(0.001, (Date.now() - uploadStarted) / 1000);
+        progress?.update(
+          `Uploading… ${formatBytes(sent)} of ${formatBytes(total)} (${formatBytes(sent / seconds)}/s)`,
+        );
+      },
       uploaded: (plan) => progress?.succeed(`Uploaded ${describePlan(plan)}`),
       linked: (_plan, link) =>
         output.success(

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
@@ -126,6 +126,37 @@ describe("dmshare send on Dropbox", () => {
     const folder = sent.files[0].remotePath.split("/").slice(0, -1).join("/");
     expect(folder).toMatch(/^\/dmshare\/Lisbon trip/);
     for (const file of sent.files) expect(file.remotePath.startsWith(`${folder}/`)).toBe(true);
+  });
+
+  it("streams a file above the single-request limit through an upload session", async () => {
+    const big = path.join(work.dir, "big.jpg");
+    const bytes = 70 * 1024 * 1024 + 12345;
+    await writeFile(big, jpegBytes(4096));
+    await truncate(big, bytes);
+    const { result, requests } = await requestsDuring(() =>
+      dmshare(["send", "big.jpg", "--via", "dropbox", "--json", "--no-copy"]),
+    );
+    expect(result.code).toBe(0);
+    const sent = JSON.parse(result.stdout);
+    const stored = emulator.readFile(sent.files[0].remotePath);
+    expect(stored?.length).toBe(bytes);
+    expect(
+      createHash("sha256")
+        .update(stored as Buffer)
+        .digest("hex"),
+    ).toBe(
+      createHash("sha256")
+        .update(await readFile(big))
+        .digest("hex"),
+    );
+    const uploads = requests.filter((request) => request.path.startsWith("/2/files/upload"));
+    expect(uploads.map((request) => request.path)).toEqual([
+      "/2/files/upload_session/start",
+      "/2/files/upload_session/append_v2",
+      "/2/files/upload_session/append_v2",
+      "/2/files/upload_session/finish",
+    ]);
+    expect(uploads.reduce((sum, request) => sum + request.bodyBytes, 0)).toBe(bytes);
   });
 
   it("makes several files an album with a dated default name", async () => {
