@@ -521,14 +521,12 @@ async function login(
       'Create a Dropbox app (see the README, "Create a Dropbox app"), then run: dmshare login dropbox --app-key KEY  (or set DMSHARE_DROPBOX_APP_KEY)',
     );
   }
-  const fetch = dropboxFetch(ctx);
-  const auth = new DropboxAuth({ clientId: appKey, fetch });
-  let redirectUri: string | undefined;
-  let code: string;
-  if (request.pasteCode) {
+  const auth = new DropboxAuth({ clientId: appKey, fetch: dropboxFetch(ctx) });
+  /** Shows (and opens) Dropbox's consent page; no redirect URI means Dropbox shows a code. */
+  const presentLoginPage = async (redirectUri: string | undefined, state: string) => {
     const url = await auth.getAuthenticationUrl(
-      undefined as unknown as string,
-      newOAuthState(),
+      redirectUri as string,
+      state,
       "code",
       "offline",
       undefined,
@@ -537,9 +535,15 @@ async function login(
     );
     const loginUrl = loginPageUrl(ctx, String(url));
     ui.showAuthorizeUrl(loginUrl, await tryOpen(ctx, loginUrl, request.openBrowser));
+  };
+  let redirectUri: string | undefined;
+  let code: string;
+  if (request.pasteCode) {
+    await presentLoginPage(undefined, newOAuthState());
     code = (await ui.askForCode("Paste the code Dropbox shows after you press Allow: ")).trim();
-    if (!code)
+    if (!code) {
       throw usageError("No code pasted.", "Run dmshare login dropbox --no-redirect again.");
+    }
   } else {
     const receiver = await receiveOAuthRedirect({
       port: request.port ?? DEFAULT_LOGIN_PORT,
@@ -549,17 +553,7 @@ async function login(
     });
     try {
       redirectUri = receiver.redirectUri;
-      const url = await auth.getAuthenticationUrl(
-        redirectUri,
-        receiver.state,
-        "code",
-        "offline",
-        undefined,
-        "none",
-        true,
-      );
-      const loginUrl = loginPageUrl(ctx, String(url));
-      ui.showAuthorizeUrl(loginUrl, await tryOpen(ctx, loginUrl, request.openBrowser));
+      await presentLoginPage(redirectUri, receiver.state);
       code = await receiver.code;
     } finally {
       receiver.close();

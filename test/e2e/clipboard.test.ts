@@ -1,9 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
-import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { writeFiles } from "../helpers/cli.ts";
+import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 const TOKEN = "clipboard-token";
@@ -16,32 +15,18 @@ const hasCommand = (name: string) => {
   }
 };
 
-let emulator: DropboxEmulator;
-let work: { dir: string; cleanup: () => Promise<void> };
+const bed = useDropboxTestbed({ token: TOKEN });
 let xvfb: ChildProcess | undefined;
 const display = `:${90 + (process.pid % 9)}`;
 
-beforeAll(async () => {
-  emulator = await startDropboxEmulator({ staticTokens: [TOKEN] });
-  work = await tempDir();
-  await writeFiles(work.dir, { "beach.jpg": jpegBytes() });
-});
-afterAll(async () => {
+afterAll(() => {
   xvfb?.kill();
-  await emulator.close();
-  await work.cleanup();
 });
 
-const send = (env: Record<string, string | undefined>) =>
-  runCli(["send", "beach.jpg", "--via", "dropbox"], {
-    cwd: work.dir,
-    env: {
-      DMSHARE_CONFIG_DIR: path.join(work.dir, "config"),
-      DMSHARE_DROPBOX_API_URL: emulator.url,
-      DMSHARE_DROPBOX_TOKEN: TOKEN,
-      ...env,
-    },
-  });
+async function send(env: Record<string, string | undefined>) {
+  await writeFiles(bed.dir, { "beach.jpg": jpegBytes() });
+  return bed.dmshare(["send", "beach.jpg", "--via", "dropbox"], { env });
+}
 
 describe("the clipboard", () => {
   it("without a display: a warning on stderr, the message on stdout, exit 0", async () => {

@@ -1,38 +1,15 @@
-import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
-import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { describe, expect, it } from "vitest";
+import { writeFiles } from "../helpers/cli.ts";
+import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 const TOKEN = "links-static-token";
-
-let emulator: DropboxEmulator;
-let work: { dir: string; cleanup: () => Promise<void> };
-
-beforeAll(async () => {
-  emulator = await startDropboxEmulator({ staticTokens: [TOKEN] });
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  work = await tempDir();
-  return () => work.cleanup();
-});
-
+const bed = useDropboxTestbed({ token: TOKEN });
 const dmshare = (args: string[], env: Record<string, string | undefined> = {}) =>
-  runCli(args, {
-    cwd: work.dir,
-    env: {
-      DMSHARE_CONFIG_DIR: path.join(work.dir, "config"),
-      DMSHARE_DROPBOX_API_URL: emulator.url,
-      DMSHARE_DROPBOX_TOKEN: TOKEN,
-      ...env,
-    },
-  });
+  bed.dmshare(args, { env });
 
 async function sendPhoto(name: string, ...extra: string[]) {
-  await writeFiles(work.dir, { [name]: jpegBytes() });
+  await writeFiles(bed.dir, { [name]: jpegBytes() });
   const { code, stdout, stderr } = await dmshare([
     "send",
     name,
@@ -108,7 +85,7 @@ describe("dmshare revoke", () => {
     const { code, stdout } = await dmshare(["revoke", sent.id]);
     expect(code).toBe(0);
     expect(stdout).toBe(`Revoked ${sent.id} a.jpg\n`);
-    expect(emulator.resolveSharedLink(sent.url)).toBeNull();
+    expect(bed.emulator.resolveSharedLink(sent.url)).toBeNull();
     expect(JSON.parse((await dmshare(["list", "--json"])).stdout)).toEqual([]);
     const all = JSON.parse((await dmshare(["list", "--json", "--all"])).stdout);
     expect(all).toEqual([
@@ -130,16 +107,16 @@ describe("dmshare revoke", () => {
     const kept = await sendPhoto("kept.jpg");
     const gone = await sendPhoto("gone.jpg");
     expect((await dmshare(["revoke", kept.url])).code).toBe(0);
-    expect(emulator.readFile(kept.files[0]?.remotePath ?? "")).not.toBeNull();
+    expect(bed.emulator.readFile(kept.files[0]?.remotePath ?? "")).not.toBeNull();
     const result = await dmshare(["revoke", gone.id.slice(0, 6), "--delete-files"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("and deleted its files");
-    expect(emulator.readFile(gone.files[0]?.remotePath ?? "")).toBeNull();
+    expect(bed.emulator.readFile(gone.files[0]?.remotePath ?? "")).toBeNull();
   });
 
   it("treats a link already revoked on the website as revoked", async () => {
     const sent = await sendPhoto("a.jpg");
-    await fetch(`${emulator.url}/2/sharing/revoke_shared_link`, {
+    await fetch(`${bed.emulator.url}/2/sharing/revoke_shared_link`, {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ url: sent.url }),
@@ -154,7 +131,7 @@ describe("dmshare revoke", () => {
     const { code, stdout } = await dmshare(["revoke", sent.id, "--dry-run"]);
     expect(code).toBe(0);
     expect(stdout).toBe(`Would revoke ${sent.id} a.jpg (${sent.url})\n`);
-    expect(emulator.resolveSharedLink(sent.url)).not.toBeNull();
+    expect(bed.emulator.resolveSharedLink(sent.url)).not.toBeNull();
   });
 
   it("a URL dmshare never made → exit 2, nothing revoked", async () => {
@@ -167,19 +144,19 @@ describe("dmshare revoke", () => {
     expect(code).toBe(2);
     expect(stderr).toContain("is not a link dmshare made");
     expect(stderr).toContain("Nothing was revoked");
-    expect(emulator.resolveSharedLink(sent.url)).not.toBeNull();
+    expect(bed.emulator.resolveSharedLink(sent.url)).not.toBeNull();
   });
 
   it("finishes a link left pending by a failed send", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
-    emulator.inject({
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    bed.emulator.inject({
       route: "/2/sharing/create_shared_link_with_settings",
       kind: "status",
       status: 503,
       times: 10,
     });
     const failed = await dmshare(["send", "a.jpg", "--via", "dropbox", "--no-copy"]);
-    emulator.clearFaults();
+    bed.emulator.clearFaults();
     expect(failed.code).toBe(4);
     expect(failed.stderr).toContain("Dropbox failed to create a link");
     const [pending] = JSON.parse((await dmshare(["list", "--json"])).stdout);

@@ -1,34 +1,23 @@
 import { readFile, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { playBrowserConsent } from "../emulators/browser.ts";
-import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
-import { collect, runCli, spawnCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { collect, runCli, spawnCli, writeFiles } from "../helpers/cli.ts";
+import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 const APP_KEY = "e2e-app-key";
 
-let emulator: DropboxEmulator;
-let work: { dir: string; cleanup: () => Promise<void> };
-let configDir: string;
+const bed = useDropboxTestbed();
 let port: number;
 
-beforeAll(async () => {
-  emulator = await startDropboxEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
 beforeEach(async () => {
-  work = await tempDir();
-  configDir = path.join(work.dir, "config");
   port = await freePort();
-  emulator.registerApp(APP_KEY, [`http://127.0.0.1:${port}/`]);
-  return () => work.cleanup();
+  bed.emulator.registerApp(APP_KEY, [`http://127.0.0.1:${port}/`]);
 });
 
-const env = () => ({ DMSHARE_CONFIG_DIR: configDir, DMSHARE_DROPBOX_API_URL: emulator.url });
+const env = () => bed.env();
 
 /** Starts `dmshare login` and resolves with the authorize URL it prints, as a person would read it. */
 async function startLogin(extraArgs: string[]) {
@@ -49,16 +38,16 @@ async function startLogin(extraArgs: string[]) {
 }
 
 const credentials = async () =>
-  JSON.parse(await readFile(path.join(configDir, "credentials.json"), "utf8")).dropbox as {
+  JSON.parse(await readFile(path.join(bed.configDir, "credentials.json"), "utf8")).dropbox as {
     accessToken: string;
     refreshToken: string;
     expiresAt: string;
   };
 
 async function sendPhoto() {
-  await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+  await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
   return runCli(["send", "a.jpg", "--via", "dropbox", "--no-copy", "--quiet"], {
-    cwd: work.dir,
+    cwd: bed.dir,
     env: env(),
   });
 }
@@ -85,7 +74,7 @@ describe("dmshare login dropbox", () => {
     expect(stderr).toMatch(/Logged in to Dropbox as .+/);
     const stored = await credentials();
     expect(stored.refreshToken).toBeTruthy();
-    expect((await stat(path.join(configDir, "credentials.json"))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(bed.configDir, "credentials.json"))).mode & 0o777).toBe(0o600);
     expect(stderr).not.toContain(stored.accessToken);
     expect(stderr).not.toContain(stored.refreshToken);
 
@@ -95,7 +84,7 @@ describe("dmshare login dropbox", () => {
 
     const status = await runCli(["status"], { env: env() });
     expect(status.stdout).toContain(
-      `credentials in file ${path.join(configDir, "credentials.json")}`,
+      `credentials in file ${path.join(bed.configDir, "credentials.json")}`,
     );
   });
 
@@ -104,7 +93,7 @@ describe("dmshare login dropbox", () => {
     await fetch((await playBrowserConsent(url, "allow")).location as string);
     expect((await done).code).toBe(0);
     const before = await credentials();
-    emulator.expireAccessTokens();
+    bed.emulator.expireAccessTokens();
 
     const sent = await sendPhoto();
     expect(sent.stderr).toBe("");
@@ -118,8 +107,8 @@ describe("dmshare login dropbox", () => {
     const { url, done } = await startLogin(["--port", String(port)]);
     await fetch((await playBrowserConsent(url, "allow")).location as string);
     expect((await done).code).toBe(0);
-    emulator.expireAccessTokens();
-    emulator.revokeRefreshTokens();
+    bed.emulator.expireAccessTokens();
+    bed.emulator.revokeRefreshTokens();
     const sent = await sendPhoto();
     expect(sent.code).toBe(3);
     expect(sent.stderr).toContain("dmshare login dropbox");
@@ -132,11 +121,11 @@ describe("dmshare login dropbox", () => {
     const { code, stderr } = await done;
     expect(code).toBe(3);
     expect(stderr).toContain("login was not completed");
-    await expect(stat(path.join(configDir, "credentials.json"))).rejects.toThrow();
+    await expect(stat(path.join(bed.configDir, "credentials.json"))).rejects.toThrow();
   });
 
   it("a redirect with the wrong state gets an error page and no code exchange", async () => {
-    const requestsBefore = emulator.requests.length;
+    const requestsBefore = bed.emulator.requests.length;
     const { url, done } = await startLogin(["--port", String(port)]);
     const { location } = await playBrowserConsent(url, "allow");
     const forged = new URL(location as string);
@@ -146,7 +135,7 @@ describe("dmshare login dropbox", () => {
     const { code, stderr } = await done;
     expect(code).toBe(3);
     expect(stderr).toContain("wrong state");
-    const tokenRequests = emulator.requests
+    const tokenRequests = bed.emulator.requests
       .slice(requestsBefore)
       .filter((request) => request.path === "/oauth2/token");
     expect(tokenRequests).toEqual([]);
@@ -179,7 +168,7 @@ describe("dmshare login dropbox", () => {
   });
 
   it("--token stores a token for scripts after checking it works", async () => {
-    const { accessToken } = emulator.issueAccessToken();
+    const { accessToken } = bed.emulator.issueAccessToken();
     const result = await runCli(["login", "dropbox", "--token", "-"], {
       env: env(),
       stdin: accessToken,

@@ -1,56 +1,30 @@
 import { createHash } from "node:crypto";
 import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
-import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { describe, expect, it } from "vitest";
+import { writeFiles } from "../helpers/cli.ts";
+import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 
 const TOKEN = "e2e-static-token";
-
-let emulator: DropboxEmulator;
-let work: { dir: string; cleanup: () => Promise<void> };
-let configDir: string;
-
-beforeAll(async () => {
-  emulator = await startDropboxEmulator({ staticTokens: [TOKEN] });
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  work = await tempDir();
-  configDir = path.join(work.dir, "config");
-  return () => work.cleanup();
-});
-
-const env = (extra: Record<string, string | undefined> = {}) => ({
-  DMSHARE_CONFIG_DIR: configDir,
-  DMSHARE_DROPBOX_API_URL: emulator.url,
-  DMSHARE_DROPBOX_TOKEN: TOKEN,
-  ...extra,
-});
-
-const dmshare = (
-  args: string[],
-  extra: { env?: Record<string, string | undefined>; stdin?: string } = {},
-) => runCli(args, { cwd: work.dir, env: env(extra.env), stdin: extra.stdin });
+const bed = useDropboxTestbed({ token: TOKEN });
+const { dmshare } = bed;
 
 /** Requests the emulator receives while `action` runs. */
 async function requestsDuring<T>(action: () => Promise<T>) {
-  const before = emulator.requests.length;
+  const before = bed.emulator.requests.length;
   const result = await action();
-  return { result, requests: emulator.requests.slice(before) };
+  return { result, requests: bed.emulator.requests.slice(before) };
 }
 
 const readLedger = async () =>
-  JSON.parse(await readFile(path.join(configDir, "ledger.json"), "utf8")) as {
+  JSON.parse(await readFile(path.join(bed.configDir, "ledger.json"), "utf8")) as {
     entries: { id: string; status: string; url: string | null; kind: string }[];
   };
 
 describe("dmshare send on Dropbox", () => {
   it("sends one photo: a view-only file link, the message printed, JSON as DESIGN.md says", async () => {
-    await writeFiles(work.dir, { "beach.jpg": jpegBytes(5000) });
+    await writeFiles(bed.dir, { "beach.jpg": jpegBytes(5000) });
     const { code, stdout, stderr } = await dmshare([
       "send",
       "beach.jpg",
@@ -70,19 +44,19 @@ describe("dmshare send on Dropbox", () => {
       expiresAt: null,
       revokedAt: null,
       copied: false,
-      files: [{ path: path.join(work.dir, "beach.jpg"), bytes: 5000 }],
+      files: [{ path: path.join(bed.dir, "beach.jpg"), bytes: 5000 }],
     });
     expect(sent.id).toMatch(/^[0-9a-z]{8}$/);
     expect(sent.message).toBe(`Here's the photo: ${sent.url}`);
     expect(Date.parse(sent.createdAt)).not.toBeNaN();
-    const access = emulator.resolveSharedLink(sent.url);
+    const access = bed.emulator.resolveSharedLink(sent.url);
     expect(access).toMatchObject({ kind: "file", access: "viewer", audience: "public" });
     expect(access?.pathLower).toBe(sent.files[0].remotePath.toLowerCase());
     expect(sent.files[0].remotePath).toMatch(/^\/dmshare\/beach( \(\d+\))?\.jpg$/);
   });
 
   it("prints the message for a person, with progress on stderr and a clipboard warning without a display", async () => {
-    await writeFiles(work.dir, { "cat.png": pngBytes(3000) });
+    await writeFiles(bed.dir, { "cat.png": pngBytes(3000) });
     const { code, stdout, stderr } = await dmshare(["send", "cat.png", "--via", "dropbox"], {
       env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined },
     });
@@ -95,7 +69,7 @@ describe("dmshare send on Dropbox", () => {
   });
 
   it("sends an album: concurrent sessions, one finish_batch_v2, one folder link", async () => {
-    await writeFiles(work.dir, { "1.jpg": jpegBytes(), "2.png": pngBytes(), "3.mp4": mp4Bytes() });
+    await writeFiles(bed.dir, { "1.jpg": jpegBytes(), "2.png": pngBytes(), "3.mp4": mp4Bytes() });
     const { result, requests } = await requestsDuring(() =>
       dmshare([
         "send",
@@ -114,7 +88,7 @@ describe("dmshare send on Dropbox", () => {
     const sent = JSON.parse(result.stdout);
     expect(sent).toMatchObject({ kind: "album", name: "Lisbon trip", status: "active" });
     expect(sent.files).toHaveLength(3);
-    expect(emulator.resolveSharedLink(sent.url)).toMatchObject({
+    expect(bed.emulator.resolveSharedLink(sent.url)).toMatchObject({
       kind: "folder",
       access: "viewer",
       audience: "public",
@@ -129,7 +103,7 @@ describe("dmshare send on Dropbox", () => {
   });
 
   it("streams a file above the single-request limit through an upload session", async () => {
-    const big = path.join(work.dir, "big.jpg");
+    const big = path.join(bed.dir, "big.jpg");
     const bytes = 70 * 1024 * 1024 + 12345;
     await writeFile(big, jpegBytes(4096));
     await truncate(big, bytes);
@@ -138,7 +112,7 @@ describe("dmshare send on Dropbox", () => {
     );
     expect(result.code).toBe(0);
     const sent = JSON.parse(result.stdout);
-    const stored = emulator.readFile(sent.files[0].remotePath);
+    const stored = bed.emulator.readFile(sent.files[0].remotePath);
     expect(stored?.length).toBe(bytes);
     expect(
       createHash("sha256")
@@ -160,7 +134,7 @@ describe("dmshare send on Dropbox", () => {
   });
 
   it("makes several files an album with a dated default name", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
     const { code, stdout } = await dmshare([
       "send",
       "a.jpg",
@@ -178,7 +152,7 @@ describe("dmshare send on Dropbox", () => {
   });
 
   it("gives one link per file with --each, as a JSON array", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
     const { code, stdout } = await dmshare([
       "send",
       "a.jpg",
@@ -198,7 +172,7 @@ describe("dmshare send on Dropbox", () => {
   });
 
   it("reads paths from stdin and prints exactly the URL with --quiet --no-copy", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
     const { code, stdout, stderr } = await dmshare(
       ["send", "-", "--album", "X", "--quiet", "--no-copy", "--via", "dropbox"],
       {
@@ -208,11 +182,11 @@ describe("dmshare send on Dropbox", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
     expect(stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fo\/\S+\n$/);
-    expect(emulator.resolveSharedLink(stdout.trim())).toMatchObject({ kind: "folder" });
+    expect(bed.emulator.resolveSharedLink(stdout.trim())).toMatchObject({ kind: "folder" });
   });
 
   it("reads NUL-separated paths with -0, names with spaces and newlines included", async () => {
-    await writeFiles(work.dir, { "my photo.jpg": jpegBytes(), "odd\nname.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "my photo.jpg": jpegBytes(), "odd\nname.jpg": jpegBytes() });
     const { code, stdout } = await dmshare(
       ["send", "-", "-0", "--album", "Odd", "--json", "--no-copy", "--via", "dropbox"],
       {
@@ -228,7 +202,7 @@ describe("dmshare send on Dropbox", () => {
   });
 
   it("keeps non-ASCII and emoji file names", async () => {
-    await writeFiles(work.dir, { "café ü 😀.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "café ü 😀.jpg": jpegBytes() });
     const { code, stdout } = await dmshare([
       "send",
       "café ü 😀.jpg",
@@ -240,11 +214,11 @@ describe("dmshare send on Dropbox", () => {
     expect(code).toBe(0);
     const sent = JSON.parse(stdout);
     expect(sent.files[0].remotePath).toMatch(/^\/dmshare\/café ü 😀( \(\d+\))?\.jpg$/);
-    expect(emulator.resolveSharedLink(sent.url)).not.toBeNull();
+    expect(bed.emulator.resolveSharedLink(sent.url)).not.toBeNull();
   });
 
   it("uses the configured default provider and message template", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
     expect((await dmshare(["config", "set", "provider", "dropbox"])).code).toBe(0);
     expect((await dmshare(["config", "set", "message", "Look ({name}): {url}"])).code).toBe(0);
     const { code, stdout } = await dmshare(["send", "a.jpg", "--no-copy"]);
@@ -253,7 +227,7 @@ describe("dmshare send on Dropbox", () => {
   });
 
   it("shows the plan with --dry-run and uploads nothing", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes(2000) });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(2000) });
     const { result, requests } = await requestsDuring(() =>
       dmshare(["send", "a.jpg", "--via", "dropbox", "--dry-run"]),
     );
@@ -282,8 +256,8 @@ describe("bad input is refused before anything is uploaded", () => {
       /notes\.jpg: it is not a photo or video \(its content looks like text\)/,
     ],
   ])("%s → exit 2 naming the file, nothing uploaded", async (_label, files, bad, message) => {
-    await writeFiles(work.dir, { "good.jpg": jpegBytes(), ...files });
-    await (await import("node:fs/promises")).mkdir(path.join(work.dir, "album"), {
+    await writeFiles(bed.dir, { "good.jpg": jpegBytes(), ...files });
+    await (await import("node:fs/promises")).mkdir(path.join(bed.dir, "album"), {
       recursive: true,
     });
     const { result, requests } = await requestsDuring(() =>
@@ -297,7 +271,7 @@ describe("bad input is refused before anything is uploaded", () => {
   });
 
   it("lists every bad file at once", async () => {
-    await writeFiles(work.dir, { "a.txt": "text", "b.jpg": Buffer.alloc(0) });
+    await writeFiles(bed.dir, { "a.txt": "text", "b.jpg": Buffer.alloc(0) });
     const { code, stderr } = await dmshare(["send", "a.txt", "b.jpg", "c.jpg", "--via", "dropbox"]);
     expect(code).toBe(2);
     expect(stderr).toContain("Can't send 3 of the files");
@@ -305,7 +279,7 @@ describe("bad input is refused before anything is uploaded", () => {
   });
 
   it("without credentials → exit 3 with the login command", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
     const { code, stderr, stdout } = await dmshare(["send", "a.jpg", "--via", "dropbox"], {
       env: { DMSHARE_DROPBOX_TOKEN: undefined },
     });
@@ -316,7 +290,7 @@ describe("bad input is refused before anything is uploaded", () => {
   });
 
   it("with a token Dropbox rejects → exit 3 with the login command", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
     const { code, stderr } = await dmshare(["send", "a.jpg", "--via", "dropbox"], {
       env: { DMSHARE_DROPBOX_TOKEN: "not-a-real-token" },
     });
@@ -326,7 +300,7 @@ describe("bad input is refused before anything is uploaded", () => {
   });
 
   it("an unknown provider → exit 2 listing the valid ones", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
     const { code, stderr } = await dmshare(["send", "a.jpg", "--via", "flickr"]);
     expect(code).toBe(2);
     expect(stderr).toContain('Unknown provider "flickr"');
@@ -334,7 +308,7 @@ describe("bad input is refused before anything is uploaded", () => {
   });
 
   it("no provider and no default → exit 2 saying how to choose one", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
     const { code, stderr } = await dmshare(["send", "a.jpg"]);
     expect(code).toBe(2);
     expect(stderr).toContain("--via dropbox");
@@ -345,7 +319,7 @@ describe("bad input is refused before anything is uploaded", () => {
     ["--expires", "-1d"],
     ["--message", "no placeholder"],
   ])("%s %j → exit 2 before uploading", async (flag, value) => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
     const { result, requests } = await requestsDuring(() =>
       dmshare(["send", "a.jpg", "--via", "dropbox", flag, value]),
     );
@@ -363,15 +337,15 @@ describe("bad input is refused before anything is uploaded", () => {
 
 describe("the ledger", () => {
   it("records the intent before the link exists and completes it after", async () => {
-    await writeFiles(work.dir, { "slow.jpg": jpegBytes() });
-    emulator.inject({
+    await writeFiles(bed.dir, { "slow.jpg": jpegBytes() });
+    bed.emulator.inject({
       route: "/2/sharing/create_shared_link_with_settings",
       kind: "latency",
       ms: 1500,
     });
     const sending = dmshare(["send", "slow.jpg", "--via", "dropbox", "--no-copy", "--json"]);
     const pending = await waitFor(async () => {
-      const seen = emulator.requests.some(
+      const seen = bed.emulator.requests.some(
         (r) => r.path === "/2/sharing/create_shared_link_with_settings" && r.arg !== undefined,
       );
       if (!seen) return undefined;
@@ -387,7 +361,7 @@ describe("the ledger", () => {
 
   it("12 concurrent sends → 12 entries, none lost", async () => {
     const names = Array.from({ length: 12 }, (_, index) => `p${index}.jpg`);
-    await writeFiles(work.dir, Object.fromEntries(names.map((name) => [name, jpegBytes()])));
+    await writeFiles(bed.dir, Object.fromEntries(names.map((name) => [name, jpegBytes()])));
     const results = await Promise.all(
       names.map((name) => dmshare(["send", name, "--via", "dropbox", "--no-copy", "--quiet"])),
     );
@@ -402,9 +376,9 @@ describe("the ledger", () => {
   });
 
   it("reports a corrupt ledger with its path and how to recover, and never overwrites it", async () => {
-    await writeFiles(work.dir, { "a.jpg": jpegBytes() });
-    const ledger = path.join(configDir, "ledger.json");
-    await (await import("node:fs/promises")).mkdir(configDir, { recursive: true });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const ledger = path.join(bed.configDir, "ledger.json");
+    await (await import("node:fs/promises")).mkdir(bed.configDir, { recursive: true });
     await writeFile(ledger, '{"version":1,"entries":[{"id":"trunc');
     const before = createHash("sha256")
       .update(await readFile(ledger))
