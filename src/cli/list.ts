@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
+import { localDateTime } from "../core/clock.ts";
 import type { LinkView } from "../core/links.ts";
 import { listLinks } from "../core/list.ts";
 import { Output } from "../ui/output.ts";
 import { renderTable } from "../ui/table.ts";
-import { formatTime } from "../ui/time.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
 
 interface ListOptions {
@@ -66,8 +66,8 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
     link.provider,
     link.kind,
     link.name,
-    formatTime(link.createdAt),
-    link.expiresAt ? formatTime(link.expiresAt) : "never",
+    localDateTime(new Date(link.createdAt)),
+    link.expiresAt ? localDateTime(new Date(link.expiresAt)) : "never",
     statusStyle[link.status](link.status),
     link.url ?? "",
   ]);

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import { providerSession } from "../core/session.ts";
 import { usageError } from "../errors.ts";
-import { findProvider } from "../providers/registry.ts";
+import { findProvider, tokenVariable } from "../providers/registry.ts";
 import { Output } from "../ui/output.ts";
 import { readAll, readLine } from "../ui/prompt.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
@@ -97,7 +97,7 @@ async function runLogout(ctx: Ctx, providerName: string, command: Command) {
       ? `Logged out of ${entry.displayName}: removed the stored credentials (${session.credentials.location}).`
       : `Not logged in to ${entry.displayName}; nothing to remove.`,
   );
-  const variable = `DMSHARE_${entry.name.toUpperCase()}_TOKEN`;
+  const variable = tokenVariable(entry.name);
   if (ctx.env[variable])
     output.warn(`${variable} is still set in the environment and will be used.`);
 }

@@ -1,26 +1,40 @@
 import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
-import { type RevokeResult, revokeLinks } from "../core/revoke.ts";
-import { Output } from "../ui/output.ts";
+import { viewOf } from "../core/links.ts";
+import { type RevokeResult, revokeLinks, selectLinks } from "../core/revoke.ts";
+import { EXIT_CODES, usageError } from "../errors.ts";
+import type { LedgerEntry } from "../store/ledger.ts";
+import { errorSummary, Output } from "../ui/output.ts";
+import { readLine } from "../ui/prompt.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
 
-interface RevokeOptions {
+interface RevokeCliOptions {
+  all?: boolean;
+  expired?: boolean;
+  olderThan?: string;
   deleteFiles?: boolean;
   dryRun?: boolean;
+  yes?: boolean;
   json?: boolean;
 }
 
-export const register: CommandRegistrar = (program, ctx) => {
+export const register: CommandRegistrar = (program, ctx, outcome) => {
   program
     .command("revoke")
     .summary("stop links from working")
     .description(
-      "Stop links from working. Name them by id (or its first 4+ characters) or by URL. " +
-        "Revoking a link that is already revoked succeeds and says so.",
+      "Stop links from working. Name them by id (or its first 4+ characters) or by URL, or " +
+        "select them with --expired, --older-than or --all. Revoking a link that is already " +
+        "revoked succeeds and says so. More than one link needs a confirmation: a question on " +
+        "a terminal, --yes elsewhere.",
     )
-    .argument("<links...>", "link ids or URLs, as dmshare list shows them")
+    .argument("[links...]", "link ids or URLs, as dmshare list shows them")
+    .option("--expired", "every link whose expiry has passed")
+    .option("--older-than <duration>", "every link made longer ago than 30m, 12h, 7d, 2w …")
+    .option("--all", "every link that still works")
     .option("--delete-files", "also delete the uploaded files from the provider")
     .option("--dry-run", "show what would be revoked, do nothing")
+    .option("-y, --yes", "do not ask for confirmation")
     .option("--json", "print the result as a JSON array")
     .addHelpText(
       "after",
@@ -28,25 +42,69 @@ export const register: CommandRegistrar = (program, ctx) => {
 Examples:
   $ dmshare revoke k3x9m2qa
   $ dmshare revoke https://www.dropbox.com/scl/fi/…/beach.jpg?rlkey=…&dl=0
-  $ dmshare revoke k3x9 7hw2 --delete-files`,
+  $ dmshare revoke k3x9 7hw2 --delete-files --yes
+  $ dmshare revoke --older-than 30d --dry-run`,
     )
-    .action(async (refs: string[], options: RevokeOptions, command: Command) => {
-      await runRevoke(ctx, refs, options, command);
+    .action(async (refs: string[], options: RevokeCliOptions, command: Command) => {
+      outcome.exitCode = await runRevoke(ctx, refs, options, command);
     });
 };
 
-async function runRevoke(ctx: Ctx, refs: string[], options: RevokeOptions, command: Command) {
+async function runRevoke(ctx: Ctx, refs: string[], options: RevokeCliOptions, command: Command) {
   const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
-  const results = await revokeLinks(ctx, {
+  const entries = await selectLinks(ctx, {
     refs,
+    all: options.all === true,
+    expired: options.expired === true,
+    olderThan: options.olderThan,
+  });
+  if (entries.length === 0) {
+    if (options.json) output.document([]);
+    else output.info("No links match: nothing to revoke.");
+    return EXIT_CODES.success;
+  }
+  const dryRun = options.dryRun === true;
+  if (!dryRun && !options.yes && !(await confirm(ctx, output, entries))) {
+    output.info("Nothing was revoked.");
+    return EXIT_CODES.success;
+  }
+  const { results, failures } = await revokeLinks(ctx, entries, {
     deleteFiles: options.deleteFiles === true,
-    dryRun: options.dryRun === true,
+    dryRun,
   });
   if (options.json) {
-    output.document(results);
-    return;
+    const now = ctx.now();
+    output.document([
+      ...results,
+      ...failures.map(({ entry, error }) => ({
+        ...viewOf(entry, now),
+        outcome: "failed",
+        error: errorSummary(error),
+      })),
+    ]);
+  } else {
+    for (const result of results) output.result(describe(result));
   }
-  for (const result of results) output.result(describe(result));
+  for (const { entry, error } of failures)
+    output.failure(`Could not revoke ${entry.id} ${entry.name}:`, error);
+  return failures.length > 0 ? EXIT_CODES.partial : EXIT_CODES.success;
+}
+
+/** More than one working link going needs a yes: asked on a terminal, `--yes` elsewhere. */
+async function confirm(ctx: Ctx, output: Output, entries: LedgerEntry[]): Promise<boolean> {
+  const going = entries.filter((entry) => entry.status !== "revoked");
+  if (going.length <= 1) return true;
+  if (!ctx.stdin.isTTY) {
+    throw usageError(
+      `Refusing to revoke ${going.length} links without a confirmation.`,
+      "Add --yes to revoke them (stdin is not a terminal, so dmshare can't ask), or --dry-run to see which.",
+    );
+  }
+  output.info(`These ${going.length} links will stop working:`);
+  for (const entry of going)
+    output.info(`  ${entry.id}  ${entry.name}  ${entry.url ?? "(pending)"}`);
+  const answer = await readLine(ctx, `Revoke ${going.length} links? [y/N] `);
+  return /^y(es)?$/i.test(answer.trim());
 }
 
 function describe(result: RevokeResult): string {

@@ -3,10 +3,10 @@ import type { Ctx } from "../context.ts";
 import { viewOf } from "../core/links.ts";
 import type { SharePlan } from "../core/plan.ts";
 import { type SendOutcome, type SendRequest, send } from "../core/send.ts";
-import { usageError } from "../errors.ts";
+import { EXIT_CODES, usageError } from "../errors.ts";
 import { displayNameOf } from "../providers/registry.ts";
 import { copyToClipboard } from "../ui/clipboard.ts";
-import { Output } from "../ui/output.ts";
+import { errorSummary, Output } from "../ui/output.ts";
 import { formatBytes, type Progress, startProgress } from "../ui/progress.ts";
 import { readAll } from "../ui/prompt.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
@@ -90,7 +90,6 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
   let uploadStarted = 0;
   try {
     const result = await send(ctx, request, {
-      planned: () => {},
       uploading: async (plan) => {
         uploadStarted = Date.now();
         progress = await startProgress(output, `Uploading ${describePlan(plan)}…`);
@@ -106,6 +105,10 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
         output.success(
           link.reused ? "Reused the existing view-only link" : "View-only link created",
         ),
+      failed: (plan, error) => {
+        progress?.stop();
+        output.failure(`Could not send ${plan.name}:`, error);
+      },
     });
     return await report(ctx, output, result, options);
   } finally {
@@ -171,7 +174,19 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
 
   const now = ctx.now();
   if (options.json) {
-    const documents = result.links.map((link) => ({ ...viewOf(link.entry, now), copied }));
+    const documents: object[] = result.links.map((link) => ({
+      ...viewOf(link.entry, now),
+      copied,
+    }));
+    for (const { plan, error } of result.failures) {
+      documents.push({
+        kind: plan.kind,
+        name: plan.name,
+        files: plan.files.map((file) => ({ path: file.path, remotePath: null, bytes: file.bytes })),
+        status: "failed",
+        error: errorSummary(error),
+      });
+    }
     output.document(options.each ? documents : documents[0]);
   } else if (options.quiet) {
     for (const link of result.links) output.result(link.entry.url ?? "");
@@ -187,5 +202,5 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
         .catch(() => output.warn(`Could not open a browser for ${link.entry.url}.`));
     }
   }
-  return 0;
+  return result.failures.length > 0 ? EXIT_CODES.partial : EXIT_CODES.success;
 }

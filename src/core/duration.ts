@@ -7,19 +7,36 @@ const UNIT_MS = {
   w: 604_800_000,
 } as const;
 
+/** `30m`, `12h`, `7d`, `2w` in milliseconds, or null when `text` is not such a duration. */
+function durationMs(text: string): number | null {
+  const match = /^(\d+)\s*([mhdw])$/i.exec(text.trim());
+  if (!match) return null;
+  const [, amount, unit] = match;
+  return Number(amount) * UNIT_MS[unit?.toLowerCase() as keyof typeof UNIT_MS];
+}
+
+/** For `--older-than`: a positive duration such as `30d`. */
+export function parseDuration(option: string, input: string): number {
+  const ms = durationMs(input);
+  if (ms === null || ms <= 0) {
+    throw usageError(
+      `Can't use ${option} "${input}": it is not a duration.`,
+      "Use a number and a unit: 30m, 12h, 7d or 2w.",
+    );
+  }
+  return ms;
+}
+
 /**
  * `7d`, `12h`, `30m`, `2w`, or an ISO date (`2026-12-31`, the end of that day, local time)
  * or date-time. Returns the moment the link should stop working; it must be in the future.
  */
 export function parseExpiry(input: string, now: Date): Date {
   const text = input.trim();
-  const relative = /^(\d+)\s*([mhdw])$/i.exec(text);
+  const relative = durationMs(text);
   let when: Date;
-  if (relative) {
-    const [, amount, unit] = relative;
-    when = new Date(
-      now.getTime() + Number(amount) * UNIT_MS[unit?.toLowerCase() as keyof typeof UNIT_MS],
-    );
+  if (relative !== null) {
+    when = new Date(now.getTime() + relative);
   } else if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     when = new Date(`${text}T23:59:59`);
   } else if (/^\d{4}-\d{2}-\d{2}T/.test(text)) {

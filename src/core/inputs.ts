@@ -54,7 +54,13 @@ async function inspectFile(given: string, cwd: string): Promise<LocalFile | Prob
   const type = detectMediaType(head);
   if (!type)
     return fail(`it is not a photo or video (its content looks like ${describeUnknown(head)})`);
-  return { path: absolute, name: path.basename(absolute), bytes: info.size, mime: type.mime };
+  return {
+    path: absolute,
+    name: path.basename(absolute),
+    bytes: info.size,
+    mime: type.mime,
+    modifiedAt: info.mtime,
+  };
 }
 
 function describeFsError(error: unknown): string {

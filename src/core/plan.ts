@@ -1,6 +1,7 @@
 import { usageError } from "../errors.ts";
 import type { LocalFile } from "../providers/provider.ts";
 import type { LinkKind } from "../store/ledger.ts";
+import { localDateTime } from "./clock.ts";
 
 export interface SharePlan {
   kind: LinkKind;
@@ -34,13 +35,8 @@ export function planShares(files: LocalFile[], options: PlanOptions, now: Date):
   return [{ kind: "album", name, files }];
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-
 /** `dmshare 2026-11-22 14.05`, in local time. */
-export function defaultAlbumName(now: Date): string {
-  const date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-  return `dmshare ${date} ${pad(now.getHours())}.${pad(now.getMinutes())}`;
-}
+export const defaultAlbumName = (now: Date) => `dmshare ${localDateTime(now, ".")}`;
 
 const MAX_ALBUM_NAME = 100;
 

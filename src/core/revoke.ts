@@ -2,12 +2,21 @@ import type { Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { LedgerEntry } from "../store/ledger.ts";
-import { type LinkView, viewOf } from "./links.ts";
+import { parseDuration } from "./duration.ts";
+import { type LinkView, statusOf, viewOf } from "./links.ts";
 import { connectProvider, openLedger } from "./session.ts";
 
-export interface RevokeRequest {
+export interface RevokeSelection {
   /** Link ids (or unique prefixes of them) and URLs, as the user typed them. */
   refs: string[];
+  /** Every link that still works. */
+  all: boolean;
+  expired: boolean;
+  /** A duration (`30d`): links created longer ago than that. */
+  olderThan?: string;
+}
+
+export interface RevokeOptions {
   deleteFiles: boolean;
   dryRun: boolean;
 }
@@ -18,11 +27,53 @@ export type RevokeResult = LinkView & {
   filesDeleted: boolean;
 };
 
+export interface RevokeFailure {
+  entry: LedgerEntry;
+  error: unknown;
+}
+
+export interface RevokeReport {
+  results: RevokeResult[];
+  /** Links of a batch that could not be revoked while others were. */
+  failures: RevokeFailure[];
+}
+
 const MIN_PREFIX = 4;
 
-export async function revokeLinks(ctx: Ctx, request: RevokeRequest): Promise<RevokeResult[]> {
+/** The ledger entries the user means: named ones, plus those the selectors match. */
+export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise<LedgerEntry[]> {
+  const { refs, all, expired, olderThan } = selection;
+  if (refs.length === 0 && !all && !expired && olderThan === undefined) {
+    throw usageError(
+      "No link given.",
+      "Name links by id or URL (dmshare list shows them), or use --expired, --older-than 30d or --all.",
+    );
+  }
+  const cutoff =
+    olderThan === undefined
+      ? undefined
+      : ctx.now().getTime() - parseDuration("--older-than", olderThan);
+  const entries = await openLedger(ctx).entries();
+  const now = ctx.now();
+  const selected = new Map(selectEntries(entries, refs).map((entry) => [entry.id, entry]));
+  for (const entry of entries) {
+    const status = statusOf(entry, now);
+    const matches =
+      (all && status !== "revoked") ||
+      (expired && status === "expired") ||
+      (cutoff !== undefined && status !== "revoked" && Date.parse(entry.createdAt) < cutoff);
+    if (matches) selected.set(entry.id, entry);
+  }
+  return [...selected.values()];
+}
+
+/** Revokes each entry; one failing does not stop the others. */
+export async function revokeLinks(
+  ctx: Ctx,
+  entries: LedgerEntry[],
+  options: RevokeOptions,
+): Promise<RevokeReport> {
   const ledger = openLedger(ctx);
-  const selected = selectEntries(await ledger.entries(), request.refs);
   const providers = new Map<string, Promise<Provider>>();
   const providerFor = (name: string) => {
     let provider = providers.get(name);
@@ -33,30 +84,34 @@ export async function revokeLinks(ctx: Ctx, request: RevokeRequest): Promise<Rev
     return provider;
   };
 
-  const results: RevokeResult[] = [];
-  for (const entry of selected) {
+  const report: RevokeReport = { results: [], failures: [] };
+  for (const entry of entries) {
     const now = ctx.now();
-    if (request.dryRun) {
+    if (options.dryRun) {
       const outcome = entry.status === "revoked" ? "already-revoked" : "would-revoke";
-      results.push({ ...viewOf(entry, now), outcome, filesDeleted: false });
+      report.results.push({ ...viewOf(entry, now), outcome, filesDeleted: false });
       continue;
     }
-    let saved = entry;
-    let outcome: RevokeResult["outcome"] = "already-revoked";
-    if (entry.status !== "revoked") {
-      const provider = await providerFor(entry.provider);
-      outcome = await provider.revoke({ url: entry.url, target: entry.target });
-      saved = await ledger.patch(entry.id, { status: "revoked", revokedAt: now.toISOString() });
+    try {
+      let saved = entry;
+      let outcome: RevokeResult["outcome"] = "already-revoked";
+      if (entry.status !== "revoked") {
+        const provider = await providerFor(entry.provider);
+        outcome = await provider.revoke({ url: entry.url, target: entry.target });
+        saved = await ledger.patch(entry.id, { status: "revoked", revokedAt: now.toISOString() });
+      }
+      if (options.deleteFiles) {
+        const provider = await providerFor(entry.provider);
+        await provider.deleteItems(remoteItemsOf(entry));
+      }
+      report.results.push({ ...viewOf(saved, now), outcome, filesDeleted: options.deleteFiles });
+    } catch (error) {
+      report.failures.push({ entry, error });
     }
-    let filesDeleted = false;
-    if (request.deleteFiles) {
-      const provider = await providerFor(entry.provider);
-      await provider.deleteItems(remoteItemsOf(entry));
-      filesDeleted = true;
-    }
-    results.push({ ...viewOf(saved, now), outcome, filesDeleted });
   }
-  return results;
+  const [firstFailure] = report.failures;
+  if (report.results.length === 0 && firstFailure) throw firstFailure.error;
+  return report;
 }
 
 function remoteItemsOf(entry: LedgerEntry) {
@@ -70,9 +125,6 @@ function remoteItemsOf(entry: LedgerEntry) {
 
 /** Resolves each ref to exactly one entry; any ref that matches none (or several) is an error. */
 export function selectEntries(entries: LedgerEntry[], refs: string[]): LedgerEntry[] {
-  if (refs.length === 0) {
-    throw usageError("No link given.", "Name a link by its id or URL; dmshare list shows them.");
-  }
   const selected = new Map<string, LedgerEntry>();
   const problems: string[] = [];
   for (const ref of refs) {
@@ -80,7 +132,7 @@ export function selectEntries(entries: LedgerEntry[], refs: string[]): LedgerEnt
     const [match] = matches;
     if (matches.length === 1 && match) selected.set(match.id, match);
     else if (matches.length === 0) problems.push(`"${ref}" is not a link dmshare made`);
-    else problems.push(`"${ref}" matches ${matches.length} links; type more of the id`);
+    else problems.push(`"${ref}" matches ${matches.length} links; name one by its full id`);
   }
   if (problems.length > 0) {
     throw usageError(

@@ -30,11 +30,11 @@ export interface SendRequest {
 
 /** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
 export interface SendObserver {
-  planned(plans: SharePlan[], provider: string): void;
   uploading(plan: SharePlan): void | Promise<void>;
   progress(bytesSent: number, totalBytes: number): void;
-  uploaded(plan: SharePlan, files: UploadedFile[]): void;
+  uploaded(plan: SharePlan): void;
   linked(plan: SharePlan, link: SharedLink): void;
+  failed(plan: SharePlan, error: unknown): void;
 }
 
 export interface SentLink {
@@ -42,11 +42,18 @@ export interface SentLink {
   reused: boolean;
 }
 
+export interface FailedShare {
+  plan: SharePlan;
+  error: unknown;
+}
+
 export interface SendOutcome {
   provider: string;
   plans: SharePlan[];
   /** Empty for a dry run. */
   links: SentLink[];
+  /** Shares of a batch (`--each`) that failed while others succeeded. */
+  failures: FailedShare[];
 }
 
 /** plan → check → upload → link → record, for each share in the request. */
@@ -70,18 +77,26 @@ export async function send(
       'Put {url} where the link goes, e.g. --message "Look: {url}".',
     );
   }
-  observer.planned(plans, providerName);
-  if (request.dryRun) return { provider: providerName, plans, links: [] };
+  if (request.dryRun) return { provider: providerName, plans, links: [], failures: [] };
 
   const provider = await connectProvider(ctx, providerName);
   checkCapabilities(provider, shareOptions, plans);
   await provider.checkShareOptions(shareOptions);
 
   const links: SentLink[] = [];
+  const failures: FailedShare[] = [];
   for (const plan of plans) {
-    links.push(await sendOne(ctx, provider, plan, shareOptions, template, observer));
+    try {
+      links.push(await sendOne(ctx, provider, plan, shareOptions, template, observer));
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      failures.push({ plan, error });
+      observer.failed(plan, error);
+    }
   }
-  return { provider: providerName, plans, links };
+  // Nothing worked: that is a plain failure, with the first error's message and exit code.
+  if (links.length === 0 && failures[0]) throw failures[0].error;
+  return { provider: providerName, plans, links, failures };
 }
 
 function checkCapabilities(provider: Provider, options: ShareOptions, plans: SharePlan[]): void {
@@ -148,7 +163,7 @@ async function sendOne(
     await ledger.remove(entry.id);
     throw interruptedError("nothing was shared and the uploaded files were removed.");
   }
-  observer.uploaded(plan, uploaded);
+  observer.uploaded(plan);
   await ledger.patch(entry.id, {
     target,
     files: uploaded.map((file) => ({
@@ -159,8 +174,7 @@ async function sendOne(
     })),
   });
 
-  // From here on a link may exist: on failure the pending entry stays for revoke to finish.
-  const link = await provider.share(target, options);
+  const link = await shareOrExplain(ctx, provider, target, options, entry.id);
   observer.linked(plan, link);
   const message = renderMessage(
     {
@@ -180,6 +194,37 @@ async function sendOne(
     status: "active",
   });
   return { entry: saved, reused: link.reused };
+}
+
+/**
+ * A refusal (usage error) means no link was made: the upload goes and so does the entry.
+ * Any other failure may have left a link, so the pending entry stays for revoke to finish.
+ */
+async function shareOrExplain(
+  ctx: Ctx,
+  provider: Provider,
+  target: RemoteItem,
+  options: ShareOptions,
+  entryId: string,
+): Promise<SharedLink> {
+  try {
+    return await provider.share(target, options);
+  } catch (error) {
+    if (!(error instanceof DmshareError)) throw error;
+    if (error.kind === "usage") {
+      await provider.deleteItems([target]);
+      await openLedger(ctx).remove(entryId);
+      throw new DmshareError("usage", error.message, {
+        hint: `Nothing was shared and the upload was removed. ${error.hint ?? ""}`.trim(),
+      });
+    }
+    throw new DmshareError(error.kind, error.message, {
+      cause: error,
+      hint:
+        `${error.hint ? `${error.hint}\n` : ""}` +
+        `The link may exist: dmshare list shows it as pending, and dmshare revoke ${entryId} makes sure it is gone.`,
+    });
+  }
 }
 
 async function uploadPlan(

@@ -1,7 +1,7 @@
 import type { Ctx } from "../context.ts";
 import { DmshareError } from "../errors.ts";
 import type { Account } from "../providers/provider.ts";
-import { findProvider, providerNames } from "../providers/registry.ts";
+import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
 import { providerSession } from "./session.ts";
 
 export interface ProviderStatus {
@@ -21,7 +21,7 @@ export async function accountStatus(ctx: Ctx): Promise<ProviderStatus[]> {
   return Promise.all(
     providerNames().map(async (name): Promise<ProviderStatus> => {
       const entry = findProvider(name);
-      const variable = `DMSHARE_${name.toUpperCase()}_TOKEN`;
+      const variable = tokenVariable(name);
       const fromEnv = Boolean(ctx.env[variable]);
       const base = { provider: name, displayName: entry.displayName, account: null, problem: null };
       if (!fromEnv && !(await session.credentials.get(name))) {

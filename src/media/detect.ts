@@ -38,7 +38,6 @@ const FTYP_BRANDS: Record<string, MediaType> = {
   mp41: types.mp4,
   mp42: types.mp4,
   avc1: types.mp4,
-  M4V: types.mp4,
   "M4V ": types.mp4,
   dash: types.mp4,
 };
@@ -56,8 +55,8 @@ export function detectMediaType(head: Uint8Array): MediaType | null {
   if (ascii(0, 6) === "GIF87a" || ascii(0, 6) === "GIF89a") return types.gif;
   if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return types.webp;
   if (ascii(4, 8) === "ftyp") return detectFtyp(bytes);
-  // QuickTime files may start with other top-level atoms than ftyp.
-  if (["moov", "mdat", "wide", "free", "skip"].includes(ascii(4, 8)) && bytes.length >= 8) {
+  // Old QuickTime files start with a movie atom instead of ftyp.
+  if (["moov", "mdat", "wide"].includes(ascii(4, 8))) {
     return types.mov;
   }
   return null;

@@ -27,7 +27,10 @@ const PROVIDER = "dropbox";
 const LABEL = "Dropbox";
 /** Everything dmshare uploads lives under this folder (inside the app folder). */
 const ROOT = "/dmshare";
-/** Dropbox's single-request upload limit is 150 MiB; above this dmshare uses sessions. */
+/**
+ * Files up to this size go up in one request (Dropbox allows up to 150 MiB); larger ones
+ * through an upload session, in chunks that can be retried one by one.
+ */
 const SINGLE_REQUEST_MAX = 64 * 1024 * 1024;
 /** Session chunks: a multiple of 4 MiB as Dropbox asks, big enough to keep round trips few. */
 const CHUNK_BYTES = 32 * 1024 * 1024;
@@ -40,7 +43,7 @@ export const DEFAULT_LOGIN_PORT = 53682;
  * uploads in flight (only uploads: the calls that clean up after them must still run).
  */
 function dropboxFetch(ctx: Ctx): typeof fetch {
-  const base = ctx.env.DMSHARE_DROPBOX_API_URL?.replace(/\/+$/, "");
+  const base = apiBaseUrl(ctx);
   return (input, init) => {
     const url = String(input);
     const upload = url.startsWith("https://content.dropboxapi.com/");
@@ -51,8 +54,21 @@ function dropboxFetch(ctx: Ctx): typeof fetch {
   };
 }
 
+/** `DMSHARE_DROPBOX_API_URL` without its trailing slash, checked to be an http(s) URL. */
+function apiBaseUrl(ctx: Ctx): string | undefined {
+  const base = ctx.env.DMSHARE_DROPBOX_API_URL?.trim().replace(/\/+$/, "");
+  if (!base) return undefined;
+  if (!/^https?:\/\/[^/]+/i.test(base)) {
+    throw usageError(
+      `DMSHARE_DROPBOX_API_URL="${base}" is not an http(s) URL.`,
+      "Set it to a base URL such as http://127.0.0.1:8790, or unset it to use Dropbox.",
+    );
+  }
+  return base;
+}
+
 function loginPageUrl(ctx: Ctx, url: string): string {
-  const base = ctx.env.DMSHARE_DROPBOX_API_URL?.replace(/\/+$/, "");
+  const base = apiBaseUrl(ctx);
   return base
     ? url.replace(/^https:\/\/(www\.)?dropbox\.com\/oauth2\/authorize/, `${base}/oauth2/authorize`)
     : url;
@@ -93,10 +109,18 @@ function translate(error: unknown, action: string): Error {
         "Log in again: dmshare login dropbox",
       );
     }
-    if (error.status === 400 && (error.error as { error?: string })?.error === "invalid_grant") {
+    const oauthError = (error.error as { error?: unknown } | undefined)?.error;
+    if (error.status === 400 && typeof oauthError === "string") {
+      // The token endpoint (refresh): invalid_grant, invalid_client, …
       return authError(
-        "Dropbox no longer accepts dmshare's stored login (it was revoked or expired).",
+        `Dropbox no longer accepts dmshare's stored login (${oauthError}).`,
         "Log in again: dmshare login dropbox",
+      );
+    }
+    if (summary.startsWith("settings_error")) {
+      return usageError(
+        `Your Dropbox plan does not allow these link settings (${summary.replace(/\/+\.*$/, "")}).`,
+        "Send again without --expires / --no-download, or use a Dropbox plan that has them.",
       );
     }
     if (summary.startsWith("path/insufficient_space")) {
@@ -238,28 +262,42 @@ async function connect(session: ProviderSession): Promise<Provider> {
     while (offset < file.bytes) {
       const end = Math.min(file.bytes, offset + CHUNK_BYTES);
       const from = offset;
-      await call(`upload ${file.name}`, () =>
-        dbx.filesUploadSessionAppendV2({
-          cursor: { session_id: sessionId, offset: from },
-          close: end === file.bytes,
-          contents: countingStream(file, from, end, onProgress),
-        }),
+      await call(
+        `upload ${file.name}`,
+        () =>
+          dbx.filesUploadSessionAppendV2({
+            cursor: { session_id: sessionId, offset: from },
+            close: end === file.bytes,
+            contents: countingStream(file, from, end, onProgress),
+          }),
+        // A retry after a lost reply: Dropbox already has this chunk.
+        (summary, error) =>
+          summary.startsWith("incorrect_offset") && correctOffset(error) === end
+            ? Promise.resolve(undefined)
+            : undefined,
       );
       offset = end;
     }
     return sessionId;
   }
 
+  /** Every send gets its own file (identical bytes too), so links never share a file. */
   const commitInfo = (file: LocalFile, folder: string): files.CommitInfo => ({
     path: `${folder}/${file.name}`,
     mode: { ".tag": "add" },
     autorename: true,
+    strict_conflict: true,
+    client_modified: dropboxTime(file.modifiedAt),
   });
 
-  const uploadedFrom = (file: LocalFile, metadata: files.FileMetadata): UploadedFile => ({
+  const uploadedFrom = (
+    file: LocalFile,
+    folder: string,
+    metadata: files.FileMetadata,
+  ): UploadedFile => ({
     localPath: file.path,
     bytes: file.bytes,
-    remotePath: metadata.path_display ?? metadata.path_lower ?? `${ROOT}/${metadata.name}`,
+    remotePath: metadata.path_display ?? `${folder}/${metadata.name}`,
     remoteId: metadata.id,
   });
 
@@ -271,7 +309,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
           contents: countingStream(file, 0, file.bytes, onProgress),
         }),
       );
-      return uploadedFrom(file, metadata);
+      return uploadedFrom(file, folder, metadata);
     }
     const sessionId = await uploadToSession(file, onProgress);
     const metadata = await call(`upload ${file.name}`, () =>
@@ -281,7 +319,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
         contents: Buffer.alloc(0),
       } as files.UploadSessionFinishArg),
     );
-    return uploadedFrom(file, metadata);
+    return uploadedFrom(file, folder, metadata);
   }
 
   /** Concurrent sessions committed together by finish_batch_v2, as Dropbox recommends. */
@@ -303,13 +341,13 @@ async function connect(session: ProviderSession): Promise<Provider> {
       entries.forEach((entry, index) => {
         const file = slice[index] as LocalFile;
         if (entry[".tag"] !== "success") {
-          const reason = (entry as files.UploadSessionFinishBatchResultEntryFailure).failure;
+          const { failure } = entry as files.UploadSessionFinishBatchResultEntryFailure;
           throw providerError(
-            `Dropbox could not save ${file.name}: ${JSON.stringify(reason)}.`,
-            "Try again; nothing was shared.",
+            `Dropbox could not save ${file.name} (${describeTag(failure)}).`,
+            "Nothing was shared. Try again.",
           );
         }
-        uploaded.push(uploadedFrom(file, entry as files.FileMetadata));
+        uploaded.push(uploadedFrom(file, folder, entry as files.FileMetadata));
       });
     }
     return uploaded;
@@ -481,6 +519,21 @@ async function connect(session: ProviderSession): Promise<Provider> {
   }
 
   return provider;
+}
+
+const correctOffset = (error: DropboxResponseError<unknown>) =>
+  (error.error as { error?: { correct_offset?: number } }).error?.correct_offset;
+
+/** `path/conflict/file` from a Stone union such as `{".tag":"path","path":{".tag":"conflict",…}}`. */
+function describeTag(union: unknown): string {
+  const parts: string[] = [];
+  let node = union as Record<string, unknown> | undefined;
+  while (node && typeof node === "object" && typeof node[".tag"] === "string") {
+    const tag = node[".tag"] as string;
+    parts.push(tag);
+    node = node[tag] as Record<string, unknown> | undefined;
+  }
+  return parts.join("/") || "unknown reason";
 }
 
 /** Dropbox timestamps have no fractional seconds: `2026-12-31T23:59:59Z`. */

@@ -20,6 +20,8 @@ export interface LocalFile {
   name: string;
   bytes: number;
   mime: string;
+  /** The file's modification time, kept as the remote "client modified" time. */
+  modifiedAt: Date;
 }
 
 /** A file or folder at the provider, as the ledger remembers it. */

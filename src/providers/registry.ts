@@ -31,6 +31,9 @@ export function findProvider(nameOrAlias: string): ProviderEntry {
   return entry;
 }
 
+/** The environment variable that gives a provider's token to scripts: DMSHARE_DROPBOX_TOKEN. */
+export const tokenVariable = (name: string) => `DMSHARE_${name.toUpperCase()}_TOKEN`;
+
 export function displayNameOf(name: string): string {
   return PROVIDERS.find((p) => p.name === name)?.displayName ?? name;
 }

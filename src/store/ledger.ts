@@ -36,6 +36,22 @@ interface LedgerDocument {
   entries: LedgerEntry[];
 }
 
+const STORED_STATUSES: readonly string[] = ["pending", "active", "revoked"];
+
+function isLedgerEntry(value: unknown): value is LedgerEntry {
+  const entry = value as Partial<LedgerEntry> | null;
+  return (
+    typeof entry === "object" &&
+    entry !== null &&
+    typeof entry.id === "string" &&
+    typeof entry.provider === "string" &&
+    typeof entry.name === "string" &&
+    typeof entry.createdAt === "string" &&
+    STORED_STATUSES.includes(entry.status as string) &&
+    Array.isArray(entry.files)
+  );
+}
+
 const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /** Short ids that are easy to type: 8 characters of Crockford-style base32. */
@@ -96,7 +112,13 @@ export class Ledger {
     if (text === null) return { version: 1, entries: [] };
     try {
       const document = JSON.parse(text) as LedgerDocument;
-      if (document?.version === 1 && Array.isArray(document.entries)) return document;
+      if (
+        document?.version === 1 &&
+        Array.isArray(document.entries) &&
+        document.entries.every(isLedgerEntry)
+      ) {
+        return document;
+      }
     } catch {
       // reported below
     }

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { DmshareError } from "../errors.ts";
 
 const RETRY_MIN_MS = 5;
 const RETRY_MAX_MS = 40;
@@ -13,30 +14,14 @@ const GIVE_UP_AFTER_MS = 60_000;
  */
 export async function withFileLock<T>(lockFile: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
-  for (;;) {
-    try {
-      const handle = await open(lockFile, "wx", 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      const { code } = error as NodeJS.ErrnoException;
-      if (code === "ENOENT") {
-        await mkdir(path.dirname(lockFile), { recursive: true, mode: 0o700 });
-        continue;
-      }
-      if (code !== "EEXIST") throw error;
-      if (await isStale(lockFile)) {
-        await rm(lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() - started > GIVE_UP_AFTER_MS) {
-        throw new Error(
-          `Timed out waiting for the lock ${lockFile}. If no other dmshare is running, delete that file.`,
-        );
-      }
-      await sleep(RETRY_MIN_MS + Math.random() * (RETRY_MAX_MS - RETRY_MIN_MS));
+  while (!(await tryCreate(lockFile))) {
+    await breakIfStale(lockFile);
+    if (Date.now() - started > GIVE_UP_AFTER_MS) {
+      throw new DmshareError("unexpected", `Timed out waiting for the lock file ${lockFile}.`, {
+        hint: `If no other dmshare is running, delete it: rm '${lockFile}'`,
+      });
     }
+    await sleep(RETRY_MIN_MS + Math.random() * (RETRY_MAX_MS - RETRY_MIN_MS));
   }
   try {
     return await work();
@@ -45,11 +30,48 @@ export async function withFileLock<T>(lockFile: string, work: () => Promise<T>):
   }
 }
 
+/** Creates the lock file holding our pid; false when another process holds it. */
+async function tryCreate(lockFile: string): Promise<boolean> {
+  try {
+    const handle = await open(lockFile, "wx", 0o600);
+    await handle.writeFile(String(process.pid));
+    await handle.close();
+    return true;
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === "ENOENT") {
+      await mkdir(path.dirname(lockFile), { recursive: true, mode: 0o700 });
+      return tryCreate(lockFile);
+    }
+    if (code === "EEXIST") return false;
+    throw error;
+  }
+}
+
+/**
+ * Removes a lock whose holder died. Only one process may do so at a time (a second lock
+ * guards it), and it looks again once it holds that guard: otherwise two waiters could
+ * both see the dead lock, and the second would remove the first one's fresh lock.
+ */
+async function breakIfStale(lockFile: string): Promise<void> {
+  if (!(await isStale(lockFile))) return;
+  const guard = `${lockFile}.break`;
+  if (!(await tryCreate(guard))) {
+    if (await isStale(guard)) await rm(guard, { force: true });
+    return;
+  }
+  try {
+    if (await isStale(lockFile)) await rm(lockFile, { force: true });
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
+
 async function isStale(lockFile: string): Promise<boolean> {
   try {
     const [info, holder] = await Promise.all([stat(lockFile), readFile(lockFile, "utf8")]);
     const pid = Number.parseInt(holder, 10);
-    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) return true;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) return true;
     return Date.now() - info.mtimeMs > STALE_AFTER_MS;
   } catch {
     // Gone between our attempt and this look: try again.

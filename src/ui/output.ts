@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Ctx, Env, OutputStream } from "../context.ts";
-import { DmshareError } from "../errors.ts";
-import { redactSecrets } from "./redact.ts";
+import { DmshareError, EXIT_CODES } from "../errors.ts";
+import { redactKnownSecrets, redactSecrets } from "./redact.ts";
 
 export interface OutputOptions {
   json?: boolean;
@@ -41,12 +41,12 @@ export class Output {
 
   /** A line of the command's result on stdout. */
   result(text: string): void {
-    this.ctx.stdout.write(`${this.redact(text)}\n`);
+    this.ctx.stdout.write(`${redactKnownSecrets(text, this.ctx.env)}\n`);
   }
 
   /** The one JSON document of a `--json` run. */
   document(value: unknown): void {
-    this.ctx.stdout.write(`${this.redact(JSON.stringify(value, null, 2))}\n`);
+    this.ctx.stdout.write(`${redactKnownSecrets(JSON.stringify(value, null, 2), this.ctx.env)}\n`);
   }
 
   success(text: string): void {
@@ -59,6 +59,13 @@ export class Output {
 
   warn(text: string, hint?: string): void {
     this.toStderr(`${this.err.yellow("!")} ${text}${hint ? `\n  ${this.err.dim(hint)}` : ""}`);
+  }
+
+  /** One failed item of a batch that goes on (the batch exits 5). */
+  failure(what: string, error: unknown): void {
+    const { message, hint } = errorSummary(error);
+    const details = hint ? this.err.dim(`\n${indent(hint)}`) : "";
+    this.toStderr(`${this.err.red("✖")} ${what} ${message}${details}`);
   }
 
   error(error: unknown, verbose: boolean): void {
@@ -82,12 +89,17 @@ export class Output {
   }
 
   private toStderr(text: string): void {
-    this.ctx.stderr.write(`${this.redact(text)}\n`);
+    this.ctx.stderr.write(`${redactSecrets(text, this.ctx.env)}\n`);
   }
+}
 
-  private redact(text: string): string {
-    return redactSecrets(text, this.ctx.env);
+/** How a failed item appears in JSON output: the message, the hint and its exit code. */
+export function errorSummary(error: unknown) {
+  if (error instanceof DmshareError) {
+    return { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode };
   }
+  const message = error instanceof Error ? error.message : String(error);
+  return { message, hint: null, exitCode: EXIT_CODES.unexpected };
 }
 
 const indent = (text: string) =>

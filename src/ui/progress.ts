@@ -10,11 +10,17 @@ const silent: Progress = { update() {}, succeed() {}, stop() {} };
 
 /** A spinner on a terminal (ora, loaded only then); elsewhere just the final lines. */
 export async function startProgress(output: Output, text: string): Promise<Progress> {
-  if (!output.interactive) {
+  // A terminal that reports no width (some `script`/CI ptys) sends ora into an endless redraw.
+  if (!output.interactive || !(output.ctx.stderr.columns && output.ctx.stderr.columns > 0)) {
     return { ...silent, succeed: (done) => output.success(done) };
   }
   const { default: ora } = await import("ora");
-  const spinner = ora({ text, stream: output.ctx.stderr, color: "cyan", isEnabled: true }).start();
+  const spinner = ora({
+    text,
+    stream: output.ctx.stderr,
+    color: output.err.level > 0 ? "cyan" : false,
+    isEnabled: true,
+  }).start();
   return {
     update: (next) => {
       spinner.text = next;

@@ -167,6 +167,79 @@ describe("dmshare revoke", () => {
   });
 });
 
+describe("dmshare revoke of several links", () => {
+  it("needs --yes when stdin is not a terminal, and revokes nothing without it", async () => {
+    const a = await sendPhoto("a.jpg");
+    const b = await sendPhoto("b.jpg");
+    const refused = await dmshare(["revoke", a.id, b.id]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("Refusing to revoke 2 links without a confirmation");
+    expect(refused.stderr).toContain("--yes");
+    expect(bed.emulator.resolveSharedLink(a.url)).not.toBeNull();
+    const done = await dmshare(["revoke", a.id, b.id, "--yes"]);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toBe(`Revoked ${a.id} a.jpg\nRevoked ${b.id} b.jpg\n`);
+    expect(bed.emulator.resolveSharedLink(b.url)).toBeNull();
+  });
+
+  it("selects with --all and --older-than, and shows the selection with --dry-run", async () => {
+    const a = await sendPhoto("a.jpg");
+    const b = await sendPhoto("b.jpg");
+    const none = await dmshare(["revoke", "--older-than", "1d", "--json"]);
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual([]);
+    const dry = await dmshare(["revoke", "--all", "--dry-run", "--json"]);
+    expect(
+      JSON.parse(dry.stdout)
+        .map((r: { id: string; outcome: string }) => [r.id, r.outcome])
+        .sort(),
+    ).toEqual(
+      [
+        [a.id, "would-revoke"],
+        [b.id, "would-revoke"],
+      ].sort(),
+    );
+    const all = await dmshare(["revoke", "--all", "--yes", "--json"]);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toHaveLength(2);
+    expect(JSON.parse((await dmshare(["list", "--json"])).stdout)).toEqual([]);
+  });
+
+  it("refuses a nonsense --older-than and a revoke with nothing named", async () => {
+    const bad = await dmshare(["revoke", "--older-than", "soon"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--older-than "soon"');
+    const nothing = await dmshare(["revoke"]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain("No link given");
+  });
+
+  it("when one link fails the others are revoked, exit 5, and the JSON says which", async () => {
+    const a = await sendPhoto("a.jpg");
+    const b = await sendPhoto("b.jpg");
+    bed.emulator.inject({
+      route: "/2/sharing/revoke_shared_link",
+      kind: "status",
+      status: 503,
+      times: 4,
+    });
+    const { code, stdout, stderr } = await dmshare(["revoke", a.id, b.id, "--yes", "--json"]);
+    bed.emulator.clearFaults();
+    expect(code).toBe(5);
+    const results = JSON.parse(stdout);
+    expect(results).toEqual([
+      expect.objectContaining({ id: b.id, outcome: "revoked" }),
+      expect.objectContaining({
+        id: a.id,
+        outcome: "failed",
+        error: expect.objectContaining({ exitCode: 4 }),
+      }),
+    ]);
+    expect(stderr).toContain(`Could not revoke ${a.id}`);
+    expect(bed.emulator.resolveSharedLink(a.url)).not.toBeNull();
+  });
+});
+
 describe("dmshare status, logout and config", () => {
   it("shows the account behind the token and where it comes from", async () => {
     const { code, stdout } = await dmshare(["status"]);

@@ -239,6 +239,114 @@ describe("dmshare send on Dropbox", () => {
   });
 });
 
+describe("links stay independent and failures stay honest", () => {
+  it("sending the same photo twice gives two links to two files; revoking one keeps the other", async () => {
+    await writeFiles(bed.dir, { "same.jpg": jpegBytes() });
+    const send = async () =>
+      JSON.parse(
+        (await dmshare(["send", "same.jpg", "--via", "dropbox", "--json", "--no-copy"])).stdout,
+      );
+    const first = await send();
+    const second = await send();
+    expect(second.url).not.toBe(first.url);
+    expect(second.files[0].remotePath).not.toBe(first.files[0].remotePath);
+    expect((await dmshare(["revoke", first.id, "--delete-files"])).code).toBe(0);
+    expect(bed.emulator.resolveSharedLink(first.url)).toBeNull();
+    expect(bed.emulator.resolveSharedLink(second.url)).not.toBeNull();
+    expect(bed.emulator.readFile(second.files[0].remotePath)).not.toBeNull();
+  });
+
+  it("--each where one file fails: the others are shared, exit 5, the JSON says which failed", async () => {
+    await writeFiles(bed.dir, { "fails.jpg": jpegBytes(), "works.jpg": jpegBytes() });
+    bed.emulator.inject({ route: "/2/files/upload", kind: "status", status: 503, times: 4 });
+    const { code, stdout, stderr } = await dmshare([
+      "send",
+      "fails.jpg",
+      "works.jpg",
+      "--each",
+      "--via",
+      "dropbox",
+      "--json",
+      "--no-copy",
+    ]);
+    bed.emulator.clearFaults();
+    expect(code).toBe(5);
+    const [failed, worked] = [...JSON.parse(stdout)].sort((a, b) => a.name.localeCompare(b.name));
+    expect(failed).toMatchObject({ name: "fails.jpg", status: "failed", error: { exitCode: 4 } });
+    expect(worked).toMatchObject({ name: "works.jpg", status: "active" });
+    expect(bed.emulator.resolveSharedLink(worked.url)).not.toBeNull();
+    expect(stderr).toContain("Could not send fails.jpg");
+    const listed = JSON.parse((await dmshare(["list", "--json"])).stdout);
+    expect(listed.map((link: { name: string }) => link.name)).toEqual(["works.jpg"]);
+  });
+
+  it("--expires on a Basic account is refused before uploading; on a paid plan the link expires", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const refused = await requestsDuring(() =>
+      dmshare(["send", "a.jpg", "--via", "dropbox", "--expires", "7d"]),
+    );
+    expect(refused.result.code).toBe(2);
+    expect(refused.result.stderr).toContain("Your Dropbox Basic plan does not allow --expires");
+    expect(refused.requests.map((request) => request.path)).toEqual([
+      "/2/users/get_current_account",
+    ]);
+
+    bed.emulator.setAccountType("pro");
+    try {
+      const { code, stdout } = await dmshare([
+        "send",
+        "a.jpg",
+        "--via",
+        "dropbox",
+        "--expires",
+        "7d",
+        "--no-download",
+        "--json",
+        "--no-copy",
+      ]);
+      expect(code).toBe(0);
+      const sent = JSON.parse(stdout);
+      expect(Date.parse(sent.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+      expect(sent.message).toContain("the link works until");
+      expect(bed.emulator.resolveSharedLink(sent.url)).toMatchObject({
+        access: "viewer",
+        allowDownload: false,
+      });
+    } finally {
+      bed.emulator.setAccountType("basic");
+    }
+  });
+
+  it("resumes a chunk whose reply was lost instead of failing the upload", async () => {
+    const big = path.join(bed.dir, "big.jpg");
+    const bytes = 70 * 1024 * 1024;
+    await writeFile(big, jpegBytes(4096));
+    await truncate(big, bytes);
+    bed.emulator.inject({ route: "/2/files/upload_session/append_v2", kind: "cut", times: 1 });
+    const { result, requests } = await requestsDuring(() =>
+      dmshare(["send", "big.jpg", "--via", "dropbox", "--json", "--no-copy"]),
+    );
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(bed.emulator.readFile(JSON.parse(result.stdout).files[0].remotePath)?.length).toBe(
+      bytes,
+    );
+    const appends = requests.filter(
+      (request) => request.path === "/2/files/upload_session/append_v2",
+    );
+    expect(appends.length).toBe(3);
+  });
+
+  it("a DMSHARE_DROPBOX_API_URL that is not a URL → exit 2 naming it", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const { code, stderr } = await dmshare(["send", "a.jpg", "--via", "dropbox"], {
+      env: { DMSHARE_DROPBOX_API_URL: "localhost:8790" },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('DMSHARE_DROPBOX_API_URL="localhost:8790" is not an http(s) URL');
+  });
+});
+
 describe("bad input is refused before anything is uploaded", () => {
   it.each([
     ["a missing file", {}, "missing.jpg", /missing\.jpg: no such file/],
@@ -375,26 +483,32 @@ describe("the ledger", () => {
     );
   });
 
-  it("reports a corrupt ledger with its path and how to recover, and never overwrites it", async () => {
-    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
-    const ledger = path.join(bed.configDir, "ledger.json");
-    await (await import("node:fs/promises")).mkdir(bed.configDir, { recursive: true });
-    await writeFile(ledger, '{"version":1,"entries":[{"id":"trunc');
-    const before = createHash("sha256")
-      .update(await readFile(ledger))
-      .digest("hex");
-    for (const args of [["list"], ["send", "a.jpg", "--via", "dropbox", "--no-copy"]]) {
-      const { code, stderr } = await dmshare(args);
-      expect(code).toBe(1);
-      expect(stderr).toContain(`The link ledger ${ledger} is corrupt`);
-      expect(stderr).toContain(`mv '${ledger}'`);
-    }
-    expect(
-      createHash("sha256")
+  it.each([
+    ["truncated JSON", '{"version":1,"entries":[{"id":"trunc'],
+    ["entries that are not links", '{"version":1,"entries":[null,{"id":"x"}]}'],
+  ])(
+    "reports a corrupt ledger (%s) with its path and how to recover, and never overwrites it",
+    async (_label, contents) => {
+      await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+      const ledger = path.join(bed.configDir, "ledger.json");
+      await (await import("node:fs/promises")).mkdir(bed.configDir, { recursive: true });
+      await writeFile(ledger, contents);
+      const before = createHash("sha256")
         .update(await readFile(ledger))
-        .digest("hex"),
-    ).toBe(before);
-  });
+        .digest("hex");
+      for (const args of [["list"], ["send", "a.jpg", "--via", "dropbox", "--no-copy"]]) {
+        const { code, stderr } = await dmshare(args);
+        expect(code).toBe(1);
+        expect(stderr).toContain(`The link ledger ${ledger} is corrupt`);
+        expect(stderr).toContain(`mv '${ledger}'`);
+      }
+      expect(
+        createHash("sha256")
+          .update(await readFile(ledger))
+          .digest("hex"),
+      ).toBe(before);
+    },
+  );
 });
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {

@@ -7,6 +7,7 @@ const file = (name: string): LocalFile => ({
   name,
   bytes: 10,
   mime: "image/jpeg",
+  modifiedAt: new Date(0),
 });
 const now = new Date(2026, 10, 22, 14, 5);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactSecrets } from "../../src/ui/redact.ts";
+import { redactKnownSecrets, redactSecrets } from "../../src/ui/redact.ts";
 
 describe("redactSecrets", () => {
   it("removes tokens from the environment, bearer headers and OAuth parameters", () => {
@@ -12,5 +12,16 @@ describe("redactSecrets", () => {
       expect(redacted).not.toContain(secret);
     }
     expect(redacted).toContain("client_id=x");
+  });
+
+  it("leaves ordinary text that merely contains code= alone", () => {
+    expect(redactSecrets("promo code=SUMMER.jpg", {})).toBe("promo code=SUMMER.jpg");
+  });
+
+  it("removes only the given token values from result data", () => {
+    const env = { DMSHARE_DROPBOX_TOKEN: "sl.secret-token-123" };
+    expect(redactKnownSecrets("Use code=ABC sl.secret-token-123 Bearer abcdefgh1234", env)).toBe(
+      "Use code=ABC [redacted] Bearer abcdefgh1234",
+    );
   });
 });
