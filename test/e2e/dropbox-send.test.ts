@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeFiles } from "../helpers/cli.ts";
+import { collect, spawnCli, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 
@@ -335,6 +335,39 @@ describe("links stay independent and failures stay honest", () => {
       (request) => request.path === "/2/files/upload_session/append_v2",
     );
     expect(appends.length).toBe(3);
+  });
+
+  it("Ctrl-C during an upload: exit 130, no link, nothing left in Dropbox or the ledger", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(3_000_000), "b.jpg": jpegBytes(3_000_000) });
+    bed.emulator.bandwidthBytesPerSecond = 2_000_000;
+    try {
+      const child = spawnCli(
+        ["send", "a.jpg", "b.jpg", "--album", "Stopped", "--via", "dropbox", "--no-copy"],
+        {
+          cwd: bed.dir,
+          env: bed.env(),
+        },
+      );
+      const done = collect(child, 30_000);
+      await waitFor(async () =>
+        bed.emulator.requests.some((request) => request.path === "/2/files/upload_session/start")
+          ? true
+          : undefined,
+      );
+      child.kill("SIGINT");
+      const { code, stderr } = await done;
+      expect(code).toBe(130);
+      expect(stderr).toContain("Interrupted");
+    } finally {
+      bed.emulator.bandwidthBytesPerSecond = 0;
+    }
+    expect(bed.emulator.sharedLinks().filter((link) => link.pathLower.includes("stopped"))).toEqual(
+      [],
+    );
+    expect(
+      bed.emulator.listFolders().filter((folder) => folder.pathLower.includes("stopped")),
+    ).toEqual([]);
+    expect(JSON.parse((await dmshare(["list", "--json", "--all"])).stdout)).toEqual([]);
   });
 
   it("a DMSHARE_DROPBOX_API_URL that is not a URL → exit 2 naming it", async () => {
