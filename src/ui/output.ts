@@ -63,25 +63,19 @@ export class Output {
 
   /** One failed item of a batch that goes on (the batch exits 5). */
   failure(what: string, error: unknown): void {
-    const { message, hint } = errorSummary(error);
-    const details = hint ? this.err.dim(`\n${indent(hint)}`) : "";
-    this.toStderr(`${this.err.red("✖")} ${what} ${message}${details}`);
+    this.printError(`${what} `, error);
   }
 
+  /** The error that ends the command; with `verbose`, its stack too. */
   error(error: unknown, verbose: boolean): void {
-    if (error instanceof DmshareError) {
-      const hint = error.hint ? `\n${indent(error.hint)}` : "";
-      this.toStderr(`${this.err.red("✖")} ${error.message}${this.err.dim(hint)}`);
-    } else {
-      const text = error instanceof Error ? error.message : String(error);
-      this.toStderr(
-        `${this.err.red("✖")} Unexpected error: ${text}\n` +
-          this.err.dim(
-            "  This is a bug in dmshare. Run again with --verbose and report what it prints.",
-          ),
-      );
-    }
+    this.printError("", error);
     if (verbose && error instanceof Error && error.stack) this.toStderr(this.err.dim(error.stack));
+  }
+
+  private printError(prefix: string, error: unknown): void {
+    const { message, hint } = errorSummary(error);
+    const details = hint ? this.err.dim(`\n${indent(hint)}`) : "";
+    this.toStderr(`${this.err.red("✖")} ${prefix}${message}${details}`);
   }
 
   private status(text: string): void {
@@ -99,7 +93,11 @@ export function errorSummary(error: unknown) {
     return { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { message, hint: null, exitCode: EXIT_CODES.unexpected };
+  return {
+    message: `Unexpected error: ${message}`,
+    hint: "This is a bug in dmshare. Run again with --verbose and report what it prints.",
+    exitCode: EXIT_CODES.unexpected,
+  };
 }
 
 const indent = (text: string) =>
