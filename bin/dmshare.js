@@ -12,5 +12,5 @@ process.once("SIGINT", () => {
 });
 
 const { run, realContext } = await import("../dist/main.js");
-const ctx = await realContext(process, interrupt.signal);
+const ctx = realContext(process, interrupt.signal);
 process.exitCode = await run(process.argv.slice(2), ctx);

@@ -1,4 +1,6 @@
 import type { Readable, Writable } from "node:stream";
+import { configDirFor } from "./store/paths.ts";
+import { openInBrowser } from "./ui/browser.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,9 +40,7 @@ interface ProcessLike {
   platform: NodeJS.Platform;
 }
 
-export async function realContext(proc: ProcessLike, signal: AbortSignal): Promise<Ctx> {
-  const { configDirFor } = await import("./store/paths.ts");
-  const { openInBrowser } = await import("./ui/browser.ts");
+export function realContext(proc: ProcessLike, signal: AbortSignal): Ctx {
   return {
     stdin: proc.stdin,
     stdout: proc.stdout,

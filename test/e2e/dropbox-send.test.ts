@@ -340,6 +340,7 @@ describe("links stay independent and failures stay honest", () => {
   it("Ctrl-C during an upload: exit 130, no link, nothing left in Dropbox or the ledger", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(3_000_000), "b.jpg": jpegBytes(3_000_000) });
     bed.emulator.bandwidthBytesPerSecond = 2_000_000;
+    const before = bed.emulator.requests.length;
     try {
       const child = spawnCli(
         ["send", "a.jpg", "b.jpg", "--album", "Stopped", "--via", "dropbox", "--no-copy"],
@@ -350,7 +351,9 @@ describe("links stay independent and failures stay honest", () => {
       );
       const done = collect(child, 30_000);
       await waitFor(async () =>
-        bed.emulator.requests.some((request) => request.path === "/2/files/upload_session/start")
+        bed.emulator.requests
+          .slice(before)
+          .some((request) => request.path === "/2/files/upload_session/start")
           ? true
           : undefined,
       );
@@ -484,11 +487,15 @@ describe("the ledger", () => {
       kind: "latency",
       ms: 1500,
     });
+    const before = bed.emulator.requests.length;
     const sending = dmshare(["send", "slow.jpg", "--via", "dropbox", "--no-copy", "--json"]);
     const pending = await waitFor(async () => {
-      const seen = bed.emulator.requests.some(
-        (r) => r.path === "/2/sharing/create_shared_link_with_settings" && r.arg !== undefined,
-      );
+      // The link request has arrived and is held by the latency: the link is being made now.
+      const seen = bed.emulator.requests
+        .slice(before)
+        .some(
+          (r) => r.path === "/2/sharing/create_shared_link_with_settings" && r.arg !== undefined,
+        );
       if (!seen) return undefined;
       return (await readLedger()).entries;
     });
