@@ -98,20 +98,35 @@ function rawUpload(emulator: DropboxEmulator, arg: string): Promise<string> {
   });
 }
 
+/** One emulator per describe block, with the official SDK pointed at it. */
+function useSdkClient(options: Parameters<typeof startDropboxEmulator>[0]) {
+  let emulator: DropboxEmulator | undefined;
+  let dbx: Dropbox | undefined;
+  beforeAll(async () => {
+    emulator = await startDropboxEmulator(options);
+    dbx = client(emulator);
+  });
+  afterAll(() => emulator?.close());
+  return {
+    get emulator(): DropboxEmulator {
+      if (!emulator) throw new Error("the emulator starts in beforeAll");
+      return emulator;
+    },
+    get dbx(): Dropbox {
+      if (!dbx) throw new Error("the client is made in beforeAll");
+      return dbx;
+    },
+  };
+}
+
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 describe("files", () => {
-  let emulator: DropboxEmulator;
-  let dbx: Dropbox;
-  beforeAll(async () => {
-    emulator = await startDropboxEmulator({ staticTokens: [TOKEN] });
-    dbx = client(emulator);
-  });
-  afterAll(() => emulator.close());
+  const sdk = useSdkClient({ staticTokens: [TOKEN] });
 
   it("upload returns FileMetadata without .tag; get_metadata adds it", async () => {
     const content = Buffer.from("beach photo bytes");
-    const { result, status } = await dbx.filesUpload({
+    const { result, status } = await sdk.dbx.filesUpload({
       path: "/Photos/Beach.JPG",
       contents: content,
       client_modified: "2024-06-01T10:00:00Z",
@@ -129,18 +144,18 @@ describe("files", () => {
       is_downloadable: true,
       content_hash: contentHash(content),
     });
-    const upload = emulator.requests.at(-1);
+    const upload = sdk.emulator.requests.at(-1);
     expect(upload?.headers["content-type"]).toBe("application/octet-stream");
     expect(upload?.arg).toEqual({
       path: "/Photos/Beach.JPG",
       client_modified: "2024-06-01T10:00:00Z",
     });
 
-    const byPath = await dbx.filesGetMetadata({ path: "/PHOTOS/beach.jpg" });
+    const byPath = await sdk.dbx.filesGetMetadata({ path: "/PHOTOS/beach.jpg" });
     expect(byPath.result).toEqual({ ".tag": "file", ...result });
-    const byId = await dbx.filesGetMetadata({ path: result.id });
+    const byId = await sdk.dbx.filesGetMetadata({ path: result.id });
     expect(byId.result).toEqual({ ".tag": "file", ...result });
-    const folder = await dbx.filesGetMetadata({ path: "/photos" });
+    const folder = await sdk.dbx.filesGetMetadata({ path: "/photos" });
     expect(folder.result).toEqual({
       ".tag": "folder",
       name: "Photos",
@@ -151,13 +166,14 @@ describe("files", () => {
   });
 
   it("conflicts, identical content, autorename, strict_conflict and overwrite", async () => {
-    const first = (await dbx.filesUpload({ path: "/c/a.jpg", contents: Buffer.from("one") }))
+    const first = (await sdk.dbx.filesUpload({ path: "/c/a.jpg", contents: Buffer.from("one") }))
       .result;
-    const same = (await dbx.filesUpload({ path: "/C/A.jpg", contents: Buffer.from("one") })).result;
+    const same = (await sdk.dbx.filesUpload({ path: "/C/A.jpg", contents: Buffer.from("one") }))
+      .result;
     expect(same).toEqual(first);
 
     const conflict = await failure(
-      dbx.filesUpload({ path: "/c/a.jpg", contents: Buffer.from("two") }),
+      sdk.dbx.filesUpload({ path: "/c/a.jpg", contents: Buffer.from("two") }),
     );
     expect(conflict.status).toBe(409);
     expect(apiError(conflict)).toEqual({
@@ -169,44 +185,52 @@ describe("files", () => {
       },
     });
 
-    const renamed = await dbx.filesUpload({
+    const renamed = await sdk.dbx.filesUpload({
       path: "/c/a.jpg",
       contents: Buffer.from("two"),
       autorename: true,
     });
     expect(renamed.result.path_display).toBe("/c/a (1).jpg");
-    const again = await dbx.filesUpload({
+    const again = await sdk.dbx.filesUpload({
       path: "/c/a.jpg",
       contents: Buffer.from("three"),
       autorename: true,
     });
     expect(again.result.name).toBe("a (2).jpg");
     const strict = await failure(
-      dbx.filesUpload({ path: "/c/a.jpg", contents: Buffer.from("one"), strict_conflict: true }),
+      sdk.dbx.filesUpload({
+        path: "/c/a.jpg",
+        contents: Buffer.from("one"),
+        strict_conflict: true,
+      }),
     );
     expect(apiError(strict).error_summary).toBe("path/conflict/file/..");
 
-    const overwritten = await dbx.filesUpload({
+    const overwritten = await sdk.dbx.filesUpload({
       path: "/c/a.jpg",
       contents: Buffer.from("four"),
       mode: { ".tag": "overwrite" },
     });
     expect(overwritten.result.id).toBe(first.id);
     expect(overwritten.result.rev).not.toBe(first.rev);
-    expect(emulator.readFile("/C/a.JPG")?.toString()).toBe("four");
+    expect(sdk.emulator.readFile("/C/a.JPG")?.toString()).toBe("four");
 
     const intoFile = await failure(
-      dbx.filesUpload({ path: "/c/a.jpg/b.jpg", contents: Buffer.from("x") }),
+      sdk.dbx.filesUpload({ path: "/c/a.jpg/b.jpg", contents: Buffer.from("x") }),
     );
     expect(apiError(intoFile).error_summary).toBe("path/conflict/file_ancestor/..");
   });
 
   it("hashes content per 4 MiB block and checks a content_hash it is given", async () => {
     const content = Buffer.alloc(9 * MiB, 7);
-    const { result } = await dbx.filesUpload({ path: "/big.bin", contents: content });
+    const { result } = await sdk.dbx.filesUpload({ path: "/big.bin", contents: content });
     expect(result.content_hash).toBe(contentHash(content));
     const mismatch = await failure(
-      dbx.filesUpload({ path: "/x.bin", contents: Buffer.from("x"), content_hash: "0".repeat(64) }),
+      sdk.dbx.filesUpload({
+        path: "/x.bin",
+        contents: Buffer.from("x"),
+        content_hash: "0".repeat(64),
+      }),
     );
     expect(apiError(mismatch)).toEqual({
       error_summary: "content_hash_mismatch/..",
@@ -216,17 +240,17 @@ describe("files", () => {
 
   it("takes a streamed (chunked) body", async () => {
     const chunks = [Buffer.from("streamed "), Buffer.from("photo")];
-    const { result } = await dbx.filesUpload({
+    const { result } = await sdk.dbx.filesUpload({
       path: "/stream.jpg",
       contents: Readable.from(chunks),
     });
     expect(result.size).toBe(14);
-    expect(emulator.requests.at(-1)?.headers["transfer-encoding"]).toBe("chunked");
-    expect(emulator.readFile("/stream.jpg")?.toString()).toBe("streamed photo");
+    expect(sdk.emulator.requests.at(-1)?.headers["transfer-encoding"]).toBe("chunked");
+    expect(sdk.emulator.readFile("/stream.jpg")?.toString()).toBe("streamed photo");
   });
 
   it("refuses a body over 150 MiB with payload_too_large", async () => {
-    const response = await fetch(`${emulator.url}/2/files/upload`, {
+    const response = await fetch(`${sdk.emulator.url}/2/files/upload`, {
       method: "POST",
       headers: {
         Authorization: `Bearer ${TOKEN}`,
@@ -240,23 +264,23 @@ describe("files", () => {
       error_summary: "payload_too_large/..",
       error: { ".tag": "payload_too_large" },
     });
-    expect(emulator.readFile("/huge.bin")).toBeNull();
+    expect(sdk.emulator.readFile("/huge.bin")).toBeNull();
   });
 
   it("decodes \\u escapes in Dropbox-API-Arg: non-ASCII and emoji names", async () => {
     const path = "/Fotos/café ü 😀.jpg";
-    const { result } = await dbx.filesUpload({ path, contents: Buffer.from("x") });
+    const { result } = await sdk.dbx.filesUpload({ path, contents: Buffer.from("x") });
     expect(result.path_display).toBe(path);
-    expect(emulator.requests.at(-1)?.headers["dropbox-api-arg"]).toContain(
+    expect(sdk.emulator.requests.at(-1)?.headers["dropbox-api-arg"]).toContain(
       "/Fotos/caf\\u00e9 \\u00fc \\ud83d\\ude00.jpg",
     );
-    expect(emulator.listFiles().map((file) => file.pathDisplay)).toContain(path);
+    expect(sdk.emulator.listFiles().map((file) => file.pathDisplay)).toContain(path);
   });
 
   it("answers a raw non-ASCII Dropbox-API-Arg with the plain-text 400", async () => {
     const expected =
       'Error in call to API function "files/upload": HTTP header "Dropbox-API-Arg": could not decode input as JSON';
-    const latin1 = await fetch(`${emulator.url}/2/files/upload`, {
+    const latin1 = await fetch(`${sdk.emulator.url}/2/files/upload`, {
       method: "POST",
       headers: {
         Authorization: `Bearer ${TOKEN}`,
@@ -268,13 +292,13 @@ describe("files", () => {
     expect(latin1.status).toBe(400);
     expect(latin1.headers.get("content-type")).toMatch(/^text\/plain/);
     expect(await latin1.text()).toBe(expected);
-    const utf8 = await rawUpload(emulator, '{"path": "/😀.jpg"}');
+    const utf8 = await rawUpload(sdk.emulator, '{"path": "/😀.jpg"}');
     expect(utf8).toMatch(/^HTTP\/1\.1 400 /);
     expect(utf8.endsWith(expected)).toBe(true);
   });
 
   it("validates arguments with Stone's messages and checks headers", async () => {
-    const missing = await fetch(`${emulator.url}/2/files/upload`, {
+    const missing = await fetch(`${sdk.emulator.url}/2/files/upload`, {
       method: "POST",
       headers: {
         Authorization: `Bearer ${TOKEN}`,
@@ -286,40 +310,47 @@ describe("files", () => {
     expect(await missing.text()).toBe(
       `Error in call to API function "files/upload": HTTP header "Dropbox-API-Arg": missing required field 'path'`,
     );
-    const unknown = await rpc(emulator, "files/get_metadata", '{"path": "/a", "recursive": true}');
+    const unknown = await rpc(
+      sdk.emulator,
+      "files/get_metadata",
+      '{"path": "/a", "recursive": true}',
+    );
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toBe(
       `Error in call to API function "files/get_metadata": request body: unknown field 'recursive'`,
     );
-    const pattern = await rpc(emulator, "files/get_metadata", '{"path": "a.jpg"}');
+    const pattern = await rpc(sdk.emulator, "files/get_metadata", '{"path": "a.jpg"}');
     expect(await pattern.text()).toBe(
       "Error in call to API function \"files/get_metadata\": request body: path: 'a.jpg' did not match pattern '(/(.|[\\r\\n])*|id:.*)|(rev:[0-9a-f]{9,})|(ns:[0-9]+(/(.|[\\r\\n])*)?)'",
     );
     const nestedType = await rpc(
-      emulator,
+      sdk.emulator,
       "files/upload_session/finish_batch_v2",
       '{"entries": [{"cursor": {"session_id": "s", "offset": "0"}, "commit": {"path": "/a"}}]}',
     );
     expect(await nestedType.text()).toContain("cursor.offset: expected integer, got string");
-    const form = await rpc(emulator, "files/get_metadata", '{"path": "/a"}', {
+    const form = await rpc(sdk.emulator, "files/get_metadata", '{"path": "/a"}', {
       "Content-Type": "application/x-www-form-urlencoded",
     });
     expect(await form.text()).toBe(
       'Error in call to API function "files/get_metadata": Bad HTTP "Content-Type" header: "application/x-www-form-urlencoded".  Expecting one of "application/json", "application/json; charset=utf-8", "text/plain; charset=dropbox-cors-hack".',
     );
-    const root = await rpc(emulator, "files/get_metadata", '{"path": "/"}');
+    const root = await rpc(sdk.emulator, "files/get_metadata", '{"path": "/"}');
     expect(await root.text()).toContain("request body: path: The root folder is unsupported.");
   });
 
   it("get_metadata: path/not_found, and deleted entries with include_deleted", async () => {
-    const missing = await failure(dbx.filesGetMetadata({ path: "/nowhere.jpg" }));
+    const missing = await failure(sdk.dbx.filesGetMetadata({ path: "/nowhere.jpg" }));
     expect(apiError(missing)).toEqual({
       error_summary: "path/not_found/..",
       error: { ".tag": "path", path: { ".tag": "not_found" } },
     });
-    await dbx.filesUpload({ path: "/Gone/Old.jpg", contents: Buffer.from("old") });
-    await dbx.filesDeleteV2({ path: "/gone" });
-    const deleted = await dbx.filesGetMetadata({ path: "/gone/old.jpg", include_deleted: true });
+    await sdk.dbx.filesUpload({ path: "/Gone/Old.jpg", contents: Buffer.from("old") });
+    await sdk.dbx.filesDeleteV2({ path: "/gone" });
+    const deleted = await sdk.dbx.filesGetMetadata({
+      path: "/gone/old.jpg",
+      include_deleted: true,
+    });
     expect(deleted.result).toEqual({
       ".tag": "deleted",
       name: "Old.jpg",
@@ -329,7 +360,7 @@ describe("files", () => {
   });
 
   it("create_folder_v2: metadata without .tag, conflicts, autorename", async () => {
-    const { result } = await dbx.filesCreateFolderV2({ path: "/Albums/Lisbon trip" });
+    const { result } = await sdk.dbx.filesCreateFolderV2({ path: "/Albums/Lisbon trip" });
     expect(result).toEqual({
       metadata: {
         name: "Lisbon trip",
@@ -338,12 +369,12 @@ describe("files", () => {
         id: expect.stringMatching(/^id:/),
       },
     });
-    const conflict = await failure(dbx.filesCreateFolderV2({ path: "/albums/LISBON TRIP" }));
+    const conflict = await failure(sdk.dbx.filesCreateFolderV2({ path: "/albums/LISBON TRIP" }));
     expect(apiError(conflict)).toEqual({
       error_summary: "path/conflict/folder/..",
       error: { ".tag": "path", path: { ".tag": "conflict", conflict: { ".tag": "folder" } } },
     });
-    const renamed = await dbx.filesCreateFolderV2({
+    const renamed = await sdk.dbx.filesCreateFolderV2({
       path: "/Albums/Lisbon trip",
       autorename: true,
     });
@@ -351,10 +382,10 @@ describe("files", () => {
   });
 
   it("delete_v2 returns tagged metadata; unknown paths are path_lookup/not_found", async () => {
-    await dbx.filesUpload({ path: "/del/one.jpg", contents: Buffer.from("1") });
-    const { result } = await dbx.filesDeleteV2({ path: "/del/one.jpg" });
+    await sdk.dbx.filesUpload({ path: "/del/one.jpg", contents: Buffer.from("1") });
+    const { result } = await sdk.dbx.filesDeleteV2({ path: "/del/one.jpg" });
     expect(result.metadata).toMatchObject({ ".tag": "file", path_display: "/del/one.jpg" });
-    const again = await failure(dbx.filesDeleteV2({ path: "/del/one.jpg" }));
+    const again = await failure(sdk.dbx.filesDeleteV2({ path: "/del/one.jpg" }));
     expect(apiError(again)).toEqual({
       error_summary: "path_lookup/not_found/..",
       error: { ".tag": "path_lookup", path_lookup: { ".tag": "not_found" } },
@@ -362,34 +393,28 @@ describe("files", () => {
   });
 
   it("users/get_current_account takes no body or null", async () => {
-    const { result } = await dbx.usersGetCurrentAccount();
+    const { result } = await sdk.dbx.usersGetCurrentAccount();
     expect(result).toMatchObject({
       account_id: expect.stringMatching(/^dbid:.{35}$/),
       email_verified: true,
       account_type: { ".tag": "basic" },
       root_info: { ".tag": "user", root_namespace_id: expect.any(String) },
     });
-    expect(emulator.requests.at(-1)?.headers["content-type"]).toBeUndefined();
-    const withNull = await rpc(emulator, "users/get_current_account", "null");
+    expect(sdk.emulator.requests.at(-1)?.headers["content-type"]).toBeUndefined();
+    const withNull = await rpc(sdk.emulator, "users/get_current_account", "null");
     expect(withNull.status).toBe(200);
   });
 });
 
 describe("upload sessions", () => {
-  let emulator: DropboxEmulator;
-  let dbx: Dropbox;
-  beforeAll(async () => {
-    emulator = await startDropboxEmulator({ staticTokens: [TOKEN] });
-    dbx = client(emulator);
-  });
-  afterAll(() => emulator.close());
+  const sdk = useSdkClient({ staticTokens: [TOKEN] });
 
   it("sequential: offsets are checked, finish commits, a committed session is closed", async () => {
-    const start = await dbx.filesUploadSessionStart({ contents: Buffer.from("abc") });
+    const start = await sdk.dbx.filesUploadSessionStart({ contents: Buffer.from("abc") });
     const session_id = start.result.session_id;
     expect(session_id).toMatch(/^pid_upload_session:/);
     const wrong = await failure(
-      dbx.filesUploadSessionAppendV2({
+      sdk.dbx.filesUploadSessionAppendV2({
         cursor: { session_id, offset: 0 },
         contents: Buffer.from("def"),
       }),
@@ -398,13 +423,13 @@ describe("upload sessions", () => {
       error_summary: "incorrect_offset/..",
       error: { ".tag": "incorrect_offset", correct_offset: 3 },
     });
-    const appended = await dbx.filesUploadSessionAppendV2({
+    const appended = await sdk.dbx.filesUploadSessionAppendV2({
       cursor: { session_id, offset: 3 },
       contents: Buffer.from("def"),
     });
     expect(appended.result).toBeNull();
     const lateFinish = await failure(
-      dbx.filesUploadSessionFinish({
+      sdk.dbx.filesUploadSessionFinish({
         cursor: { session_id, offset: 3 },
         commit: { path: "/s/abc.txt" },
         contents: Buffer.from("ghi"),
@@ -417,24 +442,24 @@ describe("upload sessions", () => {
         lookup_failed: { ".tag": "incorrect_offset", correct_offset: 6 },
       },
     });
-    const { result } = await dbx.filesUploadSessionFinish({
+    const { result } = await sdk.dbx.filesUploadSessionFinish({
       cursor: { session_id, offset: 6 },
       commit: { path: "/s/abc.txt" },
       contents: Buffer.from("ghi"),
     });
     expect(result).toMatchObject({ name: "abc.txt", size: 9 });
     expect(result).not.toHaveProperty(".tag");
-    expect(emulator.readFile("/s/abc.txt")?.toString()).toBe("abcdefghi");
+    expect(sdk.emulator.readFile("/s/abc.txt")?.toString()).toBe("abcdefghi");
 
     const closed = await failure(
-      dbx.filesUploadSessionAppendV2({
+      sdk.dbx.filesUploadSessionAppendV2({
         cursor: { session_id, offset: 9 },
         contents: Buffer.from("j"),
       }),
     );
     expect(apiError(closed).error_summary).toBe("closed/..");
     const unknown = await failure(
-      dbx.filesUploadSessionAppendV2({
+      sdk.dbx.filesUploadSessionAppendV2({
         cursor: { session_id: "pid_upload_session:nope", offset: 0 },
         contents: Buffer.from("j"),
       }),
@@ -449,7 +474,7 @@ describe("upload sessions", () => {
     const content = Buffer.alloc(10 * MiB + 123);
     for (let index = 0; index < content.length; index += 4096) content[index] = index % 251;
     const sequential = await uploadFile(
-      dbx,
+      sdk.dbx,
       bytesUpload(content),
       { path: "/u/seq.bin" },
       {
@@ -458,9 +483,9 @@ describe("upload sessions", () => {
     );
     expect(sequential.metadata.content_hash).toBe(contentHash(content));
 
-    const before = emulator.requests.length;
+    const before = sdk.emulator.requests.length;
     const concurrent = await uploadFile(
-      dbx,
+      sdk.dbx,
       bytesUpload(content),
       { path: "/u/par.bin" },
       {
@@ -469,8 +494,8 @@ describe("upload sessions", () => {
       },
     );
     expect(concurrent.metadata.content_hash).toBe(contentHash(content));
-    expect(emulator.readFile("/u/par.bin")?.equals(content)).toBe(true);
-    const started = emulator.requests
+    expect(sdk.emulator.readFile("/u/par.bin")?.equals(content)).toBe(true);
+    const started = sdk.emulator.requests
       .slice(before)
       .find((request) => request.path === "/2/files/upload_session/start");
     expect(started?.arg).toMatchObject({ session_type: { ".tag": "concurrent" } });
@@ -479,11 +504,11 @@ describe("upload sessions", () => {
   it("concurrent sessions enforce the 4 MiB rules", async () => {
     const concurrent = { ".tag": "concurrent" } as const;
     const withData = await failure(
-      dbx.filesUploadSessionStart({ session_type: concurrent, contents: Buffer.from("x") }),
+      sdk.dbx.filesUploadSessionStart({ session_type: concurrent, contents: Buffer.from("x") }),
     );
     expect(apiError(withData).error_summary).toBe("concurrent_session_data_not_allowed/..");
     const closing = await failure(
-      dbx.filesUploadSessionStart({
+      sdk.dbx.filesUploadSessionStart({
         session_type: concurrent,
         close: true,
         contents: Buffer.alloc(0),
@@ -492,37 +517,37 @@ describe("upload sessions", () => {
     expect(apiError(closing).error_summary).toBe("concurrent_session_close_not_allowed/..");
 
     const { session_id } = (
-      await dbx.filesUploadSessionStart({ session_type: concurrent, contents: Buffer.alloc(0) })
+      await sdk.dbx.filesUploadSessionStart({ session_type: concurrent, contents: Buffer.alloc(0) })
     ).result;
     const offset = await failure(
-      dbx.filesUploadSessionAppendV2({
+      sdk.dbx.filesUploadSessionAppendV2({
         cursor: { session_id, offset: 10 },
         contents: Buffer.alloc(4 * MiB),
       }),
     );
     expect(apiError(offset).error_summary).toBe("concurrent_session_invalid_offset/..");
     const size = await failure(
-      dbx.filesUploadSessionAppendV2({
+      sdk.dbx.filesUploadSessionAppendV2({
         cursor: { session_id, offset: 0 },
         contents: Buffer.alloc(10),
       }),
     );
     expect(apiError(size).error_summary).toBe("concurrent_session_invalid_data_size/..");
     const notClosed = await failure(
-      dbx.filesUploadSessionFinish({
+      sdk.dbx.filesUploadSessionFinish({
         cursor: { session_id, offset: 0 },
         commit: { path: "/c.bin" },
         contents: Buffer.alloc(0),
       }),
     );
     expect(apiError(notClosed).error_summary).toBe("concurrent_session_not_closed/..");
-    await dbx.filesUploadSessionAppendV2({
+    await sdk.dbx.filesUploadSessionAppendV2({
       cursor: { session_id, offset: 4 * MiB },
       close: true,
       contents: Buffer.alloc(5),
     });
     const missing = await failure(
-      dbx.filesUploadSessionFinish({
+      sdk.dbx.filesUploadSessionFinish({
         cursor: { session_id, offset: 4 * MiB + 5 },
         commit: { path: "/c.bin" },
         contents: Buffer.alloc(0),
@@ -533,16 +558,16 @@ describe("upload sessions", () => {
 
   it("finish_batch_v2 commits closed sessions and reports each failure", async () => {
     const closedSession = async (content: string) =>
-      (await dbx.filesUploadSessionStart({ close: true, contents: Buffer.from(content) })).result
-        .session_id;
+      (await sdk.dbx.filesUploadSessionStart({ close: true, contents: Buffer.from(content) }))
+        .result.session_id;
     const first = await closedSession("first");
     const second = await closedSession("second");
-    const open = (await dbx.filesUploadSessionStart({ contents: Buffer.from("open") })).result
+    const open = (await sdk.dbx.filesUploadSessionStart({ contents: Buffer.from("open") })).result
       .session_id;
-    await dbx.filesUpload({ path: "/batch/taken.jpg", contents: Buffer.from("other") });
+    await sdk.dbx.filesUpload({ path: "/batch/taken.jpg", contents: Buffer.from("other") });
     const taken = await closedSession("taken");
 
-    const { result } = await dbx.filesUploadSessionFinishBatchV2({
+    const { result } = await sdk.dbx.filesUploadSessionFinishBatchV2({
       entries: [
         { cursor: { session_id: first, offset: 5 }, commit: { path: "/batch/1.jpg" } },
         { cursor: { session_id: second, offset: 6 }, commit: { path: "/batch/2.jpg" } },
@@ -566,16 +591,10 @@ describe("upload sessions", () => {
 });
 
 describe("shared links", () => {
-  let emulator: DropboxEmulator;
-  let dbx: Dropbox;
-  beforeAll(async () => {
-    emulator = await startDropboxEmulator({ staticTokens: [TOKEN], listPageSize: 2 });
-    dbx = client(emulator);
-  });
-  afterAll(() => emulator.close());
+  const sdk = useSdkClient({ staticTokens: [TOKEN], listPageSize: 2 });
 
   const upload = async (path: string) =>
-    (await dbx.filesUpload({ path, contents: Buffer.from(path) })).result;
+    (await sdk.dbx.filesUpload({ path, contents: Buffer.from(path) })).result;
   const viewOnly: sharing.SharedLinkSettings = {
     audience: { ".tag": "public" },
     access: { ".tag": "viewer" },
@@ -583,7 +602,7 @@ describe("shared links", () => {
 
   it("creates a view-only file link with the real metadata shape", async () => {
     const file = await upload("/share/Beach Day.jpg");
-    const { result } = await dbx.sharingCreateSharedLinkWithSettings({
+    const { result } = await sdk.dbx.sharingCreateSharedLinkWithSettings({
       path: "/share/beach day.jpg",
       settings: viewOnly,
     });
@@ -620,7 +639,7 @@ describe("shared links", () => {
       },
     });
     expect(result).not.toHaveProperty("expires");
-    expect(emulator.resolveSharedLink(result.url)).toEqual({
+    expect(sdk.emulator.resolveSharedLink(result.url)).toEqual({
       kind: "file",
       pathLower: "/share/beach day.jpg",
       access: "viewer",
@@ -628,16 +647,16 @@ describe("shared links", () => {
       passwordProtected: false,
       allowDownload: true,
     });
-    expect(emulator.resolveSharedLink(result.url.replace("dl=0", "dl=1"))).not.toBeNull();
+    expect(sdk.emulator.resolveSharedLink(result.url.replace("dl=0", "dl=1"))).not.toBeNull();
   });
 
   it("an existing link: with metadata when settings match, without when they clash", async () => {
     await upload("/exists/a.jpg");
-    const created = (await dbx.sharingCreateSharedLinkWithSettings({ path: "/exists/a.jpg" }))
+    const created = (await sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/exists/a.jpg" }))
       .result;
     for (const settings of [undefined, viewOnly]) {
       const again = await failure(
-        dbx.sharingCreateSharedLinkWithSettings({ path: "/exists/a.jpg", settings }),
+        sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/exists/a.jpg", settings }),
       );
       expect(again.status).toBe(409);
       expect(apiError(again)).toEqual({
@@ -649,7 +668,7 @@ describe("shared links", () => {
       });
     }
     const clash = await failure(
-      dbx.sharingCreateSharedLinkWithSettings({
+      sdk.dbx.sharingCreateSharedLinkWithSettings({
         path: "/exists/a.jpg",
         settings: { audience: { ".tag": "no_one" } },
       }),
@@ -669,23 +688,23 @@ describe("shared links", () => {
       { allow_download: false },
     ]) {
       const refused = await failure(
-        dbx.sharingCreateSharedLinkWithSettings({ path: "/paid/a.jpg", settings }),
+        sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/paid/a.jpg", settings }),
       );
       expect(apiError(refused)).toEqual({
         error_summary: "settings_error/not_authorized/..",
         error: { ".tag": "settings_error", settings_error: { ".tag": "not_authorized" } },
       });
     }
-    emulator.setAccountType("pro");
+    sdk.emulator.setAccountType("pro");
     try {
       const past = await failure(
-        dbx.sharingCreateSharedLinkWithSettings({
+        sdk.dbx.sharingCreateSharedLinkWithSettings({
           path: "/paid/a.jpg",
           settings: { expires: "2001-01-01T00:00:00Z" },
         }),
       );
       expect(apiError(past).error_summary).toBe("settings_error/invalid_settings/..");
-      const { result } = await dbx.sharingCreateSharedLinkWithSettings({
+      const { result } = await sdk.dbx.sharingCreateSharedLinkWithSettings({
         path: "/paid/a.jpg",
         settings: {
           ...viewOnly,
@@ -702,13 +721,13 @@ describe("shared links", () => {
         allow_download: false,
         can_set_expiry: true,
       });
-      expect(emulator.resolveSharedLink(result.url)).toMatchObject({
+      expect(sdk.emulator.resolveSharedLink(result.url)).toMatchObject({
         expiresAt: expires,
         passwordProtected: true,
         allowDownload: false,
       });
 
-      const modified = await dbx.sharingModifySharedLinkSettings({
+      const modified = await sdk.dbx.sharingModifySharedLinkSettings({
         url: result.url,
         settings: { require_password: false, allow_download: true },
         remove_expiration: true,
@@ -720,20 +739,22 @@ describe("shared links", () => {
         allow_download: true,
       });
     } finally {
-      emulator.setAccountType("basic");
+      sdk.emulator.setAccountType("basic");
     }
   });
 
   it("folder links use /scl/fo/; a missing path is path/not_found", async () => {
     await upload("/Album/1.jpg");
-    const { result } = await dbx.sharingCreateSharedLinkWithSettings({ path: "/album" });
+    const { result } = await sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/album" });
     expect(result[".tag"]).toBe("folder");
     expect(result.url).toMatch(
       /^https:\/\/www\.dropbox\.com\/scl\/fo\/[a-z0-9]{21}\/[^?]+\?rlkey=[a-z0-9]{25}&dl=0$/,
     );
     expect(result).not.toHaveProperty("size");
-    expect(emulator.resolveSharedLink(result.url)).toMatchObject({ kind: "folder" });
-    const missing = await failure(dbx.sharingCreateSharedLinkWithSettings({ path: "/nope.jpg" }));
+    expect(sdk.emulator.resolveSharedLink(result.url)).toMatchObject({ kind: "folder" });
+    const missing = await failure(
+      sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/nope.jpg" }),
+    );
     expect(apiError(missing)).toEqual({
       error_summary: "path/not_found/..",
       error: { ".tag": "path", path: { ".tag": "not_found" } },
@@ -742,48 +763,53 @@ describe("shared links", () => {
 
   it("lists links: pages with a cursor, or by path (parents unless direct_only)", async () => {
     const everything: string[] = [];
-    let page = (await dbx.sharingListSharedLinks({})).result;
+    let page = (await sdk.dbx.sharingListSharedLinks({})).result;
     everything.push(...page.links.map((link) => link.url));
     expect(page.links).toHaveLength(2);
     expect(page.has_more).toBe(true);
     while (page.has_more) {
-      page = (await dbx.sharingListSharedLinks({ cursor: page.cursor })).result;
+      page = (await sdk.dbx.sharingListSharedLinks({ cursor: page.cursor })).result;
       everything.push(...page.links.map((link) => link.url));
     }
-    expect(everything).toEqual(emulator.sharedLinks().map((link) => link.url));
+    expect(everything).toEqual(sdk.emulator.sharedLinks().map((link) => link.url));
 
-    const inFolder = await dbx.sharingListSharedLinks({ path: "/album/1.jpg" });
+    const inFolder = await sdk.dbx.sharingListSharedLinks({ path: "/album/1.jpg" });
     expect(inFolder.result.links.map((link) => link[".tag"])).toEqual(["folder"]);
     expect(inFolder.result).not.toHaveProperty("cursor");
-    const direct = await dbx.sharingListSharedLinks({ path: "/album/1.jpg", direct_only: true });
+    const direct = await sdk.dbx.sharingListSharedLinks({
+      path: "/album/1.jpg",
+      direct_only: true,
+    });
     expect(direct.result.links).toEqual([]);
-    const reset = await failure(dbx.sharingListSharedLinks({ cursor: "bogus" }));
+    const reset = await failure(sdk.dbx.sharingListSharedLinks({ cursor: "bogus" }));
     expect(apiError(reset).error_summary).toBe("reset/..");
   });
 
   it("revokes: the link stops working and cannot be revoked twice", async () => {
     await upload("/rev/a.jpg");
-    const { url } = (await dbx.sharingCreateSharedLinkWithSettings({ path: "/rev/a.jpg" })).result;
-    const revoked = await dbx.sharingRevokeSharedLink({ url });
+    const { url } = (await sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/rev/a.jpg" }))
+      .result;
+    const revoked = await sdk.dbx.sharingRevokeSharedLink({ url });
     expect(revoked.result).toBeNull();
-    expect(emulator.resolveSharedLink(url)).toBeNull();
-    const again = await failure(dbx.sharingRevokeSharedLink({ url }));
+    expect(sdk.emulator.resolveSharedLink(url)).toBeNull();
+    const again = await failure(sdk.dbx.sharingRevokeSharedLink({ url }));
     expect(apiError(again)).toEqual({
       error_summary: "shared_link_not_found/..",
       error: { ".tag": "shared_link_not_found" },
     });
-    const malformed = await failure(dbx.sharingRevokeSharedLink({ url: "not a link" }));
+    const malformed = await failure(sdk.dbx.sharingRevokeSharedLink({ url: "not a link" }));
     expect(apiError(malformed).error_summary).toBe("shared_link_malformed/..");
-    const fresh = await dbx.sharingCreateSharedLinkWithSettings({ path: "/rev/a.jpg" });
+    const fresh = await sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/rev/a.jpg" });
     expect(fresh.result.url).not.toBe(url);
   });
 
   it("deleting a folder kills the links to it and to everything below", async () => {
     await upload("/Trip/a.jpg");
-    const fileLink = (await dbx.sharingCreateSharedLinkWithSettings({ path: "/trip/a.jpg" }))
+    const fileLink = (await sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/trip/a.jpg" }))
       .result;
-    const folderLink = (await dbx.sharingCreateSharedLinkWithSettings({ path: "/trip" })).result;
-    const { result } = await dbx.filesDeleteV2({ path: "/TRIP" });
+    const folderLink = (await sdk.dbx.sharingCreateSharedLinkWithSettings({ path: "/trip" }))
+      .result;
+    const { result } = await sdk.dbx.filesDeleteV2({ path: "/TRIP" });
     expect(result.metadata).toEqual({
       ".tag": "folder",
       name: "Trip",
@@ -791,17 +817,17 @@ describe("shared links", () => {
       path_display: "/Trip",
       id: expect.stringMatching(/^id:/),
     });
-    expect(emulator.resolveSharedLink(fileLink.url)).toBeNull();
-    expect(emulator.resolveSharedLink(folderLink.url)).toBeNull();
-    expect(emulator.readFile("/trip/a.jpg")).toBeNull();
-    const statuses = emulator
+    expect(sdk.emulator.resolveSharedLink(fileLink.url)).toBeNull();
+    expect(sdk.emulator.resolveSharedLink(folderLink.url)).toBeNull();
+    expect(sdk.emulator.readFile("/trip/a.jpg")).toBeNull();
+    const statuses = sdk.emulator
       .sharedLinks()
       .filter((link) => link.url === fileLink.url || link.url === folderLink.url)
       .map((link) => link.status);
     expect(statuses).toEqual(["target_deleted", "target_deleted"]);
-    const listed = await dbx.sharingListSharedLinks({});
+    const listed = await sdk.dbx.sharingListSharedLinks({});
     expect(listed.result.links.map((link) => link.url)).not.toContain(fileLink.url);
-    const revoke = await failure(dbx.sharingRevokeSharedLink({ url: fileLink.url }));
+    const revoke = await failure(sdk.dbx.sharingRevokeSharedLink({ url: fileLink.url }));
     expect(apiError(revoke).error_summary).toBe("shared_link_not_found/..");
   });
 });
@@ -990,80 +1016,76 @@ describe("authorization", () => {
 });
 
 describe("faults", () => {
-  let emulator: DropboxEmulator;
-  let dbx: Dropbox;
-  beforeAll(async () => {
-    emulator = await startDropboxEmulator({ staticTokens: [TOKEN] });
-    dbx = client(emulator);
-  });
-  afterAll(() => emulator.close());
+  const sdk = useSdkClient({ staticTokens: [TOKEN] });
 
   it("latency delays the answer of matching requests only", async () => {
-    emulator.inject({ route: "/2/users/get_current_account", kind: "latency", ms: 300 });
+    sdk.emulator.inject({ route: "/2/users/get_current_account", kind: "latency", ms: 300 });
     const started = Date.now();
-    await dbx.usersGetCurrentAccount();
+    await sdk.dbx.usersGetCurrentAccount();
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(emulator.requests.at(-1)?.faults).toEqual(["latency 300ms"]);
+    expect(sdk.emulator.requests.at(-1)?.faults).toEqual(["latency 300ms"]);
     const again = Date.now();
-    await dbx.usersGetCurrentAccount();
+    await sdk.dbx.usersGetCurrentAccount();
     expect(Date.now() - again).toBeLessThan(250);
   });
 
   it("429 carries Retry-After and the rate-limit body; 5xx are plain text", async () => {
-    emulator.inject({
+    sdk.emulator.inject({
       route: /^\/2\/files\//,
       kind: "status",
       status: 429,
       retryAfterSeconds: 3,
       reason: "too_many_write_operations",
     });
-    const limited = await failure(dbx.filesUpload({ path: "/r.jpg", contents: Buffer.from("r") }));
+    const limited = await failure(
+      sdk.dbx.filesUpload({ path: "/r.jpg", contents: Buffer.from("r") }),
+    );
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("3");
     expect(limited.error).toEqual({
       error_summary: "too_many_write_operations/..",
       error: { reason: { ".tag": "too_many_write_operations" }, retry_after: 3 },
     });
-    expect(emulator.readFile("/r.jpg")).toBeNull();
+    expect(sdk.emulator.readFile("/r.jpg")).toBeNull();
 
-    emulator.inject({ kind: "status", status: 503, times: 2 });
+    sdk.emulator.inject({ kind: "status", status: 503, times: 2 });
     for (let attempt = 0; attempt < 2; attempt++) {
-      const unavailable = await failure(dbx.usersGetCurrentAccount());
+      const unavailable = await failure(sdk.dbx.usersGetCurrentAccount());
       expect(unavailable.status).toBe(503);
       expect(typeof unavailable.error).toBe("string");
     }
-    expect((await dbx.usersGetCurrentAccount()).status).toBe(200);
+    expect((await sdk.dbx.usersGetCurrentAccount()).status).toBe(200);
   });
 
   it("cut mid-body drops the request; cut before answering loses only the reply", async () => {
-    emulator.inject({ route: "/2/files/upload", kind: "cut", afterBodyBytes: 64 * 1024 });
+    sdk.emulator.inject({ route: "/2/files/upload", kind: "cut", afterBodyBytes: 64 * 1024 });
     await expect(
-      dbx.filesUpload({ path: "/cut.bin", contents: Buffer.alloc(1024 * 1024) }),
+      sdk.dbx.filesUpload({ path: "/cut.bin", contents: Buffer.alloc(1024 * 1024) }),
     ).rejects.toThrow(/fetch failed/);
-    expect(emulator.readFile("/cut.bin")).toBeNull();
-    const cut = emulator.requests.at(-1);
+    expect(sdk.emulator.readFile("/cut.bin")).toBeNull();
+    const cut = sdk.emulator.requests.at(-1);
     expect(cut?.faults).toEqual(["cut"]);
     expect(cut?.status).toBeUndefined();
 
-    emulator.inject({ route: "/2/files/create_folder_v2", kind: "cut" });
-    await expect(dbx.filesCreateFolderV2({ path: "/made" })).rejects.toThrow(/fetch failed/);
-    expect(emulator.listFolders().map((folder) => folder.pathDisplay)).toContain("/made");
-    const retry = await failure(dbx.filesCreateFolderV2({ path: "/made" }));
+    sdk.emulator.inject({ route: "/2/files/create_folder_v2", kind: "cut" });
+    await expect(sdk.dbx.filesCreateFolderV2({ path: "/made" })).rejects.toThrow(/fetch failed/);
+    expect(sdk.emulator.listFolders().map((folder) => folder.pathDisplay)).toContain("/made");
+    const retry = await failure(sdk.dbx.filesCreateFolderV2({ path: "/made" }));
     expect(apiError(retry).error_summary).toBe("path/conflict/folder/..");
   });
 
   it("bandwidth throttles request bodies; clearFaults drops pending faults", async () => {
-    emulator.bandwidthBytesPerSecond = 100 * 1024;
+    sdk.emulator.bandwidthBytesPerSecond = 100 * 1024;
     try {
       const started = Date.now();
-      await dbx.filesUpload({ path: "/slow.bin", contents: Buffer.alloc(50 * 1024, 1) });
+      await sdk.dbx.filesUpload({ path: "/slow.bin", contents: Buffer.alloc(50 * 1024, 1) });
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     } finally {
-      emulator.bandwidthBytesPerSecond = 0;
+      sdk.emulator.bandwidthBytesPerSecond = 0;
     }
-    emulator.inject({ kind: "status", status: 500, times: 5 });
-    emulator.clearFaults();
-    expect((await dbx.usersGetCurrentAccount()).status).toBe(200);
+    sdk.emulator.inject({ kind: "status", status: 500, times: 5 });
+    sdk.emulator.clearFaults();
+    expect((await sdk.dbx.usersGetCurrentAccount()).status).toBe(200);
   });
 });
 
