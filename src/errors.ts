@@ -50,3 +50,10 @@ export const interruptedError = (whatHappened: string) =>
 export function exitCodeOf(error: unknown): number {
   return error instanceof DmshareError ? error.exitCode : EXIT_CODES.unexpected;
 }
+
+/** A batch: 0 when nothing failed, 5 when some items did, the first error's code when all did. */
+export function batchExitCode(succeeded: number, errors: unknown[]): number {
+  const [first] = errors;
+  if (first === undefined) return EXIT_CODES.success;
+  return succeeded > 0 ? EXIT_CODES.partial : exitCodeOf(first);
+}

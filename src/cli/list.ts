@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
-import { localDateTime } from "../core/clock.ts";
 import type { LinkView } from "../core/links.ts";
 import { listLinks } from "../core/list.ts";
+import { localDateTime } from "../core/time-format.ts";
 import { Output } from "../ui/output.ts";
 import { renderTable } from "../ui/table.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import { viewOf } from "../core/links.ts";
 import { type RevokeResult, revokeLinks, selectLinks } from "../core/revoke.ts";
-import { EXIT_CODES, usageError } from "../errors.ts";
+import { batchExitCode, EXIT_CODES, interruptedError, usageError } from "../errors.ts";
 import type { LedgerEntry } from "../store/ledger.ts";
 import { errorSummary, Output } from "../ui/output.ts";
 import { readLine } from "../ui/prompt.ts";
@@ -58,18 +58,19 @@ async function runRevoke(ctx: Ctx, refs: string[], options: RevokeCliOptions, co
     expired: options.expired === true,
     olderThan: options.olderThan,
   });
-  if (entries.length === 0) {
-    if (options.json) output.document([]);
-    else output.info("No links match: nothing to revoke.");
-    return EXIT_CODES.success;
-  }
+  const deleteFiles = options.deleteFiles === true;
   const dryRun = options.dryRun === true;
-  if (!dryRun && !options.yes && !(await confirm(ctx, output, entries))) {
-    output.info("Nothing was revoked.");
+  const nothing = (why: string) => {
+    if (options.json) output.document([]);
+    else output.info(why);
     return EXIT_CODES.success;
+  };
+  if (entries.length === 0) return nothing("No links match: nothing to revoke.");
+  if (!dryRun && !options.yes && !(await confirm(ctx, output, entries, deleteFiles))) {
+    return nothing("Nothing was revoked.");
   }
-  const { results, failures } = await revokeLinks(ctx, entries, {
-    deleteFiles: options.deleteFiles === true,
+  const { results, failures, interrupted } = await revokeLinks(ctx, entries, {
+    deleteFiles,
     dryRun,
   });
   if (options.json) {
@@ -79,31 +80,56 @@ async function runRevoke(ctx: Ctx, refs: string[], options: RevokeCliOptions, co
       ...failures.map(({ entry, error }) => ({
         ...viewOf(entry, now),
         outcome: "failed",
-        error: errorSummary(error),
+        error: errorSummary(error, ctx.env),
       })),
     ]);
   } else {
     for (const result of results) output.result(describe(result));
   }
-  for (const { entry, error } of failures)
-    output.failure(`Could not revoke ${entry.id} ${entry.name}:`, error);
-  return failures.length > 0 ? EXIT_CODES.partial : EXIT_CODES.success;
-}
-
-/** More than one working link going needs a yes: asked on a terminal, `--yes` elsewhere. */
-async function confirm(ctx: Ctx, output: Output, entries: LedgerEntry[]): Promise<boolean> {
-  const going = entries.filter((entry) => entry.status !== "revoked");
-  if (going.length <= 1) return true;
-  if (!ctx.stdin.isTTY) {
-    throw usageError(
-      `Refusing to revoke ${going.length} links without a confirmation.`,
-      "Add --yes to revoke them (stdin is not a terminal, so dmshare can't ask), or --dry-run to see which.",
+  for (const { entry, error } of failures) {
+    output.failure(
+      entry.status === "revoked"
+        ? `Revoked ${entry.id} ${entry.name}, but could not delete its files (run dmshare revoke ${entry.id} --delete-files again):`
+        : `Could not revoke ${entry.id} ${entry.name}:`,
+      error,
     );
   }
-  output.info(`These ${going.length} links will stop working:`);
+  if (interrupted) {
+    output.warn(
+      `Interrupted: ${results.length + failures.length} of ${entries.length} links were handled (shown above).`,
+    );
+    return EXIT_CODES.interrupted;
+  }
+  return batchExitCode(
+    results.length,
+    failures.map((failure) => failure.error),
+  );
+}
+
+/**
+ * More than one link going (or more than one link's files) needs a yes: asked on a
+ * terminal, `--yes` elsewhere.
+ */
+async function confirm(ctx: Ctx, output: Output, entries: LedgerEntry[], deleteFiles: boolean) {
+  const going = deleteFiles ? entries : entries.filter((entry) => entry.status !== "revoked");
+  if (going.length <= 1) return true;
+  const what = deleteFiles ? "links (and their files)" : "links";
+  if (!ctx.stdin.isTTY) {
+    throw usageError(
+      `Refusing to revoke ${going.length} ${what} without a confirmation.`,
+      "Add --yes to go ahead (stdin is not a terminal, so dmshare can't ask), or --dry-run to see which.",
+    );
+  }
+  output.prompt(`These ${going.length} ${what} will go:`);
   for (const entry of going)
-    output.info(`  ${entry.id}  ${entry.name}  ${entry.url ?? "(pending)"}`);
-  const answer = await readLine(ctx, `Revoke ${going.length} links? [y/N] `);
+    output.prompt(`  ${entry.id}  ${entry.name}  ${entry.url ?? "(pending)"}`);
+  let answer: string;
+  try {
+    answer = await readLine(ctx, `Revoke ${going.length} ${what}? [y/N] `);
+  } catch (error) {
+    if (ctx.signal.aborted) throw interruptedError("nothing was revoked.");
+    throw error;
+  }
   return /^y(es)?$/i.test(answer.trim());
 }
 
@@ -114,7 +140,9 @@ function describe(result: RevokeResult): string {
     case "would-revoke":
       return `Would revoke ${what}${result.url ? ` (${result.url})` : ""}`;
     case "already-revoked":
-      return `${what} was already revoked${files}`;
+      return result.url
+        ? `${what} was already revoked${files}`
+        : `${what} had no link (its send was interrupted before one was made); marked revoked${files}`;
     case "revoked":
       return `Revoked ${what}${files}`;
   }

@@ -3,7 +3,7 @@ import type { Ctx } from "../context.ts";
 import { viewOf } from "../core/links.ts";
 import type { SharePlan } from "../core/plan.ts";
 import { type SendOutcome, type SendRequest, send } from "../core/send.ts";
-import { EXIT_CODES, usageError } from "../errors.ts";
+import { batchExitCode, EXIT_CODES, usageError } from "../errors.ts";
 import { displayNameOf } from "../providers/registry.ts";
 import { copyToClipboard } from "../ui/clipboard.ts";
 import { errorSummary, Output } from "../ui/output.ts";
@@ -105,10 +105,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
         output.success(
           link.reused ? "Reused the existing view-only link" : "View-only link created",
         ),
-      failed: (plan, error) => {
-        progress?.stop();
-        output.failure(`Could not send ${plan.name}:`, error);
-      },
+      failed: () => progress?.stop(),
     });
     return await report(ctx, output, result, options);
   } finally {
@@ -161,7 +158,7 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
 
   const messages = result.links.map((link) => link.entry.message ?? link.entry.url ?? "");
   let copied = false;
-  if (options.copy) {
+  if (options.copy && messages.length > 0) {
     const copy = await copyToClipboard(messages.join("\n"));
     copied = copy.copied;
     if (copy.copied) output.success("Copied the message to the clipboard:");
@@ -184,7 +181,7 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
         name: plan.name,
         files: plan.files.map((file) => ({ path: file.path, remotePath: null, bytes: file.bytes })),
         status: "failed",
-        error: errorSummary(error),
+        error: errorSummary(error, ctx.env),
       });
     }
     output.document(options.each ? documents : documents[0]);
@@ -202,5 +199,16 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
         .catch(() => output.warn(`Could not open a browser for ${link.entry.url}.`));
     }
   }
-  return result.failures.length > 0 ? EXIT_CODES.partial : EXIT_CODES.success;
+  for (const { plan, error } of result.failures)
+    output.failure(`Could not send ${plan.name}:`, error);
+  if (result.interrupted) {
+    output.warn(
+      `Interrupted: ${result.links.length} of ${result.plans.length} links were made (shown above); the rest were not sent.`,
+    );
+    return EXIT_CODES.interrupted;
+  }
+  return batchExitCode(
+    result.links.length,
+    result.failures.map((failure) => failure.error),
+  );
 }

@@ -20,7 +20,7 @@ export function parseDuration(option: string, input: string): number {
   const ms = durationMs(input);
   if (ms === null || ms <= 0) {
     throw usageError(
-      `Can't use ${option} "${input}": it is not a duration.`,
+      `Can't use ${option} "${input}": ${ms === null ? "it is not a duration" : "it must be more than zero"}.`,
       "Use a number and a unit: 30m, 12h, 7d or 2w.",
     );
   }

@@ -1,7 +1,7 @@
 import { usageError } from "../errors.ts";
 import type { LocalFile } from "../providers/provider.ts";
 import type { LinkKind } from "../store/ledger.ts";
-import { localDateTime } from "./clock.ts";
+import { localDateTime } from "./time-format.ts";
 
 export interface SharePlan {
   kind: LinkKind;

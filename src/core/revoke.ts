@@ -34,8 +34,10 @@ export interface RevokeFailure {
 
 export interface RevokeReport {
   results: RevokeResult[];
-  /** Links of a batch that could not be revoked while others were. */
+  /** Links that could not be revoked (or whose files could not be deleted); the others went on. */
   failures: RevokeFailure[];
+  /** Ctrl-C stopped the batch: `results` holds what was done before it. */
+  interrupted: boolean;
 }
 
 const MIN_PREFIX = 4;
@@ -84,16 +86,20 @@ export async function revokeLinks(
     return provider;
   };
 
-  const report: RevokeReport = { results: [], failures: [] };
+  const report: RevokeReport = { results: [], failures: [], interrupted: false };
   for (const entry of entries) {
+    if (ctx.signal.aborted) {
+      report.interrupted = true;
+      break;
+    }
     const now = ctx.now();
     if (options.dryRun) {
       const outcome = entry.status === "revoked" ? "already-revoked" : "would-revoke";
       report.results.push({ ...viewOf(entry, now), outcome, filesDeleted: false });
       continue;
     }
+    let saved = entry;
     try {
-      let saved = entry;
       let outcome: RevokeResult["outcome"] = "already-revoked";
       if (entry.status !== "revoked") {
         const provider = await providerFor(entry.provider);
@@ -106,11 +112,10 @@ export async function revokeLinks(
       }
       report.results.push({ ...viewOf(saved, now), outcome, filesDeleted: options.deleteFiles });
     } catch (error) {
-      report.failures.push({ entry, error });
+      // `saved` tells whether the link went before the error (then only the files stayed).
+      report.failures.push({ entry: saved, error });
     }
   }
-  const [firstFailure] = report.failures;
-  if (report.results.length === 0 && firstFailure) throw firstFailure.error;
   return report;
 }
 

@@ -34,7 +34,8 @@ export interface SendObserver {
   progress(bytesSent: number, totalBytes: number): void;
   uploaded(plan: SharePlan): void;
   linked(plan: SharePlan, link: SharedLink): void;
-  failed(plan: SharePlan, error: unknown): void;
+  /** A share of a batch failed; the batch goes on (its error is in the outcome). */
+  failed(plan: SharePlan): void;
 }
 
 export interface SentLink {
@@ -52,8 +53,10 @@ export interface SendOutcome {
   plans: SharePlan[];
   /** Empty for a dry run. */
   links: SentLink[];
-  /** Shares of a batch (`--each`) that failed while others succeeded. */
+  /** Shares of a batch (`--each`) that failed; the others went on. */
   failures: FailedShare[];
+  /** Ctrl-C stopped the batch: `links` holds what was shared before it. */
+  interrupted: boolean;
 }
 
 /** plan → check → upload → link → record, for each share in the request. */
@@ -77,27 +80,50 @@ export async function send(
       'Put {url} where the link goes, e.g. --message "Look: {url}".',
     );
   }
-  if (request.dryRun) return { provider: providerName, plans, links: [], failures: [] };
+  if (request.dryRun) {
+    return { provider: providerName, plans, links: [], failures: [], interrupted: false };
+  }
 
   const provider = await connectProvider(ctx, providerName);
   checkCapabilities(provider, shareOptions, plans);
   await provider.checkShareOptions(shareOptions);
 
-  const links: SentLink[] = [];
-  const failures: FailedShare[] = [];
-  for (const plan of plans) {
+  const outcome: SendOutcome = {
+    provider: providerName,
+    plans,
+    links: [],
+    failures: [],
+    interrupted: false,
+  };
+  for (const [index, plan] of plans.entries()) {
+    if (ctx.signal.aborted) {
+      if (outcome.links.length === 0) throw interruptedError("nothing was shared.");
+      outcome.interrupted = true;
+      break;
+    }
     try {
-      links.push(await sendOne(ctx, provider, plan, shareOptions, template, observer));
+      outcome.links.push(await sendOne(ctx, provider, plan, shareOptions, template, observer));
     } catch (error) {
-      if (ctx.signal.aborted) throw error;
-      failures.push({ plan, error });
-      observer.failed(plan, error);
+      // One share, or Ctrl-C before anything was shared: a plain failure.
+      if (plans.length === 1 || (ctx.signal.aborted && outcome.links.length === 0)) throw error;
+      observer.failed(plan);
+      if (ctx.signal.aborted) {
+        outcome.interrupted = true;
+        break;
+      }
+      outcome.failures.push({ plan, error });
+      if (failsEveryShare(error)) {
+        for (const rest of plans.slice(index + 1)) outcome.failures.push({ plan: rest, error });
+        break;
+      }
     }
   }
-  // Nothing worked: that is a plain failure, with the first error's message and exit code.
-  if (links.length === 0 && failures[0]) throw failures[0].error;
-  return { provider: providerName, plans, links, failures };
+  return outcome;
 }
+
+/** Bad input or rejected credentials fail every file of a batch alike: no use going on. */
+const failsEveryShare = (error: unknown) =>
+  error instanceof DmshareError && (error.kind === "usage" || error.kind === "auth");
 
 function checkCapabilities(provider: Provider, options: ShareOptions, plans: SharePlan[]): void {
   const { capabilities } = provider;
@@ -221,8 +247,8 @@ async function shareOrExplain(
     throw new DmshareError(error.kind, error.message, {
       cause: error,
       hint:
-        `${error.hint ? `${error.hint}\n` : ""}` +
-        `The link may exist: dmshare list shows it as pending, and dmshare revoke ${entryId} makes sure it is gone.`,
+        `The link may exist: dmshare list shows it as pending; run dmshare revoke ${entryId} ` +
+        `to make sure it is gone, then send again.${error.hint ? `\n${error.hint}` : ""}`,
     });
   }
 }

@@ -57,6 +57,11 @@ export class Output {
     this.status(text);
   }
 
+  /** Part of a question to the person at the terminal: shown even with --json or --quiet. */
+  prompt(text: string): void {
+    this.toStderr(text);
+  }
+
   warn(text: string, hint?: string): void {
     this.toStderr(`${this.err.yellow("!")} ${text}${hint ? `\n  ${this.err.dim(hint)}` : ""}`);
   }
@@ -73,7 +78,7 @@ export class Output {
   }
 
   private printError(prefix: string, error: unknown): void {
-    const { message, hint } = errorSummary(error);
+    const { message, hint } = errorSummary(error, this.ctx.env);
     const details = hint ? this.err.dim(`\n${indent(hint)}`) : "";
     this.toStderr(`${this.err.red("✖")} ${prefix}${message}${details}`);
   }
@@ -87,14 +92,18 @@ export class Output {
   }
 }
 
-/** How a failed item appears in JSON output: the message, the hint and its exit code. */
-export function errorSummary(error: unknown) {
+/** An error as printed and as a failed item's JSON: message, next step, exit code (redacted). */
+export function errorSummary(error: unknown, env: Env) {
   if (error instanceof DmshareError) {
-    return { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode };
+    return {
+      message: redactSecrets(error.message, env),
+      hint: error.hint ? redactSecrets(error.hint, env) : null,
+      exitCode: error.exitCode,
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return {
-    message: `Unexpected error: ${message}`,
+    message: `Unexpected error: ${redactSecrets(message, env)}`,
     hint: "This is a bug in dmshare. Run again with --verbose and report what it prints.",
     exitCode: EXIT_CODES.unexpected,
   };

@@ -159,6 +159,7 @@ describe("dmshare revoke", () => {
     bed.emulator.clearFaults();
     expect(failed.code).toBe(4);
     expect(failed.stderr).toContain("Dropbox failed to create a link");
+    expect(failed.stderr.match(/✖/g)).toHaveLength(1);
     const [pending] = JSON.parse((await dmshare(["list", "--json"])).stdout);
     expect(pending).toMatchObject({ status: "pending", url: null });
     const revoked = await dmshare(["revoke", pending.id, "--json"]);

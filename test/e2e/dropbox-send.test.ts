@@ -280,6 +280,23 @@ describe("links stay independent and failures stay honest", () => {
     expect(listed.map((link: { name: string }) => link.name)).toEqual(["works.jpg"]);
   });
 
+  it("--each where every file fails the same way: each listed once, the first error's exit code", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    const { code, stdout, stderr } = await dmshare(
+      ["send", "a.jpg", "b.jpg", "--each", "--via", "dropbox", "--json"],
+      { env: { DMSHARE_DROPBOX_TOKEN: "revoked-token" } },
+    );
+    expect(code).toBe(3);
+    expect(
+      JSON.parse(stdout).map((item: { name: string; status: string }) => [item.name, item.status]),
+    ).toEqual([
+      ["a.jpg", "failed"],
+      ["b.jpg", "failed"],
+    ]);
+    expect(stderr.match(/✖/g)).toHaveLength(2);
+    expect(stderr).not.toContain("Copied");
+  });
+
   it("--expires on a Basic account is refused before uploading; on a paid plan the link expires", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
     const refused = await requestsDuring(() =>
@@ -371,6 +388,41 @@ describe("links stay independent and failures stay honest", () => {
       bed.emulator.listFolders().filter((folder) => folder.pathLower.includes("stopped")),
     ).toEqual([]);
     expect(JSON.parse((await dmshare(["list", "--json", "--all"])).stdout)).toEqual([]);
+  });
+
+  it("Ctrl-C in the middle of --each keeps and prints the links already made", async () => {
+    await writeFiles(bed.dir, { "first.jpg": jpegBytes(), "second.jpg": jpegBytes(3_000_000) });
+    const before = bed.emulator.requests.length;
+    bed.emulator.bandwidthBytesPerSecond = 1_000_000;
+    let result: Awaited<ReturnType<typeof collect>>;
+    try {
+      const child = spawnCli(
+        ["send", "first.jpg", "second.jpg", "--each", "--via", "dropbox", "--no-copy", "--quiet"],
+        {
+          cwd: bed.dir,
+          env: bed.env(),
+        },
+      );
+      const done = collect(child, 30_000);
+      await waitFor(async () => {
+        const paths = bed.emulator.requests.slice(before).map((request) => request.path);
+        const secondStarted = paths.filter((p) => p === "/2/files/upload").length === 2;
+        return paths.includes("/2/sharing/create_shared_link_with_settings") && secondStarted
+          ? true
+          : undefined;
+      });
+      child.kill("SIGINT");
+      result = await done;
+    } finally {
+      bed.emulator.bandwidthBytesPerSecond = 0;
+    }
+    expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fi\/\S+\/first\.jpg\S*\n$/);
+    expect(result.stderr).toContain("Interrupted: 1 of 2 links were made");
+    const listed = JSON.parse((await dmshare(["list", "--json", "--all"])).stdout);
+    expect(
+      listed.map((link: { name: string; status: string }) => [link.name, link.status]),
+    ).toEqual([["first.jpg", "active"]]);
   });
 
   it("a DMSHARE_DROPBOX_API_URL that is not a URL → exit 2 naming it", async () => {
