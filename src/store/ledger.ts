@@ -110,19 +110,22 @@ export class Ledger {
   private async load(): Promise<LedgerDocument> {
     const text = await readTextIfExists(this.file);
     if (text === null) return { version: 1, entries: [] };
+    let document: LedgerDocument | undefined;
     try {
-      const document = JSON.parse(text) as LedgerDocument;
-      if (
-        document?.version === 1 &&
-        Array.isArray(document.entries) &&
-        document.entries.every(isLedgerEntry)
-      ) {
-        return document;
-      }
+      document = JSON.parse(text) as LedgerDocument;
     } catch {
-      // reported below
+      throw this.corrupt("it is not valid JSON");
     }
-    throw new DmshareError("unexpected", `The link ledger ${this.file} is corrupt.`, {
+    if (document?.version !== 1 || !Array.isArray(document.entries)) {
+      throw this.corrupt("it is not a dmshare ledger (version 1 with a list of entries)");
+    }
+    const bad = document.entries.findIndex((entry) => !isLedgerEntry(entry));
+    if (bad >= 0) throw this.corrupt(`entry ${bad + 1} is not a link record`);
+    return document;
+  }
+
+  private corrupt(reason: string) {
+    return new DmshareError("unexpected", `The link ledger ${this.file} is corrupt: ${reason}.`, {
       hint:
         `dmshare will not overwrite it. Move it aside and start a new one:\n` +
         `  mv '${this.file}' '${this.file}.corrupt'\n` +

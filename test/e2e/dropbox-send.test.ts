@@ -576,11 +576,15 @@ describe("the ledger", () => {
   });
 
   it.each([
-    ["truncated JSON", '{"version":1,"entries":[{"id":"trunc'],
-    ["entries that are not links", '{"version":1,"entries":[null,{"id":"x"}]}'],
+    ["truncated JSON", '{"version":1,"entries":[{"id":"trunc', "it is not valid JSON"],
+    [
+      "entries that are not links",
+      '{"version":1,"entries":[null,{"id":"x"}]}',
+      "entry 1 is not a link record",
+    ],
   ])(
     "reports a corrupt ledger (%s) with its path and how to recover, and never overwrites it",
-    async (_label, contents) => {
+    async (_label, contents, reason) => {
       await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
       const ledger = path.join(bed.configDir, "ledger.json");
       await (await import("node:fs/promises")).mkdir(bed.configDir, { recursive: true });
@@ -591,7 +595,7 @@ describe("the ledger", () => {
       for (const args of [["list"], ["send", "a.jpg", "--via", "dropbox", "--no-copy"]]) {
         const { code, stderr } = await dmshare(args);
         expect(code).toBe(1);
-        expect(stderr).toContain(`The link ledger ${ledger} is corrupt`);
+        expect(stderr).toContain(`The link ledger ${ledger} is corrupt: ${reason}.`);
         expect(stderr).toContain(`mv '${ledger}'`);
       }
       expect(
