@@ -72,8 +72,9 @@ export async function send(
   };
   const files = await inspectFiles(request.paths, ctx.cwd);
   const plans = planShares(files, { album: request.album, each: request.each }, now);
-  const providerName = await chooseProviderName(ctx, request.via);
-  const template = request.message ?? (await new ConfigStore(ctx.paths.configDir).get("message"));
+  const settings = await new ConfigStore(ctx.paths.configDir).all();
+  const providerName = chooseProviderName(request.via, settings.provider);
+  const template = request.message ?? settings.message;
   if (template !== undefined && !template.includes("{url}")) {
     throw usageError(
       `The message "${template}" has no {url} placeholder.`,

@@ -2,7 +2,6 @@ import type { Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import type { Provider, ProviderSession } from "../providers/provider.ts";
 import { findProvider } from "../providers/registry.ts";
-import { ConfigStore } from "../store/config.ts";
 import { fileCredentialStore } from "../store/credentials.ts";
 import { Ledger } from "../store/ledger.ts";
 import { ledgerPath } from "../store/paths.ts";
@@ -21,10 +20,12 @@ export async function connectProvider(ctx: Ctx, nameOrAlias: string): Promise<Pr
 }
 
 /** `--via`, else the configured default. */
-export async function chooseProviderName(ctx: Ctx, via: string | undefined): Promise<string> {
-  if (via) return findProvider(via).name;
-  const configured = await new ConfigStore(ctx.paths.configDir).get("provider");
-  if (configured) return findProvider(configured).name;
+export function chooseProviderName(
+  via: string | undefined,
+  configured: string | undefined,
+): string {
+  const chosen = via ?? configured;
+  if (chosen) return findProvider(chosen).name;
   throw usageError(
     "No provider given.",
     "Add --via dropbox, or set a default once: dmshare config set provider dropbox",
