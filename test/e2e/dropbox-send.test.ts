@@ -354,33 +354,39 @@ describe("links stay independent and failures stay honest", () => {
     expect(appends.length).toBe(3);
   });
 
-  it("Ctrl-C during an upload: exit 130, no link, nothing left in Dropbox or the ledger", async () => {
-    await writeFiles(bed.dir, { "a.jpg": jpegBytes(3_000_000), "b.jpg": jpegBytes(3_000_000) });
-    bed.emulator.bandwidthBytesPerSecond = 2_000_000;
+  /**
+   * Runs dmshare with the emulator's bandwidth capped, and presses Ctrl-C once the paths it
+   * has requested so far satisfy `when`.
+   */
+  async function interruptWhen(
+    args: string[],
+    bandwidth: number,
+    when: (paths: string[]) => boolean,
+  ) {
     const before = bed.emulator.requests.length;
+    bed.emulator.bandwidthBytesPerSecond = bandwidth;
     try {
-      const child = spawnCli(
-        ["send", "a.jpg", "b.jpg", "--album", "Stopped", "--via", "dropbox", "--no-copy"],
-        {
-          cwd: bed.dir,
-          env: bed.env(),
-        },
-      );
+      const child = spawnCli(args, { cwd: bed.dir, env: bed.env() });
       const done = collect(child, 30_000);
       await waitFor(async () =>
-        bed.emulator.requests
-          .slice(before)
-          .some((request) => request.path === "/2/files/upload_session/start")
-          ? true
-          : undefined,
+        when(bed.emulator.requests.slice(before).map((request) => request.path)) ? true : undefined,
       );
       child.kill("SIGINT");
-      const { code, stderr } = await done;
-      expect(code).toBe(130);
-      expect(stderr).toContain("Interrupted");
+      return await done;
     } finally {
       bed.emulator.bandwidthBytesPerSecond = 0;
     }
+  }
+
+  it("Ctrl-C during an upload: exit 130, no link, nothing left in Dropbox or the ledger", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(3_000_000), "b.jpg": jpegBytes(3_000_000) });
+    const { code, stderr } = await interruptWhen(
+      ["send", "a.jpg", "b.jpg", "--album", "Stopped", "--via", "dropbox", "--no-copy"],
+      2_000_000,
+      (paths) => paths.includes("/2/files/upload_session/start"),
+    );
+    expect(code).toBe(130);
+    expect(stderr).toContain("Interrupted");
     expect(bed.emulator.sharedLinks().filter((link) => link.pathLower.includes("stopped"))).toEqual(
       [],
     );
@@ -392,30 +398,13 @@ describe("links stay independent and failures stay honest", () => {
 
   it("Ctrl-C in the middle of --each keeps and prints the links already made", async () => {
     await writeFiles(bed.dir, { "first.jpg": jpegBytes(), "second.jpg": jpegBytes(3_000_000) });
-    const before = bed.emulator.requests.length;
-    bed.emulator.bandwidthBytesPerSecond = 1_000_000;
-    let result: Awaited<ReturnType<typeof collect>>;
-    try {
-      const child = spawnCli(
-        ["send", "first.jpg", "second.jpg", "--each", "--via", "dropbox", "--no-copy", "--quiet"],
-        {
-          cwd: bed.dir,
-          env: bed.env(),
-        },
-      );
-      const done = collect(child, 30_000);
-      await waitFor(async () => {
-        const paths = bed.emulator.requests.slice(before).map((request) => request.path);
-        const secondStarted = paths.filter((p) => p === "/2/files/upload").length === 2;
-        return paths.includes("/2/sharing/create_shared_link_with_settings") && secondStarted
-          ? true
-          : undefined;
-      });
-      child.kill("SIGINT");
-      result = await done;
-    } finally {
-      bed.emulator.bandwidthBytesPerSecond = 0;
-    }
+    const result = await interruptWhen(
+      ["send", "first.jpg", "second.jpg", "--each", "--via", "dropbox", "--no-copy", "--quiet"],
+      1_000_000,
+      (paths) =>
+        paths.includes("/2/sharing/create_shared_link_with_settings") &&
+        paths.filter((path) => path === "/2/files/upload").length === 2,
+    );
     expect(result.code).toBe(130);
     expect(result.stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fi\/\S+\/first\.jpg\S*\n$/);
     expect(result.stderr).toContain("Interrupted: 1 of 2 links were made");
