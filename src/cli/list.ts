@@ -25,7 +25,10 @@ export const register: CommandRegistrar = (program, ctx) => {
     .option("--json", "print the links as a JSON array")
     .option("-a, --all", "include revoked links")
     .option("--provider <name>", "only links of this provider")
-    .option("--status <status>", "only links with this status: pending, active, expired, revoked")
+    .option(
+      "--status <status>",
+      "only links with this status: pending, active, needs-sharing, expired, revoked",
+    )
     .addHelpText(
       "after",
       `
@@ -58,6 +61,7 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
   const statusStyle: Record<LinkView["status"], (text: string) => string> = {
     active: style.green,
     pending: style.yellow,
+    "needs-sharing": style.yellow,
     expired: style.dim,
     revoked: style.dim,
   };

@@ -10,6 +10,9 @@ import { type CommandRegistrar, globalOptions } from "./program.ts";
 interface LoginOptions {
   token?: string;
   appKey?: string;
+  clientId?: string;
+  clientSecret?: string;
+  credentials?: string;
   port?: string;
   browser: boolean;
   redirect: boolean;
@@ -22,12 +25,23 @@ export const register: CommandRegistrar = (program, ctx) => {
     .summary("connect dmshare to your account")
     .description(
       "Log in to a provider in the browser (OAuth with PKCE; dmshare never sees your password). " +
-        "Dropbox needs your own app key and the redirect URI http://127.0.0.1:53682/ registered " +
-        "with it (see the README); --no-redirect shows a code to paste instead.",
+        "You bring your own app (see the README): Dropbox needs your app key and the redirect URI " +
+        "http://127.0.0.1:53682/ registered with it (--no-redirect shows a code to paste instead); " +
+        "Google needs a Desktop app OAuth client (--credentials client_secret.json). " +
+        "gdrive asks only for the files dmshare creates; gphotos only for adding photos.",
     )
-    .argument("<provider>", "dropbox")
+    .argument("<provider>", "dropbox, gdrive (google, drive) or gphotos (google-photos)")
     .option("--app-key <key>", "your Dropbox app key (or DMSHARE_DROPBOX_APP_KEY)")
-    .option("--port <port>", "loopback port for the redirect (default 53682)")
+    .option(
+      "--credentials <file>",
+      "Google: the client_secret.json of your Desktop OAuth client (or DMSHARE_GOOGLE_CREDENTIALS)",
+    )
+    .option("--client-id <id>", "Google: OAuth client id (or DMSHARE_GOOGLE_CLIENT_ID)")
+    .option(
+      "--client-secret <secret>",
+      "Google: OAuth client secret (or DMSHARE_GOOGLE_CLIENT_SECRET)",
+    )
+    .option("--port <port>", "loopback port for the redirect (Dropbox default 53682, Google any)")
     .option("--no-browser", "print the login URL instead of opening a browser")
     .option("--no-redirect", "paste the code Dropbox shows instead of the loopback redirect")
     .option(
@@ -40,6 +54,7 @@ export const register: CommandRegistrar = (program, ctx) => {
       `
 Examples:
   $ dmshare login dropbox --app-key abc123xyz
+  $ dmshare login gdrive --credentials ~/Downloads/client_secret_123.json
   $ dmshare login dropbox --no-browser --no-redirect
   $ printf '%s' "$TOKEN" | dmshare login dropbox --token -`,
     )
@@ -50,7 +65,7 @@ Examples:
   program
     .command("logout")
     .summary("forget the stored credentials")
-    .argument("<provider>", "dropbox")
+    .argument("<provider>", "dropbox, gdrive or gphotos")
     .action(async (provider: string, _options: unknown, command: Command) => {
       await runLogout(ctx, provider, command);
     });
@@ -65,7 +80,9 @@ async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, c
   const account = await module.login(
     {
       token,
-      appKey: options.appKey,
+      clientId: options.appKey ?? options.clientId,
+      clientSecret: options.clientSecret,
+      credentialsFile: options.credentials,
       port: options.port === undefined ? undefined : parsePort(options.port),
       openBrowser: options.browser,
       pasteCode: !options.redirect,

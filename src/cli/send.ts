@@ -34,7 +34,10 @@ export const register: CommandRegistrar = (program, ctx, outcome) => {
       "Upload a photo (or several, as one album) to your own cloud account, make a view-only link " +
         "and copy a ready-to-paste message with it. One file gives a photo link; several files or " +
         "--album give one album link; --each gives a link per file. `-` reads file paths from stdin.\n\n" +
-        "Providers: dropbox.",
+        "Providers: dropbox; gdrive (google, drive): a Drive link anyone can view; gphotos " +
+        "(google-photos): Google lets only its own app share, so dmshare uploads into a private " +
+        "album, copies nothing and prints the album to open and press Share in (use gdrive for " +
+        "a link in one step).",
     )
     .argument("[files...]", "photos or videos to send; - reads paths from stdin, one per line")
     .option("--via <provider>", "where to upload (default: dmshare config set provider …)")
@@ -127,6 +130,21 @@ async function resolvePaths(ctx: Ctx, files: string[], nulSeparated: boolean): P
   return text.split(separator).filter((line) => line.length > 0);
 }
 
+/**
+ * Uploads the provider can't share (Google Photos): why, and where the owner can press Share.
+ * Their private page is never printed as if it were a link: with --quiet it goes to stderr.
+ */
+function reportUnshared(output: Output, result: SendOutcome, options: SendOptions) {
+  const unshared = result.links.filter((link) => link.entry.status === "needs-sharing");
+  if (unshared.length === 0 || options.json) return;
+  output.warn(result.sharingNote ?? "This provider can't make share links.");
+  for (const { entry } of unshared) {
+    const page = entry.target?.ownerUrl ?? "(no address given)";
+    if (options.quiet) output.warn(`${entry.name}: ${page}`);
+    else output.result(`${entry.name} (only you can open this): ${page}`);
+  }
+}
+
 function describePlan(plan: SharePlan): string {
   const bytes = formatBytes(plan.files.reduce((sum, file) => sum + file.bytes, 0));
   if (plan.kind === "photo") return `${plan.name} (${bytes})`;
@@ -156,7 +174,8 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
     return 0;
   }
 
-  const messages = result.links.map((link) => link.entry.message ?? link.entry.url ?? "");
+  const shared = result.links.filter((link) => link.entry.url !== null);
+  const messages = shared.map((link) => link.entry.message ?? link.entry.url ?? "");
   let copied = false;
   if (options.copy && messages.length > 0) {
     const copy = await copyToClipboard(messages.join("\n"));
@@ -173,7 +192,7 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
   if (options.json) {
     const documents: object[] = result.links.map((link) => ({
       ...viewOf(link.entry, now),
-      copied,
+      copied: copied && link.entry.url !== null,
     }));
     for (const { plan, error } of result.failures) {
       documents.push({
@@ -186,17 +205,17 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
     }
     output.document(options.each ? documents : documents[0]);
   } else if (options.quiet) {
-    for (const link of result.links) output.result(link.entry.url ?? "");
+    for (const link of shared) output.result(link.entry.url ?? "");
   } else {
     for (const message of messages) output.result(message);
   }
+  reportUnshared(output, result, options);
 
   if (options.open) {
-    for (const link of result.links) {
-      if (!link.entry.url) continue;
-      await ctx
-        .openUrl(link.entry.url)
-        .catch(() => output.warn(`Could not open a browser for ${link.entry.url}.`));
+    for (const { entry } of result.links) {
+      const url = entry.url ?? entry.target?.ownerUrl;
+      if (!url) continue;
+      await ctx.openUrl(url).catch(() => output.warn(`Could not open a browser for ${url}.`));
     }
   }
   for (const { plan, error } of result.failures)

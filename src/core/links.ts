@@ -9,6 +9,8 @@ export interface LinkView {
   kind: LedgerEntry["kind"];
   name: string;
   url: string | null;
+  /** The item's own page, which only its owner can open: where to press Share (Google Photos). */
+  ownerUrl: string | null;
   message: string | null;
   files: { path: string; remotePath: string | null; bytes: number }[];
   createdAt: string;
@@ -36,6 +38,7 @@ export function viewOf(entry: LedgerEntry, now: Date): LinkView {
     kind: entry.kind,
     name: entry.name,
     url: entry.url,
+    ownerUrl: entry.target?.ownerUrl ?? null,
     message: entry.message,
     files: entry.files.map(({ path, remotePath, bytes }) => ({ path, remotePath, bytes })),
     createdAt: entry.createdAt,

@@ -10,7 +10,13 @@ export interface ListRequest {
   status?: string;
 }
 
-const STATUSES: readonly LinkStatus[] = ["pending", "active", "expired", "revoked"];
+const STATUSES: readonly LinkStatus[] = [
+  "pending",
+  "active",
+  "needs-sharing",
+  "expired",
+  "revoked",
+];
 
 /** The links dmshare made, newest first; revoked ones only with `all` or `status`. */
 export async function listLinks(ctx: Ctx, request: ListRequest): Promise<LinkView[]> {

@@ -60,10 +60,12 @@ export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise
   const selected = new Map(selectEntries(entries, refs).map((entry) => [entry.id, entry]));
   for (const entry of entries) {
     const status = statusOf(entry, now);
+    // needs-sharing items have no link dmshare could revoke; they are only revoked by name.
+    const live = status !== "revoked" && status !== "needs-sharing";
     const matches =
-      (all && status !== "revoked") ||
+      (all && live) ||
       (expired && status === "expired") ||
-      (cutoff !== undefined && status !== "revoked" && Date.parse(entry.createdAt) < cutoff);
+      (cutoff !== undefined && live && Date.parse(entry.createdAt) < cutoff);
     if (matches) selected.set(entry.id, entry);
   }
   return [...selected.values()];

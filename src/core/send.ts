@@ -57,6 +57,8 @@ export interface SendOutcome {
   failures: FailedShare[];
   /** Ctrl-C stopped the batch: `links` holds what was shared before it. */
   interrupted: boolean;
+  /** Why the uploads have no link, when the provider can't make one (Google Photos). */
+  sharingNote?: string;
 }
 
 /** plan → check → upload → link → record, for each share in the request. */
@@ -95,6 +97,7 @@ export async function send(
     links: [],
     failures: [],
     interrupted: false,
+    sharingNote: provider.sharingNote,
   };
   for (const [index, plan] of plans.entries()) {
     if (ctx.signal.aborted) {
@@ -186,20 +189,28 @@ async function sendOne(
   }
   if (ctx.signal.aborted) {
     // Ctrl-C while uploading: no link may be made after it, and nothing stays behind.
-    await provider.deleteItems([target]);
     await ledger.remove(entry.id);
+    if (!provider.capabilities.deleteFiles) {
+      throw interruptedError(
+        `nothing was shared; what was uploaded stays private in your ${displayNameOf(provider.name)}.`,
+      );
+    }
+    await provider.deleteItems([target]);
     throw interruptedError("nothing was shared and the uploaded files were removed.");
   }
   observer.uploaded(plan);
-  await ledger.patch(entry.id, {
-    target,
-    files: uploaded.map((file) => ({
-      path: file.localPath,
-      remotePath: file.remotePath,
-      remoteId: file.remoteId,
-      bytes: file.bytes,
-    })),
-  });
+  const files = uploaded.map((file) => ({
+    path: file.localPath,
+    remotePath: file.remotePath,
+    remoteId: file.remoteId,
+    bytes: file.bytes,
+  }));
+  if (!provider.capabilities.publicLinks) {
+    // Only the provider's own app can share it: record it so the user knows where it is.
+    const saved = await ledger.patch(entry.id, { target, files, status: "needs-sharing" });
+    return { entry: saved, reused: false };
+  }
+  await ledger.patch(entry.id, { target, files });
 
   const link = await shareOrExplain(ctx, provider, target, options, entry.id);
   observer.linked(plan, link);
@@ -277,7 +288,9 @@ async function uploadPlan(
   try {
     return { uploaded: await provider.upload(plan.files, album, onProgress), target: album };
   } catch (error) {
-    await provider.deleteItems([album]).catch(() => undefined);
+    if (provider.capabilities.deleteFiles) {
+      await provider.deleteItems([album]).catch(() => undefined);
+    }
     throw error;
   }
 }

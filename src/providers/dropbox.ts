@@ -1,10 +1,9 @@
-import { createReadStream } from "node:fs";
-import { Transform } from "node:stream";
 import { Dropbox, DropboxAuth, DropboxResponseError, type files, type sharing } from "dropbox";
 import type { Ctx } from "../context.ts";
 import { authError, interruptedError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
-import { newOAuthState, receiveOAuthRedirect } from "./oauth-loopback.ts";
+import { baseUrlOverride } from "./base-url.ts";
+import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type {
   Account,
   LinkToRevoke,
@@ -22,6 +21,7 @@ import type {
   UploadProgress,
 } from "./provider.ts";
 import { DEFAULT_RETRY, isNetworkError, type RetryDecision, withRetry } from "./retry.ts";
+import { mapConcurrently, progressStream } from "./transfer.ts";
 
 const PROVIDER = "dropbox";
 const LABEL = "Dropbox";
@@ -54,18 +54,7 @@ function dropboxFetch(ctx: Ctx): typeof fetch {
   };
 }
 
-/** `DMSHARE_DROPBOX_API_URL` without its trailing slash, checked to be an http(s) URL. */
-function apiBaseUrl(ctx: Ctx): string | undefined {
-  const base = ctx.env.DMSHARE_DROPBOX_API_URL?.trim().replace(/\/+$/, "");
-  if (!base) return undefined;
-  if (!/^https?:\/\/[^/]+/i.test(base)) {
-    throw usageError(
-      `DMSHARE_DROPBOX_API_URL="${base}" is not an http(s) URL.`,
-      "Set it to a base URL such as http://127.0.0.1:8790, or unset it to use Dropbox.",
-    );
-  }
-  return base;
-}
+const apiBaseUrl = (ctx: Ctx) => baseUrlOverride(ctx, "DMSHARE_DROPBOX_API_URL", LABEL);
 
 function loginPageUrl(ctx: Ctx, url: string): string {
   const base = apiBaseUrl(ctx);
@@ -230,32 +219,13 @@ async function connect(session: ProviderSession): Promise<Provider> {
     }
   }
 
-  const countingStream = (
-    file: LocalFile,
-    start: number,
-    end: number,
-    onProgress: UploadProgress,
-  ) => {
-    let sent = start;
-    const source = createReadStream(file.path, { start, end: end - 1 });
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        sent += chunk.length;
-        onProgress(file, sent);
-        done(null, chunk);
-      },
-    });
-    source.once("error", (error) => counter.destroy(error));
-    return source.pipe(counter);
-  };
-
   /** Sends a file's bytes into an upload session and closes it; returns the session id. */
   async function uploadToSession(file: LocalFile, onProgress: UploadProgress): Promise<string> {
     const firstEnd = Math.min(file.bytes, CHUNK_BYTES);
     const { session_id: sessionId } = await call(`upload ${file.name}`, () =>
       dbx.filesUploadSessionStart({
         close: firstEnd === file.bytes,
-        contents: countingStream(file, 0, firstEnd, onProgress),
+        contents: progressStream(file, 0, firstEnd, onProgress),
       }),
     );
     let offset = firstEnd;
@@ -268,7 +238,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
           dbx.filesUploadSessionAppendV2({
             cursor: { session_id: sessionId, offset: from },
             close: end === file.bytes,
-            contents: countingStream(file, from, end, onProgress),
+            contents: progressStream(file, from, end, onProgress),
           }),
         // A retry after a lost reply: Dropbox already has this chunk.
         (summary, error) =>
@@ -306,7 +276,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       const metadata = await call(`upload ${file.name}`, () =>
         dbx.filesUpload({
           ...commitInfo(file, folder),
-          contents: countingStream(file, 0, file.bytes, onProgress),
+          contents: progressStream(file, 0, file.bytes, onProgress),
         }),
       );
       return uploadedFrom(file, folder, metadata);
@@ -382,6 +352,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       expiry: true,
       noDownload: true,
       revoke: true,
+      deleteFiles: true,
     },
 
     async whoami(): Promise<Account> {
@@ -539,19 +510,6 @@ function describeTag(union: unknown): string {
 /** Dropbox timestamps have no fractional seconds: `2026-12-31T23:59:59Z`. */
 const dropboxTime = (when: Date) => `${when.toISOString().slice(0, 19)}Z`;
 
-async function mapConcurrently<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 async function login(
   request: LoginRequest,
   session: ProviderSession,
@@ -567,7 +525,7 @@ async function login(
     await credentials.set(PROVIDER, { accessToken: request.token, accountId: account.id });
     return account;
   }
-  const appKey = request.appKey ?? ctx.env.DMSHARE_DROPBOX_APP_KEY;
+  const appKey = request.clientId ?? ctx.env.DMSHARE_DROPBOX_APP_KEY;
   if (!appKey) {
     throw usageError(
       "No Dropbox app key given.",
@@ -587,7 +545,7 @@ async function login(
       true,
     );
     const loginUrl = loginPageUrl(ctx, String(url));
-    ui.showAuthorizeUrl(loginUrl, await tryOpen(ctx, loginUrl, request.openBrowser));
+    ui.showAuthorizeUrl(loginUrl, await openIfWanted(ctx, loginUrl, request.openBrowser));
   };
   let redirectUri: string | undefined;
   let code: string;
@@ -641,16 +599,6 @@ async function login(
   });
   const provider = await connect(session);
   return provider.whoami();
-}
-
-async function tryOpen(ctx: Ctx, url: string, wanted: boolean): Promise<boolean> {
-  if (!wanted) return false;
-  try {
-    await ctx.openUrl(url);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export default { connect, login } satisfies ProviderModule;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Ctx } from "../context.ts";
 import { authError, usageError } from "../errors.ts";
 
 export interface LoopbackOptions {
@@ -114,4 +115,15 @@ export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<Lo
   code.then(close, close);
   const { port } = server.address() as AddressInfo;
   return { redirectUri: `http://127.0.0.1:${port}/`, state, code, close };
+}
+
+/** Opens the login page in the browser when wanted; false when not wanted or not possible. */
+export async function openIfWanted(ctx: Ctx, url: string, wanted: boolean): Promise<boolean> {
+  if (!wanted) return false;
+  try {
+    await ctx.openUrl(url);
+    return true;
+  } catch {
+    return false;
+  }
 }

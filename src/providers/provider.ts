@@ -12,6 +12,8 @@ export interface Capabilities {
   /** Viewers can't download (it may still depend on the account's plan). */
   noDownload: boolean;
   revoke: boolean;
+  /** Uploaded files can be deleted again (for clean-up and `revoke --delete-files`). */
+  deleteFiles: boolean;
 }
 
 export interface LocalFile {
@@ -28,6 +30,8 @@ export interface LocalFile {
 export interface RemoteItem {
   remotePath: string;
   remoteId: string;
+  /** The item's own page, which only the account owner can open (Google Photos). */
+  ownerUrl?: string;
 }
 
 export interface UploadedFile extends RemoteItem {
@@ -67,6 +71,8 @@ export type UploadProgress = (file: LocalFile, bytesSent: number) => void;
 export interface Provider {
   readonly name: ProviderName;
   readonly capabilities: Capabilities;
+  /** When `publicLinks` is false: one sentence on why there is no link and what to do. */
+  readonly sharingNote?: string;
   whoami(): Promise<Account>;
   /** Checks what depends on the account (its plan) before anything is uploaded. */
   checkShareOptions(options: ShareOptions): Promise<void>;
@@ -85,7 +91,11 @@ export interface Provider {
 export interface LoginRequest {
   /** An access token given directly (`--token`), for scripts. */
   token?: string;
-  appKey?: string;
+  /** The user's own OAuth app: Dropbox app key, Google client id. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Google's downloaded client_secret.json. */
+  credentialsFile?: string;
   port?: number;
   openBrowser: boolean;
   /** Paste-the-code flow instead of the loopback redirect. */
@@ -110,4 +120,4 @@ export interface ProviderModule {
   login(request: LoginRequest, session: ProviderSession, ui: LoginUi): Promise<Account>;
 }
 
-export type ProviderName = "dropbox";
+export type ProviderName = "dropbox" | "gdrive" | "gphotos";

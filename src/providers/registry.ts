@@ -15,6 +15,18 @@ const PROVIDERS: readonly ProviderEntry[] = [
     aliases: [],
     load: async () => (await import("./dropbox.ts")).default,
   },
+  {
+    name: "gdrive",
+    displayName: "Google Drive",
+    aliases: ["google", "drive"],
+    load: async () => (await import("./gdrive.ts")).default,
+  },
+  {
+    name: "gphotos",
+    displayName: "Google Photos",
+    aliases: ["google-photos"],
+    load: async () => (await import("./gphotos.ts")).default,
+  },
 ];
 
 export const providerNames = (): ProviderName[] => PROVIDERS.map((entry) => entry.name);

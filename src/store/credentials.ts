@@ -12,6 +12,8 @@ export interface StoredCredentials {
   expiresAt?: string;
   /** The OAuth app (client id) that issued the refresh token. */
   clientId?: string;
+  /** Google Desktop clients send their (not really secret) client secret when refreshing. */
+  clientSecret?: string;
   accountId?: string;
 }
 

@@ -5,8 +5,11 @@ import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { withFileLock } from "./lock.ts";
 
 export type LinkKind = "photo" | "album";
-/** `pending`: the intent is recorded, the link may or may not exist yet. */
-export type StoredStatus = "pending" | "active" | "revoked";
+/**
+ * `pending`: the intent is recorded, the link may or may not exist yet. `needs-sharing`: the
+ * upload is done but the provider lets only its own app share it (Google Photos).
+ */
+export type StoredStatus = "pending" | "active" | "revoked" | "needs-sharing";
 
 export interface LedgerFile {
   path: string;
@@ -36,7 +39,7 @@ interface LedgerDocument {
   entries: LedgerEntry[];
 }
 
-const STORED_STATUSES: readonly string[] = ["pending", "active", "revoked"];
+const STORED_STATUSES: readonly string[] = ["pending", "active", "revoked", "needs-sharing"];
 
 function isLedgerEntry(value: unknown): value is LedgerEntry {
   const entry = value as Partial<LedgerEntry> | null;

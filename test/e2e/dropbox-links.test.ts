@@ -57,6 +57,7 @@ describe("dmshare list", () => {
         "kind",
         "message",
         "name",
+        "ownerUrl",
         "provider",
         "revokedAt",
         "status",

@@ -1,0 +1,347 @@
+import type { drive_v3 } from "@googleapis/drive";
+import { providerError } from "../errors.ts";
+import { connectGoogle, type GoogleConnection, type GoogleService, loginGoogle } from "./google.ts";
+import type {
+  Account,
+  LinkToRevoke,
+  LocalFile,
+  Provider,
+  ProviderModule,
+  ProviderSession,
+  RemoteItem,
+  RevokeOutcome,
+  SharedLink,
+  ShareOptions,
+  UploadedFile,
+  UploadProgress,
+} from "./provider.ts";
+import { mapConcurrently, progressStream } from "./transfer.ts";
+
+const SERVICE: GoogleService = {
+  provider: "gdrive",
+  label: "Google Drive",
+  // dmshare sees only the files it created.
+  scopes: ["https://www.googleapis.com/auth/drive.file"],
+};
+const FOLDER_MIME = "application/vnd.google-apps.folder";
+/** Everything dmshare uploads lives in this folder at the top of the user's Drive. */
+const ROOT_FOLDER = "dmshare";
+/** Google suggests resumable uploads above 5 MB; smaller files go in one multipart request. */
+const MULTIPART_MAX = 5 * 1024 * 1024;
+/** Resumable chunks must be multiples of 256 KiB. */
+const CHUNK_BYTES = 32 * 256 * 1024;
+const UPLOAD_CONCURRENCY = 4;
+const VIEW_ONLY: drive_v3.Schema$Permission = {
+  type: "anyone",
+  role: "reader",
+  allowFileDiscovery: false,
+};
+
+/** Drive file ids from webViewLink URLs (`/file/d/ID/view`, `/drive/folders/ID`). */
+const idFromUrl = (url: string) =>
+  /\/(?:file\/d|folders)\/([\w-]+)/.exec(url)?.[1] ?? new URL(url).searchParams.get("id");
+
+const isNotFound = (status: number) => status === 404;
+
+interface Folder {
+  id: string;
+  /** For the ledger and messages: `dmshare/Lisbon trip`. */
+  path: string;
+}
+
+async function connect(session: ProviderSession): Promise<Provider> {
+  const google = await connectGoogle(session, SERVICE);
+  const { auth, endpoints, call } = google;
+  const { drive } = await import("@googleapis/drive");
+  // dmshare's own retry policy applies; the client's would retry some calls a second time.
+  const api = drive({ version: "v3", auth, rootUrl: endpoints.apiRoot, retry: false });
+  const uploadOptions = { rootUrl: endpoints.apiRoot, signal: session.ctx.signal };
+  let rootFolderId: Promise<string> | undefined;
+
+  /** The `dmshare` folder, found or made once per run. */
+  const rootFolder = () => {
+    rootFolderId ??= findOrCreateRootFolder(google, api);
+    return rootFolderId;
+  };
+
+  async function uploadOne(file: LocalFile, parent: Folder, onProgress: UploadProgress) {
+    const metadata: drive_v3.Schema$File = {
+      name: file.name,
+      parents: [parent.id],
+      modifiedTime: file.modifiedAt.toISOString(),
+    };
+    const created =
+      file.bytes <= MULTIPART_MAX
+        ? await call(`upload ${file.name}`, async () => {
+            const { data } = await api.files.create(
+              {
+                requestBody: metadata,
+                media: {
+                  mimeType: file.mime,
+                  body: progressStream(file, 0, file.bytes, onProgress),
+                },
+                fields: "id,name",
+              },
+              uploadOptions,
+            );
+            return data;
+          })
+        : await resumableUpload(google, file, metadata, onProgress, session.ctx.signal);
+    const uploaded: UploadedFile = {
+      localPath: file.path,
+      bytes: file.bytes,
+      remoteId: created.id as string,
+      remotePath: `${parent.path}/${created.name ?? file.name}`,
+    };
+    return uploaded;
+  }
+
+  /** Sets "viewers can't download, print or copy" on a file, or on every file of a folder. */
+  async function restrictDownloads(target: RemoteItem) {
+    const { data: item } = await call("read the shared item", () =>
+      api.files.get({ fileId: target.remoteId, fields: "id,mimeType" }),
+    );
+    const fileIds =
+      item.mimeType === FOLDER_MIME ? await childIds(target.remoteId) : [target.remoteId];
+    for (const fileId of fileIds) {
+      await call("stop viewers from downloading", () =>
+        api.files.update({ fileId, requestBody: { copyRequiresWriterPermission: true } }),
+      );
+    }
+  }
+
+  async function childIds(folderId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const { data } = await call("list the album", () =>
+        api.files.list({
+          q: `'${folderId}' in parents and trashed = false`,
+          fields: "nextPageToken,files(id)",
+          pageSize: 1000,
+          pageToken,
+        }),
+      );
+      ids.push(...(data.files ?? []).map((file) => file.id as string));
+      pageToken = data.nextPageToken ?? undefined;
+    } while (pageToken);
+    return ids;
+  }
+
+  async function anyonePermissions(fileId: string) {
+    const permissions = await call(
+      "read the item's sharing",
+      async () => {
+        const { data } = await api.permissions.list({
+          fileId,
+          fields: "permissions(id,type,role,allowFileDiscovery)",
+          pageSize: 100,
+        });
+        return data.permissions ?? [];
+      },
+      (error) => (isNotFound(error.status) ? [] : undefined),
+    );
+    return permissions.filter((permission) => permission.type === "anyone");
+  }
+
+  async function deletePermission(fileId: string, permissionId: string) {
+    await call(
+      "remove the link",
+      async () => {
+        await api.permissions.delete({ fileId, permissionId });
+        return true;
+      },
+      (error) => (isNotFound(error.status) ? false : undefined),
+    );
+  }
+
+  const provider = {
+    name: SERVICE.provider,
+    capabilities: {
+      publicLinks: true,
+      albums: true,
+      // Drive offers expiry only for links to named people, not for "anyone with the link".
+      expiry: false,
+      noDownload: true,
+      revoke: true,
+      deleteFiles: true,
+    },
+
+    whoami: () => whoami(google, api),
+
+    async checkShareOptions() {},
+
+    async createAlbum(name: string): Promise<RemoteItem> {
+      const parent = await rootFolder();
+      const { data } = await call(`create the album folder "${name}"`, () =>
+        api.files.create({
+          requestBody: { name, mimeType: FOLDER_MIME, parents: [parent] },
+          fields: "id,name",
+        }),
+      );
+      return { remotePath: `${ROOT_FOLDER}/${data.name ?? name}`, remoteId: data.id as string };
+    },
+
+    async upload(files: LocalFile[], album: RemoteItem | null, onProgress: UploadProgress) {
+      const parent: Folder = album
+        ? { id: album.remoteId, path: album.remotePath }
+        : { id: await rootFolder(), path: ROOT_FOLDER };
+      return mapConcurrently(files, UPLOAD_CONCURRENCY, (file) =>
+        uploadOne(file, parent, onProgress),
+      );
+    },
+
+    async share(target: RemoteItem, options: ShareOptions): Promise<SharedLink> {
+      const existing = await anyonePermissions(target.remoteId);
+      const viewOnly = existing.find(
+        (permission) => permission.role === "reader" && permission.allowFileDiscovery === false,
+      );
+      // A wider "anyone" permission (editor, or discoverable) goes: the link must be view-only.
+      for (const permission of existing) {
+        if (permission !== viewOnly)
+          await deletePermission(target.remoteId, permission.id as string);
+      }
+      if (!viewOnly) {
+        await call(`create a link to ${target.remotePath}`, () =>
+          api.permissions.create({ fileId: target.remoteId, requestBody: VIEW_ONLY }),
+        );
+      }
+      if (options.noDownload) await restrictDownloads(target);
+      const { data } = await call(`read the link to ${target.remotePath}`, () =>
+        api.files.get({ fileId: target.remoteId, fields: "webViewLink" }),
+      );
+      if (!data.webViewLink) {
+        throw providerError(
+          `Google Drive gave no link for ${target.remotePath}.`,
+          "Try again; dmshare revoke removes the half-made share.",
+        );
+      }
+      return { url: data.webViewLink, expiresAt: null, reused: Boolean(viewOnly) };
+    },
+
+    async revoke(link: LinkToRevoke): Promise<RevokeOutcome> {
+      const fileId = link.target?.remoteId ?? (link.url ? idFromUrl(link.url) : null);
+      if (!fileId) return "already-revoked";
+      const permissions = await anyonePermissions(fileId);
+      for (const permission of permissions) await deletePermission(fileId, permission.id as string);
+      return permissions.length > 0 ? "revoked" : "already-revoked";
+    },
+
+    async deleteItems(items: RemoteItem[]): Promise<void> {
+      for (const item of items) {
+        await call(
+          `delete ${item.remotePath}`,
+          async () => {
+            await api.files.delete({ fileId: item.remoteId });
+            return true;
+          },
+          (error) => (isNotFound(error.status) ? false : undefined),
+        );
+      }
+    },
+  } satisfies Provider;
+  return provider;
+}
+
+async function whoami(google: GoogleConnection, api: drive_v3.Drive): Promise<Account> {
+  const { data } = await google.call("read your account", () =>
+    api.about.get({ fields: "user(displayName,emailAddress,permissionId)" }),
+  );
+  return {
+    id: data.user?.permissionId ?? "",
+    name: data.user?.displayName ?? "your Google account",
+    email: data.user?.emailAddress ?? null,
+  };
+}
+
+async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Drive) {
+  const { data } = await google.call("find the dmshare folder", () =>
+    api.files.list({
+      q: `name = '${ROOT_FOLDER}' and mimeType = '${FOLDER_MIME}' and 'root' in parents and trashed = false`,
+      fields: "files(id)",
+      pageSize: 10,
+    }),
+  );
+  const found = data.files?.[0]?.id;
+  if (found) return found;
+  const { data: created } = await google.call("create the dmshare folder", () =>
+    api.files.create({
+      requestBody: { name: ROOT_FOLDER, mimeType: FOLDER_MIME, parents: ["root"] },
+      fields: "id",
+    }),
+  );
+  return created.id as string;
+}
+
+/**
+ * A resumable upload (done by hand: the client library never uses this protocol). Chunks
+ * are sent in turn; after a failure Drive is asked how much arrived and the upload goes on
+ * from there instead of starting over.
+ */
+async function resumableUpload(
+  google: GoogleConnection,
+  file: LocalFile,
+  metadata: drive_v3.Schema$File,
+  onProgress: UploadProgress,
+  signal: AbortSignal,
+): Promise<drive_v3.Schema$File> {
+  const { auth, endpoints, call } = google;
+  const sessionUrl = await call(`start uploading ${file.name}`, async () => {
+    const response = await auth.request({
+      url: `${endpoints.apiRoot}upload/drive/v3/files?uploadType=resumable&fields=id,name`,
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json; charset=UTF-8",
+        "X-Upload-Content-Type": file.mime,
+        "X-Upload-Content-Length": String(file.bytes),
+      },
+      data: JSON.stringify(metadata),
+      signal,
+    });
+    const location = response.headers.get("location");
+    if (!location) throw providerError("Google Drive started an upload without a session URL.");
+    return location;
+  });
+
+  const total = file.bytes;
+  const send = async (contentRange: string, start: number, end: number) => {
+    const response = await auth.request<drive_v3.Schema$File>({
+      url: sessionUrl,
+      method: "PUT",
+      headers: { "Content-Range": contentRange, "Content-Length": String(end - start) },
+      data: end > start ? progressStream(file, start, end, onProgress) : "",
+      validateStatus: (status) => status === 308 || (status >= 200 && status < 300),
+      signal,
+    });
+    if (response.status !== 308) return { done: response.data };
+    // `Range: bytes=0-N` is what Drive holds; no Range means nothing arrived yet.
+    const range = /bytes=0-(\d+)/.exec(response.headers.get("range") ?? "");
+    return { next: range ? Number(range[1]) + 1 : 0 };
+  };
+
+  let offset = 0;
+  let askFirst = false;
+  return call(`upload ${file.name}`, async () => {
+    if (askFirst) {
+      const status = await send(`bytes */${total}`, 0, 0);
+      if (status.done) return status.done;
+      offset = status.next ?? 0;
+    }
+    askFirst = true;
+    for (;;) {
+      const end = Math.min(total, offset + CHUNK_BYTES);
+      const result = await send(`bytes ${offset}-${end - 1}/${total}`, offset, end);
+      if (result.done) return result.done;
+      offset = result.next ?? 0;
+    }
+  });
+}
+
+async function login(...args: Parameters<ProviderModule["login"]>): Promise<Account> {
+  const [request, session, ui] = args;
+  return loginGoogle(request, session, ui, SERVICE, async (loggedIn) =>
+    (await connect(loggedIn)).whoami(),
+  );
+}
+
+export default { connect, login } satisfies ProviderModule;

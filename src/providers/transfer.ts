@@ -1,0 +1,52 @@
+import { createReadStream } from "node:fs";
+import { Transform } from "node:stream";
+import type { LocalFile, UploadProgress } from "./provider.ts";
+
+/** Bytes `start` to `end` (exclusive) of a file as a stream that reports progress as it goes. */
+export function progressStream(
+  file: LocalFile,
+  start: number,
+  end: number,
+  onProgress: UploadProgress,
+): NodeJS.ReadableStream & Transform {
+  let sent = start;
+  const source = createReadStream(file.path, { start, end: Math.max(start, end - 1) });
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length;
+      onProgress(file, sent);
+      done(null, chunk);
+    },
+  });
+  if (end <= start) {
+    source.destroy();
+    counter.end();
+    return counter;
+  }
+  source.once("error", (error) => counter.destroy(error));
+  return source.pipe(counter);
+}
+
+/** Runs `work` on every item with at most `limit` at a time; results keep the items' order. */
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < items.length && !failed) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
