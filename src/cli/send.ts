@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import { viewOf } from "../core/links.ts";
 import type { SharePlan } from "../core/plan.ts";
-import { type SendOutcome, type SendRequest, send } from "../core/send.ts";
+import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send.ts";
+import { localDateTime } from "../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../errors.ts";
 import { displayNameOf } from "../providers/registry.ts";
 import { copyToClipboard } from "../ui/clipboard.ts";
@@ -24,6 +25,11 @@ interface SendOptions {
   null?: boolean;
   dryRun?: boolean;
   open?: boolean;
+  keepMetadata?: boolean;
+  convert?: string;
+  resize?: string;
+  anyFile?: boolean;
+  newLink?: boolean;
 }
 
 export const register: CommandRegistrar = (program, ctx, outcome) => {
@@ -56,6 +62,14 @@ export const register: CommandRegistrar = (program, ctx, outcome) => {
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "print only the URL")
     .option("-0, --null", "with -, paths on stdin are separated by NUL (find -print0)")
+    .option(
+      "--keep-metadata",
+      "upload as is, with GPS location and camera details (default: removed)",
+    )
+    .option("--convert <format>", "turn HEIC/HEIF photos into jpeg (re-encodes them)")
+    .option("--resize <px>", "make the longest edge at most this many pixels (re-encodes)")
+    .option("--any-file", "also send files that are not photos or videos, as they are")
+    .option("--new-link", "make a new link even if the same photos already have a live one")
     .option("--dry-run", "show what would be uploaded and shared, do nothing")
     .option("--open", "open the link in the browser afterwards")
     .addHelpText(
@@ -88,6 +102,12 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     noDownload: !options.download,
     message: options.message,
     dryRun: options.dryRun === true,
+    // Only an explicit --keep-metadata overrides the `metadata` setting.
+    keepMetadata: options.keepMetadata === true ? true : undefined,
+    convert: options.convert,
+    resize: options.resize,
+    anyFile: options.anyFile === true,
+    newLink: options.newLink === true,
   };
   let progress: Progress | undefined;
   let uploadStarted = 0;
@@ -103,10 +123,17 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
           `Uploading… ${formatBytes(sent)} of ${formatBytes(total)} (${formatBytes(sent / seconds)}/s)`,
         );
       },
-      uploaded: (plan) => progress?.succeed(`Uploaded ${describePlan(plan)}`),
+      uploaded: (plan) => {
+        progress?.succeed(`Uploaded ${describePlan(plan, describePreparation(plan))}`);
+        for (const note of preparationNotes(plan)) output.warn(note);
+      },
       linked: (_plan, link) =>
         output.success(
           link.reused ? "Reused the existing view-only link" : "View-only link created",
+        ),
+      reusedEarlier: (plan, earlier) =>
+        output.success(
+          `Already shared ${plan.kind === "photo" ? "this photo" : "these photos"} on ${localDateTime(new Date(earlier.createdAt))} (${earlier.id}): reusing that link (--new-link makes a new one)`,
         ),
       failed: () => progress?.stop(),
     });
@@ -145,10 +172,41 @@ function reportUnshared(output: Output, result: SendOutcome, options: SendOption
   }
 }
 
-function describePlan(plan: SharePlan): string {
+/** ", location data removed" when it was there and is gone; re-encodings said aloud. */
+function describePreparation(plan: PreparedPlan): string[] {
+  const parts: string[] = [];
+  const cleaned = plan.files.filter((file) => file.preparation.metadata?.locationRemoved).length;
+  if (cleaned > 0) {
+    parts.push(
+      plan.files.length === 1
+        ? "location data removed"
+        : `location data removed from ${cleaned} of ${plan.files.length}`,
+    );
+  }
+  const reencoded = plan.files.flatMap((file) =>
+    file.preparation.reencoded.map((what) =>
+      plan.files.length === 1 ? what : `${file.name} ${what}`,
+    ),
+  );
+  parts.push(...reencoded);
+  return parts;
+}
+
+/** What could not be done to a file: metadata a format keeps, options that did not apply. */
+function preparationNotes(plan: PreparedPlan): string[] {
+  return plan.files.flatMap((file) => [
+    ...(file.preparation.metadata?.notRemoved
+      ? [`${file.name}: ${file.preparation.metadata.notRemoved}`]
+      : []),
+    ...file.preparation.notes,
+  ]);
+}
+
+function describePlan(plan: SharePlan, details: string[] = []): string {
   const bytes = formatBytes(plan.files.reduce((sum, file) => sum + file.bytes, 0));
-  if (plan.kind === "photo") return `${plan.name} (${bytes})`;
-  return `${plan.files.length} files to album "${plan.name}" (${bytes})`;
+  const about = [bytes, ...details].join(", ");
+  if (plan.kind === "photo") return `${plan.name} (${about})`;
+  return `${plan.files.length} files to album "${plan.name}" (${about})`;
 }
 
 async function report(ctx: Ctx, output: Output, result: SendOutcome, options: SendOptions) {

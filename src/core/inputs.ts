@@ -10,11 +10,15 @@ const SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, GIF, MP4 and MOV";
  * Checks every input before anything is uploaded: a bad file anywhere in the list stops the
  * whole command, and the error names each file at fault.
  */
-export async function inspectFiles(paths: readonly string[], cwd: string): Promise<LocalFile[]> {
+export async function inspectFiles(
+  paths: readonly string[],
+  cwd: string,
+  options: { anyFile: boolean },
+): Promise<LocalFile[]> {
   if (paths.length === 0) {
     throw usageError("No files to send.", "Name one or more photos, e.g. dmshare send beach.jpg");
   }
-  const results = await Promise.all(paths.map((given) => inspectFile(given, cwd)));
+  const results = await Promise.all(paths.map((given) => inspectFile(given, cwd, options)));
   const problems = results.filter((result): result is Problem => "problem" in result);
   if (problems.length > 0) {
     const lines = problems.map((p) => `${p.given}: ${p.problem}`);
@@ -22,7 +26,7 @@ export async function inspectFiles(paths: readonly string[], cwd: string): Promi
       problems.length === 1
         ? `Can't send ${lines[0]}.`
         : `Can't send ${problems.length} of the files:\n  ${lines.join("\n  ")}`,
-      `Nothing was uploaded. dmshare sends photos and videos (${SUPPORTED}).`,
+      `Nothing was uploaded. dmshare sends photos and videos (${SUPPORTED}); --any-file sends other files as they are.`,
     );
   }
   return results as LocalFile[];
@@ -33,7 +37,11 @@ interface Problem {
   problem: string;
 }
 
-async function inspectFile(given: string, cwd: string): Promise<LocalFile | Problem> {
+async function inspectFile(
+  given: string,
+  cwd: string,
+  options: { anyFile: boolean },
+): Promise<LocalFile | Problem> {
   const absolute = path.resolve(cwd, given);
   const fail = (problem: string): Problem => ({ given, problem });
   let info: Awaited<ReturnType<typeof stat>>;
@@ -52,13 +60,15 @@ async function inspectFile(given: string, cwd: string): Promise<LocalFile | Prob
     return fail(describeFsError(error));
   }
   const type = detectMediaType(head);
-  if (!type)
+  if (!type && !options.anyFile) {
     return fail(`it is not a photo or video (its content looks like ${describeUnknown(head)})`);
+  }
   return {
     path: absolute,
+    contentPath: absolute,
     name: path.basename(absolute),
     bytes: info.size,
-    mime: type.mime,
+    mime: type?.mime ?? "application/octet-stream",
     modifiedAt: info.mtime,
   };
 }

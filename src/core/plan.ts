@@ -3,11 +3,11 @@ import type { LocalFile } from "../providers/provider.ts";
 import type { LinkKind } from "../store/ledger.ts";
 import { localDateTime } from "./time-format.ts";
 
-export interface SharePlan {
+export interface SharePlan<File extends LocalFile = LocalFile> {
   kind: LinkKind;
   /** The photo's file name, or the album's name. */
   name: string;
-  files: LocalFile[];
+  files: File[];
 }
 
 export interface PlanOptions {
@@ -19,7 +19,11 @@ export interface PlanOptions {
  * One file → one photo link; several files or `--album` → one album link; `--each` → a
  * photo link per file.
  */
-export function planShares(files: LocalFile[], options: PlanOptions, now: Date): SharePlan[] {
+export function planShares<File extends LocalFile>(
+  files: File[],
+  options: PlanOptions,
+  now: Date,
+): SharePlan<File>[] {
   if (options.each && options.album !== undefined) {
     throw usageError(
       "--each and --album can't be used together.",

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Ctx } from "../context.ts";
 import { DmshareError, interruptedError, usageError } from "../errors.ts";
 import type {
@@ -13,8 +14,10 @@ import { ConfigStore } from "../store/config.ts";
 import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
 import { parseExpiry } from "./duration.ts";
 import { inspectFiles } from "./inputs.ts";
+import { statusOf } from "./links.ts";
 import { renderMessage } from "./message.ts";
 import { planShares, type SharePlan } from "./plan.ts";
+import { type PreparedFile, type PrepareOptions, prepareFiles, withWorkspace } from "./prepare.ts";
 import { chooseProviderName, connectProvider, openLedger } from "./session.ts";
 
 export interface SendRequest {
@@ -26,20 +29,35 @@ export interface SendRequest {
   noDownload: boolean;
   message?: string;
   dryRun: boolean;
+  /** Undefined: the `metadata` setting decides (strip by default). */
+  keepMetadata?: boolean;
+  /** `--convert FORMAT`; only `jpeg` exists. */
+  convert?: string;
+  /** `--resize PX`, as typed. */
+  resize?: string;
+  /** Send files that are not photos or videos too. */
+  anyFile?: boolean;
+  /** Make a new link even when the same bytes already have a live one. */
+  newLink?: boolean;
 }
 
 /** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
 export interface SendObserver {
-  uploading(plan: SharePlan): void | Promise<void>;
+  uploading(plan: PreparedPlan): void | Promise<void>;
   progress(bytesSent: number, totalBytes: number): void;
-  uploaded(plan: SharePlan): void;
-  linked(plan: SharePlan, link: SharedLink): void;
+  uploaded(plan: PreparedPlan): void;
+  linked(plan: PreparedPlan, link: SharedLink): void;
+  /** The same content already has a live link from an earlier send, which is used again. */
+  reusedEarlier(plan: PreparedPlan, earlier: LedgerEntry): void;
   /** A share of a batch failed; the batch goes on (its error is in the outcome). */
-  failed(plan: SharePlan): void;
+  failed(plan: PreparedPlan): void;
 }
+
+export type PreparedPlan = SharePlan<PreparedFile>;
 
 export interface SentLink {
   entry: LedgerEntry;
+  /** The provider, or an earlier send (`entry` is then that send's), already had the link. */
   reused: boolean;
 }
 
@@ -72,8 +90,9 @@ export async function send(
     expiresAt: request.expires === undefined ? null : parseExpiry(request.expires, now),
     noDownload: request.noDownload,
   };
-  const files = await inspectFiles(request.paths, ctx.cwd);
-  const plans = planShares(files, { album: request.album, each: request.each }, now);
+  const files = await inspectFiles(request.paths, ctx.cwd, { anyFile: request.anyFile === true });
+  const planOptions = { album: request.album, each: request.each };
+  const plans = planShares(files, planOptions, now);
   const settings = await new ConfigStore(ctx.paths.configDir).all();
   const providerName = chooseProviderName(request.via, settings.provider);
   const template = request.message ?? settings.message;
@@ -83,6 +102,11 @@ export async function send(
       'Put {url} where the link goes, e.g. --message "Look: {url}".',
     );
   }
+  const prepareOptions: PrepareOptions = {
+    keepMetadata: request.keepMetadata ?? settings.metadata === "keep",
+    convertToJpeg: parseConvert(request.convert),
+    resize: request.resize === undefined ? undefined : parseResize(request.resize),
+  };
   if (request.dryRun) {
     return { provider: providerName, plans, links: [], failures: [], interrupted: false };
   }
@@ -91,38 +115,116 @@ export async function send(
   checkCapabilities(provider, shareOptions, plans);
   await provider.checkShareOptions(shareOptions);
 
-  const outcome: SendOutcome = {
-    provider: providerName,
-    plans,
-    links: [],
-    failures: [],
-    interrupted: false,
-    sharingNote: provider.sharingNote,
-  };
-  for (const [index, plan] of plans.entries()) {
-    if (ctx.signal.aborted) {
-      if (outcome.links.length === 0) throw interruptedError("nothing was shared.");
-      outcome.interrupted = true;
-      break;
-    }
+  return withWorkspace(async (workspace) => {
+    let prepared: PreparedFile[];
     try {
-      outcome.links.push(await sendOne(ctx, provider, plan, shareOptions, template, observer));
+      prepared = await prepareFiles(files, prepareOptions, workspace, ctx.signal);
     } catch (error) {
-      // One share, or Ctrl-C before anything was shared: a plain failure.
-      if (plans.length === 1 || (ctx.signal.aborted && outcome.links.length === 0)) throw error;
-      observer.failed(plan);
+      if (ctx.signal.aborted) throw interruptedError("nothing was uploaded.");
+      throw error;
+    }
+    const preparedPlans = planShares(prepared, planOptions, now);
+    const outcome: SendOutcome = {
+      provider: providerName,
+      plans: preparedPlans,
+      links: [],
+      failures: [],
+      interrupted: false,
+      sharingNote: provider.sharingNote,
+    };
+    const share = async (plan: PreparedPlan) => {
+      const hash = contentHashOf(plan);
+      const earlier = request.newLink
+        ? undefined
+        : await findLiveLink(ctx, provider.name, hash, shareOptions);
+      if (!earlier) {
+        return sendOne(
+          ctx,
+          provider,
+          plan,
+          { ...shareOptions, contentHash: hash },
+          template,
+          observer,
+        );
+      }
+      observer.reusedEarlier(plan, earlier);
+      return { entry: earlier, reused: true };
+    };
+    for (const [index, plan] of preparedPlans.entries()) {
       if (ctx.signal.aborted) {
+        if (outcome.links.length === 0) throw interruptedError("nothing was shared.");
         outcome.interrupted = true;
         break;
       }
-      outcome.failures.push({ plan, error });
-      if (failsEveryShare(error)) {
-        for (const rest of plans.slice(index + 1)) outcome.failures.push({ plan: rest, error });
-        break;
+      try {
+        outcome.links.push(await share(plan));
+      } catch (error) {
+        // One share, or Ctrl-C before anything was shared: a plain failure.
+        if (preparedPlans.length === 1 || (ctx.signal.aborted && outcome.links.length === 0)) {
+          throw error;
+        }
+        observer.failed(plan);
+        if (ctx.signal.aborted) {
+          outcome.interrupted = true;
+          break;
+        }
+        outcome.failures.push({ plan, error });
+        if (failsEveryShare(error)) {
+          for (const rest of preparedPlans.slice(index + 1)) {
+            outcome.failures.push({ plan: rest, error });
+          }
+          break;
+        }
       }
     }
+    return outcome;
+  });
+}
+
+function parseConvert(format: string | undefined): boolean {
+  if (format === undefined) return false;
+  if (format.trim().toLowerCase() === "jpeg" || format.trim().toLowerCase() === "jpg") return true;
+  throw usageError(`Can't convert to "${format}".`, "The only format is jpeg: --convert jpeg.");
+}
+
+function parseResize(pixels: string): number {
+  const value = Number(pixels.trim().replace(/px$/i, ""));
+  if (!Number.isInteger(value) || value < 16 || value > 20_000) {
+    throw usageError(
+      `--resize "${pixels}" is not a size in pixels.`,
+      "Give the longest edge in pixels, e.g. --resize 2048.",
+    );
   }
-  return outcome;
+  return value;
+}
+
+/** One hash for what a share uploads: the photo's bytes, or an album's name and photos. */
+function contentHashOf(plan: PreparedPlan): string {
+  if (plan.kind === "photo" && plan.files[0]) return plan.files[0].contentHash;
+  const hashes = plan.files.map((file) => file.contentHash).sort();
+  return createHash("sha256")
+    .update(`album\n${plan.name}\n${hashes.join("\n")}`)
+    .digest("hex");
+}
+
+/** A live link from an earlier send of the same content with the same settings. */
+async function findLiveLink(
+  ctx: Ctx,
+  provider: string,
+  contentHash: string,
+  options: ShareOptions,
+): Promise<LedgerEntry | undefined> {
+  // A link with its own expiry date is not "the same" as one asked for now.
+  if (options.expiresAt) return undefined;
+  const now = ctx.now();
+  return (await openLedger(ctx).entries()).find(
+    (entry) =>
+      entry.provider === provider &&
+      entry.contentHash === contentHash &&
+      entry.expiresAt === null &&
+      (entry.noDownload ?? false) === options.noDownload &&
+      statusOf(entry, now) === "active",
+  );
 }
 
 /** Bad input or rejected credentials fail every file of a batch alike: no use going on. */
@@ -149,8 +251,8 @@ function checkCapabilities(provider: Provider, options: ShareOptions, plans: Sha
 async function sendOne(
   ctx: Ctx,
   provider: Provider,
-  plan: SharePlan,
-  options: ShareOptions,
+  plan: PreparedPlan,
+  options: ShareOptions & { contentHash: string },
   template: string | undefined,
   observer: SendObserver,
 ): Promise<SentLink> {
@@ -173,6 +275,8 @@ async function sendOne(
     expiresAt: options.expiresAt?.toISOString() ?? null,
     revokedAt: null,
     status: "pending",
+    contentHash: options.contentHash,
+    noDownload: options.noDownload,
   };
   // The intent is on disk before anything exists remotely (DESIGN.md §4).
   await ledger.add(entry);
@@ -267,7 +371,7 @@ async function shareOrExplain(
 
 async function uploadPlan(
   provider: Provider,
-  plan: SharePlan,
+  plan: PreparedPlan,
   observer: SendObserver,
 ): Promise<{ uploaded: UploadedFile[]; target: RemoteItem }> {
   const totalBytes = plan.files.reduce((sum, file) => sum + file.bytes, 0);

@@ -94,3 +94,8 @@ export async function readHead(file: string): Promise<Uint8Array> {
     await handle.close();
   }
 }
+
+/** The type detectMediaType gives for a MIME type; null for anything else (--any-file). */
+export function mediaTypeFor(mime: string): MediaType | null {
+  return Object.values(types).find((type) => type.mime === mime) ?? null;
+}

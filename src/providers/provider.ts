@@ -17,7 +17,10 @@ export interface Capabilities {
 }
 
 export interface LocalFile {
+  /** The file the user named. */
   path: string;
+  /** Where the bytes to upload are: a prepared private copy (metadata removed), or `path`. */
+  contentPath: string;
   /** The name the file gets remotely. */
   name: string;
   bytes: number;

@@ -10,7 +10,7 @@ export function progressStream(
   onProgress: UploadProgress,
 ): NodeJS.ReadableStream & Transform {
   let sent = start;
-  const source = createReadStream(file.path, { start, end: Math.max(start, end - 1) });
+  const source = createReadStream(file.contentPath, { start, end: Math.max(start, end - 1) });
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       sent += chunk.length;

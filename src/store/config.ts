@@ -11,7 +11,7 @@ interface SettingSpec {
 
 export const SETTINGS = {
   provider: {
-    description: "provider used when --via is not given (dropbox)",
+    description: "provider used when --via is not given (dropbox, gdrive, gphotos)",
     parse: (value: string) => value.trim().toLowerCase(),
   },
   message: {
@@ -24,6 +24,19 @@ export const SETTINGS = {
         );
       }
       return value;
+    },
+  },
+  metadata: {
+    description: "strip (default: remove location and identifying metadata) or keep",
+    parse: (value: string) => {
+      const policy = value.trim().toLowerCase();
+      if (policy !== "strip" && policy !== "keep") {
+        throw usageError(
+          `"${value}" is not a metadata policy.`,
+          "Use strip (remove location and identifying metadata before upload) or keep.",
+        );
+      }
+      return policy;
     },
   },
 } satisfies Record<string, SettingSpec>;
@@ -59,7 +72,11 @@ export class ConfigStore {
     for (const [key, value] of Object.entries(parsed)) {
       if (!isSettingKey(key)) continue;
       if (typeof value !== "string") throw this.invalid(`"${key}" must be a string`);
-      settings[key] = value;
+      try {
+        settings[key] = SETTINGS[key].parse(value);
+      } catch (error) {
+        throw this.invalid(`"${key}": ${(error as Error).message}`);
+      }
     }
     return settings;
   }

@@ -32,6 +32,9 @@ export interface LedgerEntry {
   expiresAt: string | null;
   revokedAt: string | null;
   status: StoredStatus;
+  /** SHA-256 over what was uploaded, so the same photos sent again can reuse the link. */
+  contentHash?: string;
+  noDownload?: boolean;
 }
 
 interface LedgerDocument {

@@ -240,20 +240,42 @@ describe("dmshare send on Dropbox", () => {
 });
 
 describe("links stay independent and failures stay honest", () => {
-  it("sending the same photo twice gives two links to two files; revoking one keeps the other", async () => {
-    await writeFiles(bed.dir, { "same.jpg": jpegBytes() });
-    const send = async () =>
-      JSON.parse(
-        (await dmshare(["send", "same.jpg", "--via", "dropbox", "--json", "--no-copy"])).stdout,
-      );
-    const first = await send();
-    const second = await send();
+  it("the same photo again reuses its live link; --new-link makes a second file and link", async () => {
+    await writeFiles(bed.dir, { "same.jpg": jpegBytes(), "copy.jpg": jpegBytes() });
+    await writeFile(path.join(bed.dir, "copy.jpg"), await readFile(path.join(bed.dir, "same.jpg")));
+    const send = async (file: string, ...extra: string[]) => {
+      const result = await dmshare([
+        "send",
+        file,
+        "--via",
+        "dropbox",
+        "--json",
+        "--no-copy",
+        ...extra,
+      ]);
+      return { ...JSON.parse(result.stdout), stderr: result.stderr };
+    };
+    const first = await send("same.jpg");
+    const uploadsBefore = bed.emulator.requests.filter((r) => r.path === "/2/files/upload").length;
+    const again = await send("copy.jpg");
+    expect(again.id).toBe(first.id);
+    expect(again.url).toBe(first.url);
+    expect(bed.emulator.requests.filter((r) => r.path === "/2/files/upload").length).toBe(
+      uploadsBefore,
+    );
+    const human = await dmshare(["send", "same.jpg", "--via", "dropbox", "--no-copy"]);
+    expect(human.stderr).toMatch(/Already shared this photo .*reusing that link \(--new-link/);
+    expect(human.stdout).toContain(first.url);
+
+    const second = await send("same.jpg", "--new-link");
     expect(second.url).not.toBe(first.url);
     expect(second.files[0].remotePath).not.toBe(first.files[0].remotePath);
     expect((await dmshare(["revoke", first.id, "--delete-files"])).code).toBe(0);
     expect(bed.emulator.resolveSharedLink(first.url)).toBeNull();
     expect(bed.emulator.resolveSharedLink(second.url)).not.toBeNull();
     expect(bed.emulator.readFile(second.files[0].remotePath)).not.toBeNull();
+    // Once revoked, the first link is not reused: the newest live one is.
+    expect((await send("same.jpg")).id).toBe(second.id);
   });
 
   it("--each where one file fails: the others are shared, exit 5, the JSON says which failed", async () => {

@@ -4,6 +4,7 @@ import type { LocalFile } from "../../src/providers/provider.ts";
 
 const file = (name: string): LocalFile => ({
   path: `/photos/${name}`,
+  contentPath: `/photos/${name}`,
   name,
   bytes: 10,
   mime: "image/jpeg",

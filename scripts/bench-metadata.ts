@@ -1,0 +1,154 @@
+// What metadata removal costs: time and peak memory added per 12-megapixel JPEG and per
+// 100 MB video. Each case runs in a fresh child process so that its peak RSS is its own.
+//
+//   node scripts/bench-metadata.ts [results.json]
+//
+// Prints a Markdown table and writes the numbers as JSON (default bench-results/metadata.json).
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { cameraJpeg, cameraVideo } from "../test/helpers/camera.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const output = path.resolve(process.argv[2] ?? path.join(root, "bench-results", "metadata.json"));
+const RUNS = 7;
+
+interface Case {
+  name: string;
+  file: string;
+  mime: string;
+  label: string;
+  video: boolean;
+}
+
+interface Measurement {
+  name: string;
+  bytes: number;
+  runs: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  throughputMBps: number;
+  peakAddedMB: number;
+  removed: string[];
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), "dmshare-bench-"));
+try {
+  // A 12-megapixel phone photo: 4000×3000, quality 92, with the usual EXIF/XMP/IPTC and thumbnail.
+  const photo = path.join(dir, "photo-12mp.jpg");
+  await writeFile(photo, await cameraJpeg({ width: 4000, height: 3000, quality: 92, noise: 36 }));
+
+  // A 100 MB video: location atoms in moov, then 100 MB of media data written in chunks.
+  const video = path.join(dir, "video-100mb.mp4");
+  const mediaBytes = 100 * 1024 * 1024;
+  const head = cameraVideo({ mediaBytes: 0 });
+  const handle = await open(video, "w");
+  const sizeField = Buffer.alloc(4);
+  sizeField.writeUInt32BE(8 + mediaBytes);
+  await handle.write(head);
+  await handle.write(sizeField, 0, 4, head.length - 8);
+  const chunk = randomBytes(1 << 20);
+  for (let written = 0; written < mediaBytes; written += chunk.length) await handle.write(chunk);
+  await handle.close();
+
+  const cases: Case[] = [
+    { name: "12 MP JPEG", file: photo, mime: "image/jpeg", label: "JPEG", video: false },
+    { name: "100 MB MP4 video", file: video, mime: "video/mp4", label: "MP4 video", video: true },
+  ];
+
+  const child = path.join(dir, "measure.mjs");
+  const module = pathToFileURL(path.join(root, "src", "media", "metadata.ts")).href;
+  await writeFile(
+    child,
+    `import { rm } from "node:fs/promises";
+import { removeMetadata } from ${JSON.stringify(module)};
+const [file, mime, label, video, runs, out] = process.argv.slice(2);
+const type = { mime, label, video: video === "true" };
+const before = process.memoryUsage().rss;
+const times = [];
+let result;
+for (let run = 0; run < Number(runs); run++) {
+  const start = process.hrtime.bigint();
+  result = await removeMetadata(file, out + run, type);
+  times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  await rm(out + run);
+}
+const peak = process.resourceUsage().maxRSS * 1024;
+process.stdout.write(JSON.stringify({ times, before, peak, removed: result.removed }));`,
+  );
+
+  const results: Measurement[] = [];
+  for (const item of cases) {
+    const { size } = await stat(item.file);
+    const raw = await run(process.execPath, [
+      child,
+      item.file,
+      item.mime,
+      item.label,
+      String(item.video),
+      String(RUNS),
+      path.join(dir, `out-${path.basename(item.file)}-`),
+    ]);
+    const { times, before, peak, removed } = JSON.parse(raw) as {
+      times: number[];
+      before: number;
+      peak: number;
+      removed: string[];
+    };
+    const sorted = [...times].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    results.push({
+      name: item.name,
+      bytes: size,
+      runs: times.length,
+      medianMs: round(median),
+      minMs: round(sorted[0] ?? 0),
+      maxMs: round(sorted.at(-1) ?? 0),
+      throughputMBps: round(size / 1024 / 1024 / (median / 1000)),
+      peakAddedMB: round(Math.max(0, peak - before) / 1024 / 1024),
+      removed,
+    });
+  }
+
+  const lines = [
+    `removeMetadata, ${RUNS} runs each, Node ${process.version}, ${process.platform}/${process.arch}`,
+    "",
+    "| file | size | median | min–max | throughput | peak memory added |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${(r.bytes / 1024 / 1024).toFixed(1)} MB | ${r.medianMs} ms | ${r.minMs}–${r.maxMs} ms | ${r.throughputMBps} MB/s | ${r.peakAddedMB} MB |`,
+    ),
+  ];
+  console.log(lines.join("\n"));
+  await mkdir(path.dirname(output), { recursive: true });
+  await writeFile(
+    output,
+    `${JSON.stringify({ node: process.version, platform: `${process.platform}/${process.arch}`, results }, null, 2)}\n`,
+  );
+  console.log(`\nWrote ${path.relative(process.cwd(), output) || output}`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (data) => {
+      stdout += data;
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}`)),
+    );
+  });
+}

@@ -1,0 +1,172 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { usageError } from "../errors.ts";
+import { type MediaType, mediaTypeFor } from "../media/detect.ts";
+import type { MetadataRemoval } from "../media/metadata.ts";
+import type { LocalFile } from "../providers/provider.ts";
+
+export interface PrepareOptions {
+  keepMetadata: boolean;
+  /** `--convert jpeg`: HEIC/HEIF become JPEG. */
+  convertToJpeg: boolean;
+  /** `--resize PX`: the long edge is at most this many pixels. */
+  resize?: number;
+}
+
+/** What happened to a file on its way out, for the user. */
+export interface Preparation {
+  /** null when the metadata was kept (--keep-metadata). */
+  metadata: MetadataRemoval | null;
+  /** Re-encodings, in words: "converted from HEIC to JPEG (quality 90, 4032×3024)". */
+  reencoded: string[];
+  /** Options that did not apply to this file, in words. */
+  notes: string[];
+}
+
+export interface PreparedFile extends LocalFile {
+  /** SHA-256 of the bytes that are uploaded. */
+  contentHash: string;
+  preparation: Preparation;
+}
+
+/**
+ * Runs `work` with a private temporary folder (0700) for prepared copies, and removes it
+ * afterwards whatever happens (an error, Ctrl-C). The user's files are only ever read.
+ */
+export async function withWorkspace<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), "dmshare-"));
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Prepares every file before anything is uploaded: metadata removed (unless kept), then
+ * converted and resized when asked. A file that can't be prepared stops the whole send.
+ */
+export async function prepareFiles(
+  files: LocalFile[],
+  options: PrepareOptions,
+  workspace: string,
+  signal: AbortSignal,
+): Promise<PreparedFile[]> {
+  const prepared: PreparedFile[] = [];
+  for (const [index, file] of files.entries()) {
+    prepared.push(await prepareFile(file, index, options, workspace, signal));
+  }
+  return prepared;
+}
+
+async function prepareFile(
+  file: LocalFile,
+  index: number,
+  options: PrepareOptions,
+  workspace: string,
+  signal: AbortSignal,
+): Promise<PreparedFile> {
+  const preparation: Preparation = { metadata: null, reencoded: [], notes: [] };
+  let current = { ...file };
+  let type = mediaTypeFor(file.mime);
+  const step = (suffix: string) => path.join(workspace, `${index}-${suffix}-${file.name}`);
+
+  if (!options.keepMetadata) {
+    if (type) {
+      const { removeMetadata } = await import("../media/metadata.ts");
+      const clean = step("clean");
+      preparation.metadata = await explainFailure(file, "remove its metadata", () =>
+        removeMetadata(current.contentPath, clean, type as MediaType, signal),
+      );
+      current = { ...current, contentPath: clean };
+    } else {
+      preparation.metadata = {
+        removed: [],
+        locationRemoved: false,
+        notRemoved:
+          "dmshare can't read the metadata of this kind of file, so it was sent as it is.",
+      };
+    }
+  }
+
+  if (options.convertToJpeg && type && /^image\/hei[cf]$/.test(type.mime)) {
+    const { convertToJpeg } = await import("../media/transform.ts");
+    const converted = `${step("jpeg").replace(/\.[^.]*$/, "")}.jpg`;
+    const result = await explainFailure(file, "convert it to JPEG", () =>
+      convertToJpeg(current.contentPath, converted, {
+        keepMetadata: options.keepMetadata,
+        type: type as MediaType,
+        signal,
+      }),
+    );
+    preparation.reencoded.push(
+      `converted from ${type.label} to JPEG (quality ${result.quality}, ${result.width}×${result.height})`,
+    );
+    type = mediaTypeFor("image/jpeg");
+    current = {
+      ...current,
+      contentPath: converted,
+      mime: "image/jpeg",
+      name: `${path.parse(file.name).name}.jpg`,
+    };
+  } else if (options.convertToJpeg) {
+    preparation.notes.push(
+      `--convert jpeg only converts HEIC/HEIF; ${file.name} was left as it is`,
+    );
+  }
+
+  if (options.resize !== undefined) {
+    if (!type || type.video) {
+      preparation.notes.push(`--resize applies to photos only; ${file.name} was left as it is`);
+    } else {
+      const { resizeImage } = await import("../media/transform.ts");
+      const resized = step("resized");
+      const maxEdge = options.resize;
+      const result = await explainFailure(file, "resize it", () =>
+        resizeImage(current.contentPath, resized, maxEdge, type as MediaType, {
+          keepMetadata: options.keepMetadata,
+          signal,
+        }),
+      );
+      if (result.resized) {
+        preparation.reencoded.push(`resized to ${result.width}×${result.height}`);
+        current = { ...current, contentPath: resized, mime: result.mime };
+      }
+    }
+  }
+
+  const bytes =
+    current.contentPath === file.path ? file.bytes : (await stat(current.contentPath)).size;
+  return {
+    ...current,
+    bytes,
+    contentHash: await hashFile(current.contentPath),
+    preparation,
+  };
+}
+
+/** A file dmshare can't parse is bad input: exit 2, naming the file and the way around it. */
+async function explainFailure<T>(file: LocalFile, action: string, work: () => Promise<T>) {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw usageError(
+      `Can't send ${file.path}: dmshare could not ${action} (${(error as Error).message}).`,
+      "Nothing was uploaded. If the file opens elsewhere, send it unchanged with --keep-metadata (and without --convert/--resize).",
+    );
+  }
+}
+
+export function hashFile(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash("sha256");
+    createReadStream(file)
+      .on("data", (chunk) => hash.update(chunk))
+      .once("error", reject)
+      .once("end", () => resolve(hash.digest("hex")));
+  });
+}

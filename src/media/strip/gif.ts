@@ -1,0 +1,98 @@
+/**
+ * GIF: drop comment extensions and the application extensions that carry XMP or IPTC;
+ * keep image data, colour tables, animation control and ICC profiles byte for byte.
+ */
+import { allZero, BufferedReader, type Sink, type Source } from "./io.ts";
+import { type Findings, LABELS } from "./labels.ts";
+import { iptcFindings, xmpFindings } from "./xmp.ts";
+
+const KEPT_APPLICATIONS = new Set(["NETSCAPE2.0", "ANIMEXTS1.0", "ICCRGBG1012"]);
+const MAX_METADATA_READ = 16 << 20;
+
+export async function stripGif(src: Source, sink: Sink, findings: Findings): Promise<void> {
+  const reader = new BufferedReader(src, 0);
+  const header = await reader.take(13, "the GIF header");
+  const version = header.toString("latin1", 0, 6);
+  if (version !== "GIF87a" && version !== "GIF89a") throw src.malformed("it has no GIF header");
+  const packed = header[10] ?? 0;
+  if (packed & 0x80) reader.position += 3 * 2 ** ((packed & 7) + 1);
+  if (reader.position > src.size)
+    throw src.malformed("its colour table runs past the end of the file");
+  await sink.copy(src, 0, reader.position);
+
+  /** Walks data sub-blocks up to the terminator; collects their bytes when asked. */
+  const subBlocks = async (collect: boolean): Promise<Buffer> => {
+    const parts: Buffer[] = [];
+    let collected = 0;
+    for (;;) {
+      src.signal?.throwIfAborted();
+      const length = (await reader.take(1, "a data sub-block"))[0] ?? 0;
+      if (length === 0) return Buffer.concat(parts);
+      if (collect && collected < MAX_METADATA_READ) {
+        parts.push(Buffer.from(await reader.take(length, "a data sub-block")));
+        collected += length;
+      } else {
+        if (reader.position + length > src.size) {
+          throw src.malformed(
+            `a data sub-block at byte ${reader.position} runs past the end of the file`,
+          );
+        }
+        reader.position += length;
+      }
+    }
+  };
+
+  for (;;) {
+    const start = reader.position;
+    const introducer = (await reader.take(1, "the next block"))[0];
+    if (introducer === 0x3b) {
+      await sink.write(Buffer.from([0x3b]));
+      break;
+    }
+    if (introducer === 0x2c) {
+      const descriptor = await reader.take(9, "an image descriptor");
+      const local = descriptor[8] ?? 0;
+      if (local & 0x80) reader.position += 3 * 2 ** ((local & 7) + 1);
+      reader.position += 1; // LZW minimum code size
+      await subBlocks(false);
+      await sink.copy(src, start, reader.position);
+      continue;
+    }
+    if (introducer !== 0x21) {
+      throw src.malformed(`unexpected block 0x${(introducer ?? 0).toString(16)} at byte ${start}`);
+    }
+    const label = (await reader.take(1, "an extension label"))[0];
+    if (label === 0xfe) {
+      await subBlocks(false);
+      findings.add(LABELS.comments);
+    } else if (label === 0xff) {
+      const idLength = (await reader.peek(1, "an application extension"))[0] ?? 0;
+      const id = (await reader.peek(1 + idLength, "an application extension")).toString(
+        "latin1",
+        1,
+      );
+      if (KEPT_APPLICATIONS.has(id)) {
+        await subBlocks(false);
+        await sink.copy(src, start, reader.position);
+      } else {
+        const data = await subBlocks(true);
+        if (id.startsWith("XMP Data")) findings.merge(xmpFindings(data));
+        else if (id.startsWith("MGK8BIM") || id.startsWith("MGKIPTC"))
+          findings.merge(iptcFindings(data));
+        else findings.add(LABELS.other);
+      }
+    } else {
+      await subBlocks(false);
+      await sink.copy(src, start, reader.position);
+    }
+  }
+  // Bytes after the trailer are not part of the picture.
+  if (reader.position < src.size) {
+    const rest = await src.readSome(reader.position, 1 << 16);
+    if (!allZero(rest) || src.size - reader.position > rest.length) {
+      findings.add(LABELS.appended);
+    } else {
+      await sink.write(rest);
+    }
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * ISO base media files: HEIC/HEIF/AVIF photos and MP4/MOV videos. Nothing moves: the file is
+ * copied a chunk at a time and identifying data is then overwritten in place, so every
+ * offset (iloc extents, stco/co64 chunk offsets) stays valid.
+ *
+ * - Photos: the Exif item's TIFF block becomes a minimal one padded with zeros; XMP items
+ *   become an empty packet padded with spaces. Orientation lives in irot/imir properties,
+ *   which are untouched (the minimal EXIF keeps its Orientation tag too).
+ * - Videos: location atoms (udta ©xyz and loci, mdta keys com.apple.quicktime.location.*,
+ *   iTunes-style ©xyz items) and XMP boxes are renamed `free` and zeroed.
+ * - GPS that lives in a timed-metadata track (GoPro gpmd, camm, Sony rtmd, Apple mebx with
+ *   location keys) is sample data inside mdat: it is reported in `notRemoved`, not touched.
+ */
+import { analyseExif, minimalExif } from "./exif.ts";
+import { fourcc, type Sink, type Source } from "./io.ts";
+import { exifInJpeg } from "./jpeg.ts";
+import { type Findings, LABELS } from "./labels.ts";
+import { blankXmp, xmpFindings, xmpHasLocation } from "./xmp.ts";
+
+interface Box {
+  type: string;
+  start: number;
+  /** Where the payload starts (after size, type, largesize and uuid). */
+  body: number;
+  end: number;
+}
+
+type Patch = { at: number; bytes: Buffer } | { at: number; zeros: number };
+
+const ZERO_CHUNK = Buffer.alloc(1 << 16);
+
+const XMP_UUID = "be7acfcb97a942e89c71999491e3afac";
+const MAX_METADATA_READ = 16 << 20;
+const GPS_TRACK_FORMATS = new Map([
+  ["gpmd", "GoPro GPMF"],
+  ["camm", "camera-motion (camm)"],
+  ["rtmd", "Sony real-time metadata"],
+]);
+
+async function readBox(src: Source, at: number, limit: number, parent: string): Promise<Box> {
+  if (at + 8 > limit) {
+    throw src.malformed(`a box inside "${parent}" at byte ${at} is cut short`);
+  }
+  const header = await src.read(at, 8, "a box header");
+  let size = header.readUInt32BE(0);
+  const type = fourcc(header, 4);
+  let body = at + 8;
+  if (size === 1) {
+    const large = (await src.read(at + 8, 8, "a 64-bit box size")).readBigUInt64BE(0);
+    if (large > BigInt(Number.MAX_SAFE_INTEGER))
+      throw src.malformed(`the "${type}" box is impossibly large`);
+    size = Number(large);
+    body += 8;
+  } else if (size === 0) {
+    size = limit - at; // extends to the end of its container
+  }
+  if (type === "uuid") body += 16;
+  const end = at + size;
+  if (size < body - at || end > limit) {
+    throw src.malformed(
+      `the "${type}" box at byte ${at} runs past the end of ${parent === "file" ? "the file" : `"${parent}"`}`,
+    );
+  }
+  return { type, start: at, body, end };
+}
+
+async function children(src: Source, start: number, end: number, parent: string): Promise<Box[]> {
+  const boxes: Box[] = [];
+  for (let at = start; at < end; ) {
+    // QuickTime lets a user-data list end with a 32-bit zero.
+    if (end - at < 8) {
+      const rest = await src.read(at, end - at);
+      if (rest.every((byte) => byte === 0)) break;
+      throw src.malformed(`a box inside "${parent}" at byte ${at} is cut short`);
+    }
+    const box = await readBox(src, at, end, parent);
+    boxes.push(box);
+    at = box.end;
+    if (boxes.length > 100_000) throw src.malformed(`"${parent}" holds too many boxes`);
+  }
+  return boxes;
+}
+
+export async function stripIsobmff(src: Source, sink: Sink, findings: Findings): Promise<void> {
+  const top = await children(src, 0, src.size, "file");
+  const first = top[0];
+  if (!first || !["ftyp", "moov", "mdat", "wide", "free", "skip"].includes(first.type)) {
+    throw src.malformed("it does not start with an ftyp box");
+  }
+  const patches: Patch[] = [];
+  for (const box of top) {
+    src.signal?.throwIfAborted();
+    if (box.type === "meta") patches.push(...(await itemMetadata(src, box, findings)));
+    else if (box.type === "moov") patches.push(...(await movieMetadata(src, box, findings)));
+    else if (box.type === "uuid") patches.push(...(await xmpBox(src, box, findings)));
+  }
+  await sink.copy(src, 0, src.size);
+  for (const patch of patches) {
+    src.signal?.throwIfAborted();
+    if ("bytes" in patch) await sink.patch(patch.at, patch.bytes);
+    else {
+      for (let done = 0; done < patch.zeros; done += ZERO_CHUNK.length) {
+        const length = Math.min(ZERO_CHUNK.length, patch.zeros - done);
+        await sink.patch(patch.at + done, ZERO_CHUNK.subarray(0, length));
+      }
+    }
+  }
+}
+
+async function xmpBox(src: Source, box: Box, findings: Findings): Promise<Patch[]> {
+  const uuid = (await src.read(box.body - 16, 16)).toString("hex");
+  if (uuid !== XMP_UUID) return [];
+  return xmpAtom(src, box, findings);
+}
+
+async function xmpAtom(src: Source, box: Box, findings: Findings): Promise<Patch[]> {
+  const length = box.end - box.body;
+  const data = length <= MAX_METADATA_READ ? await src.read(box.body, length) : Buffer.alloc(0);
+  findings.merge(xmpFindings(data));
+  return freeBox(box);
+}
+
+/**
+ * Renames a box `free` and zeroes its contents (a uuid box's user type too); a 64-bit size
+ * field is left as it was, so no size changes anywhere.
+ */
+function freeBox(box: Box): Patch[] {
+  const large = box.body - box.start - (box.type === "uuid" ? 16 : 0) === 16;
+  const contentStart = box.start + (large ? 16 : 8);
+  return [
+    { at: box.start + 4, bytes: Buffer.from("free", "latin1") },
+    { at: contentStart, zeros: box.end - contentStart },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------
+// Photos: items in a top-level meta box.
+
+interface Extent {
+  offset: number;
+  length: number;
+}
+
+async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise<Patch[]> {
+  const boxes = await children(src, meta.body + 4, meta.end, "meta");
+  const find = (type: string) => boxes.find((box) => box.type === type);
+  const iinf = find("iinf");
+  const iloc = find("iloc");
+  if (!iinf || !iloc) return [];
+  const items = await itemInfos(src, iinf);
+  const locations = await itemLocations(src, iloc, find("idat"));
+  const patches: Patch[] = [];
+  for (const item of items) {
+    const isExif = item.type === "Exif";
+    const isXmp = item.type === "mime" && item.contentType === "application/rdf+xml";
+    if (!isExif && !isXmp) continue;
+    const extents = locations.get(item.id);
+    if (!extents) {
+      findings.cannotRemove(
+        `dmshare could not find where this ${src.label} file stores its ${isExif ? "EXIF" : "XMP"} data, so it may still be there.`,
+        true,
+      );
+      continue;
+    }
+    const total = extents.reduce((sum, extent) => sum + extent.length, 0);
+    if (total > MAX_METADATA_READ) {
+      findings.cannotRemove(`This ${src.label} file's metadata is too large to check.`, true);
+      continue;
+    }
+    const parts: Buffer[] = [];
+    for (const extent of extents)
+      parts.push(await src.read(extent.offset, extent.length, "an item's data"));
+    const payload = Buffer.concat(parts);
+    const replacement = isExif
+      ? blankExifItem(payload, findings)
+      : blankXmpItem(payload, item, findings);
+    if (!replacement) continue;
+    let done = 0;
+    for (const extent of extents) {
+      patches.push({ at: extent.offset, bytes: replacement.subarray(done, done + extent.length) });
+      done += extent.length;
+    }
+  }
+  return patches;
+}
+
+/** ExifDataBlock: a 32-bit offset to the TIFF header, then the payload (often "Exif\0\0" + TIFF). */
+function blankExifItem(payload: Buffer, findings: Findings): Buffer | null {
+  if (payload.length < 4) return null;
+  const tiffAt = 4 + payload.readUInt32BE(0);
+  if (tiffAt >= payload.length) {
+    findings.add(LABELS.exif);
+    return Buffer.concat([payload.subarray(0, 4), Buffer.alloc(payload.length - 4)]);
+  }
+  const analysis = analyseExif(payload.subarray(tiffAt), exifInJpeg);
+  if (analysis.readable && analysis.clean) return null;
+  findings.merge(analysis.findings);
+  const out = Buffer.alloc(payload.length);
+  payload.copy(out, 0, 0, tiffAt);
+  const minimal = analysis.readable ? minimalExif(analysis) : null;
+  if (minimal && tiffAt + minimal.length <= out.length) minimal.copy(out, tiffAt);
+  return out;
+}
+
+function blankXmpItem(payload: Buffer, item: ItemInfo, findings: Findings): Buffer | null {
+  findings.merge(xmpFindings(item.contentEncoding ? Buffer.alloc(0) : payload));
+  if (item.contentEncoding && !xmpHasLocation(payload)) findings.add(LABELS.xmp);
+  return item.contentEncoding ? Buffer.alloc(payload.length) : blankXmp(payload.length);
+}
+
+interface ItemInfo {
+  id: number;
+  type: string;
+  contentType?: string;
+  contentEncoding?: string;
+}
+
+async function itemInfos(src: Source, iinf: Box): Promise<ItemInfo[]> {
+  const head = await src.read(iinf.body, 4, "the item list");
+  const version = head[0] ?? 0;
+  const entriesAt = iinf.body + 4 + (version === 0 ? 2 : 4);
+  const infos: ItemInfo[] = [];
+  for (const infe of await children(src, entriesAt, iinf.end, "iinf")) {
+    if (infe.type !== "infe") continue;
+    const data = await src.read(infe.body, Math.min(infe.end - infe.body, 4096), "an item entry");
+    const infeVersion = data[0] ?? 0;
+    const strings = (from: number) => {
+      const out: string[] = [];
+      let at = from;
+      while (at < data.length && out.length < 3) {
+        const end = data.indexOf(0, at);
+        out.push(data.toString("utf8", at, end === -1 ? data.length : end));
+        at = end === -1 ? data.length : end + 1;
+      }
+      return out;
+    };
+    if (infeVersion >= 2) {
+      const idSize = infeVersion === 2 ? 2 : 4;
+      if (data.length < 4 + idSize + 6) continue;
+      const id = idSize === 2 ? data.readUInt16BE(4) : data.readUInt32BE(4);
+      const type = fourcc(data, 4 + idSize + 2);
+      const [, contentType, contentEncoding] = strings(4 + idSize + 6);
+      infos.push({ id, type, contentType, contentEncoding: contentEncoding || undefined });
+    } else if (data.length >= 8) {
+      const [, contentType, contentEncoding] = strings(8);
+      const type = contentType === "application/rdf+xml" ? "mime" : "";
+      infos.push({
+        id: data.readUInt16BE(4),
+        type,
+        contentType,
+        contentEncoding: contentEncoding || undefined,
+      });
+    }
+  }
+  return infos;
+}
+
+async function itemLocations(
+  src: Source,
+  iloc: Box,
+  idat: Box | undefined,
+): Promise<Map<number, Extent[]>> {
+  const length = iloc.end - iloc.body;
+  if (length > MAX_METADATA_READ)
+    throw src.malformed("its item location table is impossibly large");
+  const data = await src.read(iloc.body, length, "the item location table");
+  let at = 4;
+  const version = data[0] ?? 0;
+  const need = (bytes: number) => {
+    if (at + bytes > data.length) throw src.malformed("its item location table is cut short");
+  };
+  const uint = (size: number): number => {
+    need(size);
+    let value = 0;
+    for (let i = 0; i < size; i++) value = value * 256 + (data[at + i] ?? 0);
+    at += size;
+    return value;
+  };
+  const sizes = uint(1);
+  const offsetSize = sizes >> 4;
+  const lengthSize = sizes & 15;
+  const sizes2 = uint(1);
+  const baseOffsetSize = sizes2 >> 4;
+  const indexSize = version === 1 || version === 2 ? sizes2 & 15 : 0;
+  const count = uint(version < 2 ? 2 : 4);
+  const map = new Map<number, Extent[]>();
+  for (let n = 0; n < count; n++) {
+    const id = uint(version < 2 ? 2 : 4);
+    const method = version === 1 || version === 2 ? uint(2) & 15 : 0;
+    uint(2); // data_reference_index
+    const base = uint(baseOffsetSize);
+    const extentCount = uint(2);
+    const extents: Extent[] = [];
+    for (let e = 0; e < extentCount; e++) {
+      if (indexSize > 0) uint(indexSize);
+      const offset = uint(offsetSize);
+      const extentLength = uint(lengthSize);
+      extents.push({ offset: base + offset, length: extentLength });
+    }
+    if (method === 1 && idat) {
+      for (const extent of extents) extent.offset += idat.body;
+    }
+    const fileEnd = method === 1 && idat ? idat.end : src.size;
+    const valid =
+      (method === 0 || (method === 1 && idat)) &&
+      extents.every((extent) => extent.length > 0 && extent.offset + extent.length <= fileEnd);
+    if (valid) map.set(id, extents);
+  }
+  return map;
+}
+
+// ---------------------------------------------------------------------------------------
+// Videos: the movie box.
+
+const MOVIE_CONTAINERS = new Set(["trak", "mdia", "minf", "stbl", "udta", "edts"]);
+const LOCATION_ATOMS = new Set(["©xyz", "loci"]);
+
+async function movieMetadata(src: Source, moov: Box, findings: Findings): Promise<Patch[]> {
+  const patches: Patch[] = [];
+  const walk = async (parent: Box, start: number): Promise<void> => {
+    for (const box of await children(src, start, parent.end, parent.type)) {
+      src.signal?.throwIfAborted();
+      if (LOCATION_ATOMS.has(box.type) && parent.type === "udta") {
+        findings.add(LABELS.videoLocation, true);
+        patches.push(...freeBox(box));
+      } else if (box.type === "XMP_" && parent.type === "udta") {
+        patches.push(...(await xmpAtom(src, box, findings)));
+      } else if (box.type === "uuid") {
+        patches.push(...(await xmpBox(src, box, findings)));
+      } else if (box.type === "meta") {
+        patches.push(...(await movieMeta(src, box, findings)));
+      } else if (box.type === "stsd") {
+        await timedMetadata(src, box, findings);
+      } else if (MOVIE_CONTAINERS.has(box.type)) {
+        await walk(box, box.body);
+      }
+    }
+  };
+  await walk(moov, moov.body);
+  return patches;
+}
+
+/** QuickTime's meta box has no version/flags; the ISO one does. */
+async function metaChildrenStart(src: Source, meta: Box): Promise<number> {
+  const probe = await src.readSome(meta.body, 8);
+  return probe.length === 8 && fourcc(probe, 4) === "hdlr" ? meta.body : meta.body + 4;
+}
+
+async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Patch[]> {
+  const boxes = await children(src, await metaChildrenStart(src, meta), meta.end, "meta");
+  const patches: Patch[] = [];
+  const keys = boxes.find((box) => box.type === "keys");
+  const locationKeys = new Map<number, { at: number; length: number }>();
+  if (keys && keys.end - keys.body <= MAX_METADATA_READ) {
+    const data = await src.read(keys.body, keys.end - keys.body, "the metadata keys");
+    const count = data.length >= 8 ? data.readUInt32BE(4) : 0;
+    let at = 8;
+    for (let index = 1; index <= count && at + 8 <= data.length; index++) {
+      const size = data.readUInt32BE(at);
+      if (size < 8 || at + size > data.length) break;
+      const name = data.toString("utf8", at + 8, at + size);
+      if (/location/i.test(name))
+        locationKeys.set(index, { at: keys.body + at + 8, length: size - 8 });
+      at += size;
+    }
+  }
+  for (const box of boxes) {
+    if (box.type === "ilst") {
+      for (const item of await children(src, box.body, box.end, "ilst")) {
+        const index = (await src.read(item.start + 4, 4)).readUInt32BE(0);
+        const key = locationKeys.get(index);
+        if (key || LOCATION_ATOMS.has(item.type)) {
+          findings.add(LABELS.videoLocation, true);
+          patches.push(...freeBox(item));
+          if (key) patches.push({ at: key.at, bytes: Buffer.alloc(key.length) });
+        }
+      }
+    } else if (box.type === "XMP_" || box.type === "xml ") {
+      const data =
+        box.end - box.body <= MAX_METADATA_READ
+          ? await src.read(box.body, box.end - box.body)
+          : Buffer.alloc(0);
+      if (box.type === "XMP_" || xmpHasLocation(data))
+        patches.push(...(await xmpAtom(src, box, findings)));
+    }
+  }
+  return patches;
+}
+
+/** Sample descriptions that mean GPS is recorded as samples in mdat, where dmshare can't reach. */
+async function timedMetadata(src: Source, stsd: Box, findings: Findings): Promise<void> {
+  const length = Math.min(stsd.end - stsd.body, 1 << 16);
+  const data = await src.read(stsd.body, length, "a sample description");
+  if (data.length < 16) return;
+  const format = fourcc(data, 12);
+  const described = GPS_TRACK_FORMATS.get(format);
+  const appleLocation = format === "mebx" && /location/i.test(data.toString("latin1"));
+  if (described || appleLocation) {
+    findings.cannotRemove(
+      `This video records its location as a ${described ?? "timed metadata"} track inside the video data, which dmshare cannot remove without re-encoding the video.`,
+      true,
+    );
+  }
+}
