@@ -43,21 +43,25 @@ export async function withRetry<T>(
   }
 }
 
-/** True for errors where the request may never have reached the server. */
+const CONNECTION_ERRORS = [
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+];
+
+/**
+ * True for errors where the connection failed rather than the server answering. Clients wrap
+ * them (gaxios: GaxiosError → TypeError "fetch failed" → ECONNRESET), so the causes are walked.
+ */
 export function isNetworkError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code =
-    (error.cause as NodeJS.ErrnoException | undefined)?.code ??
-    (error as NodeJS.ErrnoException).code;
-  return (
-    (error instanceof TypeError && error.message === "fetch failed") ||
-    [
-      "ECONNRESET",
-      "ECONNREFUSED",
-      "EPIPE",
-      "ETIMEDOUT",
-      "UND_ERR_SOCKET",
-      "UND_ERR_CLOSED",
-    ].includes(code ?? "")
-  );
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code && CONNECTION_ERRORS.includes(code)) return true;
+    if (cause instanceof TypeError && cause.message === "fetch failed") return true;
+    cause = cause.cause;
+  }
+  return false;
 }
