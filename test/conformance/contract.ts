@@ -1,0 +1,302 @@
+// The Provider contract, checked the same way for every provider against its emulator: a new
+// provider is done when its fixture (see providers.test.ts) passes all of this.
+
+import { createHash } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { send } from "../../src/core/send.ts";
+import { DmshareError } from "../../src/errors.ts";
+import type {
+  Capabilities,
+  LocalFile,
+  Provider,
+  ProviderName,
+  RemoteItem,
+  ShareOptions,
+} from "../../src/providers/provider.ts";
+import { findProvider } from "../../src/providers/registry.ts";
+import { fileCredentialStore } from "../../src/store/credentials.ts";
+import { Ledger } from "../../src/store/ledger.ts";
+import { ledgerPath } from "../../src/store/paths.ts";
+import { tempDir } from "../helpers/cli.ts";
+import { testContext } from "../helpers/context.ts";
+import { jpegBytes } from "../helpers/media.ts";
+
+/** What an anonymous visitor gets when opening a link. */
+export interface Visit {
+  viewOnly: boolean;
+  canDownload: boolean;
+}
+
+/** A provider's emulator, seen through the questions the contract asks of it. */
+export interface ProviderHarness {
+  /** Environment that points dmshare at the emulator, with a token it accepts. */
+  env: Record<string, string>;
+  /** null when the link gives an anonymous visitor no access (revoked, unknown). */
+  visit(url: string): Visit | null;
+  storedBytes(item: RemoteItem): Buffer | null;
+  /** Names of the files inside an album. */
+  albumContents(album: RemoteItem): string[];
+  /** Requests that carried file bytes so far. */
+  uploadRequests(): number;
+  close(): Promise<void>;
+}
+
+export interface ProviderFixture {
+  name: ProviderName;
+  /** What the provider must claim; the contract checks each claim and each refusal. */
+  capabilities: Capabilities;
+  /** A size that takes the provider's large-file path (sessions, resumable uploads). */
+  largeFileBytes: number;
+  start(): Promise<ProviderHarness>;
+}
+
+const NO_OPTIONS: ShareOptions = { expiresAt: null, noDownload: false };
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+export function providerContract(fixture: ProviderFixture): void {
+  let harness: ProviderHarness;
+  let dir = "";
+  let provider: Provider;
+
+  beforeAll(async () => {
+    harness = await fixture.start();
+  });
+  afterAll(() => harness?.close());
+  beforeEach(async () => {
+    const work = await tempDir();
+    dir = work.dir;
+    provider = await (await findProvider(fixture.name).load()).connect({
+      ctx: context().ctx,
+      credentials: fileCredentialStore(path.join(dir, "config")),
+    });
+    return () => work.cleanup();
+  });
+
+  const context = () =>
+    testContext({ configDir: path.join(dir, "config"), env: harness.env, cwd: dir });
+
+  async function localFile(name: string, bytes = 4096): Promise<LocalFile & { content: Buffer }> {
+    const content = jpegBytes(bytes);
+    const file = path.join(dir, name);
+    await writeFile(file, content);
+    return {
+      path: file,
+      contentPath: file,
+      name,
+      bytes,
+      mime: "image/jpeg",
+      modifiedAt: new Date("2026-11-01T10:00:00Z"),
+      content,
+    };
+  }
+
+  const noProgress = () => {};
+  /** A provider that lacks a capability must refuse clearly, never half-do it. */
+  const refusesAsUsage = (attempt: Promise<unknown>) =>
+    expect(attempt).rejects.toMatchObject({ kind: "usage" });
+
+  const claims = fixture.capabilities;
+
+  it("claims its capabilities", () => {
+    expect(provider.capabilities).toEqual(claims);
+  });
+
+  it("says who is logged in", async () => {
+    const account = await provider.whoami();
+    expect(account.name.length).toBeGreaterThan(0);
+  });
+
+  it("uploads a small file byte for byte", async () => {
+    const file = await localFile("small.jpg");
+    const [uploaded] = await provider.upload([file], null, noProgress);
+    expect(uploaded?.localPath).toBe(file.path);
+    expect(uploaded?.bytes).toBe(file.bytes);
+    expect(uploaded?.remotePath.endsWith("small.jpg")).toBe(true);
+    expect(sha256(harness.storedBytes(uploaded as RemoteItem) ?? Buffer.alloc(0))).toBe(
+      sha256(file.content),
+    );
+  });
+
+  it("uploads a large file byte for byte, reporting progress to the end", async () => {
+    const file = await localFile("large.jpg", fixture.largeFileBytes);
+    let lastReported = 0;
+    const [uploaded] = await provider.upload([file], null, (_file, sent) => {
+      lastReported = sent;
+    });
+    expect(lastReported).toBe(file.bytes);
+    const stored = harness.storedBytes(uploaded as RemoteItem);
+    expect(stored?.length).toBe(file.bytes);
+    expect(sha256(stored ?? Buffer.alloc(0))).toBe(sha256(file.content));
+  });
+
+  it("keeps non-ASCII and emoji names", async () => {
+    const file = await localFile("café ü 😀 Ørsted.jpg");
+    const [uploaded] = await provider.upload([file], null, noProgress);
+    expect(uploaded?.remotePath.endsWith("café ü 😀 Ørsted.jpg")).toBe(true);
+    expect(harness.storedBytes(uploaded as RemoteItem)?.length).toBe(file.bytes);
+  });
+
+  it("puts an album's files in one album", async () => {
+    const files = await Promise.all(["a.jpg", "b.jpg", "c.jpg"].map((name) => localFile(name)));
+    const album = await provider.createAlbum("Lisbon trip 🌊");
+    const uploaded = await provider.upload(files, album, noProgress);
+    expect(uploaded.map((file) => file.localPath)).toEqual(files.map((file) => file.path));
+    expect(harness.albumContents(album).sort()).toEqual(["a.jpg", "b.jpg", "c.jpg"]);
+  });
+
+  describe("links", () => {
+    it("makes a view-only link anyone can open, and reuses it", async () => {
+      const [uploaded] = await provider.upload([await localFile("view.jpg")], null, noProgress);
+      if (!claims.publicLinks) {
+        await refusesAsUsage(provider.share(uploaded as RemoteItem, NO_OPTIONS));
+        expect(provider.sharingNote).toMatch(/\w+/);
+        return;
+      }
+      const link = await provider.share(uploaded as RemoteItem, NO_OPTIONS);
+      expect(link.reused).toBe(false);
+      expect(link.url).toMatch(/^https:\/\//);
+      expect(harness.visit(link.url)).toEqual({ viewOnly: true, canDownload: true });
+      const again = await provider.share(uploaded as RemoteItem, NO_OPTIONS);
+      expect(again).toMatchObject({ url: link.url, reused: true });
+    });
+
+    it("shares an album as one link that opens every file in it", async () => {
+      const album = await provider.createAlbum("shared album");
+      await provider.upload(
+        [await localFile("x.jpg"), await localFile("y.jpg")],
+        album,
+        noProgress,
+      );
+      if (!claims.publicLinks) {
+        await refusesAsUsage(provider.share(album, NO_OPTIONS));
+        expect(album.ownerUrl).toMatch(/^https:\/\//);
+        return;
+      }
+      const link = await provider.share(album, NO_OPTIONS);
+      expect(harness.visit(link.url)?.viewOnly).toBe(true);
+    });
+
+    // Without the capability, send refuses --no-download (see "capabilities are honest").
+    if (claims.publicLinks && claims.noDownload) {
+      it("stops viewers from downloading when asked", async () => {
+        const [uploaded] = await provider.upload([await localFile("nodl.jpg")], null, noProgress);
+        await provider.checkShareOptions({ expiresAt: null, noDownload: true });
+        const link = await provider.share(uploaded as RemoteItem, {
+          expiresAt: null,
+          noDownload: true,
+        });
+        expect(harness.visit(link.url)).toEqual({ viewOnly: true, canDownload: false });
+      });
+    }
+
+    it("revokes a link, and revoking again is a success that says so", async () => {
+      const [uploaded] = await provider.upload([await localFile("gone.jpg")], null, noProgress);
+      if (!claims.revoke) {
+        await refusesAsUsage(provider.revoke({ url: null, target: uploaded as RemoteItem }));
+        return;
+      }
+      const link = await provider.share(uploaded as RemoteItem, NO_OPTIONS);
+      const revoke = { url: link.url, target: uploaded as RemoteItem };
+      expect(await provider.revoke(revoke)).toBe("revoked");
+      expect(harness.visit(link.url)).toBeNull();
+      expect(await provider.revoke(revoke)).toBe("already-revoked");
+      // The file stays unless it is deleted too.
+      expect(harness.storedBytes(uploaded as RemoteItem)).not.toBeNull();
+    });
+
+    if (claims.revoke) {
+      it("revokes by target alone (a send interrupted before the URL was recorded)", async () => {
+        const [uploaded] = await provider.upload([await localFile("half.jpg")], null, noProgress);
+        const link = await provider.share(uploaded as RemoteItem, NO_OPTIONS);
+        expect(await provider.revoke({ url: null, target: uploaded as RemoteItem })).toBe(
+          "revoked",
+        );
+        expect(harness.visit(link.url)).toBeNull();
+      });
+    }
+  });
+
+  it("deletes files and folders, and deleting again is not an error", async () => {
+    const album = await provider.createAlbum("to delete");
+    const uploaded = await provider.upload([await localFile("d.jpg")], album, noProgress);
+    if (!claims.deleteFiles) {
+      await refusesAsUsage(provider.deleteItems([album]));
+      return;
+    }
+    await provider.deleteItems([album]);
+    expect(harness.storedBytes(uploaded[0] as RemoteItem)).toBeNull();
+    await provider.deleteItems([album]);
+  });
+
+  describe("capabilities are honest", () => {
+    const unsupported: {
+      option: string;
+      capability: keyof Capabilities;
+      request: { expires?: string; noDownload?: boolean; password?: () => Promise<string> };
+    }[] = [
+      { option: "--expires", capability: "expiry", request: { expires: "7d" } },
+      { option: "--no-download", capability: "noDownload", request: { noDownload: true } },
+      {
+        option: "--password",
+        capability: "password",
+        request: { password: async () => "never asked" },
+      },
+    ];
+    for (const { option, capability, request } of unsupported) {
+      // Honoured options are checked by the link tests above.
+      if (!(claims[capability] && claims.publicLinks)) {
+        it(`refuses ${option} before uploading anything`, async () => {
+          const file = await localFile("refused.jpg");
+          const before = harness.uploadRequests();
+          const { ctx } = context();
+          const error = await send(
+            ctx,
+            {
+              paths: [file.path],
+              via: fixture.name,
+              each: false,
+              noDownload: false,
+              dryRun: false,
+              ...request,
+            },
+            silentObserver,
+          ).catch((caught: unknown) => caught);
+          expect(error).toBeInstanceOf(DmshareError);
+          expect(error).toMatchObject({ kind: "usage" });
+          expect(harness.uploadRequests()).toBe(before);
+          expect(await new Ledger(ledgerPath(path.join(dir, "config"))).entries()).toEqual([]);
+        });
+      }
+    }
+
+    it("send records what it shared, or that the user must share it in the provider's app", async () => {
+      const file = await localFile("recorded.jpg");
+      const { ctx } = context();
+      const outcome = await send(
+        ctx,
+        { paths: [file.path], via: fixture.name, each: false, noDownload: false, dryRun: false },
+        silentObserver,
+      );
+      const [sent] = outcome.links;
+      if (claims.publicLinks) {
+        expect(sent?.entry).toMatchObject({ status: "active", provider: fixture.name });
+        expect(harness.visit(sent?.entry.url ?? "")?.viewOnly).toBe(true);
+      } else {
+        expect(sent?.entry).toMatchObject({ status: "needs-sharing", url: null, message: null });
+        expect(sent?.entry.target?.ownerUrl).toMatch(/^https:\/\//);
+        expect(outcome.sharingNote).toMatch(/\w+/);
+      }
+    });
+  });
+}
+
+const silentObserver = {
+  uploading: () => {},
+  progress: () => {},
+  uploaded: () => {},
+  linked: () => {},
+  reusedEarlier: () => {},
+  failed: () => {},
+};
