@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { collect, spawnCli, writeFiles } from "../helpers/cli.ts";
@@ -376,6 +376,11 @@ describe("links stay independent and failures stay honest", () => {
     expect(appends.length).toBe(3);
   });
 
+  /** Where dmshare keeps its prepared copies in these tests: they must be gone afterwards. */
+  const privateTmp = () => path.join(bed.dir, "tmp");
+  const leftoverCopies = async () =>
+    (await readdir(privateTmp())).filter((name) => name.startsWith("dmshare-"));
+
   /**
    * Runs dmshare with the emulator's bandwidth capped, and presses Ctrl-C once the paths it
    * has requested so far satisfy `when`.
@@ -387,8 +392,9 @@ describe("links stay independent and failures stay honest", () => {
   ) {
     const before = bed.emulator.requests.length;
     bed.emulator.bandwidthBytesPerSecond = bandwidth;
+    await mkdir(privateTmp(), { recursive: true });
     try {
-      const child = spawnCli(args, { cwd: bed.dir, env: bed.env() });
+      const child = spawnCli(args, { cwd: bed.dir, env: bed.env({ TMPDIR: privateTmp() }) });
       const done = collect(child, 30_000);
       await waitFor(async () =>
         when(bed.emulator.requests.slice(before).map((request) => request.path)) ? true : undefined,
@@ -416,6 +422,7 @@ describe("links stay independent and failures stay honest", () => {
       bed.emulator.listFolders().filter((folder) => folder.pathLower.includes("stopped")),
     ).toEqual([]);
     expect(JSON.parse((await dmshare(["list", "--json", "--all"])).stdout)).toEqual([]);
+    expect(await leftoverCopies()).toEqual([]);
   });
 
   it("Ctrl-C in the middle of --each keeps and prints the links already made", async () => {
