@@ -3,7 +3,7 @@
 // the bearer tokens the API routes check.
 
 import { createHash, randomBytes } from "node:crypto";
-import type { Exchange, Reply } from "./http.ts";
+import { type Exchange, escapeHtml, htmlPage, type Reply } from "./http.ts";
 
 export const ALL_SCOPES = [
   "account_info.read",
@@ -58,34 +58,12 @@ const DENIED_DESCRIPTION = "The user chose not to give your app access to their 
 
 const token = (bytes: number) => randomBytes(bytes).toString("base64url");
 
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
-
-function htmlPage(status: number, title: string, content: string): Reply {
-  return {
-    status,
-    headers: { "Content-Type": "text/html; charset=utf-8" },
-    body: `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${escapeHtml(title)} - Dropbox</title></head>
-<body>
-<main>
-${content}
-</main>
-</body>
-</html>
-`,
-  };
-}
-
 const errorPage = (message: string) =>
-  htmlPage(400, "Error", `<h1>Error (400)</h1>\n<p id="error">${escapeHtml(message)}</p>`);
+  htmlPage(
+    400,
+    "Error - Dropbox",
+    `<h1>Error (400)</h1>\n<p id="error">${escapeHtml(message)}</p>`,
+  );
 
 function tokenError(error: string, description: string): Reply {
   return {

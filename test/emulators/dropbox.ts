@@ -47,12 +47,12 @@ import {
 } from "./dropbox-wire.ts";
 import {
   type CutFault,
+  EmulatorBase,
   type Exchange,
   type Fault,
   HttpEmulator,
   type LatencyFault,
   type Reply,
-  type RequestRecord,
   type StatusFault,
 } from "./http.ts";
 
@@ -178,9 +178,8 @@ function rethrowing<T>(member: string, action: () => T): T {
   }
 }
 
-export class DropboxEmulator {
+export class DropboxEmulator extends EmulatorBase {
   readonly defaultClientId = DEFAULT_CLIENT_ID;
-  private readonly http: HttpEmulator;
   private readonly account: { type: AccountType };
   private readonly accountId = `dbid:${randomBytes(26).toString("base64url").slice(0, 35)}`;
   private readonly files: FileStore;
@@ -191,6 +190,7 @@ export class DropboxEmulator {
   private readonly routes: Record<string, Route>;
 
   constructor(options: DropboxEmulatorOptions = {}) {
+    super();
     const now = options.now ?? Date.now;
     this.account = { type: options.accountType ?? "basic" };
     this.listPageSize = options.listPageSize ?? 200;
@@ -213,39 +213,6 @@ export class DropboxEmulator {
       loggedHeaders: LOGGED_HEADERS,
       maxBufferedBodyBytes: MAX_UPLOAD_BYTES,
     });
-  }
-
-  /** http://127.0.0.1:PORT, no trailing slash. */
-  get url(): string {
-    return this.http.url;
-  }
-
-  get requests(): RequestRecord[] {
-    return this.http.requests;
-  }
-
-  get latencyMs(): number {
-    return this.http.latencyMs;
-  }
-
-  set latencyMs(ms: number) {
-    this.http.latencyMs = ms;
-  }
-
-  get bandwidthBytesPerSecond(): number {
-    return this.http.bandwidthBytesPerSecond;
-  }
-
-  set bandwidthBytesPerSecond(rate: number) {
-    this.http.bandwidthBytesPerSecond = rate;
-  }
-
-  async listen(): Promise<void> {
-    await this.http.listen();
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 
   registerApp(clientId: string, redirectUris: string[]): void {

@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { jsonReply, randomChars, readForm } from "./google-wire.ts";
-import type { Exchange, Reply } from "./http.ts";
+import { type Exchange, escapeHtml, htmlPage, type Reply } from "./http.ts";
 
 export interface OAuthClient {
   clientId: string;
@@ -88,32 +88,6 @@ interface Grant {
   /** A refresh token comes with the code: offline access, and consent was asked for. */
   issueRefreshToken: boolean;
   scopes: string[];
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
-
-function htmlPage(status: number, title: string, content: string): Reply {
-  return {
-    status,
-    headers: { "Content-Type": "text/html; charset=utf-8" },
-    body: `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
-<body>
-<main>
-${content}
-</main>
-</body>
-</html>
-`,
-  };
 }
 
 /** Google's "Access blocked" page: `Error 400: redirect_uri_mismatch` and what went wrong. */

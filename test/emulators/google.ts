@@ -21,12 +21,12 @@ import { type EmulatedAlbum, type EmulatedMediaItem, PhotosApi } from "./google-
 import { GoogleError, notFoundPage, randomDigits } from "./google-wire.ts";
 import {
   type CutFault,
+  EmulatorBase,
   type Exchange,
   type Fault,
   HttpEmulator,
   type LatencyFault,
   type Reply,
-  type RequestRecord,
 } from "./http.ts";
 
 export type {
@@ -158,8 +158,7 @@ function methodRoute(route: string | RegExp | undefined, method: string, current
   return { test: (path: string) => matchesPath(path) && current() === method } as RegExp;
 }
 
-export class GoogleEmulator {
-  private readonly http: HttpEmulator;
+export class GoogleEmulator extends EmulatorBase {
   private readonly oauth: GoogleOAuth;
   private readonly drive: DriveApi;
   private readonly photos: PhotosApi;
@@ -170,6 +169,7 @@ export class GoogleEmulator {
   private readonly taps = new WeakMap<object, { handled: boolean }>();
 
   constructor(options: GoogleEmulatorOptions = {}) {
+    super();
     const clock = options.now ?? (() => new Date());
     const now = () => clock().getTime();
     const account = options.account ?? DEFAULT_ACCOUNT;
@@ -230,42 +230,9 @@ export class GoogleEmulator {
     });
   }
 
-  /** http://127.0.0.1:PORT, no trailing slash. */
-  get url(): string {
-    return this.http.url;
-  }
-
-  get requests(): RequestRecord[] {
-    return this.http.requests;
-  }
-
-  get latencyMs(): number {
-    return this.http.latencyMs;
-  }
-
-  set latencyMs(ms: number) {
-    this.http.latencyMs = ms;
-  }
-
-  get bandwidthBytesPerSecond(): number {
-    return this.http.bandwidthBytesPerSecond;
-  }
-
-  set bandwidthBytesPerSecond(rate: number) {
-    this.http.bandwidthBytesPerSecond = rate;
-  }
-
   /** The id of the Drive root folder ("My Drive"), which `root` stands for. */
   get driveRootId(): string {
     return this.drive.rootId;
-  }
-
-  async listen(): Promise<void> {
-    await this.http.listen();
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 
   registerClient(clientId: string, clientSecret: string): void {

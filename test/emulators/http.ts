@@ -250,3 +250,69 @@ export class HttpEmulator {
     return Buffer.concat(chunks, buffered);
   }
 }
+
+/** What every provider emulator offers besides its API: address, request log, throttles. */
+export class EmulatorBase {
+  /** Set by the provider emulator's constructor. */
+  protected http!: HttpEmulator;
+
+  /** http://127.0.0.1:PORT, no trailing slash. */
+  get url(): string {
+    return this.http.url;
+  }
+
+  get requests(): RequestRecord[] {
+    return this.http.requests;
+  }
+
+  get latencyMs(): number {
+    return this.http.latencyMs;
+  }
+
+  set latencyMs(ms: number) {
+    this.http.latencyMs = ms;
+  }
+
+  get bandwidthBytesPerSecond(): number {
+    return this.http.bandwidthBytesPerSecond;
+  }
+
+  set bandwidthBytesPerSecond(rate: number) {
+    this.http.bandwidthBytesPerSecond = rate;
+  }
+
+  async listen(): Promise<void> {
+    await this.http.listen();
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+/** A small HTML page, as consent and error pages are. */
+export function htmlPage(status: number, title: string, content: string): Reply {
+  return {
+    status,
+    headers: { "Content-Type": "text/html; charset=utf-8" },
+    body: `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body>
+<main>
+${content}
+</main>
+</body>
+</html>
+`,
+  };
+}

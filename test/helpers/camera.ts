@@ -11,8 +11,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { crc32 } from "node:zlib";
 import sharp from "sharp";
+import { pngChunk } from "./media.ts";
 
 /** Where the test photos were "taken": rationals as cameras write them, and their text forms. */
 export const PLACE = {
@@ -367,15 +367,6 @@ export async function cameraJpeg(options: CameraJpegOptions = {}): Promise<Buffe
     jpegSegment(0xed, photoshopIptc()),
     jpegSegment(0xfe, Buffer.from(IDENTITY.comment, "latin1")),
   ]);
-}
-
-export function pngChunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "latin1");
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
 }
 
 /** A PNG with eXIf (GPS, orientation 6), an iTXt XMP packet and tEXt author/comment chunks. */
