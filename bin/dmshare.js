@@ -11,6 +11,14 @@ process.once("SIGINT", () => {
   process.once("SIGINT", () => process.exit(130));
 });
 
+// A reader that stops early (`dmshare list | head -1`) is not a failure: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const { run, realContext } = await import("../dist/main.js");
 const ctx = realContext(process, interrupt.signal);
 process.exitCode = await run(process.argv.slice(2), ctx);

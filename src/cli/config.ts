@@ -21,6 +21,7 @@ export const register: CommandRegistrar = (program, ctx) => {
 Examples:
   $ dmshare config set provider dropbox
   $ dmshare config set message "Look at this: {url}"
+  $ dmshare config set preset friendly
   $ dmshare config get provider
   $ dmshare config list`,
     );
@@ -28,6 +29,7 @@ Examples:
 
   config
     .command("get")
+    .summary("print a setting")
     .argument("<key>", Object.keys(SETTINGS).join(" | "))
     .action(async (key: string, _options: unknown, command: Command) => {
       const value = await store(ctx).get(settingKey(key));
@@ -35,16 +37,22 @@ Examples:
     });
   config
     .command("set")
+    .summary("change a setting")
     .argument("<key>", Object.keys(SETTINGS).join(" | "))
     .argument("<value>")
     .action(async (key: string, value: string, _options: unknown, command: Command) => {
       const setting = settingKey(key);
       if (setting === "provider") findProvider(value);
-      const saved = await store(ctx).set(setting, value);
-      output(command).success(`${setting} = ${saved}`);
+      // A template and a preset both word the message: the one set last is the one used.
+      const replaces = REPLACES[setting] ?? [];
+      const saved = await store(ctx).set(setting, value, replaces);
+      const out = output(command);
+      out.success(`${setting} = ${saved.value}`);
+      for (const other of saved.replaced) out.info(`(${other} is unset: ${setting} replaces it)`);
     });
   config
     .command("unset")
+    .summary("go back to a setting's default")
     .argument("<key>", Object.keys(SETTINGS).join(" | "))
     .action(async (key: string, _options: unknown, command: Command) => {
       const setting = settingKey(key);
@@ -53,6 +61,7 @@ Examples:
     });
   config
     .command("list")
+    .summary("print every setting that is set")
     .option("--json", "print the settings as a JSON object")
     .action(async (options: { json?: boolean }, command: Command) => {
       const settings = await store(ctx).all();
@@ -60,6 +69,11 @@ Examples:
       if (options.json) out.document(settings);
       else for (const [key, value] of Object.entries(settings)) out.result(`${key}=${value}`);
     });
+};
+
+const REPLACES: Partial<Record<SettingKey, SettingKey[]>> = {
+  message: ["preset"],
+  preset: ["message"],
 };
 
 const store = (ctx: Ctx) => new ConfigStore(ctx.paths.configDir);

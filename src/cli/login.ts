@@ -1,8 +1,11 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
 import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
-import { providerSession } from "../core/session.ts";
+import { loggedInProviders, providerSession } from "../core/session.ts";
 import { usageError } from "../errors.ts";
-import { findProvider, tokenVariable } from "../providers/registry.ts";
+import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
+import { askText, canAsk, chooseOne } from "../ui/ask.ts";
 import { Output } from "../ui/output.ts";
 import { readAll, readLine } from "../ui/prompt.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
@@ -30,7 +33,10 @@ export const register: CommandRegistrar = (program, ctx) => {
         "Google needs a Desktop app OAuth client (--credentials client_secret.json). " +
         "gdrive asks only for the files dmshare creates; gphotos only for adding photos.",
     )
-    .argument("<provider>", "dropbox, gdrive (google, drive) or gphotos (google-photos)")
+    .argument(
+      "[provider]",
+      "dropbox, gdrive (google, drive) or gphotos (google-photos); asked for at a terminal",
+    )
     .option("--app-key <key>", "your Dropbox app key (or DMSHARE_DROPBOX_APP_KEY)")
     .option(
       "--credentials <file>",
@@ -53,29 +59,94 @@ export const register: CommandRegistrar = (program, ctx) => {
       "after",
       `
 Examples:
+  $ dmshare login
   $ dmshare login dropbox --app-key abc123xyz
   $ dmshare login gdrive --credentials ~/Downloads/client_secret_123.json
   $ dmshare login dropbox --no-browser --no-redirect
   $ printf '%s' "$TOKEN" | dmshare login dropbox --token -`,
     )
-    .action(async (provider: string, options: LoginOptions, command: Command) => {
-      await runLogin(ctx, provider, options, command);
+    .action(async (provider: string | undefined, options: LoginOptions, command: Command) => {
+      const chosen = provider ?? (await askProvider(ctx, command, "log in to"));
+      await runLogin(ctx, chosen, options, command);
     });
 
   program
     .command("logout")
     .summary("forget the stored credentials")
-    .argument("<provider>", "dropbox, gdrive or gphotos")
-    .action(async (provider: string, _options: unknown, command: Command) => {
-      await runLogout(ctx, provider, command);
+    .argument("[provider]", "dropbox, gdrive or gphotos; asked for at a terminal")
+    .addHelpText("after", "\nExamples:\n  $ dmshare logout dropbox\n  $ dmshare logout")
+    .action(async (provider: string | undefined, _options: unknown, command: Command) => {
+      await runLogout(ctx, provider ?? (await askProvider(ctx, command, "log out of")), command);
     });
 };
+
+/** The provider a person picks at a terminal; elsewhere a missing argument is exit 2. */
+async function askProvider(ctx: Ctx, command: Command, action: string): Promise<string> {
+  if (!canAsk(ctx)) {
+    throw usageError(
+      `Missing the provider to ${action}.`,
+      `Name one: ${providerNames().join(", ")}, e.g. dmshare ${action.split(" ")[0]} dropbox`,
+    );
+  }
+  const loggedIn = await loggedInProviders(ctx);
+  return chooseOne(
+    new Output(ctx, { color: globalOptions(command).color }),
+    "nothing was changed.",
+    `Which account do you want to ${action}?`,
+    providerNames().map((name) => ({
+      value: name,
+      name: `${findProvider(name).displayName}${loggedIn.includes(name) ? " (logged in)" : ""}`,
+    })),
+  );
+}
+
+/**
+ * At a terminal, the app a login needs (your Dropbox app key, your Google OAuth client) is
+ * asked for when neither an option nor the environment gives it; elsewhere the provider's
+ * own error says how to give it.
+ */
+async function askForClient(
+  output: Output,
+  provider: string,
+  options: LoginOptions,
+): Promise<Partial<LoginOptions>> {
+  const { ctx } = output;
+  if (!canAsk(ctx)) return {};
+  const interrupted = "nothing was changed.";
+  if (provider === "dropbox") {
+    if (options.appKey || ctx.env.DMSHARE_DROPBOX_APP_KEY) return {};
+    const appKey = await askText(
+      output,
+      interrupted,
+      'Your Dropbox app key (README: "Connect Dropbox")',
+      {
+        validate: (text) => /^\w+$/.test(text.trim()) || "The app key is letters and digits.",
+      },
+    );
+    return { appKey: appKey.trim() };
+  }
+  const env = ctx.env;
+  if (options.credentials || options.clientId || env.DMSHARE_GOOGLE_CREDENTIALS) return {};
+  if (env.DMSHARE_GOOGLE_CLIENT_ID) return {};
+  const file = await askText(
+    output,
+    interrupted,
+    "Your Google OAuth client's client_secret_….json",
+    {
+      validate: async (text) =>
+        (await stat(path.resolve(ctx.cwd, text.trim())).catch(() => null))?.isFile() ||
+        `There is no file ${text.trim()}.`,
+    },
+  );
+  return { credentials: path.resolve(ctx.cwd, file.trim()) };
+}
 
 async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, command: Command) {
   const output = new Output(ctx, { color: globalOptions(command).color });
   const entry = findProvider(providerName);
   const token = options.token === "-" ? (await readAll(ctx)).trim() : options.token;
   if (options.token !== undefined && !token) throw usageError("--token was given but empty.");
+  if (token === undefined) Object.assign(options, await askForClient(output, entry.name, options));
   const module = await entry.load();
   const account = await module.login(
     {

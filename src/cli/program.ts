@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import type { Ctx } from "../context.ts";
+import { register as registerCompletion } from "./completion.ts";
 import { register as registerConfig } from "./config.ts";
 import { register as registerList } from "./list.ts";
 import { register as registerLogin } from "./login.ts";
@@ -57,6 +58,7 @@ Examples:
     registerLogin,
     registerStatus,
     registerConfig,
+    registerCompletion,
   ]) {
     register(program, ctx, outcome);
   }

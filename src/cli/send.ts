@@ -1,15 +1,19 @@
 import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import { viewOf } from "../core/links.ts";
+import { presetNames } from "../core/message.ts";
 import type { SharePlan } from "../core/plan.ts";
 import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send.ts";
 import { localDateTime } from "../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../errors.ts";
 import { displayNameOf } from "../providers/registry.ts";
+import { ConfigStore } from "../store/config.ts";
+import { askSecret, canAsk } from "../ui/ask.ts";
 import { copyToClipboard } from "../ui/clipboard.ts";
 import { errorSummary, Output } from "../ui/output.ts";
 import { formatBytes, type Progress, startProgress } from "../ui/progress.ts";
 import { readAll } from "../ui/prompt.ts";
+import { showQrCode } from "../ui/qr.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
 
 interface SendOptions {
@@ -17,7 +21,11 @@ interface SendOptions {
   album?: string;
   each?: boolean;
   message?: string;
+  preset?: string;
   expires?: string;
+  password?: boolean;
+  passwordStdin?: boolean;
+  qr?: boolean;
   download: boolean;
   copy: boolean;
   json?: boolean;
@@ -33,7 +41,7 @@ interface SendOptions {
 }
 
 export const register: CommandRegistrar = (program, ctx, outcome) => {
-  program
+  const send = program
     .command("send")
     .summary("upload photos and copy a view-only link")
     .description(
@@ -53,11 +61,17 @@ export const register: CommandRegistrar = (program, ctx, outcome) => {
       "--message <template>",
       "message to copy; placeholders {url} {name} {count} {expires} {provider}",
     )
+    .option("--preset <name>", `built-in message wording: ${presetNames().join(", ")}`)
     .option(
       "--expires <when>",
       "link stops working after 30m, 12h, 7d, 2w or on a date (2026-12-31)",
     )
     .option("--no-download", "viewers can see but not download (where the plan allows)")
+    .option(
+      "--password",
+      "viewers must type a password, asked for at the terminal (Dropbox paid plans)",
+    )
+    .option("--password-stdin", "like --password, but read the password from stdin")
     .option("--no-copy", "do not copy the message to the clipboard")
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "print only the URL")
@@ -72,20 +86,45 @@ export const register: CommandRegistrar = (program, ctx, outcome) => {
     .option("--new-link", "make a new link even if the same photos already have a live one")
     .option("--dry-run", "show what would be uploaded and shared, do nothing")
     .option("--open", "open the link in the browser afterwards")
+    .option("--qr", "also show the link as a QR code (on stderr) to scan with a phone")
     .addHelpText(
       "after",
       `
+With no files at a terminal, dmshare asks what to send, where, and for how long.
+The password is never taken from the command line (it would stay in your shell history).
+
 Examples:
+  $ dmshare send
   $ dmshare send beach.jpg --via dropbox
   $ dmshare send day1/*.jpg --album "Lisbon trip"
   $ dmshare send *.jpg --each --no-copy --json
   $ find . -name '*.jpg' -print0 | dmshare send - -0 --album weekend --quiet
-  $ dmshare send beach.jpg --expires 7d --message "Look! {url} (until {expires})"`,
+  $ dmshare send beach.jpg --expires 7d --message "Look! {url} (until {expires})"
+  $ dmshare send beach.jpg --preset friendly --qr
+  $ dmshare send beach.jpg --password
+  $ pass show photos | dmshare send beach.jpg --password-stdin --quiet`,
     )
     .action(async (files: string[], options: SendOptions, command: Command) => {
       outcome.exitCode = await runSend(ctx, files, options, command);
     });
+  refusePasswordArgument(send);
 };
+
+/**
+ * `--password=VALUE` would leave the password in the shell's history: say why it is refused
+ * (without repeating it) instead of commander's "unknown option '--password=VALUE'".
+ */
+function refusePasswordArgument(command: Command) {
+  const parser = command as unknown as { unknownOption(flag: string): never };
+  const unknownOption = parser.unknownOption.bind(parser);
+  parser.unknownOption = (flag) => {
+    if (!/^--password(-stdin)?=/.test(flag)) return unknownOption(flag);
+    throw usageError(
+      "--password takes no value on the command line: it would stay in your shell history.",
+      "Use --password to be asked for it, or pipe it in with --password-stdin.",
+    );
+  };
+}
 
 async function runSend(ctx: Ctx, files: string[], options: SendOptions, command: Command) {
   const output = new Output(ctx, {
@@ -93,8 +132,32 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     quiet: options.quiet,
     color: globalOptions(command).color,
   });
+  let paths: string[];
+  if (files.length === 0 && canAsk(ctx)) {
+    const { askWhatToSend } = await import("./send-interactive.ts");
+    const answers = await askWhatToSend(output, options);
+    if (!answers) {
+      output.info("Nothing was sent.");
+      return EXIT_CODES.success;
+    }
+    paths = answers.files;
+    Object.assign(options, { via: answers.via, album: answers.album, expires: answers.expires });
+  } else {
+    paths = await resolvePaths(ctx, files, options.null === true);
+    if (
+      options.via === undefined &&
+      !options.dryRun &&
+      canAsk(ctx) &&
+      !(await hasDefaultProvider(ctx))
+    ) {
+      const { askAccount } = await import("./send-interactive.ts");
+      options.via = await askAccount(output);
+    }
+  }
   const request: SendRequest = {
-    paths: await resolvePaths(ctx, files, options.null === true),
+    paths,
+    password: passwordSource(output, options, files),
+    preset: options.preset,
     via: options.via,
     album: options.album,
     each: options.each === true,
@@ -141,6 +204,47 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
   } finally {
     progress?.stop();
   }
+}
+
+const hasDefaultProvider = async (ctx: Ctx) =>
+  (await new ConfigStore(ctx.paths.configDir).get("provider")) !== undefined;
+
+/**
+ * Where the link password comes from: a question at the terminal (--password) or stdin
+ * (--password-stdin); never argv, which would keep it in the shell's history.
+ */
+function passwordSource(
+  output: Output,
+  options: SendOptions,
+  files: string[],
+): (() => Promise<string>) | undefined {
+  const { ctx } = output;
+  if (options.passwordStdin) {
+    if (files.includes("-")) {
+      throw usageError(
+        "--password-stdin and - (paths on stdin) can't both read stdin.",
+        "Name the files as arguments, or use --password to be asked at the terminal.",
+      );
+    }
+    return async () => {
+      const password = (await readAll(ctx)).replace(/\r?\n$/, "");
+      if (!password) {
+        throw usageError(
+          "--password-stdin read no password: stdin was empty.",
+          'Pipe the password in, e.g. printf %s "$PASS" | dmshare send beach.jpg --password-stdin',
+        );
+      }
+      return password;
+    };
+  }
+  if (!options.password) return undefined;
+  if (!canAsk(ctx)) {
+    throw usageError(
+      "--password asks for the password at a terminal, and this isn't one.",
+      'Pipe it in instead: printf %s "$PASS" | dmshare send beach.jpg --password-stdin',
+    );
+  }
+  return () => askSecret(output, "nothing was shared.", "Password for the link");
 }
 
 /** `send -` reads the paths from stdin; `-` anywhere else is a usage error. */
@@ -268,6 +372,15 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
     for (const message of messages) output.result(message);
   }
   reportUnshared(output, result, options);
+  if (options.qr) {
+    for (const link of shared) {
+      await showQrCode(
+        output,
+        link.entry.url ?? "",
+        shared.length > 1 ? link.entry.name : undefined,
+      );
+    }
+  }
 
   if (options.open) {
     for (const { entry } of result.links) {

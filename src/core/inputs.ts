@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { usageError } from "../errors.ts";
 import { describeUnknown, detectMediaType, readHead } from "../media/detect.ts";
@@ -30,6 +30,37 @@ export async function inspectFiles(
     );
   }
   return results as LocalFile[];
+}
+
+export interface FoundPhoto {
+  path: string;
+  name: string;
+  bytes: number;
+}
+
+/**
+ * The photos and videos directly inside `dir` (recognised by their bytes, like `send` does),
+ * sorted by name: what the interactive `send` offers to pick from. Stops looking after `limit`.
+ */
+export async function findPhotos(dir: string, limit = 500): Promise<FoundPhoto[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const names = entries
+    .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
+    .map((entry) => entry.name)
+    .sort((a, b) => a.localeCompare(b));
+  const found: FoundPhoto[] = [];
+  for (const name of names) {
+    if (found.length >= limit) break;
+    const file = path.join(dir, name);
+    try {
+      const info = await stat(file);
+      if (info.size === 0 || !detectMediaType(await readHead(file))) continue;
+      found.push({ path: file, name, bytes: info.size });
+    } catch {
+      // Unreadable: not offered.
+    }
+  }
+  return found;
 }
 
 interface Problem {

@@ -10,15 +10,21 @@ import type {
   UploadedFile,
 } from "../providers/provider.ts";
 import { displayNameOf } from "../providers/registry.ts";
-import { ConfigStore } from "../store/config.ts";
+import { ConfigStore, type Settings } from "../store/config.ts";
 import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
 import { parseExpiry } from "./duration.ts";
 import { inspectFiles } from "./inputs.ts";
 import { statusOf } from "./links.ts";
-import { renderMessage } from "./message.ts";
+import { checkTemplate, type MessageStyle, parsePreset, renderMessage } from "./message.ts";
 import { planShares, type SharePlan } from "./plan.ts";
 import { type PreparedFile, type PrepareOptions, prepareFiles, withWorkspace } from "./prepare.ts";
-import { chooseProviderName, connectProvider, openLedger } from "./session.ts";
+import {
+  chooseProviderName,
+  connectProvider,
+  loggedInProviders,
+  notLoggedInAnywhere,
+  openLedger,
+} from "./session.ts";
 
 export interface SendRequest {
   paths: string[];
@@ -28,6 +34,10 @@ export interface SendRequest {
   expires?: string;
   noDownload: boolean;
   message?: string;
+  /** `--preset NAME`: a built-in wording (a --message template can't be given with it). */
+  preset?: string;
+  /** `--password`: asks for the link password once the provider said it can set one. */
+  password?: () => Promise<string>;
   dryRun: boolean;
   /** Undefined: the `metadata` setting decides (strip by default). */
   keepMetadata?: boolean;
@@ -94,14 +104,11 @@ export async function send(
   const planOptions = { album: request.album, each: request.each };
   const plans = planShares(files, planOptions, now);
   const settings = await new ConfigStore(ctx.paths.configDir).all();
-  const providerName = chooseProviderName(request.via, settings.provider);
-  const template = request.message ?? settings.message;
-  if (template !== undefined && !template.includes("{url}")) {
-    throw usageError(
-      `The message "${template}" has no {url} placeholder.`,
-      'Put {url} where the link goes, e.g. --message "Look: {url}".',
-    );
+  const style = messageStyle(request, settings);
+  if (!request.via && !settings.provider && (await loggedInProviders(ctx)).length === 0) {
+    throw notLoggedInAnywhere();
   }
+  const providerName = chooseProviderName(request.via, settings.provider);
   const prepareOptions: PrepareOptions = {
     keepMetadata: request.keepMetadata ?? settings.metadata === "keep",
     convertToJpeg: parseConvert(request.convert),
@@ -112,8 +119,11 @@ export async function send(
   }
 
   const provider = await connectProvider(ctx, providerName);
-  checkCapabilities(provider, shareOptions, plans);
-  await provider.checkShareOptions(shareOptions);
+  // The password is asked for only once the provider and the plan can honour it.
+  const wanted = { ...shareOptions, password: request.password ? PASSWORD_TO_ASK : undefined };
+  checkCapabilities(provider, wanted, plans);
+  await provider.checkShareOptions(wanted);
+  if (request.password) shareOptions.password = await request.password();
 
   return withWorkspace(async (workspace) => {
     let prepared: PreparedFile[];
@@ -143,7 +153,7 @@ export async function send(
           provider,
           plan,
           { ...shareOptions, contentHash: hash },
-          template,
+          style,
           observer,
         );
       }
@@ -181,6 +191,26 @@ export async function send(
   });
 }
 
+/** Stands for the password in the checks made before it is asked for; never sent anywhere. */
+const PASSWORD_TO_ASK = "(asked after the checks)";
+
+/** --message, else --preset, else the `message` or `preset` setting, else casual. */
+function messageStyle(request: SendRequest, settings: Settings): MessageStyle {
+  if (request.message !== undefined && request.preset !== undefined) {
+    throw usageError(
+      "--message and --preset can't be used together.",
+      "Give your own template with --message, or a built-in wording with --preset.",
+    );
+  }
+  if (request.message !== undefined) {
+    return { template: checkTemplate(request.message, "--message") };
+  }
+  if (request.preset !== undefined) return { preset: parsePreset(request.preset) };
+  if (settings.message !== undefined) return { template: settings.message };
+  if (settings.preset !== undefined) return { preset: parsePreset(settings.preset) };
+  return {};
+}
+
 function parseConvert(format: string | undefined): boolean {
   if (format === undefined) return false;
   if (format.trim().toLowerCase() === "jpeg" || format.trim().toLowerCase() === "jpg") return true;
@@ -214,8 +244,8 @@ async function findLiveLink(
   contentHash: string,
   options: ShareOptions,
 ): Promise<LedgerEntry | undefined> {
-  // A link with its own expiry date is not "the same" as one asked for now.
-  if (options.expiresAt) return undefined;
+  // A link with its own expiry date or password is not "the same" as one asked for now.
+  if (options.expiresAt || options.password !== undefined) return undefined;
   const now = ctx.now();
   return (await openLedger(ctx).entries()).find(
     (entry) =>
@@ -223,6 +253,7 @@ async function findLiveLink(
       entry.contentHash === contentHash &&
       entry.expiresAt === null &&
       (entry.noDownload ?? false) === options.noDownload &&
+      !entry.passwordProtected &&
       statusOf(entry, now) === "active",
   );
 }
@@ -243,6 +274,9 @@ function checkCapabilities(provider: Provider, options: ShareOptions, plans: Sha
   if (options.noDownload && !capabilities.noDownload) {
     throw refuse("stop viewers from downloading (--no-download)");
   }
+  if (options.password !== undefined && !capabilities.password) {
+    throw refuse("protect links with a password (--password)");
+  }
   if (plans.some((plan) => plan.kind === "album") && !capabilities.albums) {
     throw refuse("share albums");
   }
@@ -253,7 +287,7 @@ async function sendOne(
   provider: Provider,
   plan: PreparedPlan,
   options: ShareOptions & { contentHash: string },
-  template: string | undefined,
+  style: MessageStyle,
   observer: SendObserver,
 ): Promise<SentLink> {
   const ledger = openLedger(ctx);
@@ -277,6 +311,8 @@ async function sendOne(
     status: "pending",
     contentHash: options.contentHash,
     noDownload: options.noDownload,
+    // Whether there is a password, never the password itself.
+    ...(options.password !== undefined && { passwordProtected: true }),
   };
   // The intent is on disk before anything exists remotely (DESIGN.md §4).
   await ledger.add(entry);
@@ -327,7 +363,7 @@ async function sendOne(
       expiresAt: link.expiresAt,
       provider: displayNameOf(provider.name),
     },
-    template,
+    style,
   );
   const saved = await ledger.patch(entry.id, {
     url: link.url,

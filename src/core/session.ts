@@ -1,7 +1,7 @@
 import type { Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
-import type { Provider, ProviderSession } from "../providers/provider.ts";
-import { findProvider } from "../providers/registry.ts";
+import { authError, usageError } from "../errors.ts";
+import type { Provider, ProviderName, ProviderSession } from "../providers/provider.ts";
+import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
 import { fileCredentialStore } from "../store/credentials.ts";
 import { Ledger } from "../store/ledger.ts";
 import { ledgerPath } from "../store/paths.ts";
@@ -18,6 +18,24 @@ export async function connectProvider(ctx: Ctx, nameOrAlias: string): Promise<Pr
   const module = await entry.load();
   return module.connect(providerSession(ctx));
 }
+
+/** The providers with credentials here (stored, or a token in the environment), in order. */
+export async function loggedInProviders(ctx: Ctx): Promise<ProviderName[]> {
+  const credentials = fileCredentialStore(ctx.paths.configDir);
+  const found: ProviderName[] = [];
+  for (const name of providerNames()) {
+    if (ctx.env[tokenVariable(name)] || (await credentials.get(name))) found.push(name);
+  }
+  return found;
+}
+
+/** First run: nothing to send with yet, and how to change that (three lines with the hint). */
+export const notLoggedInAnywhere = () =>
+  authError(
+    "dmshare is not logged in to any account yet.",
+    "Log in once with: dmshare login dropbox   (or: dmshare login gdrive)\n" +
+      'You bring your own app key or OAuth client: see "Connect Dropbox" in the README (two minutes).',
+  );
 
 /** `--via`, else the configured default. */
 export function chooseProviderName(

@@ -109,7 +109,7 @@ function translate(error: unknown, action: string): Error {
     if (summary.startsWith("settings_error")) {
       return usageError(
         `Your Dropbox plan does not allow these link settings (${summary.replace(/\/+\.*$/, "")}).`,
-        "Send again without --expires / --no-download, or use a Dropbox plan that has them.",
+        "Send again without --expires / --no-download / --password, or use a Dropbox plan that has them.",
       );
     }
     if (summary.startsWith("path/insufficient_space")) {
@@ -331,6 +331,8 @@ async function connect(session: ProviderSession): Promise<Provider> {
     const sameExpiry =
       (link.expires ?? null) === (options.expiresAt ? dropboxTime(options.expiresAt) : null);
     return (
+      // A password can't be read back: a link that must have one is always given it again.
+      options.password === undefined &&
       (visibility === "public" || audience === "public") &&
       (access === undefined || access === "viewer") &&
       permissions?.allow_download !== options.noDownload &&
@@ -351,6 +353,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       albums: true,
       expiry: true,
       noDownload: true,
+      password: true,
       revoke: true,
       deleteFiles: true,
     },
@@ -365,12 +368,16 @@ async function connect(session: ProviderSession): Promise<Provider> {
     },
 
     async checkShareOptions(options: ShareOptions): Promise<void> {
-      if (!options.expiresAt && !options.noDownload) return;
-      const account = await call("read your account", () => dbx.usersGetCurrentAccount());
-      if (account.account_type[".tag"] !== "basic") return;
-      const wanted = [options.expiresAt && "--expires", options.noDownload && "--no-download"]
+      const wanted = [
+        options.expiresAt && "--expires",
+        options.noDownload && "--no-download",
+        options.password !== undefined && "--password",
+      ]
         .filter(Boolean)
         .join(" and ");
+      if (!wanted) return;
+      const account = await call("read your account", () => dbx.usersGetCurrentAccount());
+      if (account.account_type[".tag"] !== "basic") return;
       throw usageError(
         `Your Dropbox Basic plan does not allow ${wanted} on shared links.`,
         `Nothing was uploaded. Send without ${wanted}, or use a paid Dropbox plan.`,
@@ -400,6 +407,13 @@ async function connect(session: ProviderSession): Promise<Provider> {
         access: { ".tag": "viewer" },
         ...(options.expiresAt ? { expires: dropboxTime(options.expiresAt) } : {}),
         ...(options.noDownload ? { allow_download: false } : {}),
+        ...(options.password !== undefined
+          ? {
+              audience: { ".tag": "password" },
+              require_password: true,
+              link_password: options.password,
+            }
+          : {}),
       };
       return call(
         `create a link to ${target.remotePath}`,

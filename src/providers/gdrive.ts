@@ -163,6 +163,8 @@ async function connect(session: ProviderSession): Promise<Provider> {
       // Drive offers expiry only for links to named people, not for "anyone with the link".
       expiry: false,
       noDownload: true,
+      // Drive has no password for "anyone with the link".
+      password: false,
       revoke: true,
       deleteFiles: true,
     },

@@ -116,6 +116,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       albums: true,
       expiry: false,
       noDownload: false,
+      password: false,
       revoke: false,
       // The Library API can add to a library but never delete from it.
       deleteFiles: false,

@@ -11,6 +11,8 @@ export interface Capabilities {
   expiry: boolean;
   /** Viewers can't download (it may still depend on the account's plan). */
   noDownload: boolean;
+  /** Viewers must type a password (it may still depend on the account's plan). */
+  password: boolean;
   revoke: boolean;
   /** Uploaded files can be deleted again (for clean-up and `revoke --delete-files`). */
   deleteFiles: boolean;
@@ -45,6 +47,8 @@ export interface UploadedFile extends RemoteItem {
 export interface ShareOptions {
   expiresAt: Date | null;
   noDownload: boolean;
+  /** The password viewers must type. `checkShareOptions` only looks at whether it is set. */
+  password?: string;
 }
 
 export interface SharedLink {

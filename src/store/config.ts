@@ -1,3 +1,4 @@
+import { checkTemplate, parsePreset, presetNames } from "../core/message.ts";
 import { usageError } from "../errors.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { withFileLock } from "./lock.ts";
@@ -15,16 +16,12 @@ export const SETTINGS = {
     parse: (value: string) => value.trim().toLowerCase(),
   },
   message: {
-    description: "template of the copied message; placeholders {url} {name} {count} {expires}",
-    parse: (value: string) => {
-      if (!value.includes("{url}")) {
-        throw usageError(
-          `The message template "${value}" has no {url} placeholder.`,
-          `Include {url} where the link goes, e.g. "Here you go: {url}".`,
-        );
-      }
-      return value;
-    },
+    description: "your message template: {url} {name} {count} {expires} {provider}",
+    parse: (value: string) => checkTemplate(value, "dmshare config set message"),
+  },
+  preset: {
+    description: `built-in wording: ${presetNames().join(", ")}`,
+    parse: (value: string) => parsePreset(value),
   },
   metadata: {
     description: "strip (default: remove location and identifying metadata) or keep",
@@ -85,12 +82,24 @@ export class ConfigStore {
     return (await this.all())[key];
   }
 
-  async set(key: SettingKey, value: string): Promise<string> {
+  /** Stores `value`; `replaces` are settings it takes the place of, removed in the same write
+   * (those that were set are returned). */
+  async set(
+    key: SettingKey,
+    value: string,
+    replaces: readonly SettingKey[] = [],
+  ): Promise<{ value: string; replaced: SettingKey[] }> {
     const parsed = SETTINGS[key].parse(value);
+    const replaced: SettingKey[] = [];
     await this.edit((settings) => {
+      for (const other of replaces) {
+        if (settings[other] === undefined) continue;
+        delete settings[other];
+        replaced.push(other);
+      }
       settings[key] = parsed;
     });
-    return parsed;
+    return { value: parsed, replaced };
   }
 
   async unset(key: SettingKey): Promise<void> {

@@ -35,6 +35,8 @@ export interface LedgerEntry {
   /** SHA-256 over what was uploaded, so the same photos sent again can reuse the link. */
   contentHash?: string;
   noDownload?: boolean;
+  /** The link asks for a password (the password itself is never stored). */
+  passwordProtected?: boolean;
 }
 
 interface LedgerDocument {

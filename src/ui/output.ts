@@ -36,7 +36,8 @@ export class Output {
     this.quiet = options.quiet ?? false;
     this.out = new Chalk({ level: colorEnabled(ctx.stdout, ctx.env, options.color) ? 1 : 0 });
     this.err = new Chalk({ level: colorEnabled(ctx.stderr, ctx.env, options.color) ? 1 : 0 });
-    this.interactive = Boolean(ctx.stderr.isTTY) && !this.json && !this.quiet;
+    // Spinners only where colours are: a terminal, without NO_COLOR, --no-color or TERM=dumb.
+    this.interactive = Boolean(ctx.stderr.isTTY) && this.err.level > 0 && !this.json && !this.quiet;
   }
 
   /** A line of the command's result on stdout. */
@@ -59,6 +60,11 @@ export class Output {
 
   /** Part of a question to the person at the terminal: shown even with --json or --quiet. */
   prompt(text: string): void {
+    this.toStderr(text);
+  }
+
+  /** Something the person asked to see (a QR code): stderr, even with --json or --quiet. */
+  picture(text: string): void {
     this.toStderr(text);
   }
 

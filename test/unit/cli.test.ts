@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildProgram } from "../../src/cli/program.ts";
 import { run } from "../../src/main.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";
@@ -22,15 +23,32 @@ describe("the command line", () => {
     expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
-  it.each(["send", "list", "revoke", "login", "status", "config"])(
-    "%s --help has examples",
-    async (command) => {
-      const { code, stdout } = await dmshare([command, "--help"]);
-      expect(code).toBe(0);
-      expect(stdout).toContain("Examples:");
-      expect(stdout).toContain(`$ dmshare ${command}`);
-    },
-  );
+  // Every command the program has, including ones added later: each needs examples.
+  const commands = buildProgram(testContext({ configDir: "/nonexistent" }).ctx, {
+    exitCode: 0,
+  }).commands.map((command) => command.name());
+
+  it("has the commands DESIGN.md and the issues name", () => {
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        "send",
+        "list",
+        "revoke",
+        "login",
+        "logout",
+        "status",
+        "config",
+        "completion",
+      ]),
+    );
+  });
+
+  it.each(commands)("%s --help has examples", async (command) => {
+    const { code, stdout } = await dmshare([command, "--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Examples:");
+    expect(stdout).toContain(`$ dmshare ${command}`);
+  });
 
   it("prints help with no arguments", async () => {
     const { code, stdout } = await dmshare([]);

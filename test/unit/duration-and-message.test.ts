@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseExpiry } from "../../src/core/duration.ts";
-import { renderMessage } from "../../src/core/message.ts";
+import { PRESETS, parsePreset, renderMessage } from "../../src/core/message.ts";
 import { DmshareError } from "../../src/errors.ts";
 
 const now = new Date("2026-11-22T12:00:00Z");
@@ -64,8 +64,60 @@ describe("renderMessage", () => {
   });
 
   it("fills a user template's placeholders", () => {
-    expect(renderMessage(facts, "{name} via {provider} ({count}), until {expires}: {url}")).toBe(
+    const template = "{name} via {provider} ({count}), until {expires}: {url}";
+    expect(renderMessage(facts, { template })).toBe(
       "beach.jpg via Dropbox (1), until never: https://example.test/s/abc",
     );
+  });
+});
+
+describe("message presets", () => {
+  const photo = {
+    url: "https://example.test/s/abc",
+    kind: "photo" as const,
+    name: "beach.jpg",
+    count: 1,
+    expiresAt: null,
+    provider: "Dropbox",
+  };
+  const album = { ...photo, kind: "album" as const, name: "Lisbon trip", count: 3 };
+  const expiring = { ...photo, expiresAt: new Date("2026-12-31T12:00:00Z") };
+
+  it("casual is the default wording", () => {
+    expect(renderMessage(photo, { preset: "casual" })).toBe(renderMessage(photo));
+    expect(renderMessage(album, { preset: "casual" })).toBe(renderMessage(album));
+  });
+
+  it.each(Object.keys(PRESETS))("%s keeps the link, names albums, says when it expires", (name) => {
+    const preset = parsePreset(name);
+    for (const facts of [photo, album, expiring]) {
+      expect(renderMessage(facts, { preset })).toContain(photo.url);
+    }
+    if (preset === "minimal") {
+      expect(renderMessage(expiring, { preset })).toBe(photo.url);
+      return;
+    }
+    expect(renderMessage(album, { preset })).toContain("3");
+    expect(renderMessage(expiring, { preset })).toMatch(/Dec 31, 2026/);
+    expect(renderMessage(photo, { preset })).not.toMatch(/never|\{/);
+  });
+
+  it("professional names what is shared", () => {
+    expect(renderMessage(album, { preset: "professional" })).toBe(
+      'Please find the album "Lisbon trip" (3 photos) at this view-only link: https://example.test/s/abc',
+    );
+  });
+
+  it("an unknown preset is exit 2 naming every preset", () => {
+    let error: unknown;
+    try {
+      parsePreset("poetic");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DmshareError);
+    expect((error as DmshareError).exitCode).toBe(2);
+    expect((error as DmshareError).message).toContain('"poetic"');
+    for (const name of Object.keys(PRESETS)) expect((error as DmshareError).hint).toContain(name);
   });
 });

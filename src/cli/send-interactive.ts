@@ -1,0 +1,141 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { findPhotos } from "../core/inputs.ts";
+import { defaultAlbumName } from "../core/plan.ts";
+import { loggedInProviders, notLoggedInAnywhere } from "../core/session.ts";
+import type { ProviderName } from "../providers/provider.ts";
+import { findProvider } from "../providers/registry.ts";
+import { ConfigStore } from "../store/config.ts";
+import { askText, chooseOne, chooseSome, confirm } from "../ui/ask.ts";
+import type { Output } from "../ui/output.ts";
+import { formatBytes } from "../ui/progress.ts";
+
+/** What `dmshare send` with no files asks for at a terminal; the rest comes from the flags. */
+export interface SendAnswers {
+  files: string[];
+  via: string;
+  album?: string;
+  expires?: string;
+}
+
+const NOTHING_SENT = "nothing was sent.";
+
+const EXPIRY_CHOICES = [
+  { value: "", name: "never (until you revoke it)" },
+  { value: "1d", name: "in 1 day" },
+  { value: "7d", name: "in 7 days" },
+  { value: "30d", name: "in 30 days" },
+];
+
+/**
+ * Files (picked from the photos in the current folder, or typed), the account (only those
+ * logged in, the default first), the album name when there are several files, and the
+ * expiry; then one confirmation. Null when the person says no.
+ */
+export async function askWhatToSend(
+  output: Output,
+  given: { via?: string; album?: string; each?: boolean; expires?: string },
+): Promise<SendAnswers | null> {
+  const { ctx } = output;
+  const loggedIn = await loggedInProviders(ctx);
+  if (loggedIn.length === 0) throw notLoggedInAnywhere();
+
+  const files = await askFiles(output);
+
+  const via = given.via ?? (await askAccount(output, loggedIn));
+
+  let album = given.album;
+  if (files.length > 1 && album === undefined && !given.each) {
+    album = await askText(output, NOTHING_SENT, "Album name", {
+      default: defaultAlbumName(ctx.now()),
+      validate: (text) => text.trim().length > 0 || "Give the album a name.",
+    });
+  }
+
+  let expires = given.expires;
+  if (expires === undefined) {
+    expires =
+      (await chooseOne(output, NOTHING_SENT, "The link stops working", EXPIRY_CHOICES, "")) ||
+      undefined;
+  }
+
+  const what =
+    files.length === 1
+      ? path.basename(files[0] as string)
+      : given.each
+        ? `${files.length} photos, a link each,`
+        : `${files.length} photos as the album "${album}"`;
+  const until = expires ? `, link expires ${describeExpiry(expires)}` : "";
+  const go = await confirm(
+    output,
+    NOTHING_SENT,
+    `Send ${what} with ${findProvider(via).displayName}${until}?`,
+  );
+  return go ? { files, via, album, expires } : null;
+}
+
+/** "in 7 days" for a choice offered above; what was typed after --expires otherwise. */
+function describeExpiry(expires: string): string {
+  const offered = EXPIRY_CHOICES.find((choice) => choice.value === expires);
+  if (offered) return offered.name;
+  return /^\d{4}-/.test(expires) ? `on ${expires}` : `in ${expires}`;
+}
+
+/**
+ * The account to send with: those logged in, the configured default first. `send` asks this
+ * alone when files are named at a terminal without --via and no default is set.
+ */
+export async function askAccount(output: Output, loggedIn?: ProviderName[]): Promise<string> {
+  const { ctx } = output;
+  const accounts = loggedIn ?? (await loggedInProviders(ctx));
+  if (accounts.length === 0) throw notLoggedInAnywhere();
+  const configured = (await new ConfigStore(ctx.paths.configDir).get("provider")) ?? "";
+  const ordered = [...accounts].sort((a, b) => Number(b === configured) - Number(a === configured));
+  return chooseOne(
+    output,
+    NOTHING_SENT,
+    "Send with",
+    ordered.map((name) => ({
+      value: name,
+      name: findProvider(name).displayName,
+      description:
+        name === "gphotos"
+          ? "uploads into a private album; you press Share in Google Photos"
+          : undefined,
+    })),
+    ordered[0],
+  );
+}
+
+/** A checkbox list of the photos here; with none, a path to a photo or a folder of them. */
+async function askFiles(output: Output): Promise<string[]> {
+  const { ctx } = output;
+  const here = await findPhotos(ctx.cwd);
+  if (here.length > 0) return pickFrom(output, here, "Photos to send");
+  const typed = await askText(output, NOTHING_SENT, "No photos here. Photo or folder to send", {
+    validate: async (text) => {
+      const target = path.resolve(ctx.cwd, text.trim());
+      const info = await stat(target).catch(() => null);
+      if (!info) return `There is no ${text.trim()}.`;
+      if (info.isDirectory() && (await findPhotos(target, 1)).length === 0) {
+        return `No photos or videos in ${text.trim()}.`;
+      }
+      return true;
+    },
+  });
+  const target = path.resolve(ctx.cwd, typed.trim());
+  if (!(await stat(target)).isDirectory()) return [target];
+  return pickFrom(output, await findPhotos(target), `Photos in ${typed.trim()} to send`);
+}
+
+function pickFrom(output: Output, photos: Awaited<ReturnType<typeof findPhotos>>, message: string) {
+  return chooseSome(
+    output,
+    NOTHING_SENT,
+    message,
+    photos.map((photo) => ({
+      value: photo.path,
+      name: `${photo.name} (${formatBytes(photo.bytes)})`,
+    })),
+  );
+}

@@ -1,0 +1,138 @@
+import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { BIN, baseEnv, tempDir } from "./cli.ts";
+
+const run = promisify(execFile);
+
+/**
+ * A real terminal for a test: the built binary runs in a detached tmux session of a fixed
+ * size, on a tmux server of its own (nothing is shared with the user's tmux). The test types
+ * keys and reads the screen as a person would. Needs tmux (apt-get install tmux).
+ */
+export interface Terminal {
+  /** The screen and its scrollback as plain text (`withEscapes`: with its colour codes). */
+  screen(withEscapes?: boolean): Promise<string>;
+  /** Types text literally, as if pasted. */
+  type(text: string): Promise<void>;
+  /** Presses keys by tmux name: Enter, Space, Down, Up, Tab, C-c … */
+  press(...keys: string[]): Promise<void>;
+  /** Waits until the screen shows `what`; fails with the screen after `timeoutMs`. */
+  waitFor(what: string | RegExp, timeoutMs?: number): Promise<string>;
+  /** Waits for dmshare to exit and returns its exit code (the pane stays for `screen`). */
+  exitCode(timeoutMs?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+let sessions = 0;
+
+export async function startTerminal(
+  args: string[],
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd: string;
+    columns?: number;
+    rows?: number;
+  },
+): Promise<Terminal> {
+  const work = await tempDir("dmshare-tmux-");
+  const socket = `dmshare-test-${process.pid}-${++sessions}`;
+  const conf = path.join(work.dir, "tmux.conf");
+  // The pane stays after dmshare exits, so its last screen can be read.
+  await writeFile(conf, "set -g remain-on-exit on\nset -g status off\nset -g history-limit 5000\n");
+  const env = baseEnv({ TERM: "screen", ...options.env });
+  const assignments = Object.entries(env)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => shellQuote(`${key}=${value}`));
+  // The exit status goes to a file: tmux does not always learn it from the pane.
+  const statusFile = path.join(work.dir, "status");
+  const command = [
+    "env -i",
+    ...assignments,
+    ...[process.execPath, BIN, ...args].map(shellQuote),
+    `; echo $? > ${shellQuote(statusFile)}`,
+  ].join(" ");
+  const tmux = (...tmuxArgs: string[]) =>
+    run("tmux", ["-L", socket, "-f", conf, ...tmuxArgs], { encoding: "utf8" });
+  await tmux(
+    "new-session",
+    "-d",
+    "-s",
+    "test",
+    "-x",
+    String(options.columns ?? 100),
+    "-y",
+    String(options.rows ?? 30),
+    "-c",
+    options.cwd,
+    command,
+  );
+
+  // The whole pane with what scrolled off its top, wrapped lines joined, without tmux's own
+  // "Pane is dead" line.
+  const screen = async (withEscapes = false) =>
+    (
+      await tmux(
+        "capture-pane",
+        "-p",
+        "-J",
+        "-S",
+        "-",
+        ...(withEscapes ? ["-e"] : []),
+        "-t",
+        "test",
+      )
+    ).stdout.replace(/^Pane is dead.*$/m, "");
+  const poll = async <T>(
+    check: () => Promise<T | undefined>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = await check();
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`The terminal never showed ${what}. The screen:\n${await screen()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  return {
+    screen,
+    type: async (text) => {
+      await tmux("send-keys", "-t", "test", "-l", text);
+    },
+    press: async (...keys) => {
+      for (const key of keys) await tmux("send-keys", "-t", "test", key);
+    },
+    waitFor: (what, timeoutMs = 10_000) =>
+      poll(
+        async () => {
+          const text = await screen();
+          return (typeof what === "string" ? text.includes(what) : what.test(text))
+            ? text
+            : undefined;
+        },
+        timeoutMs,
+        String(what),
+      ),
+    exitCode: (timeoutMs = 20_000) =>
+      poll(
+        async () => {
+          const status = (await readFile(statusFile, "utf8").catch(() => "")).trim();
+          return status ? Number(status) : undefined;
+        },
+        timeoutMs,
+        "dmshare exit",
+      ),
+    close: async () => {
+      await tmux("kill-server").catch(() => undefined);
+      await work.cleanup();
+    },
+  };
+}
+
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
