@@ -6,7 +6,6 @@
 //        [--app-key K --redirect-uri U ...] [--list-page-size N] [--access-token-lifetime S]
 
 import { randomBytes, randomInt } from "node:crypto";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
   ARG_TYPES,
@@ -54,6 +53,7 @@ import {
   type LatencyFault,
   type Reply,
   type StatusFault,
+  serveWhenRunDirectly,
 } from "./http.ts";
 
 export type { AccountType, ResolvedSharedLink, SharedLinkRecord } from "./dropbox-sharing.ts";
@@ -647,7 +647,8 @@ export async function startDropboxEmulator(
   return emulator;
 }
 
-async function main(): Promise<void> {
+/** `node test/emulators/…ts --port N --token T`: the emulator on its own, for trying dmshare by hand. */
+async function startFromArguments() {
   const { values } = parseArgs({
     options: {
       port: { type: "string", default: "0" },
@@ -664,7 +665,7 @@ async function main(): Promise<void> {
     throw new Error(`--account-type must be basic, pro or business, not "${accountType}"`);
   }
   const appKey = values["app-key"];
-  const emulator = await startDropboxEmulator({
+  return startDropboxEmulator({
     port: Number(values.port),
     accountType,
     staticTokens: values.token,
@@ -674,15 +675,6 @@ async function main(): Promise<void> {
       ? Number(values["access-token-lifetime"])
       : undefined,
   });
-  console.log(`Dropbox emulator listening on ${emulator.url}`);
-  const stop = () => void emulator.close();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
-}
+serveWhenRunDirectly(import.meta.url, "Dropbox", startFromArguments);

@@ -7,7 +7,6 @@
 //        [--list-page-size N] [--access-token-lifetime S]
 
 import type { Server } from "node:http";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
   type DriveAccount,
@@ -27,6 +26,7 @@ import {
   HttpEmulator,
   type LatencyFault,
   type Reply,
+  serveWhenRunDirectly,
 } from "./http.ts";
 
 export type {
@@ -386,7 +386,8 @@ export async function startGoogleEmulator(
   return emulator;
 }
 
-async function main(): Promise<void> {
+/** `node test/emulators/…ts --port N --token T`: the emulator on its own, for trying dmshare by hand. */
+async function startFromArguments() {
   const { values } = parseArgs({
     options: {
       port: { type: "string", default: "0" },
@@ -401,7 +402,7 @@ async function main(): Promise<void> {
     if (colon <= 0) throw new Error(`--client takes CLIENT_ID:CLIENT_SECRET, not "${pair}"`);
     return { clientId: pair.slice(0, colon), clientSecret: pair.slice(colon + 1) };
   });
-  const emulator = await startGoogleEmulator({
+  return startGoogleEmulator({
     port: Number(values.port),
     staticTokens: values.token,
     clients: [DEFAULT_CLIENT, ...clients],
@@ -410,15 +411,6 @@ async function main(): Promise<void> {
       ? Number(values["access-token-lifetime"])
       : undefined,
   });
-  console.log(`Google emulator listening on ${emulator.url}`);
-  const stop = () => void emulator.close();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
-}
+serveWhenRunDirectly(import.meta.url, "Google", startFromArguments);

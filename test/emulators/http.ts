@@ -4,6 +4,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
 
 export interface RequestRecord {
   method: string;
@@ -315,4 +316,27 @@ ${content}
 </html>
 `,
   };
+}
+
+/**
+ * The command-line entry of an emulator: when `moduleUrl` is the file node was started with,
+ * starts the emulator `start` builds and serves until SIGINT or SIGTERM.
+ */
+export function serveWhenRunDirectly(
+  moduleUrl: string,
+  label: string,
+  start: () => Promise<{ url: string; close(): Promise<void> }>,
+): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  start()
+    .then((emulator) => {
+      console.log(`${label} emulator listening on ${emulator.url}`);
+      const stop = () => void emulator.close();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    })
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    });
 }
