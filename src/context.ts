@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { usageError } from "./errors.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
 
@@ -47,10 +48,30 @@ export function realContext(proc: ProcessLike, signal: AbortSignal): Ctx {
     stderr: proc.stderr,
     env: proc.env,
     cwd: proc.cwd(),
-    now: () => new Date(),
+    now: clockFrom(proc.env.DMSHARE_NOW),
     fetch: globalThis.fetch,
     openUrl: (url) => openInBrowser(url, proc.platform),
     paths: { configDir: configDirFor(proc.env) },
     signal,
+  };
+}
+
+/**
+ * The real clock, or for tests only (`DMSHARE_NOW=2026-12-01T10:00:00Z`) one that starts at
+ * that moment and runs on from there, so expiry can be tested without waiting.
+ */
+export function clockFrom(setting: string | undefined, realNow = Date.now): () => Date {
+  if (setting === undefined || setting.trim() === "") return () => new Date(realNow());
+  const start = Date.parse(setting.trim());
+  const startedAt = realNow();
+  return () => {
+    // Checked when the clock is read, so a bad value is a usage error like any other.
+    if (Number.isNaN(start)) {
+      throw usageError(
+        `DMSHARE_NOW "${setting}" is not a date and time.`,
+        "DMSHARE_NOW is for tests only: unset it, or give an ISO time such as 2026-12-01T10:00:00Z.",
+      );
+    }
+    return new Date(start + (realNow() - startedAt));
   };
 }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import type { LinkView } from "../core/links.ts";
 import { listLinks } from "../core/list.ts";
-import { localDateTime } from "../core/time-format.ts";
+import { expiryFromNow, localDateTime } from "../core/time-format.ts";
 import { Output } from "../ui/output.ts";
 import { renderTable } from "../ui/table.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
@@ -12,6 +12,7 @@ interface ListOptions {
   all?: boolean;
   provider?: string;
   status?: string;
+  since?: string;
 }
 
 export const register: CommandRegistrar = (program, ctx) => {
@@ -29,12 +30,14 @@ export const register: CommandRegistrar = (program, ctx) => {
       "--status <status>",
       "only links with this status: pending, active, needs-sharing, expired, revoked",
     )
+    .option("--since <when>", "only links made in the last 30m, 12h, 7d … or since a date")
     .addHelpText(
       "after",
       `
 Examples:
   $ dmshare list
   $ dmshare list --all --provider dropbox
+  $ dmshare list --since 7d --status expired
   $ dmshare list --json | jq -r '.[] | select(.status == "active") | .url'`,
     )
     .action(async (options: ListOptions, command: Command) => {
@@ -51,7 +54,7 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
   }
   if (links.length === 0) {
     output.info(
-      options.all || options.status || options.provider
+      options.all || options.status || options.provider || options.since
         ? "No links match."
         : "No links yet. Send a photo with: dmshare send photo.jpg --via dropbox",
     );
@@ -65,16 +68,26 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
     expired: style.dim,
     revoked: style.dim,
   };
+  const now = ctx.now();
   const rows = links.map((link) => [
     link.id,
     link.provider,
     link.kind,
     link.name,
     localDateTime(new Date(link.createdAt)),
-    link.expiresAt ? localDateTime(new Date(link.expiresAt)) : "never",
+    expiryColumn(link, now),
     statusStyle[link.status](link.status),
     link.url ?? "",
   ]);
   const header = ["ID", "PROVIDER", "KIND", "NAME", "CREATED", "EXPIRES", "STATUS", "URL"];
   for (const line of renderTable(header, rows, Boolean(ctx.stdout.isTTY))) output.result(line);
+}
+
+/** `expires in 3 days`, `expired 2 h ago` (`not pruned yet` while a link dmshare must revoke still works), `never`. */
+function expiryColumn(link: LinkView, now: Date): string {
+  if (!link.expiresAt) return "never";
+  const relative = expiryFromNow(new Date(link.expiresAt), now);
+  const pruneDue =
+    link.expiryEnforcedBy === "dmshare" && link.status === "expired" ? " (not pruned yet)" : "";
+  return `${relative}${pruneDue}`;
 }

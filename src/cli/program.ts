@@ -7,6 +7,7 @@ import { register as registerLogin } from "./login.ts";
 import { register as registerRevoke } from "./revoke.ts";
 import { register as registerSend } from "./send.ts";
 import { register as registerStatus } from "./status.ts";
+import { register as registerSync } from "./sync.ts";
 import { VERSION } from "./version.ts";
 
 /** What a command handler reports back to `run`. */
@@ -49,12 +50,14 @@ Examples:
   $ dmshare send day1/*.jpg --album "Lisbon trip"
   $ find . -name '*.jpg' -newer last-week | dmshare send - --album weekend --json
   $ dmshare list
-  $ dmshare revoke k3x9m2qa`,
+  $ dmshare revoke k3x9m2qa
+  $ dmshare prune`,
     );
   for (const register of [
     registerSend,
     registerList,
     registerRevoke,
+    registerSync,
     registerLogin,
     registerStatus,
     registerConfig,

@@ -12,6 +12,7 @@ interface RevokeCliOptions {
   all?: boolean;
   expired?: boolean;
   olderThan?: string;
+  album?: boolean;
   deleteFiles?: boolean;
   dryRun?: boolean;
   yes?: boolean;
@@ -19,23 +20,22 @@ interface RevokeCliOptions {
 }
 
 export const register: CommandRegistrar = (program, ctx, outcome) => {
-  program
+  const revoke = program
     .command("revoke")
     .summary("stop links from working")
     .description(
       "Stop links from working. Name them by id (or its first 4+ characters) or by URL, or " +
-        "select them with --expired, --older-than or --all. Revoking a link that is already " +
-        "revoked succeeds and says so. More than one link needs a confirmation: a question on " +
-        "a terminal, --yes elsewhere.",
+        "select them with --expired, --older-than, --album or --all. Revoking a link that is " +
+        "already revoked succeeds and says so. More than one link needs a confirmation: a " +
+        "question on a terminal, --yes elsewhere (except --expired alone: those links reached " +
+        "the expiry you gave them).",
     )
     .argument("[links...]", "link ids or URLs, as dmshare list shows them")
     .option("--expired", "every link whose expiry has passed")
     .option("--older-than <duration>", "every link made longer ago than 30m, 12h, 7d, 2w …")
-    .option("--all", "every link that still works")
-    .option("--delete-files", "also delete the uploaded files from the provider")
-    .option("--dry-run", "show what would be revoked, do nothing")
-    .option("-y, --yes", "do not ask for confirmation")
-    .option("--json", "print the result as a JSON array")
+    .option("--album", "only album links (alone: every album link that still works)")
+    .option("--all", "every link that still works");
+  withOutcomeOptions(revoke)
     .addHelpText(
       "after",
       `
@@ -43,12 +43,46 @@ Examples:
   $ dmshare revoke k3x9m2qa
   $ dmshare revoke https://www.dropbox.com/scl/fi/…/beach.jpg?rlkey=…&dl=0
   $ dmshare revoke k3x9 7hw2 --delete-files --yes
-  $ dmshare revoke --older-than 30d --dry-run`,
+  $ dmshare revoke --older-than 30d --dry-run
+  $ dmshare revoke --all --album`,
     )
     .action(async (refs: string[], options: RevokeCliOptions, command: Command) => {
       outcome.exitCode = await runRevoke(ctx, refs, options, command);
     });
+
+  const prune = program
+    .command("prune")
+    .summary("revoke the links whose expiry has passed (revoke --expired)")
+    .description(
+      "Revoke every link whose expiry has passed: the same as dmshare revoke --expired. Where " +
+        "the provider or plan has no link expiry (Dropbox Basic, Google Drive) the link keeps " +
+        "working until this runs, so run it regularly, e.g. from cron (see the README). It " +
+        "asks nothing, since you chose these expiries when sending (--yes is accepted for " +
+        "scripts), except with --delete-files.",
+    );
+  withOutcomeOptions(prune)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dmshare prune
+  $ dmshare prune --dry-run --json
+  # crontab -e: every hour, errors kept in a log
+  0 * * * * dmshare prune --yes >>"$HOME/.dmshare-prune.log" 2>&1`,
+    )
+    .action(async (options: RevokeCliOptions, command: Command) => {
+      outcome.exitCode = await runRevoke(ctx, [], { ...options, expired: true }, command);
+    });
 };
+
+/** What revoke and prune both offer: what else to do, and how to say what was done. */
+function withOutcomeOptions(command: Command): Command {
+  return command
+    .option("--delete-files", "also delete the uploaded files from the provider")
+    .option("--dry-run", "show what would be revoked, do nothing")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--json", "print the result as a JSON array");
+}
 
 async function runRevoke(ctx: Ctx, refs: string[], options: RevokeCliOptions, command: Command) {
   const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
@@ -57,6 +91,7 @@ async function runRevoke(ctx: Ctx, refs: string[], options: RevokeCliOptions, co
     all: options.all === true,
     expired: options.expired === true,
     olderThan: options.olderThan,
+    album: options.album === true,
   });
   const deleteFiles = options.deleteFiles === true;
   const dryRun = options.dryRun === true;
@@ -66,7 +101,20 @@ async function runRevoke(ctx: Ctx, refs: string[], options: RevokeCliOptions, co
     return EXIT_CODES.success;
   };
   if (entries.length === 0) return nothing("No links match: nothing to revoke.");
-  if (!dryRun && !options.yes && !(await confirm(ctx, output, entries, deleteFiles))) {
+  // Expired links reached the expiry the user chose when sending: revoking them needs no yes.
+  const chosenAlready =
+    options.expired === true &&
+    refs.length === 0 &&
+    !options.all &&
+    options.olderThan === undefined &&
+    !options.album &&
+    !deleteFiles;
+  if (
+    !dryRun &&
+    !options.yes &&
+    !chosenAlready &&
+    !(await confirm(ctx, output, entries, deleteFiles))
+  ) {
     return nothing("Nothing was revoked.");
   }
   const { results, failures, interrupted } = await revokeLinks(ctx, entries, {

@@ -276,6 +276,22 @@ function reportUnshared(output: Output, result: SendOutcome, options: SendOption
   }
 }
 
+/**
+ * Links whose expiry the provider (or plan) can't enforce: say, in one line on stderr (even
+ * with --json or --quiet), that they work until `dmshare prune` revokes them.
+ */
+function reportLocalExpiry(output: Output, result: SendOutcome) {
+  const local = result.links.filter(
+    (link) => !link.reused && link.entry.expiryEnforcedBy === "dmshare" && link.entry.expiresAt,
+  );
+  const [first] = local;
+  if (!first?.entry.expiresAt) return;
+  const when = localDateTime(new Date(first.entry.expiresAt));
+  output.warn(
+    `${displayNameOf(result.provider)} won't expire ${local.length === 1 ? "this link" : "these links"} on this account, so dmshare will revoke ${local.length === 1 ? "it" : "them"} after ${when}, when \`dmshare prune\` runs (from cron, say: see "Link lifecycle" in the README).`,
+  );
+}
+
 /** ", location data removed" when it was there and is gone; re-encodings said aloud. */
 function describePreparation(plan: PreparedPlan): string[] {
   const parts: string[] = [];
@@ -372,6 +388,7 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
     for (const message of messages) output.result(message);
   }
   reportUnshared(output, result, options);
+  reportLocalExpiry(output, result);
   if (options.qr) {
     for (const link of shared) {
       await showQrCode(

@@ -55,3 +55,24 @@ function badExpiry(input: string, reason: string) {
     "Use a duration like 30m, 12h, 7d or 2w, or a date like 2026-12-31.",
   );
 }
+
+/**
+ * For `--since`: a duration back from now (`7d`: the last seven days), or a date (`2026-11-01`,
+ * from the start of that day, local time) or date-time. Returns the earliest moment meant.
+ */
+export function parseSince(option: string, input: string, now: Date): Date {
+  const text = input.trim();
+  const relative = durationMs(text);
+  let when: Date;
+  if (relative !== null) when = new Date(now.getTime() - relative);
+  else if (/^\d{4}-\d{2}-\d{2}$/.test(text)) when = new Date(`${text}T00:00:00`);
+  else if (/^\d{4}-\d{2}-\d{2}T/.test(text)) when = new Date(text);
+  else when = new Date(Number.NaN);
+  if (Number.isNaN(when.getTime())) {
+    throw usageError(
+      `Can't use ${option} "${input}": it is not a duration or a date.`,
+      "Use a duration back from now (30m, 12h, 7d, 2w) or a date like 2026-11-01.",
+    );
+  }
+  return when;
+}

@@ -1,4 +1,4 @@
-import type { LedgerEntry, StoredStatus } from "../store/ledger.ts";
+import type { ExpiryEnforcer, LedgerEntry, StoredStatus } from "../store/ledger.ts";
 
 /** What `list` shows: a stored status, with `expired` derived from the clock. */
 export type LinkStatus = StoredStatus | "expired";
@@ -15,8 +15,14 @@ export interface LinkView {
   files: { path: string; remotePath: string | null; bytes: number }[];
   createdAt: string;
   expiresAt: string | null;
+  /** `provider`: the provider stops the link; `dmshare`: `dmshare prune` revokes it. */
+  expiryEnforcedBy: ExpiryEnforcer | null;
   revokedAt: string | null;
   status: LinkStatus;
+}
+
+export function expiryEnforcerOf(entry: LedgerEntry): ExpiryEnforcer | null {
+  return entry.expiresAt ? (entry.expiryEnforcedBy ?? "provider") : null;
 }
 
 export function statusOf(entry: LedgerEntry, now: Date): LinkStatus {
@@ -43,6 +49,7 @@ export function viewOf(entry: LedgerEntry, now: Date): LinkView {
     files: entry.files.map(({ path, remotePath, bytes }) => ({ path, remotePath, bytes })),
     createdAt: entry.createdAt,
     expiresAt: entry.expiresAt,
+    expiryEnforcedBy: expiryEnforcerOf(entry),
     revokedAt: entry.revokedAt,
     status: statusOf(entry, now),
   };

@@ -14,6 +14,8 @@ export interface RevokeSelection {
   expired: boolean;
   /** A duration (`30d`): links created longer ago than that. */
   olderThan?: string;
+  /** Only album links: narrows the other selectors, or alone selects every live album link. */
+  album?: boolean;
 }
 
 export interface RevokeOptions {
@@ -44,13 +46,17 @@ const MIN_PREFIX = 4;
 
 /** The ledger entries the user means: named ones, plus those the selectors match. */
 export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise<LedgerEntry[]> {
-  const { refs, all, expired, olderThan } = selection;
-  if (refs.length === 0 && !all && !expired && olderThan === undefined) {
+  const { refs, expired, olderThan } = selection;
+  const album = selection.album === true;
+  const selectors = selection.all || expired || olderThan !== undefined;
+  if (refs.length === 0 && !selectors && !album) {
     throw usageError(
       "No link given.",
-      "Name links by id or URL (dmshare list shows them), or use --expired, --older-than 30d or --all.",
+      "Name links by id or URL (dmshare list shows them), or use --expired, --older-than 30d, --album or --all.",
     );
   }
+  // `--album` alone: every album link that still works.
+  const all = selection.all || (album && !selectors);
   const cutoff =
     olderThan === undefined
       ? undefined
@@ -63,9 +69,10 @@ export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise
     // needs-sharing items have no link dmshare could revoke; they are only revoked by name.
     const live = status !== "revoked" && status !== "needs-sharing";
     const matches =
-      (all && live) ||
-      (expired && status === "expired") ||
-      (cutoff !== undefined && live && Date.parse(entry.createdAt) < cutoff);
+      (!album || entry.kind === "album") &&
+      ((all && live) ||
+        (expired && status === "expired") ||
+        (cutoff !== undefined && live && Date.parse(entry.createdAt) < cutoff));
     if (matches) selected.set(entry.id, entry);
   }
   return [...selected.values()];

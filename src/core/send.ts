@@ -11,7 +11,7 @@ import type {
 } from "../providers/provider.ts";
 import { displayNameOf } from "../providers/registry.ts";
 import { ConfigStore, type Settings } from "../store/config.ts";
-import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
+import { type ExpiryEnforcer, type LedgerEntry, newLinkId } from "../store/ledger.ts";
 import { parseExpiry } from "./duration.ts";
 import { inspectFiles } from "./inputs.ts";
 import { statusOf } from "./links.ts";
@@ -119,8 +119,12 @@ export async function send(
   }
 
   const provider = await connectProvider(ctx, providerName);
+  const expiryBy = await expiryEnforcer(provider, shareOptions.expiresAt);
   // The password is asked for only once the provider and the plan can honour it.
-  const wanted = { ...shareOptions, password: request.password ? PASSWORD_TO_ASK : undefined };
+  const wanted = {
+    ...optionsForProvider(shareOptions, expiryBy),
+    password: request.password ? PASSWORD_TO_ASK : undefined,
+  };
   checkCapabilities(provider, wanted, plans);
   await provider.checkShareOptions(wanted);
   if (request.password) shareOptions.password = await request.password();
@@ -152,7 +156,7 @@ export async function send(
           ctx,
           provider,
           plan,
-          { ...shareOptions, contentHash: hash },
+          { ...shareOptions, contentHash: hash, expiryEnforcedBy: expiryBy },
           style,
           observer,
         );
@@ -270,7 +274,6 @@ function checkCapabilities(provider: Provider, options: ShareOptions, plans: Sha
       `${providerLabel} can't ${what}.`,
       "Nothing was uploaded. Leave the option out, or choose another provider with --via.",
     );
-  if (options.expiresAt && !capabilities.expiry) throw refuse("make links that expire (--expires)");
   if (options.noDownload && !capabilities.noDownload) {
     throw refuse("stop viewers from downloading (--no-download)");
   }
@@ -282,11 +285,34 @@ function checkCapabilities(provider: Provider, options: ShareOptions, plans: Sha
   }
 }
 
+/**
+ * Who will stop the link at its expiry: the provider where it (and the account's plan) can,
+ * else dmshare itself (`dmshare prune` revokes it), which needs links it can revoke.
+ */
+async function expiryEnforcer(
+  provider: Provider,
+  expiresAt: Date | null,
+): Promise<ExpiryEnforcer | null> {
+  if (!expiresAt) return null;
+  const { capabilities } = provider;
+  if (capabilities.expiry && ((await provider.nativeExpiry?.()) ?? true)) return "provider";
+  if (capabilities.publicLinks && capabilities.revoke) return "dmshare";
+  throw usageError(
+    `${displayNameOf(provider.name)} can't make links that expire (--expires).`,
+    "Nothing was uploaded. Leave the option out, or choose another provider with --via.",
+  );
+}
+
+/** What the provider is asked for: an expiry dmshare enforces itself is not its business. */
+function optionsForProvider<T extends ShareOptions>(options: T, by: ExpiryEnforcer | null): T {
+  return by === "dmshare" ? { ...options, expiresAt: null } : options;
+}
+
 async function sendOne(
   ctx: Ctx,
   provider: Provider,
   plan: PreparedPlan,
-  options: ShareOptions & { contentHash: string },
+  options: ShareOptions & { contentHash: string; expiryEnforcedBy: ExpiryEnforcer | null },
   style: MessageStyle,
   observer: SendObserver,
 ): Promise<SentLink> {
@@ -307,6 +333,7 @@ async function sendOne(
     })),
     createdAt: ctx.now().toISOString(),
     expiresAt: options.expiresAt?.toISOString() ?? null,
+    ...(options.expiryEnforcedBy && { expiryEnforcedBy: options.expiryEnforcedBy }),
     revokedAt: null,
     status: "pending",
     contentHash: options.contentHash,
@@ -352,15 +379,23 @@ async function sendOne(
   }
   await ledger.patch(entry.id, { target, files });
 
-  const link = await shareOrExplain(ctx, provider, target, options, entry.id);
+  const link = await shareOrExplain(
+    ctx,
+    provider,
+    target,
+    optionsForProvider(options, options.expiryEnforcedBy),
+    entry.id,
+  );
   observer.linked(plan, link);
+  // dmshare's own expiry (prune revokes the link then), or the one the provider enforces.
+  const expiresAt = options.expiryEnforcedBy === "dmshare" ? options.expiresAt : link.expiresAt;
   const message = renderMessage(
     {
       url: link.url,
       kind: plan.kind,
       name: plan.name,
       count: plan.files.length,
-      expiresAt: link.expiresAt,
+      expiresAt,
       provider: displayNameOf(provider.name),
     },
     style,
@@ -368,7 +403,8 @@ async function sendOne(
   const saved = await ledger.patch(entry.id, {
     url: link.url,
     message,
-    expiresAt: link.expiresAt?.toISOString() ?? null,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    expiryEnforcedBy: expiresAt ? (options.expiryEnforcedBy ?? "provider") : undefined,
     status: "active",
   });
   return { entry: saved, reused: link.reused };

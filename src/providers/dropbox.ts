@@ -6,11 +6,14 @@ import { baseUrlOverride } from "./base-url.ts";
 import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type {
   Account,
+  LinkState,
   LinkToRevoke,
+  LiveLink,
   LocalFile,
   LoginRequest,
   LoginUi,
   Provider,
+  ProviderLink,
   ProviderModule,
   ProviderSession,
   RemoteItem,
@@ -376,8 +379,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
         .filter(Boolean)
         .join(" and ");
       if (!wanted) return;
-      const account = await call("read your account", () => dbx.usersGetCurrentAccount());
-      if (account.account_type[".tag"] !== "basic") return;
+      if ((await accountType()) !== "basic") return;
       throw usageError(
         `Your Dropbox Basic plan does not allow ${wanted} on shared links.`,
         `Nothing was uploaded. Send without ${wanted}, or use a paid Dropbox plan.`,
@@ -462,7 +464,48 @@ async function connect(session: ProviderSession): Promise<Provider> {
         );
       }
     },
+
+    /** Dropbox Basic has no link expiry; paid plans do. */
+    async nativeExpiry(): Promise<boolean> {
+      return (await accountType()) !== "basic";
+    },
+
+    async linkState(target: RemoteItem): Promise<LinkState> {
+      // By id, so an item moved or renamed in Dropbox is still found.
+      const found = await call(
+        `look up the links to ${target.remotePath}`,
+        () => dbx.sharingListSharedLinks({ path: target.remoteId, direct_only: true }),
+        (summary) => (summary.startsWith("path/not_found") ? Promise.resolve(null) : undefined),
+      );
+      if (!found) return { item: "gone", links: [] };
+      return { item: "present", links: found.links.map((link) => liveLinkFrom(link)) };
+    },
+
+    async listLinks(): Promise<ProviderLink[]> {
+      const found: ProviderLink[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await call("list your shared links", () =>
+          dbx.sharingListSharedLinks(cursor ? { cursor } : {}),
+        );
+        for (const link of page.links) {
+          const adoptable = providerLinkFrom(link);
+          if (adoptable) found.push(adoptable);
+        }
+        cursor = page.has_more ? page.cursor : undefined;
+      } while (cursor);
+      return found;
+    },
   } satisfies Provider;
+
+  let accountTypeOnce: Promise<string> | undefined;
+  /** `basic`, `pro` or `business`, asked once per run. */
+  function accountType(): Promise<string> {
+    accountTypeOnce ??= call("read your account", () => dbx.usersGetCurrentAccount()).then(
+      (account) => account.account_type[".tag"],
+    );
+    return accountTypeOnce;
+  }
 
   async function linksTo(target: RemoteItem | null): Promise<string[]> {
     if (!target) return [];
@@ -504,6 +547,30 @@ async function connect(session: ProviderSession): Promise<Provider> {
   }
 
   return provider;
+}
+
+const liveLinkFrom = (link: sharing.SharedLinkMetadataReference): LiveLink => ({
+  url: link.url,
+  expiresAt: link.expires ? new Date(link.expires) : null,
+});
+
+/** A link to a file or folder inside dmshare's folder, as sync adopts it; else null. */
+function providerLinkFrom(link: sharing.SharedLinkMetadataReference): ProviderLink | null {
+  const pathLower = link.path_lower;
+  if (!pathLower?.startsWith(`${ROOT}/`) || !link.id) return null;
+  const kind = (link as { ".tag"?: string })[".tag"];
+  if (kind !== "file" && kind !== "folder") return null;
+  const file = link as Partial<sharing.FileLinkMetadataReference>;
+  // path_lower is lower case; the display path keeps the item's own name.
+  const remotePath = `${pathLower.slice(0, pathLower.lastIndexOf("/"))}/${link.name}`;
+  return {
+    ...liveLinkFrom(link),
+    kind: kind === "file" ? "photo" : "album",
+    name: link.name,
+    target: { remotePath, remoteId: link.id },
+    uploadedAt: file.server_modified ? new Date(file.server_modified) : null,
+    bytes: typeof file.size === "number" ? file.size : null,
+  };
 }
 
 const correctOffset = (error: DropboxResponseError<unknown>) =>

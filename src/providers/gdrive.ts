@@ -3,9 +3,11 @@ import { providerError } from "../errors.ts";
 import { connectGoogle, type GoogleConnection, type GoogleService, loginGoogle } from "./google.ts";
 import type {
   Account,
+  LinkState,
   LinkToRevoke,
   LocalFile,
   Provider,
+  ProviderLink,
   ProviderModule,
   ProviderSession,
   RemoteItem,
@@ -241,6 +243,62 @@ async function connect(session: ProviderSession): Promise<Provider> {
         );
       }
     },
+
+    async linkState(target: RemoteItem): Promise<LinkState> {
+      const item = await call(
+        `look up ${target.remotePath}`,
+        async () => {
+          const { data } = await api.files.get({
+            fileId: target.remoteId,
+            fields: "id,trashed,webViewLink",
+          });
+          return data;
+        },
+        (error) => (isNotFound(error.status) ? null : undefined),
+      );
+      // A trashed item opens for nobody but its owner.
+      if (!item || item.trashed) return { item: "gone", links: [] };
+      const shared = (await anyonePermissions(target.remoteId)).length > 0;
+      return {
+        item: "present",
+        links: shared && item.webViewLink ? [{ url: item.webViewLink, expiresAt: null }] : [],
+      };
+    },
+
+    /** Files and album folders directly in the dmshare folder that anyone with the link sees. */
+    async listLinks(): Promise<ProviderLink[]> {
+      const root = await findRootFolder(google, api);
+      if (!root) return [];
+      const found: ProviderLink[] = [];
+      let pageToken: string | undefined;
+      do {
+        const { data } = await call("list the shared items in the dmshare folder", () =>
+          api.files.list({
+            q:
+              `'${root}' in parents and trashed = false and ` +
+              `(visibility = 'anyoneWithLink' or visibility = 'anyoneCanFind')`,
+            fields: "nextPageToken,files(id,name,mimeType,webViewLink,createdTime,size)",
+            pageSize: 1000,
+            pageToken,
+          }),
+        );
+        for (const file of data.files ?? []) {
+          if (!file.id || !file.webViewLink) continue;
+          const name = file.name ?? file.id;
+          found.push({
+            url: file.webViewLink,
+            expiresAt: null,
+            kind: file.mimeType === FOLDER_MIME ? "album" : "photo",
+            name,
+            target: { remotePath: `${ROOT_FOLDER}/${name}`, remoteId: file.id },
+            uploadedAt: file.createdTime ? new Date(file.createdTime) : null,
+            bytes: file.size ? Number(file.size) : null,
+          });
+        }
+        pageToken = data.nextPageToken ?? undefined;
+      } while (pageToken);
+      return found;
+    },
   } satisfies Provider;
   return provider;
 }
@@ -256,7 +314,8 @@ async function whoami(google: GoogleConnection, api: drive_v3.Drive): Promise<Ac
   };
 }
 
-async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Drive) {
+/** The `dmshare` folder's id, or null when dmshare has not made it yet. */
+async function findRootFolder(google: GoogleConnection, api: drive_v3.Drive) {
   const { data } = await google.call("find the dmshare folder", () =>
     api.files.list({
       q: `name = '${ROOT_FOLDER}' and mimeType = '${FOLDER_MIME}' and 'root' in parents and trashed = false`,
@@ -264,7 +323,11 @@ async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Dr
       pageSize: 10,
     }),
   );
-  const found = data.files?.[0]?.id;
+  return data.files?.[0]?.id ?? null;
+}
+
+async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Drive) {
+  const found = await findRootFolder(google, api);
   if (found) return found;
   const { data: created } = await google.call("create the dmshare folder", () =>
     api.files.create({

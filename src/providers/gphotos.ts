@@ -2,6 +2,7 @@ import { authError, providerError, usageError } from "../errors.ts";
 import { connectGoogle, type GoogleConnection, type GoogleService, loginGoogle } from "./google.ts";
 import type {
   Account,
+  LinkState,
   LinkToRevoke,
   LocalFile,
   Provider,
@@ -161,6 +162,15 @@ async function connect(session: ProviderSession): Promise<Provider> {
         "Google Photos does not let apps delete photos or albums.",
         "Delete them in the Google Photos app if you want them gone.",
       );
+    },
+
+    // Apps can't make or see share links in Google Photos: there is nothing to reconcile.
+    async linkState(): Promise<LinkState> {
+      return { item: "present", links: [] };
+    },
+
+    async listLinks(): Promise<[]> {
+      return [];
     },
   } satisfies Provider;
   return provider;

@@ -66,6 +66,31 @@ export interface LinkToRevoke {
 
 export type RevokeOutcome = "revoked" | "already-revoked";
 
+/** A link that works (or has only expired) at the provider. */
+export interface LiveLink {
+  url: string;
+  /** The provider's own expiry, if the link has one. */
+  expiresAt: Date | null;
+}
+
+/** What the provider says about one item dmshare shared (for `sync`). */
+export interface LinkState {
+  /** `gone`: the item was deleted (or trashed) at the provider, so no link to it works. */
+  item: "present" | "gone";
+  links: LiveLink[];
+}
+
+/** A link the provider has to something in dmshare's folder (for `sync` to adopt). */
+export interface ProviderLink extends LiveLink {
+  kind: "photo" | "album";
+  name: string;
+  target: RemoteItem;
+  /** When the item was uploaded, if the provider says; null when it doesn't. */
+  uploadedAt: Date | null;
+  /** The file's size; null for albums or when unknown. */
+  bytes: number | null;
+}
+
 export interface Account {
   id: string;
   name: string;
@@ -93,6 +118,16 @@ export interface Provider {
   revoke(link: LinkToRevoke): Promise<RevokeOutcome>;
   /** Removes files or folders; items already gone are not an error. */
   deleteItems(items: RemoteItem[]): Promise<void>;
+  /**
+   * Whether this account may set a provider-enforced expiry (`capabilities.expiry` says the
+   * provider has one at all; a plan may still lack it). Absent: whenever `expiry` is true.
+   * Without it, dmshare records the expiry and revokes the link itself (`dmshare prune`).
+   */
+  nativeExpiry?(): Promise<boolean>;
+  /** The links that exist to an item dmshare shared (for `sync`). */
+  linkState(target: RemoteItem): Promise<LinkState>;
+  /** Every link to something in dmshare's own folder (for `sync`); [] without public links. */
+  listLinks(): Promise<ProviderLink[]>;
 }
 
 export interface LoginRequest {

@@ -5,6 +5,7 @@ import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { withFileLock } from "./lock.ts";
 
 export type LinkKind = "photo" | "album";
+export type ExpiryEnforcer = "provider" | "dmshare";
 /**
  * `pending`: the intent is recorded, the link may or may not exist yet. `needs-sharing`: the
  * upload is done but the provider lets only its own app share it (Google Photos).
@@ -30,6 +31,12 @@ export interface LedgerEntry {
   files: LedgerFile[];
   createdAt: string;
   expiresAt: string | null;
+  /**
+   * Who stops the link at `expiresAt`: the provider itself, or dmshare (`dmshare prune`),
+   * where the provider or plan has no expiry. Absent in entries from before it existed,
+   * which could only have the provider's.
+   */
+  expiryEnforcedBy?: ExpiryEnforcer;
   revokedAt: string | null;
   status: StoredStatus;
   /** SHA-256 over what was uploaded, so the same photos sent again can reuse the link. */
@@ -37,6 +44,8 @@ export interface LedgerEntry {
   noDownload?: boolean;
   /** The link asks for a password (the password itself is never stored). */
   passwordProtected?: boolean;
+  /** When `dmshare sync` found this link at the provider and added it to the ledger. */
+  adoptedAt?: string;
 }
 
 interface LedgerDocument {

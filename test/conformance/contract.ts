@@ -218,6 +218,55 @@ export function providerContract(fixture: ProviderFixture): void {
     }
   });
 
+  describe("what sync asks of the provider", () => {
+    it("reports the links to an item, and that an item is gone", async () => {
+      const [uploaded] = await provider.upload([await localFile("state.jpg")], null, noProgress);
+      const item = uploaded as RemoteItem;
+      expect(await provider.linkState(item)).toEqual({ item: "present", links: [] });
+      if (!claims.publicLinks) return;
+      const link = await provider.share(item, NO_OPTIONS);
+      expect(await provider.linkState(item)).toEqual({
+        item: "present",
+        links: [{ url: link.url, expiresAt: null }],
+      });
+      await provider.revoke({ url: link.url, target: item });
+      expect(await provider.linkState(item)).toEqual({ item: "present", links: [] });
+      await provider.deleteItems([item]);
+      expect((await provider.linkState(item)).item).toBe("gone");
+    });
+
+    it("lists the links to photos and albums in dmshare's folder", async () => {
+      const [photo] = await provider.upload([await localFile("listed.jpg")], null, noProgress);
+      const album = await provider.createAlbum("listed album");
+      await provider.upload([await localFile("in-album.jpg")], album, noProgress);
+      if (!claims.publicLinks) {
+        expect(await provider.listLinks()).toEqual([]);
+        return;
+      }
+      const photoLink = await provider.share(photo as RemoteItem, NO_OPTIONS);
+      const albumLink = await provider.share(album, NO_OPTIONS);
+      const listed = await provider.listLinks();
+      expect(listed).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            url: photoLink.url,
+            kind: "photo",
+            name: "listed.jpg",
+            target: expect.objectContaining({ remoteId: photo?.remoteId }),
+          }),
+          expect.objectContaining({
+            url: albumLink.url,
+            kind: "album",
+            name: "listed album",
+            target: expect.objectContaining({ remoteId: album.remoteId }),
+          }),
+        ]),
+      );
+      await provider.revoke({ url: photoLink.url, target: photo as RemoteItem });
+      expect((await provider.listLinks()).map((link) => link.url)).not.toContain(photoLink.url);
+    });
+  });
+
   it("deletes files and folders, and deleting again is not an error", async () => {
     const album = await provider.createAlbum("to delete");
     const uploaded = await provider.upload([await localFile("d.jpg")], album, noProgress);
@@ -244,9 +293,13 @@ export function providerContract(fixture: ProviderFixture): void {
         request: { password: async () => "never asked" },
       },
     ];
+    // Without the provider's own expiry, dmshare enforces --expires itself (`dmshare prune`)
+    // wherever it can revoke links: only a provider without revocable links refuses it.
+    const enforcedByDmshare = (capability: keyof Capabilities) =>
+      capability === "expiry" && claims.publicLinks && claims.revoke;
     for (const { option, capability, request } of unsupported) {
       // Honoured options are checked by the link tests above.
-      if (!(claims[capability] && claims.publicLinks)) {
+      if (!(claims[capability] && claims.publicLinks) && !enforcedByDmshare(capability)) {
         it(`refuses ${option} before uploading anything`, async () => {
           const file = await localFile("refused.jpg");
           const before = harness.uploadRequests();
@@ -269,6 +322,31 @@ export function providerContract(fixture: ProviderFixture): void {
           expect(await new Ledger(ledgerPath(path.join(dir, "config"))).entries()).toEqual([]);
         });
       }
+    }
+
+    if (!claims.expiry && claims.publicLinks && claims.revoke) {
+      it("--expires without the provider's expiry: dmshare records it to revoke the link itself", async () => {
+        const file = await localFile("local-expiry.jpg");
+        const { ctx } = context();
+        const outcome = await send(
+          ctx,
+          {
+            paths: [file.path],
+            via: fixture.name,
+            each: false,
+            noDownload: false,
+            dryRun: false,
+            expires: "7d",
+          },
+          silentObserver,
+        );
+        expect(outcome.links[0]?.entry).toMatchObject({
+          status: "active",
+          expiryEnforcedBy: "dmshare",
+          expiresAt: expect.any(String),
+        });
+        expect(harness.visit(outcome.links[0]?.entry.url ?? "")?.viewOnly).toBe(true);
+      });
     }
 
     it("send records what it shared, or that the user must share it in the provider's app", async () => {

@@ -52,6 +52,7 @@ describe("dmshare list", () => {
       [
         "createdAt",
         "expiresAt",
+        "expiryEnforcedBy",
         "files",
         "id",
         "kind",

@@ -319,13 +319,35 @@ describe("links stay independent and failures stay honest", () => {
     expect(stderr).not.toContain("Copied");
   });
 
-  it("--expires on a Basic account is refused before uploading; on a paid plan the link expires", async () => {
+  it("--expires on a Basic account: dmshare records the expiry and says prune will revoke it; on a paid plan Dropbox enforces it", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const local = await dmshare([
+      "send",
+      "a.jpg",
+      "--via",
+      "dropbox",
+      "--expires",
+      "7d",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(local.code).toBe(0);
+    const localLink = JSON.parse(local.stdout);
+    expect(localLink).toMatchObject({ status: "active", expiryEnforcedBy: "dmshare" });
+    expect(Date.parse(localLink.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+    expect(localLink.message).toContain("the link works until");
+    // Dropbox was asked for no expiry (Basic has none); dmshare says who will revoke it.
+    expect(bed.emulator.resolveSharedLink(localLink.url)?.expiresAt).toBeUndefined();
+    expect(local.stderr.trim().split("\n")).toHaveLength(1);
+    expect(local.stderr).toContain("dmshare will revoke it after");
+    expect(local.stderr).toContain("`dmshare prune`");
+
+    // Options Basic can't have at all are still refused before uploading.
     const refused = await requestsDuring(() =>
-      dmshare(["send", "a.jpg", "--via", "dropbox", "--expires", "7d"]),
+      dmshare(["send", "a.jpg", "--via", "dropbox", "--expires", "7d", "--no-download"]),
     );
     expect(refused.result.code).toBe(2);
-    expect(refused.result.stderr).toContain("Your Dropbox Basic plan does not allow --expires");
+    expect(refused.result.stderr).toContain("Your Dropbox Basic plan does not allow --no-download");
     expect(refused.requests.map((request) => request.path)).toEqual([
       "/2/users/get_current_account",
     ]);
@@ -346,6 +368,10 @@ describe("links stay independent and failures stay honest", () => {
       expect(code).toBe(0);
       const sent = JSON.parse(stdout);
       expect(Date.parse(sent.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+      expect(sent.expiryEnforcedBy).toBe("provider");
+      expect(bed.emulator.resolveSharedLink(sent.url)?.expiresAt).toBe(
+        `${sent.expiresAt.slice(0, 19)}Z`,
+      );
       expect(sent.message).toContain("the link works until");
       expect(bed.emulator.resolveSharedLink(sent.url)).toMatchObject({
         access: "viewer",

@@ -29,8 +29,6 @@ async function sendJson(files: Record<string, Buffer>, args: string[]) {
 }
 
 const driveId = (url: string) => /\/(?:file\/d|folders)\/([\w-]+)/.exec(url)?.[1] ?? "";
-const uploadRequests = () =>
-  bed.emulator.requests.filter((request) => request.path.startsWith("/upload/")).length;
 
 describe("dmshare send --via gdrive", () => {
   it("shares a photo as an anyone-with-the-link reader permission, in a dmshare folder", async () => {
@@ -96,21 +94,22 @@ describe("dmshare send --via gdrive", () => {
     });
   });
 
-  it("refuses --expires before uploading: Drive has no expiry for anyone-links", async () => {
-    const before = uploadRequests();
-    await writeFiles(bed.dir, { "x.jpg": jpegBytes() });
-    const { code, stderr } = await bed.dmshare([
-      "send",
-      "x.jpg",
+  it("--expires: Drive has no expiry for anyone-links, so dmshare records it and says prune will revoke it", async () => {
+    const { code, sent, stderr } = await sendJson({ "x.jpg": jpegBytes() }, [
       "--via",
       "gdrive",
       "--expires",
       "7d",
     ]);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/Google Drive can't make links that expire/);
-    expect(stderr).toMatch(/Nothing was uploaded/);
-    expect(uploadRequests()).toBe(before);
+    expect(code).toBe(0);
+    expect(sent).toMatchObject({ status: "active", expiryEnforcedBy: "dmshare" });
+    expect(stderr).toMatch(
+      /^! Google Drive won't expire this link on this account, so dmshare will revoke it after .*`dmshare prune`/,
+    );
+    const anyone = bed.emulator
+      .drivePermissions(driveId(sent?.url ?? ""))
+      .find((permission) => permission.type === "anyone");
+    expect(anyone?.expirationTime).toBeUndefined();
   });
 
   it("uploads a large file through a resumable session, byte for byte", async () => {
