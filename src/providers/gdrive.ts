@@ -205,12 +205,13 @@ async function connect(session: ProviderSession): Promise<Provider> {
         if (permission !== viewOnly)
           await deletePermission(target.remoteId, permission.id as string);
       }
+      // Before the link exists, so that it never works without the restriction.
+      if (options.noDownload) await restrictDownloads(target);
       if (!viewOnly) {
         await call(`create a link to ${target.remotePath}`, () =>
           api.permissions.create({ fileId: target.remoteId, requestBody: VIEW_ONLY }),
         );
       }
-      if (options.noDownload) await restrictDownloads(target);
       const { data } = await call(`read the link to ${target.remotePath}`, () =>
         api.files.get({ fileId: target.remoteId, fields: "webViewLink" }),
       );
