@@ -388,9 +388,10 @@ export async function loginGoogle(
   try {
     ({ tokens } = await auth.getToken({ code, codeVerifier, redirect_uri: receiver.redirectUri }));
   } catch (error) {
-    if (httpErrorOf(error)?.status === 400) {
+    const refused = httpErrorOf(error);
+    if (refused?.status === 400) {
       throw authError(
-        `Google did not accept the login code (${httpErrorOf(error)?.reason}).`,
+        `Google did not accept the login code (${refused.reason}).`,
         `Run dmshare login ${service.provider} again.`,
       );
     }

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { send } from "../../src/core/send.ts";
+import { type SendRequest, send } from "../../src/core/send.ts";
 import { DmshareError } from "../../src/errors.ts";
 import type {
   Capabilities,
@@ -96,6 +96,13 @@ export function providerContract(fixture: ProviderFixture): void {
   /** A provider that lacks a capability must refuse clearly, never half-do it. */
   const refusesAsUsage = (attempt: Promise<unknown>) =>
     expect(attempt).rejects.toMatchObject({ kind: "usage" });
+
+  /** `dmshare send FILE --via <provider>` in-process, with extra request fields. */
+  const sendFile = async (name: string, extra: Partial<SendRequest> = {}) => {
+    const file = await localFile(name);
+    const base = { paths: [file.path], via: fixture.name, each: false, noDownload: false };
+    return send(context().ctx, { ...base, dryRun: false, ...extra }, silentObserver);
+  };
 
   const claims = fixture.capabilities;
 
@@ -301,21 +308,8 @@ export function providerContract(fixture: ProviderFixture): void {
       // Honoured options are checked by the link tests above.
       if (!(claims[capability] && claims.publicLinks) && !enforcedByDmshare(capability)) {
         it(`refuses ${option} before uploading anything`, async () => {
-          const file = await localFile("refused.jpg");
           const before = harness.uploadRequests();
-          const { ctx } = context();
-          const error = await send(
-            ctx,
-            {
-              paths: [file.path],
-              via: fixture.name,
-              each: false,
-              noDownload: false,
-              dryRun: false,
-              ...request,
-            },
-            silentObserver,
-          ).catch((caught: unknown) => caught);
+          const error = await sendFile("refused.jpg", request).catch((caught: unknown) => caught);
           expect(error).toBeInstanceOf(DmshareError);
           expect(error).toMatchObject({ kind: "usage" });
           expect(harness.uploadRequests()).toBe(before);
@@ -326,20 +320,7 @@ export function providerContract(fixture: ProviderFixture): void {
 
     if (!claims.expiry && claims.publicLinks && claims.revoke) {
       it("--expires without the provider's expiry: dmshare records it to revoke the link itself", async () => {
-        const file = await localFile("local-expiry.jpg");
-        const { ctx } = context();
-        const outcome = await send(
-          ctx,
-          {
-            paths: [file.path],
-            via: fixture.name,
-            each: false,
-            noDownload: false,
-            dryRun: false,
-            expires: "7d",
-          },
-          silentObserver,
-        );
+        const outcome = await sendFile("local-expiry.jpg", { expires: "7d" });
         expect(outcome.links[0]?.entry).toMatchObject({
           status: "active",
           expiryEnforcedBy: "dmshare",
@@ -350,13 +331,7 @@ export function providerContract(fixture: ProviderFixture): void {
     }
 
     it("send records what it shared, or that the user must share it in the provider's app", async () => {
-      const file = await localFile("recorded.jpg");
-      const { ctx } = context();
-      const outcome = await send(
-        ctx,
-        { paths: [file.path], via: fixture.name, each: false, noDownload: false, dryRun: false },
-        silentObserver,
-      );
+      const outcome = await sendFile("recorded.jpg");
       const [sent] = outcome.links;
       if (claims.publicLinks) {
         expect(sent?.entry).toMatchObject({ status: "active", provider: fixture.name });

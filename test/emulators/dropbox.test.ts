@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import {
   bytesUpload,
   Dropbox,
@@ -12,6 +10,7 @@ import {
   uploadFile,
 } from "dropbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEmulatorCommand } from "../helpers/emulator-process.ts";
 import { playBrowserConsent } from "./browser.ts";
 import { type DropboxEmulator, startDropboxEmulator } from "./dropbox.ts";
 
@@ -1091,17 +1090,12 @@ describe("faults", () => {
 
 describe("command line", () => {
   it("prints its URL, serves, and stops on SIGTERM", async () => {
-    const script = fileURLToPath(new URL("./dropbox.ts", import.meta.url));
-    const child = spawn(process.execPath, [script, "--port", "0", "--token", "cli-token"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const line = await new Promise<string>((resolve) => {
-      let seen = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (seen.includes("\n")) resolve(seen.trim());
-      });
-    });
+    const { firstLine: line, stop } = await runEmulatorCommand("dropbox", [
+      "--port",
+      "0",
+      "--token",
+      "cli-token",
+    ]);
     const match = /^Dropbox emulator listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
     expect(match).not.toBeNull();
     const response = await fetch(`${match?.[1]}/2/users/get_current_account`, {
@@ -1109,8 +1103,6 @@ describe("command line", () => {
       headers: { Authorization: "Bearer cli-token" },
     });
     expect(response.status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await stop()).toBe(0);
   });
 });

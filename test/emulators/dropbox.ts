@@ -45,7 +45,9 @@ import {
   union,
 } from "./dropbox-wire.ts";
 import {
+  COMMON_ARGUMENTS,
   type CutFault,
+  commonOptions,
   EmulatorBase,
   type Exchange,
   type Fault,
@@ -651,13 +653,10 @@ export async function startDropboxEmulator(
 async function startFromArguments() {
   const { values } = parseArgs({
     options: {
-      port: { type: "string", default: "0" },
+      ...COMMON_ARGUMENTS,
       "account-type": { type: "string", default: "basic" },
-      token: { type: "string", multiple: true, default: [] },
       "app-key": { type: "string" },
       "redirect-uri": { type: "string", multiple: true, default: [] },
-      "list-page-size": { type: "string" },
-      "access-token-lifetime": { type: "string" },
     },
   });
   const accountType = values["account-type"];
@@ -666,14 +665,9 @@ async function startFromArguments() {
   }
   const appKey = values["app-key"];
   return startDropboxEmulator({
-    port: Number(values.port),
+    ...commonOptions(values),
     accountType,
-    staticTokens: values.token,
     apps: appKey ? [{ clientId: appKey, redirectUris: values["redirect-uri"] }] : [],
-    listPageSize: values["list-page-size"] ? Number(values["list-page-size"]) : undefined,
-    accessTokenLifetimeSeconds: values["access-token-lifetime"]
-      ? Number(values["access-token-lifetime"])
-      : undefined,
   });
 }
 

@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { drive, type drive_v3 } from "@googleapis/drive";
 import { CodeChallengeMethod, type Credentials, OAuth2Client } from "google-auth-library";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEmulatorCommand } from "../helpers/emulator-process.ts";
 import { playBrowserConsent } from "./browser.ts";
 import {
   DEFAULT_CLIENT,
@@ -1268,25 +1267,18 @@ describe("Photos Library", () => {
 
 describe("command line", () => {
   it("prints its URL, serves, and stops on SIGTERM", async () => {
-    const script = fileURLToPath(new URL("./google.ts", import.meta.url));
-    const child = spawn(process.execPath, [script, "--port", "0", "--token", "cli-token"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const line = await new Promise<string>((resolve) => {
-      let seen = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (seen.includes("\n")) resolve(seen.trim());
-      });
-    });
+    const { firstLine: line, stop } = await runEmulatorCommand("google", [
+      "--port",
+      "0",
+      "--token",
+      "cli-token",
+    ]);
     const match = /^Google emulator listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
     expect(match).not.toBeNull();
     const response = await fetch(`${match?.[1]}/drive/v3/about?fields=user(emailAddress)`, {
       headers: { Authorization: "Bearer cli-token" },
     });
     expect(response.status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    child.kill("SIGTERM");
-    expect(await exited).not.toBeNull();
+    expect(await stop()).not.toBeNull();
   });
 });

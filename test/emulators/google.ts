@@ -19,7 +19,9 @@ import { GoogleOAuth } from "./google-oauth.ts";
 import { type EmulatedAlbum, type EmulatedMediaItem, PhotosApi } from "./google-photos.ts";
 import { GoogleError, notFoundPage, randomDigits } from "./google-wire.ts";
 import {
+  COMMON_ARGUMENTS,
   type CutFault,
+  commonOptions,
   EmulatorBase,
   type Exchange,
   type Fault,
@@ -389,28 +391,14 @@ export async function startGoogleEmulator(
 /** `node test/emulators/…ts --port N --token T`: the emulator on its own, for trying dmshare by hand. */
 async function startFromArguments() {
   const { values } = parseArgs({
-    options: {
-      port: { type: "string", default: "0" },
-      token: { type: "string", multiple: true, default: [] },
-      client: { type: "string", multiple: true, default: [] },
-      "list-page-size": { type: "string" },
-      "access-token-lifetime": { type: "string" },
-    },
+    options: { ...COMMON_ARGUMENTS, client: { type: "string", multiple: true, default: [] } },
   });
   const clients = values.client.map((pair) => {
     const colon = pair.indexOf(":");
     if (colon <= 0) throw new Error(`--client takes CLIENT_ID:CLIENT_SECRET, not "${pair}"`);
     return { clientId: pair.slice(0, colon), clientSecret: pair.slice(colon + 1) };
   });
-  return startGoogleEmulator({
-    port: Number(values.port),
-    staticTokens: values.token,
-    clients: [DEFAULT_CLIENT, ...clients],
-    listPageSize: values["list-page-size"] ? Number(values["list-page-size"]) : undefined,
-    accessTokenLifetimeSeconds: values["access-token-lifetime"]
-      ? Number(values["access-token-lifetime"])
-      : undefined,
-  });
+  return startGoogleEmulator({ ...commonOptions(values), clients: [DEFAULT_CLIENT, ...clients] });
 }
 
 serveWhenRunDirectly(import.meta.url, "Google", startFromArguments);

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
+import type { ParseArgsOptionsConfig } from "node:util";
 
 export interface RequestRecord {
   method: string;
@@ -339,4 +340,28 @@ export function serveWhenRunDirectly(
       console.error(error instanceof Error ? error.message : error);
       process.exitCode = 1;
     });
+}
+
+/** The command-line options every emulator takes (for node:util parseArgs); each adds its own. */
+export const COMMON_ARGUMENTS = {
+  port: { type: "string", default: "0" },
+  token: { type: "string", multiple: true, default: [] },
+  "list-page-size": { type: "string" },
+  "access-token-lifetime": { type: "string" },
+} satisfies ParseArgsOptionsConfig;
+
+/** The emulator options that the common command-line options give. */
+export function commonOptions(values: {
+  port: string;
+  token: string[];
+  "list-page-size"?: string;
+  "access-token-lifetime"?: string;
+}) {
+  const count = (text: string | undefined) => (text ? Number(text) : undefined);
+  return {
+    port: Number(values.port),
+    staticTokens: values.token,
+    listPageSize: count(values["list-page-size"]),
+    accessTokenLifetimeSeconds: count(values["access-token-lifetime"]),
+  };
 }

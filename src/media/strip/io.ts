@@ -76,16 +76,7 @@ export class Sink {
   }
 
   async write(data: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.handle.write(
-        data,
-        done,
-        data.length - done,
-        this.position + done,
-      );
-      done += bytesWritten;
-    }
+    await this.writeAt(this.position, data);
     this.position += data.length;
   }
 
@@ -106,7 +97,11 @@ export class Sink {
   }
 
   /** Overwrites bytes already written, without moving the write position. */
-  async patch(position: number, data: Uint8Array): Promise<void> {
+  patch(position: number, data: Uint8Array): Promise<void> {
+    return this.writeAt(position, data);
+  }
+
+  private async writeAt(position: number, data: Uint8Array): Promise<void> {
     let done = 0;
     while (done < data.length) {
       const { bytesWritten } = await this.handle.write(
