@@ -53,7 +53,8 @@ export async function askWhatToSend(
   }
 
   let expires = given.expires;
-  if (expires === undefined) {
+  // Without a link there is nothing to expire: the question would only lead to a refusal.
+  if (expires === undefined && findProvider(via).makesLinks) {
     expires =
       (await chooseOne(output, NOTHING_SENT, "The link stops working", EXPIRY_CHOICES, "")) ||
       undefined;
@@ -98,10 +99,9 @@ export async function askAccount(output: Output, loggedIn?: ProviderName[]): Pro
     ordered.map((name) => ({
       value: name,
       name: findProvider(name).displayName,
-      description:
-        name === "gphotos"
-          ? "uploads into a private album; you press Share in Google Photos"
-          : undefined,
+      description: !findProvider(name).makesLinks
+        ? "uploads into a private album; you press Share in Google Photos"
+        : undefined,
     })),
     ordered[0],
   );

@@ -5,6 +5,8 @@ interface ProviderEntry {
   name: ProviderName;
   displayName: string;
   aliases: readonly string[];
+  /** False where only the provider's own app can share (no link, so nothing to expire). */
+  makesLinks: boolean;
   load: () => Promise<ProviderModule>;
 }
 
@@ -13,18 +15,21 @@ const PROVIDERS: readonly ProviderEntry[] = [
     name: "dropbox",
     displayName: "Dropbox",
     aliases: [],
+    makesLinks: true,
     load: async () => (await import("./dropbox.ts")).default,
   },
   {
     name: "gdrive",
     displayName: "Google Drive",
     aliases: ["google", "drive"],
+    makesLinks: true,
     load: async () => (await import("./gdrive.ts")).default,
   },
   {
     name: "gphotos",
     displayName: "Google Photos",
     aliases: ["google-photos"],
+    makesLinks: false,
     load: async () => (await import("./gphotos.ts")).default,
   },
 ];

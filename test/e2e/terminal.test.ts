@@ -117,6 +117,22 @@ describe("dmshare send with no files, at a terminal", () => {
     expect(bed.emulator.listFiles().filter((file) => file.pathDisplay.includes("sea"))).toEqual([]);
   });
 
+  it("Google Photos makes no link, so the expiry is not asked for", async () => {
+    await writeFiles(bed.dir, { "cat.jpg": jpegBytes() });
+    const term = await open(["send", "--via", "gphotos"], {
+      DMSHARE_DROPBOX_TOKEN: undefined,
+      DMSHARE_GPHOTOS_TOKEN: "photos-token",
+    });
+    await term.waitFor("Photos to send");
+    await term.press("Space", "Enter");
+    await term.waitFor("Send cat.jpg with Google Photos? (Y/n)");
+    expect(await term.screen()).not.toContain("The link stops working");
+    await term.type("n");
+    await term.press("Enter");
+    expect(await term.exitCode()).toBe(0);
+    expect(await term.screen()).toContain("Nothing was sent.");
+  });
+
   it("files named without --via or a default provider: asks only for the account", async () => {
     await writeFiles(bed.dir, { "cat.jpg": jpegBytes() });
     const term = await open(["send", "cat.jpg", "--quiet", "--no-copy"]);
