@@ -30,6 +30,8 @@ export interface Ctx {
   paths: { configDir: string };
   /** Aborted when the user presses Ctrl-C. */
   signal: AbortSignal;
+  /** Told when a provider call waits before trying again; the UI shows it on a terminal. */
+  onRetry?: (reason: string, delayMs: number) => void;
 }
 
 interface ProcessLike {

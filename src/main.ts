@@ -7,7 +7,12 @@ import { Output } from "./ui/output.ts";
 export { realContext } from "./context.ts";
 
 /** Parses `argv`, runs the command and returns the exit code. Never exits the process. */
-export async function run(argv: readonly string[], ctx: Ctx): Promise<number> {
+export async function run(argv: readonly string[], given: Ctx): Promise<number> {
+  const notices = new Output(given, {
+    color: !argv.includes("--no-color"),
+    quiet: argv.includes("--quiet") || argv.includes("-q"),
+  });
+  const ctx: Ctx = { ...given, onRetry: (reason, delayMs) => notices.retrying(reason, delayMs) };
   const outcome: Outcome = { exitCode: EXIT_CODES.success };
   ctx.signal.addEventListener(
     "abort",

@@ -23,7 +23,16 @@ import type {
   UploadedFile,
   UploadProgress,
 } from "./provider.ts";
-import { DEFAULT_RETRY, isNetworkError, type RetryDecision, withRetry } from "./retry.ts";
+import {
+  DEFAULT_RETRY,
+  explainFailure,
+  isAbort,
+  isNetworkError,
+  lastFailure,
+  type RetryDecision,
+  withRetry,
+} from "./retry.ts";
+import { loginWithToken } from "./token-login.ts";
 import { mapConcurrently, progressStream } from "./transfer.ts";
 
 const PROVIDER = "dropbox";
@@ -31,12 +40,20 @@ const LABEL = "Dropbox";
 /** Everything dmshare uploads lives under this folder (inside the app folder). */
 const ROOT = "/dmshare";
 /**
- * Files up to this size go up in one request (Dropbox allows up to 150 MiB); larger ones
- * through an upload session, in chunks that can be retried one by one.
+ * Files up to this size go up in one request; larger ones through an upload session, in
+ * chunks that are retried one by one, so a dropped connection costs at most one chunk.
  */
-const SINGLE_REQUEST_MAX = 64 * 1024 * 1024;
-/** Session chunks: a multiple of 4 MiB as Dropbox asks, big enough to keep round trips few. */
-const CHUNK_BYTES = 32 * 1024 * 1024;
+const SINGLE_REQUEST_MAX = 8 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+/**
+ * About eight chunks per file: few round trips for a big file, little to send again after a
+ * cut. Dropbox asks for multiples of 4 MiB and takes at most 150 MiB per request.
+ */
+export function sessionChunkBytes(fileBytes: number): number {
+  const eighth = Math.ceil(fileBytes / 8 / (4 * MIB)) * 4 * MIB;
+  return Math.min(128 * MIB, Math.max(8 * MIB, eighth));
+}
 const FINISH_BATCH_MAX = 1000;
 const UPLOAD_CONCURRENCY = 6;
 export const DEFAULT_LOGIN_PORT = 53682;
@@ -73,15 +90,13 @@ const errorTag = (error: DropboxResponseError<unknown>): string => {
 
 function retryDecision(error: unknown): RetryDecision {
   if (error instanceof DropboxResponseError) {
-    if (error.status === 429) {
-      const seconds = Number(error.headers?.get?.("retry-after"));
-      return {
-        retry: true,
-        reason: "rate limited",
-        afterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined,
-      };
+    const seconds = Number(error.headers?.get?.("retry-after") ?? Number.NaN);
+    const afterMs = Number.isFinite(seconds) ? seconds * 1000 : undefined;
+    // 429: too_many_requests or too_many_write_operations, both with Retry-After.
+    if (error.status === 429) return { retry: true, reason: "rate limited", afterMs };
+    if (error.status >= 500) {
+      return { retry: true, reason: `Dropbox answered ${error.status}`, afterMs };
     }
-    if (error.status >= 500) return { retry: true, reason: `Dropbox answered ${error.status}` };
     return { retry: false };
   }
   if (isNetworkError(error)) return { retry: true, reason: "connection lost" };
@@ -89,16 +104,13 @@ function retryDecision(error: unknown): RetryDecision {
 }
 
 /** Turns an SDK error into a sentence for the user with the exit code it deserves. */
-function translate(error: unknown, action: string): Error {
-  if (error instanceof Error && error.name === "AbortError") {
-    return interruptedError(`stopped while trying to ${action}.`);
-  }
+function translate(error: unknown, action: string, loginAgain: string): Error {
   if (error instanceof DropboxResponseError) {
     const summary = errorTag(error);
     if (error.status === 401) {
       return authError(
         `Dropbox rejected dmshare's login while trying to ${action} (${summary.split("/")[0] || "unauthorized"}).`,
-        "Log in again: dmshare login dropbox",
+        loginAgain,
       );
     }
     const oauthError = (error.error as { error?: unknown } | undefined)?.error;
@@ -106,7 +118,7 @@ function translate(error: unknown, action: string): Error {
       // The token endpoint (refresh): invalid_grant, invalid_client, …
       return authError(
         `Dropbox no longer accepts dmshare's stored login (${oauthError}).`,
-        "Log in again: dmshare login dropbox",
+        loginAgain,
       );
     }
     if (summary.startsWith("settings_error")) {
@@ -169,6 +181,9 @@ async function connect(session: ProviderSession): Promise<Provider> {
   const dbx = new Dropbox({ auth });
   const canRefresh = Boolean(stored.refreshToken && stored.clientId);
   let savedToken = stored.accessToken;
+  const loginAgain = fromEnv
+    ? `DMSHARE_DROPBOX_TOKEN holds a token Dropbox does not accept: replace it, or unset it and run: dmshare login dropbox`
+    : "Log in again: dmshare login dropbox";
 
   /** Saves a token the SDK refreshed, so the next run does not refresh again. */
   async function persistRefreshedToken() {
@@ -198,33 +213,43 @@ async function connect(session: ProviderSession): Promise<Provider> {
           const { result } = await withRetry(request, retryDecision, {
             ...DEFAULT_RETRY,
             signal: ctx.signal,
+            onRetry: ctx.onRetry,
           });
           return result;
         } catch (error) {
+          const failure = lastFailure(error);
           const expired =
-            error instanceof DropboxResponseError &&
-            error.status === 401 &&
-            errorTag(error).startsWith("expired_access_token");
+            failure instanceof DropboxResponseError &&
+            failure.status === 401 &&
+            errorTag(failure).startsWith("expired_access_token");
           if (!expired || !canRefresh || refreshed) throw error;
           refreshed = true;
           await auth.refreshAccessToken();
         }
       }
     } catch (error) {
+      const failure = lastFailure(error);
       const recovered =
-        error instanceof DropboxResponseError && error.status === 409
-          ? recover?.(errorTag(error), error)
+        failure instanceof DropboxResponseError && failure.status === 409
+          ? recover?.(errorTag(failure), failure)
           : undefined;
       if (recovered) return recovered;
-      throw translate(error, action);
+      if (isAbort(failure, ctx.signal))
+        throw interruptedError(`stopped while trying to ${action}.`);
+      throw explainFailure(error, (last) => translate(last, action, loginAgain));
     } finally {
       await persistRefreshedToken();
     }
   }
 
-  /** Sends a file's bytes into an upload session and closes it; returns the session id. */
+  /**
+   * Sends a file's bytes into an upload session and closes it; returns the session id. After a
+   * lost connection the chunk is sent again; when Dropbox says it holds a different offset
+   * (`incorrect_offset`: the lost reply's chunk did arrive), the upload goes on from there.
+   */
   async function uploadToSession(file: LocalFile, onProgress: UploadProgress): Promise<string> {
-    const firstEnd = Math.min(file.bytes, CHUNK_BYTES);
+    const chunkBytes = sessionChunkBytes(file.bytes);
+    const firstEnd = Math.min(file.bytes, chunkBytes);
     const { session_id: sessionId } = await call(`upload ${file.name}`, () =>
       dbx.filesUploadSessionStart({
         close: firstEnd === file.bytes,
@@ -233,23 +258,25 @@ async function connect(session: ProviderSession): Promise<Provider> {
     );
     let offset = firstEnd;
     while (offset < file.bytes) {
-      const end = Math.min(file.bytes, offset + CHUNK_BYTES);
       const from = offset;
-      await call(
+      const end = Math.min(file.bytes, from + chunkBytes);
+      offset = await call(
         `upload ${file.name}`,
-        () =>
-          dbx.filesUploadSessionAppendV2({
+        async () => {
+          await dbx.filesUploadSessionAppendV2({
             cursor: { session_id: sessionId, offset: from },
             close: end === file.bytes,
             contents: progressStream(file, from, end, onProgress),
-          }),
-        // A retry after a lost reply: Dropbox already has this chunk.
-        (summary, error) =>
-          summary.startsWith("incorrect_offset") && correctOffset(error) === end
-            ? Promise.resolve(undefined)
-            : undefined,
+          });
+          return { result: end };
+        },
+        (summary, error) => {
+          const held = correctOffset(error);
+          return summary.startsWith("incorrect_offset") && held !== undefined
+            ? Promise.resolve(held)
+            : undefined;
+        },
       );
-      offset = end;
     }
     return sessionId;
   }
@@ -537,7 +564,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       );
       existing = links[0];
     }
-    if (!existing) throw translate(conflict, `create a link to ${path}`);
+    if (!existing) throw translate(conflict, `create a link to ${path}`, loginAgain);
     if (isViewOnlyPublic(existing, options)) return linkFrom(existing, true);
     const { url } = existing;
     const modified = await call("make the existing link view-only", () =>
@@ -598,13 +625,9 @@ async function login(
 ): Promise<Account> {
   const { ctx, credentials } = session;
   if (request.token) {
-    const provider = await connect({
-      ctx: { ...ctx, env: { ...ctx.env, DMSHARE_DROPBOX_TOKEN: request.token } },
-      credentials,
-    });
-    const account = await provider.whoami();
-    await credentials.set(PROVIDER, { accessToken: request.token, accountId: account.id });
-    return account;
+    return loginWithToken(PROVIDER, request.token, session, async (withToken) =>
+      (await connect(withToken)).whoami(),
+    );
   }
   const appKey = request.clientId ?? ctx.env.DMSHARE_DROPBOX_APP_KEY;
   if (!appKey) {
@@ -667,7 +690,7 @@ async function login(
         "Run dmshare login dropbox again.",
       );
     }
-    throw translate(error, "finish the login");
+    throw translate(error, "finish the login", "Run: dmshare login dropbox");
   }
   await credentials.set(PROVIDER, {
     accessToken: tokens.access_token,

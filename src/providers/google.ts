@@ -11,7 +11,16 @@ import { baseUrlOverride } from "./base-url.ts";
 import { openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type { Account, LoginRequest, LoginUi, ProviderName, ProviderSession } from "./provider.ts";
 import { tokenVariable } from "./registry.ts";
-import { DEFAULT_RETRY, isNetworkError, type RetryDecision, withRetry } from "./retry.ts";
+import {
+  DEFAULT_RETRY,
+  explainFailure,
+  isAbort,
+  isNetworkError,
+  lastFailure,
+  type RetryDecision,
+  withRetry,
+} from "./retry.ts";
+import { loginWithToken } from "./token-login.ts";
 
 export interface GoogleService {
   provider: ProviderName;
@@ -96,6 +105,9 @@ export async function connectGoogle(
   });
   const canRefresh = Boolean(stored.refreshToken && stored.clientId);
   let savedToken = stored.accessToken;
+  const loginAgain = envToken
+    ? `${variable} holds a token ${service.label} does not accept: replace it, or unset it and run: dmshare login ${service.provider}`
+    : `Log in again: dmshare login ${service.provider}`;
 
   /** Saves a refreshed token, so the next run does not refresh again. */
   async function persistRefreshedToken() {
@@ -119,19 +131,26 @@ export async function connectGoogle(
     try {
       for (;;) {
         try {
-          return await withRetry(request, retryDecision, { ...DEFAULT_RETRY, signal: ctx.signal });
+          return await withRetry(request, retryDecision, {
+            ...DEFAULT_RETRY,
+            signal: ctx.signal,
+            onRetry: ctx.onRetry,
+          });
         } catch (error) {
-          const rejected = httpErrorOf(error)?.status === 401;
+          const rejected = httpErrorOf(lastFailure(error))?.status === 401;
           if (!rejected || !canRefresh || refreshed) throw error;
           refreshed = true;
           await refreshAccessToken(auth);
         }
       }
     } catch (error) {
-      const httpError = httpErrorOf(error);
+      const failure = lastFailure(error);
+      const httpError = httpErrorOf(failure);
       const recovered = httpError ? recover?.(httpError) : undefined;
       if (recovered !== undefined) return recovered;
-      throw translate(error, action, service);
+      if (isAbort(failure, ctx.signal))
+        throw interruptedError(`stopped while trying to ${action}.`);
+      throw explainFailure(error, (last) => translate(last, action, service, loginAgain));
     } finally {
       await persistRefreshedToken();
     }
@@ -209,7 +228,11 @@ function retryDecision(error: unknown): RetryDecision {
       return { retry: true, reason: "rate limited", afterMs: httpError.retryAfterMs };
     }
     if (httpError.status >= 500) {
-      return { retry: true, reason: `Google answered ${httpError.status}` };
+      return {
+        retry: true,
+        reason: `Google answered ${httpError.status}`,
+        afterMs: httpError.retryAfterMs,
+      };
     }
     return { retry: false };
   }
@@ -217,12 +240,13 @@ function retryDecision(error: unknown): RetryDecision {
   return { retry: false };
 }
 
-function translate(error: unknown, action: string, service: GoogleService): Error {
-  const { label, provider } = service;
-  const loginAgain = `Log in again: dmshare login ${provider}`;
-  if (error instanceof Error && error.name === "AbortError") {
-    return interruptedError(`stopped while trying to ${action}.`);
-  }
+function translate(
+  error: unknown,
+  action: string,
+  service: GoogleService,
+  loginAgain: string,
+): Error {
+  const { label } = service;
   const httpError = httpErrorOf(error);
   if (httpError) {
     const { status, reason } = httpError;
@@ -233,7 +257,7 @@ function translate(error: unknown, action: string, service: GoogleService): Erro
     ) {
       return authError(
         `${label} no longer accepts dmshare's stored login (${reason}).`,
-        `${loginAgain}. (Google ends the logins of OAuth apps in "Testing" status after 7 days; publishing the app in the Google Cloud console avoids that.)`,
+        `${loginAgain}\n(Google ends the logins of OAuth apps in "Testing" status after 7 days; publishing the app in the Google Cloud console avoids that.)`,
       );
     }
     if (status === 401) {
@@ -345,14 +369,7 @@ export async function loginGoogle(
   whoami: (session: ProviderSession) => Promise<Account>,
 ): Promise<Account> {
   const { ctx, credentials } = session;
-  if (request.token) {
-    const account = await whoami({
-      ctx: { ...ctx, env: { ...ctx.env, [tokenVariable(service.provider)]: request.token } },
-      credentials,
-    });
-    await credentials.set(service.provider, { accessToken: request.token, accountId: account.id });
-    return account;
-  }
+  if (request.token) return loginWithToken(service.provider, request.token, session, whoami);
   if (request.pasteCode) {
     throw usageError(
       "Google has no paste-the-code login for desktop apps; the browser must reach this machine.",
@@ -395,7 +412,7 @@ export async function loginGoogle(
         `Run dmshare login ${service.provider} again.`,
       );
     }
-    throw translate(error, "finish the login", service);
+    throw translate(error, "finish the login", service, `Run: dmshare login ${service.provider}`);
   }
   if (!tokens.access_token) {
     throw authError("Google's answer carried no access token.", "Run dmshare login again.");

@@ -1,46 +1,124 @@
+import { DmshareError } from "../errors.ts";
+
 /** How one failed attempt should be handled. */
 export type RetryDecision =
   | { retry: false }
   | {
       retry: true;
-      reason: string /** The server's Retry-After, when it sent one. */;
+      /** Why, in a few words for the person waiting: "rate limited", "connection lost". */
+      reason: string;
+      /** The server's Retry-After, when it sent one. */
       afterMs?: number;
     };
+
+/** Told before each wait, so a person at a terminal knows why nothing moves. */
+export type RetryListener = (reason: string, delayMs: number) => void;
 
 export interface RetryOptions {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  onRetry?: (reason: string, delayMs: number, attempt: number) => void;
+  /** No wait starts once this much time has gone by since the first attempt. */
+  maxTotalMs: number;
+  onRetry?: RetryListener;
   signal?: AbortSignal;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 500, maxDelayMs: 20_000 };
+export const DEFAULT_RETRY: Omit<RetryOptions, "onRetry" | "signal"> = {
+  attempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  maxTotalMs: 60_000,
+};
 
 /**
- * Runs `attempt` until it succeeds, `decide` says the error is final, or the attempts run
- * out. Waits the server's Retry-After when given, else exponential backoff with full jitter.
+ * A failure that persisted through retries: the last error, and how long dmshare kept at it,
+ * so the message can say so.
+ */
+export class RetriesExhausted extends Error {
+  readonly attempts: number;
+  readonly elapsedMs: number;
+
+  constructor(cause: unknown, attempts: number, elapsedMs: number) {
+    super(`gave up after ${attempts} attempts`, { cause });
+    this.name = "RetriesExhausted";
+    this.attempts = attempts;
+    this.elapsedMs = elapsedMs;
+  }
+}
+
+/**
+ * Runs `attempt` until it succeeds, `decide` says the error is final, or the attempts or the
+ * time run out. Waits the server's Retry-After when given (never less than the base delay,
+ * so `Retry-After: 0` does not hammer), else exponential backoff with full jitter. An error
+ * that was retried comes out wrapped in RetriesExhausted.
  */
 export async function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   decide: (error: unknown) => RetryDecision,
-  options: RetryOptions = DEFAULT_RETRY,
+  options: RetryOptions,
 ): Promise<T> {
+  const started = Date.now();
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
       return await attempt(attemptNumber);
     } catch (error) {
       const decision = decide(error);
+      const giveUp = (): never => {
+        if (attemptNumber === 1) throw error;
+        throw new RetriesExhausted(error, attemptNumber, Date.now() - started);
+      };
       if (!decision.retry || attemptNumber >= options.attempts || options.signal?.aborted) {
-        throw error;
+        giveUp();
       }
-      const backoff =
-        Math.random() * Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attemptNumber);
-      const delayMs = Math.min(options.maxDelayMs, decision.afterMs ?? backoff);
-      options.onRetry?.(decision.reason, delayMs, attemptNumber);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attemptNumber);
+      const backoff = options.baseDelayMs / 2 + Math.random() * ceiling;
+      const delayMs = Math.min(
+        options.maxDelayMs,
+        Math.max(options.baseDelayMs, decision.retry ? (decision.afterMs ?? backoff) : backoff),
+      );
+      if (Date.now() - started + delayMs > options.maxTotalMs) giveUp();
+      if (decision.retry) options.onRetry?.(decision.reason, delayMs);
+      if (!(await sleep(delayMs, options.signal))) giveUp();
     }
   }
+}
+
+/** Waits, unless the signal aborts first; false when it did. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const stop = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", stop);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener("abort", stop, { once: true });
+  });
+}
+
+/** The error behind a RetriesExhausted (what the provider actually said), else the error. */
+export const lastFailure = (error: unknown): unknown =>
+  error instanceof RetriesExhausted ? error.cause : error;
+
+/**
+ * Translates the provider's last error into a sentence, adding how long dmshare retried
+ * before giving up ("… (tried 5 times over 12 s)").
+ */
+export function explainFailure(error: unknown, translate: (error: unknown) => Error): Error {
+  const translated = translate(lastFailure(error));
+  if (!(error instanceof RetriesExhausted) || !(translated instanceof DmshareError)) {
+    return translated;
+  }
+  const seconds = Math.max(1, Math.round(error.elapsedMs / 1000));
+  return new DmshareError(
+    translated.kind,
+    `${translated.message.replace(/[.\s]+$/, "")} (tried ${error.attempts} times over ${seconds} s).`,
+    { hint: translated.hint, cause: translated.cause ?? error.cause },
+  );
 }
 
 const CONNECTION_ERRORS = [
@@ -61,6 +139,19 @@ export function isNetworkError(error: unknown): boolean {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code && CONNECTION_ERRORS.includes(code)) return true;
     if (cause instanceof TypeError && cause.message === "fetch failed") return true;
+    cause = cause.cause;
+  }
+  return false;
+}
+
+/**
+ * True when the request was stopped by Ctrl-C. fetch throws an AbortError; gaxios turns it
+ * into a plain Error "This operation was aborted" with the AbortError as its cause.
+ */
+export function isAbort(error: unknown, signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (cause.name === "AbortError" || /operation was aborted/i.test(cause.message)) return true;
     cause = cause.cause;
   }
   return false;

@@ -68,6 +68,13 @@ export class Output {
     this.toStderr(text);
   }
 
+  /** A provider call waits before trying again: said on a terminal, so a pause has a reason. */
+  retrying(reason: string, delayMs: number): void {
+    if (!this.ctx.stderr.isTTY || this.quiet) return;
+    const seconds = Math.max(1, Math.round(delayMs / 1000));
+    this.toStderr(this.err.dim(`retrying in ${seconds} s (${reason})`));
+  }
+
   warn(text: string, hint?: string): void {
     this.toStderr(`${this.err.yellow("!")} ${text}${hint ? `\n  ${this.err.dim(hint)}` : ""}`);
   }

@@ -68,7 +68,13 @@ export type DropboxStatusFault =
       retryAfterSeconds?: number;
       reason?: "too_many_requests" | "too_many_write_operations";
     }
-  | { kind: "status"; status: 500 | 502 | 503; retryAfterSeconds?: number };
+  | { kind: "status"; status: 500 | 502 | 503; retryAfterSeconds?: number }
+  /**
+   * A route error, e.g. `path/insufficient_space`: the tags make the error_summary, and the
+   * error is those unions nested (where a route wraps a union in a struct field, such as
+   * upload's `path.reason`, the nesting is simplified).
+   */
+  | { kind: "status"; status: 409; reason: string };
 
 export type DropboxFault = Fault<LatencyFault | CutFault | DropboxStatusFault>;
 
@@ -620,6 +626,11 @@ function describeError(body: string): string {
 }
 
 function renderStatusFault(fault: StatusFault): Reply {
+  if (fault.status === 409 && fault.reason) {
+    const tags = fault.reason.split("/").filter(Boolean);
+    const error = tags.reduceRight<Json | undefined>((inner, tag) => union(tag, inner), undefined);
+    return json(409, { error_summary: `${tags.join("/")}/..`, error: error ?? null });
+  }
   if (fault.status === 429) {
     const reason = fault.reason ?? "too_many_requests";
     const retryAfter = fault.retryAfterSeconds ?? 1;

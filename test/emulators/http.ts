@@ -56,6 +56,8 @@ export type Fault<K extends FaultKind = FaultKind> = K & {
   route?: string | RegExp;
   /** How many matching requests the fault applies to (default 1). */
   times?: number;
+  /** How many matching requests go through untouched before the fault applies (default 0). */
+  skip?: number;
 };
 
 export interface Exchange {
@@ -85,6 +87,7 @@ export interface HttpEmulatorOptions {
 interface ActiveFault {
   fault: Fault;
   remaining: number;
+  toSkip: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -116,7 +119,7 @@ export class HttpEmulator {
   }
 
   inject(fault: Fault): void {
-    this.faults.push({ fault, remaining: fault.times ?? 1 });
+    this.faults.push({ fault, remaining: fault.times ?? 1, toSkip: fault.skip ?? 0 });
   }
 
   clearFaults(): void {
@@ -135,7 +138,9 @@ export class HttpEmulator {
       const { route } = active.fault;
       const matches =
         route === undefined || (typeof route === "string" ? route === path : route.test(path));
-      if (matches && active.remaining > 0) {
+      if (matches && active.toSkip > 0) {
+        active.toSkip -= 1;
+      } else if (matches && active.remaining > 0) {
         active.remaining -= 1;
         taken.push(active.fault);
       }

@@ -1,0 +1,227 @@
+import { readFile, truncate, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RequestRecord } from "../emulators/http.ts";
+import { collect, spawnCli, writeFiles } from "../helpers/cli.ts";
+import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { useGoogleTestbed } from "../helpers/google-testbed.ts";
+import { jpegBytes } from "../helpers/media.ts";
+import { startTerminal, type Terminal } from "../helpers/tmux.ts";
+
+// Flaky networks, as the emulators inject them: connections cut mid-upload, rate limits,
+// servers failing for a while. dmshare rides out what can be ridden out, resumes uploads
+// instead of starting over, and otherwise fails with the provider's reason in a sentence.
+
+const MIB = 1024 * 1024;
+const BIG = 50 * MIB;
+
+/** A 50 MiB JPEG-typed file (sparse after its header), and its bytes for comparison. */
+async function bigPhoto(dir: string, name: string): Promise<Buffer> {
+  const file = path.join(dir, name);
+  await writeFile(file, jpegBytes(4096));
+  await truncate(file, BIG);
+  return readFile(file);
+}
+
+const bodyBytesOf = (requests: RequestRecord[]) =>
+  requests.reduce((sum, request) => sum + request.bodyBytes, 0);
+
+let terminal: Terminal | undefined;
+afterEach(async () => {
+  await terminal?.close();
+  terminal = undefined;
+});
+
+describe("Dropbox on a flaky network", () => {
+  const bed = useDropboxTestbed({ token: "flaky-dropbox-token" });
+  const send = (...args: string[]) =>
+    bed.dmshare(["send", ...args, "--via", "dropbox", "--json", "--no-copy", "--keep-metadata"]);
+  const newRequests = (before: number) => bed.emulator.requests.slice(before);
+
+  it("a connection cut at 60 % of a 50 MiB upload resumes: under 1.5× the file is sent", async () => {
+    const bytes = await bigPhoto(bed.dir, "big.jpg");
+    // 50 MiB goes up in 8 MiB session chunks: the third append carries bytes 24-32 MiB, so
+    // cutting it 6 MiB in cuts the upload at 30 MiB, 60 % of the file.
+    bed.emulator.inject({
+      route: "/2/files/upload_session/append_v2",
+      kind: "cut",
+      skip: 2,
+      afterBodyBytes: 6 * MIB,
+    });
+    const before = bed.emulator.requests.length;
+    const { code, stdout, stderr } = await send("big.jpg");
+    bed.emulator.clearFaults();
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const uploads = newRequests(before).filter((request) => request.path.includes("upload"));
+    expect(uploads.some((request) => request.faults.includes("cut"))).toBe(true);
+    expect(bodyBytesOf(uploads)).toBeLessThan(BIG * 1.5);
+    expect(bed.emulator.readFile(JSON.parse(stdout).files[0].remotePath)?.equals(bytes)).toBe(true);
+  });
+
+  it("waits out a rate limit (429 too_many_write_operations, Retry-After) and says so on a terminal", async () => {
+    await writeFiles(bed.dir, { "busy.jpg": jpegBytes() });
+    bed.emulator.inject({
+      route: "/2/files/upload",
+      kind: "status",
+      status: 429,
+      reason: "too_many_write_operations",
+      retryAfterSeconds: 2,
+    });
+    terminal = await startTerminal(["send", "busy.jpg", "--via", "dropbox", "--no-copy"], {
+      cwd: bed.dir,
+      env: bed.env({ DISPLAY: undefined }),
+    });
+    await terminal.waitFor("retrying in 2 s (rate limited)");
+    expect(await terminal.exitCode()).toBe(0);
+    expect(await terminal.screen()).toMatch(/https:\/\/www\.dropbox\.com\/scl\/fi\//);
+  });
+
+  it("says nothing about retrying when stderr is not a terminal", async () => {
+    await writeFiles(bed.dir, { "piped.jpg": jpegBytes() });
+    bed.emulator.inject({ route: "/2/files/upload", kind: "status", status: 503 });
+    const { code, stderr } = await send("piped.jpg");
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+  });
+
+  it("a connection reset before the server answered is retried", async () => {
+    await writeFiles(bed.dir, { "reset.jpg": jpegBytes() });
+    bed.emulator.inject({ route: "/2/files/upload", kind: "cut", afterBodyBytes: 0 });
+    const before = bed.emulator.requests.length;
+    const { code, stdout } = await send("reset.jpg");
+    expect(code).toBe(0);
+    const uploads = newRequests(before).filter((request) => request.path === "/2/files/upload");
+    expect(uploads).toHaveLength(2);
+    expect(bed.emulator.resolveSharedLink(JSON.parse(stdout).url)).not.toBeNull();
+  });
+
+  it("a server failing for good: exit 4 after a bounded number of tries, saying how long it tried", async () => {
+    await writeFiles(bed.dir, { "down.jpg": jpegBytes() });
+    bed.emulator.inject({ route: "/2/files/upload", kind: "status", status: 503, times: 50 });
+    const before = bed.emulator.requests.length;
+    const { code, stdout, stderr } = await send("down.jpg");
+    bed.emulator.clearFaults();
+    expect(code).toBe(4);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(
+      /Dropbox failed to upload down\.jpg \(HTTP 503\) \(tried 5 times over \d+ s\)/,
+    );
+    expect(stderr).toContain("Try again later.");
+    const uploads = newRequests(before).filter((request) => request.path === "/2/files/upload");
+    expect(uploads).toHaveLength(5);
+    expect((await bed.dmshare(["list", "--json"])).stdout.trim()).toBe("[]");
+  });
+
+  it("an error that retrying can't fix fails at once, in a sentence", async () => {
+    await writeFiles(bed.dir, { "full.jpg": jpegBytes() });
+    bed.emulator.inject({
+      route: "/2/files/upload",
+      kind: "status",
+      status: 409,
+      reason: "path/insufficient_space",
+    });
+    const before = bed.emulator.requests.length;
+    const { code, stderr } = await send("full.jpg");
+    bed.emulator.clearFaults();
+    expect(code).toBe(4);
+    expect(stderr).toContain("Your Dropbox is full, so dmshare can't upload full.jpg.");
+    expect(stderr).not.toContain("tried");
+    const uploads = newRequests(before).filter((request) => request.path === "/2/files/upload");
+    expect(uploads).toHaveLength(1);
+  });
+
+  it("a rejected DMSHARE_DROPBOX_TOKEN says to replace or unset it (exit 3)", async () => {
+    await writeFiles(bed.dir, { "x.jpg": jpegBytes() });
+    const { code, stderr } = await bed.dmshare(["send", "x.jpg", "--via", "dropbox"], {
+      env: { DMSHARE_DROPBOX_TOKEN: "not-a-token-dropbox-knows" },
+    });
+    expect(code).toBe(3);
+    expect(stderr).toContain("DMSHARE_DROPBOX_TOKEN holds a token Dropbox does not accept");
+    expect(stderr).toContain("unset it and run: dmshare login dropbox");
+    expect(stderr).not.toContain("not-a-token-dropbox-knows");
+  });
+
+  it("login --token with a token Dropbox rejects names the flag, not the variable (exit 3)", async () => {
+    const { code, stderr } = await bed.dmshare(["login", "dropbox", "--token", "-"], {
+      env: { DMSHARE_DROPBOX_TOKEN: undefined },
+      stdin: "rejected-login-token\n",
+    });
+    expect(code).toBe(3);
+    expect(stderr).toContain("Dropbox did not accept the token given with --token.");
+    expect(stderr).not.toContain("rejected-login-token");
+  });
+});
+
+describe("Google Drive on a flaky network", () => {
+  const bed = useGoogleTestbed({ token: "flaky-google-token" });
+
+  it("a connection cut at 60 % of a 50 MiB upload resumes: under 1.5× the file is sent", async () => {
+    const bytes = await bigPhoto(bed.dir, "big.jpg");
+    // The file goes in one streamed request; the cut comes 30 MiB into it.
+    bed.emulator.inject({
+      kind: "cut",
+      route: /^\/upload\/drive\/v3\/files$/,
+      method: "PUT",
+      afterBodyBytes: 30 * MIB,
+    });
+    const before = bed.emulator.requests.length;
+    const { code, stdout, stderr } = await bed.dmshare([
+      "send",
+      "big.jpg",
+      "--via",
+      "gdrive",
+      "--json",
+      "--no-copy",
+      "--keep-metadata",
+    ]);
+    bed.emulator.clearFaults();
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const puts = bed.emulator.requests
+      .slice(before)
+      .filter((request) => request.method === "PUT" && request.path.startsWith("/upload/"));
+    expect(puts.map((request) => request.headers["content-range"])).toContain(`bytes */${BIG}`);
+    expect(bodyBytesOf(puts)).toBeLessThan(BIG * 1.5);
+    const id = /\/file\/d\/([\w-]+)/.exec(JSON.parse(stdout).url)?.[1] ?? "";
+    expect(bed.emulator.readDriveFile(id)?.equals(bytes)).toBe(true);
+  });
+
+  it("Ctrl-C during an upload exits 130 and leaves no file in Drive", async () => {
+    await bigPhoto(bed.dir, "stopped.jpg");
+    bed.emulator.bandwidthBytesPerSecond = 4 * MIB;
+    const before = bed.emulator.requests.length;
+    try {
+      const child = spawnCli(["send", "stopped.jpg", "--via", "gdrive", "--no-copy"], {
+        cwd: bed.dir,
+        env: bed.env(),
+      });
+      const result = collect(child, 30_000);
+      const uploading = () =>
+        bed.emulator.requests
+          .slice(before)
+          .some((request) => request.method === "PUT" && request.path.startsWith("/upload/"));
+      while (!uploading()) await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill("SIGINT");
+      const { code, stdout, stderr } = await result;
+      expect(code).toBe(130);
+      expect(stdout).toBe("");
+      expect(stderr).toContain("Interrupted");
+      expect(stderr).not.toContain("Unexpected");
+    } finally {
+      bed.emulator.bandwidthBytesPerSecond = 0;
+    }
+    expect(bed.emulator.driveFiles().filter((file) => file.name === "stopped.jpg")).toEqual([]);
+    expect((await bed.dmshare(["list", "--json"])).stdout.trim()).toBe("[]");
+  });
+
+  it("a rejected DMSHARE_GDRIVE_TOKEN says to replace or unset it (exit 3)", async () => {
+    await writeFiles(bed.dir, { "x.jpg": jpegBytes() });
+    const { code, stderr } = await bed.dmshare(["send", "x.jpg", "--via", "gdrive"], {
+      env: { DMSHARE_GDRIVE_TOKEN: "not-a-token-google-knows" },
+    });
+    expect(code).toBe(3);
+    expect(stderr).toContain("DMSHARE_GDRIVE_TOKEN holds a token Google Drive does not accept");
+    expect(stderr).not.toContain("not-a-token-google-knows");
+  });
+});
