@@ -38,6 +38,7 @@ interface SendOptions {
   resize?: string;
   anyFile?: boolean;
   newLink?: boolean;
+  partial?: boolean;
 }
 
 export const register: CommandRegistrar = (program, ctx, outcome) => {
@@ -84,6 +85,10 @@ export const register: CommandRegistrar = (program, ctx, outcome) => {
     .option("--resize <px>", "make the longest edge at most this many pixels (re-encodes)")
     .option("--any-file", "also send files that are not photos or videos, as they are")
     .option("--new-link", "make a new link even if the same photos already have a live one")
+    .option(
+      "--partial",
+      "if some files of an album fail to upload, share the rest (exit 5) instead of nothing",
+    )
     .option("--dry-run", "show what would be uploaded and shared, do nothing")
     .option("--open", "open the link in the browser afterwards")
     .option("--qr", "also show the link as a QR code (on stderr) to scan with a phone")
@@ -171,6 +176,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     resize: options.resize,
     anyFile: options.anyFile === true,
     newLink: options.newLink === true,
+    partial: options.partial === true,
   };
   let progress: Progress | undefined;
   let uploadStarted = 0;
@@ -371,6 +377,12 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
     const documents: object[] = result.links.map((link) => ({
       ...viewOf(link.entry, now),
       copied: copied && link.entry.url !== null,
+      ...(link.missing && {
+        failures: link.missing.map(({ file, error }) => ({
+          path: file.path,
+          error: errorSummary(error, ctx.env),
+        })),
+      }),
     }));
     for (const { plan, error } of result.failures) {
       documents.push({
@@ -408,14 +420,22 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
   }
   for (const { plan, error } of result.failures)
     output.failure(`Could not send ${plan.name}:`, error);
+  const missing = result.links.flatMap((link) => link.missing ?? []);
+  for (const { file, error } of missing) output.failure(`Could not upload ${file.name}:`, error);
+  if (missing.length > 0) {
+    output.warn(
+      `The link shares the album without ${missing.length === 1 ? "that file" : `those ${missing.length} files`} (--partial).`,
+      "Send them again on their own, or revoke the link and send the whole album again.",
+    );
+  }
   if (result.interrupted) {
     output.warn(
       `Interrupted: ${result.links.length} of ${result.plans.length} links were made (shown above); the rest were not sent.`,
     );
     return EXIT_CODES.interrupted;
   }
-  return batchExitCode(
-    result.links.length,
-    result.failures.map((failure) => failure.error),
-  );
+  return batchExitCode(result.links.length, [
+    ...result.failures.map((failure) => failure.error),
+    ...missing.map((failure) => failure.error),
+  ]);
 }

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import type { Ctx } from "../context.ts";
 import { DmshareError, interruptedError, usageError } from "../errors.ts";
-import type {
-  LocalFile,
-  Provider,
-  RemoteItem,
-  SharedLink,
-  ShareOptions,
-  UploadedFile,
+import {
+  type FileFailure,
+  IncompleteUpload,
+  type LocalFile,
+  type Provider,
+  type RemoteItem,
+  type SharedLink,
+  type ShareOptions,
+  type UploadedFile,
 } from "../providers/provider.ts";
 import { displayNameOf } from "../providers/registry.ts";
 import { ConfigStore, type Settings } from "../store/config.ts";
@@ -49,6 +51,8 @@ export interface SendRequest {
   anyFile?: boolean;
   /** Make a new link even when the same bytes already have a live one. */
   newLink?: boolean;
+  /** An album where some files fail to upload: share the ones that arrived (exit 5). */
+  partial?: boolean;
 }
 
 /** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
@@ -69,6 +73,8 @@ export interface SentLink {
   entry: LedgerEntry;
   /** The provider, or an earlier send (`entry` is then that send's), already had the link. */
   reused: boolean;
+  /** With --partial: the album's files that did not upload, and why (the link has the rest). */
+  missing?: FileFailure[];
 }
 
 export interface FailedShare {
@@ -156,7 +162,12 @@ export async function send(
           ctx,
           provider,
           plan,
-          { ...shareOptions, contentHash: hash, expiryEnforcedBy: expiryBy },
+          {
+            ...shareOptions,
+            contentHash: hash,
+            expiryEnforcedBy: expiryBy,
+            partial: request.partial === true,
+          },
           style,
           observer,
         );
@@ -312,7 +323,11 @@ async function sendOne(
   ctx: Ctx,
   provider: Provider,
   plan: PreparedPlan,
-  options: ShareOptions & { contentHash: string; expiryEnforcedBy: ExpiryEnforcer | null },
+  options: ShareOptions & {
+    contentHash: string;
+    expiryEnforcedBy: ExpiryEnforcer | null;
+    partial: boolean;
+  },
   style: MessageStyle,
   observer: SendObserver,
 ): Promise<SentLink> {
@@ -347,8 +362,14 @@ async function sendOne(
   await observer.uploading(plan);
   let uploaded: UploadedFile[];
   let target: RemoteItem;
+  let missing: FileFailure[];
   try {
-    ({ uploaded, target } = await uploadPlan(provider, plan, observer));
+    ({ uploaded, target, missing } = await uploadPlan(
+      provider,
+      plan,
+      observer,
+      options.partial && !ctx.signal.aborted,
+    ));
   } catch (error) {
     // No link exists yet: the entry can go, and so can whatever arrived.
     await ledger.remove(entry.id);
@@ -394,7 +415,7 @@ async function sendOne(
       url: link.url,
       kind: plan.kind,
       name: plan.name,
-      count: plan.files.length,
+      count: files.length,
       expiresAt,
       provider: displayNameOf(provider.name),
     },
@@ -407,7 +428,7 @@ async function sendOne(
     expiryEnforcedBy: expiresAt ? (options.expiryEnforcedBy ?? "provider") : undefined,
     status: "active",
   });
-  return { entry: saved, reused: link.reused };
+  return { entry: saved, reused: link.reused, ...(missing.length > 0 && { missing }) };
 }
 
 /**
@@ -445,7 +466,8 @@ async function uploadPlan(
   provider: Provider,
   plan: PreparedPlan,
   observer: SendObserver,
-): Promise<{ uploaded: UploadedFile[]; target: RemoteItem }> {
+  shareWhatArrived: boolean,
+): Promise<{ uploaded: UploadedFile[]; target: RemoteItem; missing: FileFailure[] }> {
   const totalBytes = plan.files.reduce((sum, file) => sum + file.bytes, 0);
   const sentPerFile = new Map<LocalFile, number>();
   const onProgress = (file: LocalFile, bytesSent: number) => {
@@ -458,15 +480,42 @@ async function uploadPlan(
     const uploaded = await provider.upload(plan.files, null, onProgress);
     const [file] = uploaded;
     if (!file) throw new DmshareError("unexpected", `${provider.name} returned no uploaded file.`);
-    return { uploaded, target: file };
+    return { uploaded, target: file, missing: [] };
   }
   const album = await provider.createAlbum(plan.name);
   try {
-    return { uploaded: await provider.upload(plan.files, album, onProgress), target: album };
+    const uploaded = await provider.upload(plan.files, album, onProgress);
+    return { uploaded, target: album, missing: [] };
   } catch (error) {
-    if (provider.capabilities.deleteFiles) {
-      await provider.deleteItems([album]).catch(() => undefined);
+    if (shareWhatArrived && error instanceof IncompleteUpload) {
+      return { uploaded: error.uploaded, target: album, missing: error.failures };
     }
-    throw error;
+    const cleaned =
+      provider.capabilities.deleteFiles &&
+      (await provider.deleteItems([album]).then(
+        () => true,
+        () => false,
+      ));
+    throw error instanceof IncompleteUpload ? albumFailed(plan, error, cleaned) : error;
   }
 }
+
+/** Some files of an album did not upload, so (without --partial) none of it is shared. */
+function albumFailed(plan: PreparedPlan, incomplete: IncompleteUpload, cleaned: boolean) {
+  const { failures } = incomplete;
+  const first = failures[0]?.error;
+  const reasons = failures.map(({ file, error }) => `${file.name}: ${errorMessage(error)}`);
+  return new DmshareError(
+    first instanceof DmshareError ? first.kind : "provider",
+    `${failures.length} of ${plan.files.length} files of the album "${plan.name}" did not upload:\n  ${reasons.join("\n  ")}`,
+    {
+      cause: incomplete,
+      hint:
+        `Nothing was shared${cleaned ? " and the files that did arrive were removed" : ""}. ` +
+        "Send again, or add --partial to share the photos that arrived.",
+    },
+  );
+}
+
+const errorMessage = (error: unknown) =>
+  error instanceof Error ? error.message.replace(/\.$/, "") : String(error);

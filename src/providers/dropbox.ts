@@ -33,7 +33,12 @@ import {
   withRetry,
 } from "./retry.ts";
 import { loginWithToken } from "./token-login.ts";
-import { mapConcurrently, progressStream } from "./transfer.ts";
+import {
+  mapSettled,
+  progressStream,
+  type Settled,
+  uploadedOrIncomplete,
+} from "./transfer.ts";
 
 const PROVIDER = "dropbox";
 const LABEL = "Dropbox";
@@ -322,35 +327,48 @@ async function connect(session: ProviderSession): Promise<Provider> {
     return uploadedFrom(file, folder, metadata);
   }
 
-  /** Concurrent sessions committed together by finish_batch_v2, as Dropbox recommends. */
+  /**
+   * Concurrent sessions committed together by finish_batch_v2, as Dropbox recommends. A file
+   * that fails does not stop the others (see uploadedOrIncomplete).
+   */
   async function uploadBatch(batch: LocalFile[], folder: string, onProgress: UploadProgress) {
-    const sessions = await mapConcurrently(batch, UPLOAD_CONCURRENCY, (file) =>
+    const sessions = await mapSettled(batch, UPLOAD_CONCURRENCY, (file) =>
       uploadToSession(file, onProgress),
     );
-    const uploaded: UploadedFile[] = [];
-    for (let start = 0; start < batch.length; start += FINISH_BATCH_MAX) {
-      const slice = batch.slice(start, start + FINISH_BATCH_MAX);
+    const results: Settled<UploadedFile>[] = sessions.map((session) =>
+      session.ok ? { ok: false, error: undefined } : session,
+    );
+    const ready = batch.flatMap((file, index) => {
+      const session = sessions[index];
+      return session?.ok ? [{ file, index, sessionId: session.value }] : [];
+    });
+    for (let start = 0; start < ready.length; start += FINISH_BATCH_MAX) {
+      const slice = ready.slice(start, start + FINISH_BATCH_MAX);
       const { entries } = await call("save the uploaded files", () =>
         dbx.filesUploadSessionFinishBatchV2({
-          entries: slice.map((file, index) => ({
-            cursor: { session_id: sessions[start + index] as string, offset: file.bytes },
+          entries: slice.map(({ file, sessionId }) => ({
+            cursor: { session_id: sessionId, offset: file.bytes },
             commit: commitInfo(file, folder),
           })),
         }),
       );
-      entries.forEach((entry, index) => {
-        const file = slice[index] as LocalFile;
-        if (entry[".tag"] !== "success") {
-          const { failure } = entry as files.UploadSessionFinishBatchResultEntryFailure;
-          throw providerError(
-            `Dropbox could not save ${file.name} (${describeTag(failure)}).`,
-            "Nothing was shared. Try again.",
-          );
+      entries.forEach((entry, position) => {
+        const { file, index } = slice[position] as (typeof slice)[number];
+        if (entry[".tag"] === "success") {
+          results[index] = {
+            ok: true,
+            value: uploadedFrom(file, folder, entry as files.FileMetadata),
+          };
+          return;
         }
-        uploaded.push(uploadedFrom(file, folder, entry as files.FileMetadata));
+        const { failure } = entry as files.UploadSessionFinishBatchResultEntryFailure;
+        results[index] = {
+          ok: false,
+          error: providerError(`Dropbox could not save ${file.name} (${describeTag(failure)}).`),
+        };
       });
     }
-    return uploaded;
+    return uploadedOrIncomplete(batch, results);
   }
 
   const isViewOnlyPublic = (link: sharing.SharedLinkMetadataReference, options: ShareOptions) => {

@@ -17,7 +17,7 @@ import type {
   UploadedFile,
   UploadProgress,
 } from "./provider.ts";
-import { mapConcurrently, progressStream } from "./transfer.ts";
+import { mapSettled, progressStream, uploadedOrIncomplete } from "./transfer.ts";
 
 const SERVICE: GoogleService = {
   provider: "gdrive",
@@ -188,9 +188,10 @@ async function connect(session: ProviderSession): Promise<Provider> {
       const parent: Folder = album
         ? { id: album.remoteId, path: album.remotePath }
         : { id: await rootFolder(), path: ROOT_FOLDER };
-      return mapConcurrently(files, UPLOAD_CONCURRENCY, (file) =>
+      const results = await mapSettled(files, UPLOAD_CONCURRENCY, (file) =>
         uploadOne(file, parent, onProgress),
       );
+      return uploadedOrIncomplete(files, results);
     },
 
     async share(target: RemoteItem, options: ShareOptions): Promise<SharedLink> {

@@ -44,6 +44,29 @@ export interface UploadedFile extends RemoteItem {
   bytes: number;
 }
 
+export interface FileFailure {
+  file: LocalFile;
+  error: unknown;
+}
+
+/**
+ * Some files of an album arrived and some did not (after retries). `upload` throws it so the
+ * core can choose: share what arrived (`--partial`) or clean it up.
+ */
+export class IncompleteUpload extends Error {
+  readonly uploaded: UploadedFile[];
+  readonly failures: FileFailure[];
+
+  constructor(uploaded: UploadedFile[], failures: FileFailure[]) {
+    super(`${failures.length} of ${uploaded.length + failures.length} files did not upload`, {
+      cause: failures[0]?.error,
+    });
+    this.name = "IncompleteUpload";
+    this.uploaded = uploaded;
+    this.failures = failures;
+  }
+}
+
 export interface ShareOptions {
   expiresAt: Date | null;
   noDownload: boolean;

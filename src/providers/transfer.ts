@@ -1,6 +1,12 @@
 import { createReadStream } from "node:fs";
 import { Transform } from "node:stream";
-import type { LocalFile, UploadProgress } from "./provider.ts";
+import {
+  type FileFailure,
+  IncompleteUpload,
+  type LocalFile,
+  type UploadedFile,
+  type UploadProgress,
+} from "./provider.ts";
 
 /** Bytes `start` to `end` (exclusive) of a file as a stream that reports progress as it goes. */
 export function progressStream(
@@ -49,4 +55,44 @@ export async function mapConcurrently<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * Runs `work` on every item with at most `limit` at a time; one failing does not stop the
+ * others. Results keep the items' order.
+ */
+export async function mapSettled<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<Settled<R>[]> {
+  return mapConcurrently(items, limit, async (item, index): Promise<Settled<R>> => {
+    try {
+      return { ok: true, value: await work(item, index) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+}
+
+/**
+ * An album's uploads, once each file was tried: all of them, or IncompleteUpload when some
+ * failed, or the first error when none arrived.
+ */
+export function uploadedOrIncomplete(
+  files: readonly LocalFile[],
+  results: readonly Settled<UploadedFile>[],
+): UploadedFile[] {
+  const uploaded: UploadedFile[] = [];
+  const failures: FileFailure[] = [];
+  results.forEach((result, index) => {
+    if (result.ok) uploaded.push(result.value);
+    else failures.push({ file: files[index] as LocalFile, error: result.error });
+  });
+  const [first] = failures;
+  if (!first) return uploaded;
+  if (uploaded.length === 0) throw first.error;
+  throw new IncompleteUpload(uploaded, failures);
 }

@@ -131,6 +131,64 @@ describe("Dropbox on a flaky network", () => {
     expect(uploads).toHaveLength(1);
   });
 
+  /** An album of two small photos and one big one, whose upload the test makes fail. */
+  async function albumWithOneBigPhoto() {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    await bigPhoto(bed.dir, "big.jpg");
+    // Only the big file goes through session appends: every attempt at them fails.
+    bed.emulator.inject({
+      route: "/2/files/upload_session/append_v2",
+      kind: "status",
+      status: 503,
+      times: 50,
+    });
+  }
+
+  it("an album where one file fails: nothing is shared, the rest is removed, exit 4 naming it", async () => {
+    await albumWithOneBigPhoto();
+    const { code, stdout, stderr } = await send("a.jpg", "b.jpg", "big.jpg", "--album", "Trip");
+    bed.emulator.clearFaults();
+    expect(code).toBe(4);
+    expect(stdout).toBe("");
+    expect(stderr).toContain('1 of 3 files of the album "Trip" did not upload');
+    expect(stderr).toContain("big.jpg: Dropbox failed to upload big.jpg (HTTP 503)");
+    expect(stderr).toContain("add --partial to share the photos that arrived");
+    expect(bed.emulator.listFiles().filter((file) => file.pathLower.includes("/trip"))).toEqual([]);
+    expect(
+      bed.emulator.listFolders().filter((folder) => folder.pathLower.includes("trip")),
+    ).toEqual([]);
+    expect((await bed.dmshare(["list", "--all", "--json"])).stdout.trim()).toBe("[]");
+  });
+
+  it("--partial shares what arrived, exits 5, and the JSON lists the file that did not", async () => {
+    await albumWithOneBigPhoto();
+    const { code, stdout, stderr } = await send(
+      "a.jpg",
+      "b.jpg",
+      "big.jpg",
+      "--album",
+      "Partly",
+      "--partial",
+    );
+    bed.emulator.clearFaults();
+    expect(code).toBe(5);
+    const sent = JSON.parse(stdout);
+    expect(sent).toMatchObject({ kind: "album", status: "active" });
+    expect(sent.files.map((file: { path: string }) => path.basename(file.path)).sort()).toEqual([
+      "a.jpg",
+      "b.jpg",
+    ]);
+    expect(sent.failures).toEqual([
+      expect.objectContaining({
+        path: path.join(bed.dir, "big.jpg"),
+        error: expect.objectContaining({ exitCode: 4 }),
+      }),
+    ]);
+    expect(sent.message).toContain("(2)");
+    expect(bed.emulator.resolveSharedLink(sent.url)).not.toBeNull();
+    expect(stderr).toContain("Could not upload big.jpg");
+  });
+
   it("a rejected DMSHARE_DROPBOX_TOKEN says to replace or unset it (exit 3)", async () => {
     await writeFiles(bed.dir, { "x.jpg": jpegBytes() });
     const { code, stderr } = await bed.dmshare(["send", "x.jpg", "--via", "dropbox"], {
@@ -213,6 +271,52 @@ describe("Google Drive on a flaky network", () => {
     }
     expect(bed.emulator.driveFiles().filter((file) => file.name === "stopped.jpg")).toEqual([]);
     expect((await bed.dmshare(["list", "--json"])).stdout.trim()).toBe("[]");
+  });
+
+  it("--partial on Drive shares what arrived; without it nothing is shared and the folder goes", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+    await bigPhoto(bed.dir, "big.jpg");
+    const failBigUpload = () =>
+      // Only the big file goes resumable (PUT): every attempt at it fails.
+      bed.emulator.inject({
+        kind: "status",
+        status: 503,
+        route: /^\/upload\/drive\/v3\/files$/,
+        method: "PUT",
+        times: 50,
+      });
+    const send = (...args: string[]) =>
+      bed.dmshare([
+        "send",
+        "a.jpg",
+        "b.jpg",
+        "big.jpg",
+        "--via",
+        "gdrive",
+        "--json",
+        "--no-copy",
+        ...args,
+      ]);
+
+    failBigUpload();
+    const refused = await send("--album", "Whole");
+    bed.emulator.clearFaults();
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('1 of 3 files of the album "Whole" did not upload');
+    expect(
+      bed.emulator.driveFiles().filter((file) => file.name === "Whole" && !file.trashed),
+    ).toEqual([]);
+
+    failBigUpload();
+    const partial = await send("--album", "Partly", "--partial");
+    bed.emulator.clearFaults();
+    expect(partial.code).toBe(5);
+    const sent = JSON.parse(partial.stdout);
+    expect(sent.files).toHaveLength(2);
+    expect(sent.failures).toEqual([
+      expect.objectContaining({ path: path.join(bed.dir, "big.jpg") }),
+    ]);
+    expect(bed.emulator.resolveDriveLink(sent.url)).not.toBeNull();
   });
 
   it("a rejected DMSHARE_GDRIVE_TOKEN says to replace or unset it (exit 3)", async () => {
