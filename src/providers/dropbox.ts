@@ -33,12 +33,7 @@ import {
   withRetry,
 } from "./retry.ts";
 import { loginWithToken } from "./token-login.ts";
-import {
-  mapSettled,
-  progressStream,
-  type Settled,
-  uploadedOrIncomplete,
-} from "./transfer.ts";
+import { mapSettled, progressStream, type Settled, uploadedOrIncomplete } from "./transfer.ts";
 
 const PROVIDER = "dropbox";
 const LABEL = "Dropbox";
