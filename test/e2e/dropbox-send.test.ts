@@ -457,6 +457,36 @@ describe("links stay independent and failures stay honest", () => {
     expect(await leftoverCopies()).toEqual([]);
   });
 
+  it("a second Ctrl-C during the clean-up exits at once, and no link is made after the first", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(3_000_000), "b.jpg": jpegBytes(3_000_000) });
+    // The clean-up after the first Ctrl-C hangs on a slow delete.
+    bed.emulator.inject({ route: "/2/files/delete_v2", kind: "latency", ms: 20_000 });
+    const before = bed.emulator.requests.length;
+    const paths = () => bed.emulator.requests.slice(before).map((request) => request.path);
+    bed.emulator.bandwidthBytesPerSecond = 2_000_000;
+    try {
+      const child = spawnCli(
+        ["send", "a.jpg", "b.jpg", "--album", "Twice", "--via", "dropbox", "--no-copy"],
+        { cwd: bed.dir, env: bed.env() },
+      );
+      const done = collect(child, 30_000);
+      await waitFor(async () =>
+        paths().includes("/2/files/upload_session/start") ? true : undefined,
+      );
+      child.kill("SIGINT");
+      await waitFor(async () => (paths().includes("/2/files/delete_v2") ? true : undefined));
+      const secondAt = Date.now();
+      child.kill("SIGINT");
+      const { code } = await done;
+      expect(code).toBe(130);
+      expect(Date.now() - secondAt).toBeLessThan(3_000);
+    } finally {
+      bed.emulator.bandwidthBytesPerSecond = 0;
+      bed.emulator.clearFaults();
+    }
+    expect(paths()).not.toContain("/2/sharing/create_shared_link_with_settings");
+  });
+
   it("Ctrl-C in the middle of --each keeps and prints the links already made", async () => {
     await writeFiles(bed.dir, { "first.jpg": jpegBytes(), "second.jpg": jpegBytes(3_000_000) });
     const result = await interruptWhen(
