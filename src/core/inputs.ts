@@ -73,11 +73,11 @@ async function inspectFile(
   cwd: string,
   options: { anyFile: boolean },
 ): Promise<LocalFile | Problem> {
-  const absolute = path.resolve(cwd, given);
   const fail = (problem: string): Problem => ({ given, problem });
+  let absolute = path.resolve(cwd, given);
   let info: Awaited<ReturnType<typeof stat>>;
   try {
-    info = await stat(absolute);
+    ({ absolute, info } = await statAnyNormalization(absolute));
   } catch (error) {
     return fail(describeFsError(error));
   }
@@ -97,12 +97,36 @@ async function inspectFile(
   return {
     path: absolute,
     contentPath: absolute,
-    name: path.basename(absolute),
+    name: remoteName(path.basename(absolute)),
     bytes: info.size,
     mime: type?.mime ?? "application/octet-stream",
     modifiedAt: info.mtime,
   };
 }
+
+/**
+ * The file, also when the name was typed in the other Unicode form than the one on disk
+ * (macOS writes "é" as e + combining accent, NFD; most keyboards type NFC).
+ */
+async function statAnyNormalization(absolute: string) {
+  try {
+    return { absolute, info: await stat(absolute) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    for (const form of ["NFC", "NFD"] as const) {
+      const other = absolute.normalize(form);
+      if (other === absolute) continue;
+      const info = await stat(other).catch(() => undefined);
+      if (info) return { absolute: other, info };
+    }
+    throw error;
+  }
+}
+
+/** The name a file gets remotely: control characters (a newline, say) become spaces. */
+const remoteName = (name: string) =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing them is the point
+  name.replace(/[\u0000-\u001f\u007f]/g, " ");
 
 function describeFsError(error: unknown): string {
   switch ((error as NodeJS.ErrnoException).code) {

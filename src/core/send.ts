@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
 import type { Ctx } from "../context.ts";
 import { DmshareError, interruptedError, usageError } from "../errors.ts";
 import {
@@ -273,6 +274,21 @@ async function findLiveLink(
   );
 }
 
+/**
+ * A file streamed as it is (--keep-metadata, --any-file) that changed size or time since it
+ * was inspected: what arrived may be half of one version and half of another. Prepared
+ * copies live in dmshare's private temp dir and can't change.
+ */
+async function changedSinceInspected(files: readonly LocalFile[]): Promise<LocalFile | undefined> {
+  for (const file of files) {
+    if (file.contentPath !== file.path) continue;
+    const now = await stat(file.path).catch(() => undefined);
+    if (!now || now.size !== file.bytes || now.mtime.getTime() !== file.modifiedAt.getTime())
+      return file;
+  }
+  return undefined;
+}
+
 /** Bad input or rejected credentials fail every file of a batch alike: no use going on. */
 const failsEveryShare = (error: unknown) =>
   error instanceof DmshareError && (error.kind === "usage" || error.kind === "auth");
@@ -385,6 +401,15 @@ async function sendOne(
     }
     await provider.deleteItems([target]);
     throw interruptedError("nothing was shared and the uploaded files were removed.");
+  }
+  const changed = await changedSinceInspected(plan.files);
+  if (changed) {
+    await ledger.remove(entry.id);
+    if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+    throw usageError(
+      `${changed.path} changed while it was being uploaded.`,
+      `Nothing was shared${provider.capabilities.deleteFiles ? " and the upload was removed" : ""}. Send it again once it is finished (still being copied or edited?).`,
+    );
   }
   observer.uploaded(plan);
   const files = uploaded.map((file) => ({
