@@ -178,11 +178,12 @@ async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, c
 async function runLogout(ctx: Ctx, providerName: string, command: Command) {
   const output = new Output(ctx, { color: globalOptions(command).color });
   const entry = findProvider(providerName);
-  const session = providerSession(ctx);
-  const removed = await session.credentials.delete(entry.name);
+  const { credentials } = providerSession(ctx);
+  const location = await credentials.locate(entry.name);
+  const removed = await credentials.delete(entry.name);
   output.success(
     removed
-      ? `Logged out of ${entry.displayName}: removed the stored credentials (${session.credentials.location}).`
+      ? `Logged out of ${entry.displayName}: removed the stored credentials (${location}).`
       : `Not logged in to ${entry.displayName}; nothing to remove.`,
   );
   const variable = tokenVariable(entry.name);

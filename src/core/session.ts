@@ -2,12 +2,12 @@ import type { Ctx } from "../context.ts";
 import { authError, usageError } from "../errors.ts";
 import type { Provider, ProviderName, ProviderSession } from "../providers/provider.ts";
 import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
-import { fileCredentialStore } from "../store/credentials.ts";
+import { openCredentialStore } from "../store/credentials.ts";
 import { Ledger } from "../store/ledger.ts";
 import { ledgerPath } from "../store/paths.ts";
 
 export function providerSession(ctx: Ctx): ProviderSession {
-  return { ctx, credentials: fileCredentialStore(ctx.paths.configDir) };
+  return { ctx, credentials: openCredentialStore(ctx.env, ctx.paths.configDir) };
 }
 
 export const openLedger = (ctx: Ctx) => new Ledger(ledgerPath(ctx.paths.configDir));
@@ -21,7 +21,7 @@ export async function connectProvider(ctx: Ctx, nameOrAlias: string): Promise<Pr
 
 /** The providers with credentials here (stored, or a token in the environment), in order. */
 export async function loggedInProviders(ctx: Ctx): Promise<ProviderName[]> {
-  const credentials = fileCredentialStore(ctx.paths.configDir);
+  const { credentials } = providerSession(ctx);
   const found: ProviderName[] = [];
   for (const name of providerNames()) {
     if (ctx.env[tokenVariable(name)] || (await credentials.get(name))) found.push(name);

@@ -28,7 +28,7 @@ export async function accountStatus(ctx: Ctx): Promise<ProviderStatus[]> {
         return { ...base, state: "logged-out", source: null, location: null };
       }
       const source = fromEnv ? "env" : "store";
-      const location = fromEnv ? variable : session.credentials.location;
+      const location = fromEnv ? variable : await session.credentials.locate(name);
       try {
         const provider = await (await entry.load()).connect(session);
         return { ...base, state: "logged-in", source, location, account: await provider.whoami() };

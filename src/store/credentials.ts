@@ -1,6 +1,8 @@
 import { chmod } from "node:fs/promises";
+import type { Env } from "../context.ts";
 import { DmshareError } from "../errors.ts";
 import { PRIVATE_FILE_MODE, readTextIfExists, writeFileAtomic } from "./files.ts";
+import { credentialStoreChoice, keychainOrFile } from "./keychain.ts";
 import { withFileLock } from "./lock.ts";
 import { credentialsPath } from "./paths.ts";
 
@@ -18,8 +20,8 @@ export interface StoredCredentials {
 }
 
 export interface CredentialStore {
-  /** Where credentials live, for `dmshare status`. */
-  readonly location: string;
+  /** Where a provider's credentials are (or would be saved), for `status` and `logout`. */
+  locate(provider: string): Promise<string>;
   get(provider: string): Promise<StoredCredentials | undefined>;
   set(provider: string, credentials: StoredCredentials): Promise<void>;
   delete(provider: string): Promise<boolean>;
@@ -60,7 +62,7 @@ export function fileCredentialStore(configDir: string): CredentialStore {
   }
 
   return {
-    location: `file ${file}`,
+    locate: async () => `the file ${file}`,
     get: async (provider) => (await read())[provider],
     set: async (provider, credentials) => {
       await change((all) => {
@@ -75,4 +77,12 @@ export function fileCredentialStore(configDir: string): CredentialStore {
         return true;
       }),
   };
+}
+
+/** Where dmshare keeps credentials: the OS keychain where there is one, else the 0600 file. */
+export function openCredentialStore(env: Env, configDir: string): CredentialStore {
+  const choice = credentialStoreChoice(env.DMSHARE_CREDENTIAL_STORE);
+  const file = fileCredentialStore(configDir);
+  if (choice === "file") return file;
+  return keychainOrFile(file, configDir, env, { required: choice === "keychain" });
 }

@@ -84,7 +84,7 @@ describe("dmshare login dropbox", () => {
 
     const status = await runCli(["status"], { env: env() });
     expect(status.stdout).toContain(
-      `credentials in file ${path.join(bed.configDir, "credentials.json")}`,
+      `credentials in the file ${path.join(bed.configDir, "credentials.json")}`,
     );
   });
 
