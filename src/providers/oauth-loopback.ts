@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Ctx } from "../context.ts";
-import { authError, usageError } from "../errors.ts";
+import { authError, interruptedError, usageError } from "../errors.ts";
 
 export interface LoopbackOptions {
   /** 0 picks a free port (Google); Dropbox needs the registered one. */
@@ -98,13 +98,13 @@ export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<Lo
     () =>
       settle?.reject(
         authError(
-          `No answer from the ${options.providerLabel} login page in time.`,
-          "Run dmshare login again.",
+          `No answer from the ${options.providerLabel} login page within ${Math.round(options.timeoutMs / 1000)} s.`,
+          "Run dmshare login again and finish in the browser; --timeout SECONDS waits longer.",
         ),
       ),
     options.timeoutMs,
   );
-  const onAbort = () => settle?.reject(authError("Login interrupted.", "Run dmshare login again."));
+  const onAbort = () => settle?.reject(interruptedError("the login was not finished."));
   options.signal.addEventListener("abort", onAbort, { once: true });
   const close = () => {
     clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { createServer } from "node:net";
+import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { playBrowserConsent } from "../emulators/browser.ts";
@@ -139,6 +140,42 @@ describe("dmshare login dropbox", () => {
       .slice(requestsBefore)
       .filter((request) => request.path === "/oauth2/token");
     expect(tokenRequests).toEqual([]);
+  });
+
+  it("the redirect listener answers on 127.0.0.1 only, and only once", async () => {
+    const { url, done } = await startLogin(["--port", String(port)]);
+    // Another address of this machine (or IPv6 loopback) does not reach the listener.
+    const elsewhere =
+      Object.values(networkInterfaces())
+        .flat()
+        .find((address) => address && address.family === "IPv4" && !address.internal)?.address ??
+      "[::1]";
+    await expect(fetch(`http://${elsewhere}:${port}/`)).rejects.toThrow();
+    const { location } = await playBrowserConsent(url, "allow");
+    expect((await fetch(location as string)).status).toBe(200);
+    expect((await done).code).toBe(0);
+    // The one request was the login: the port is closed now.
+    await expect(fetch(location as string)).rejects.toThrow();
+  });
+
+  it("gives up after --timeout when the browser never comes back (exit 3)", async () => {
+    const requestsBefore = bed.emulator.requests.length;
+    const { done } = await startLogin(["--port", String(port), "--timeout", "1"]);
+    const { code, stderr } = await done;
+    expect(code).toBe(3);
+    expect(stderr).toContain("No answer from the Dropbox login page within 1 s.");
+    expect(stderr).toContain("--timeout SECONDS waits longer");
+    expect(
+      bed.emulator.requests.slice(requestsBefore).filter((r) => r.path === "/oauth2/token"),
+    ).toEqual([]);
+  });
+
+  it("Ctrl-C while waiting for the browser exits 130", async () => {
+    const { child, done } = await startLogin(["--port", String(port)]);
+    child.kill("SIGINT");
+    const { code, stderr } = await done;
+    expect(code).toBe(130);
+    expect(stderr).toContain("Interrupted: the login was not finished.");
   });
 
   it("offers the paste-the-code flow with --no-redirect", async () => {

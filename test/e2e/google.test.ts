@@ -411,6 +411,26 @@ describe("dmshare login gdrive / gphotos", () => {
     expect(rejected.stderr).toMatch(/dmshare login gdrive/);
   });
 
+  it("a redirect with the wrong state gets an error page and no code exchange (exit 3)", async () => {
+    const before = bed.emulator.requests.length;
+    const { url, done } = await startLogin("gdrive", [
+      "--client-id",
+      DEFAULT_CLIENT.clientId,
+      "--client-secret",
+      DEFAULT_CLIENT.clientSecret,
+    ]);
+    const { location } = await playBrowserConsent(url, "allow");
+    const forged = new URL(location as string);
+    forged.searchParams.set("state", "forged");
+    const page = await fetch(forged);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain("This login link is not the one dmshare started.");
+    const { code, stderr } = await done;
+    expect(code).toBe(3);
+    expect(stderr).toContain("wrong state");
+    expect(bed.emulator.requests.slice(before).filter((r) => r.path === "/token")).toEqual([]);
+  });
+
   it("logs in to Google Photos with the append-only scope from flags", async () => {
     const { url, done } = await startLogin("gphotos", [
       "--client-id",
