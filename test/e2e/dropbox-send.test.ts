@@ -200,7 +200,7 @@ describe("dmshare send on Dropbox", () => {
     expect(code).toBe(0);
     expect(
       JSON.parse(stdout)
-        .files.map((file: { remotePath: string }) => path.basename(file.remotePath))
+        .files.map((file: { path: string }) => path.basename(file.path))
         .sort(),
     ).toEqual(["my photo.jpg", "odd\nname.jpg"]);
   });

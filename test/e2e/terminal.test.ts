@@ -189,8 +189,8 @@ describe("dmshare login at a terminal", () => {
     const screen = await term.waitFor("Open this page to log in to Dropbox");
     expect(screen).toContain("client_id=myappkey123");
     await term.press("C-c");
-    expect(await term.exitCode()).not.toBe(0);
-    expect(await term.screen()).toContain("Login interrupted.");
+    expect(await term.exitCode()).toBe(130);
+    expect(await term.screen()).toContain("Interrupted: the login was not finished.");
   });
 });
 
