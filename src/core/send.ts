@@ -18,7 +18,13 @@ import { type ExpiryEnforcer, type LedgerEntry, newLinkId } from "../store/ledge
 import { parseExpiry } from "./duration.ts";
 import { inspectFiles } from "./inputs.ts";
 import { statusOf } from "./links.ts";
-import { checkTemplate, type MessageStyle, parsePreset, renderMessage } from "./message.ts";
+import {
+  checkTemplate,
+  type MessageFacts,
+  type MessageStyle,
+  parsePreset,
+  renderMessage,
+} from "./message.ts";
 import { planShares, type SharePlan } from "./plan.ts";
 import { type PreparedFile, type PrepareOptions, prepareFiles, withWorkspace } from "./prepare.ts";
 import {
@@ -157,7 +163,7 @@ export async function send(
       const hash = contentHashOf(plan);
       const earlier = request.newLink
         ? undefined
-        : await findLiveLink(ctx, provider.name, hash, shareOptions);
+        : await findLiveLink(ctx, provider, hash, shareOptions);
       if (!earlier) {
         return sendOne(
           ctx,
@@ -174,7 +180,9 @@ export async function send(
         );
       }
       observer.reusedEarlier(plan, earlier);
-      return { entry: earlier, reused: true };
+      // The earlier link, worded as this send asks (--message, --preset).
+      const message = renderMessage(factsOf(earlier, earlier.url ?? ""), style);
+      return { entry: { ...earlier, message }, reused: true };
     };
     for (const [index, plan] of preparedPlans.entries()) {
       if (ctx.signal.aborted) {
@@ -253,25 +261,52 @@ function contentHashOf(plan: PreparedPlan): string {
     .digest("hex");
 }
 
-/** A live link from an earlier send of the same content with the same settings. */
+/**
+ * A live link from an earlier send of the same content with the same settings. The provider
+ * is asked whether it still works (it may have been removed on the website); one that
+ * doesn't is marked revoked and not reused.
+ */
 async function findLiveLink(
   ctx: Ctx,
-  provider: string,
+  provider: Provider,
   contentHash: string,
   options: ShareOptions,
 ): Promise<LedgerEntry | undefined> {
   // A link with its own expiry date or password is not "the same" as one asked for now.
   if (options.expiresAt || options.password !== undefined) return undefined;
   const now = ctx.now();
-  return (await openLedger(ctx).entries()).find(
+  const ledger = openLedger(ctx);
+  const candidates = (await ledger.entries()).filter(
     (entry) =>
-      entry.provider === provider &&
+      entry.provider === provider.name &&
       entry.contentHash === contentHash &&
       entry.expiresAt === null &&
       (entry.noDownload ?? false) === options.noDownload &&
       !entry.passwordProtected &&
       statusOf(entry, now) === "active",
   );
+  for (const entry of candidates) {
+    if (entry.target && (await stillWorks(provider, entry.target, entry.url))) return entry;
+    await ledger.patch(entry.id, { status: "revoked", revokedAt: now.toISOString() });
+  }
+  return undefined;
+}
+
+async function stillWorks(provider: Provider, target: RemoteItem, url: string | null) {
+  const state = await provider.linkState(target);
+  return state.item === "present" && state.links.some((link) => link.url === url);
+}
+
+/** What a message says about a recorded link. */
+function factsOf(entry: LedgerEntry, url: string): MessageFacts {
+  return {
+    url,
+    kind: entry.kind,
+    name: entry.name,
+    count: entry.files.length,
+    expiresAt: entry.expiresAt ? new Date(entry.expiresAt) : null,
+    provider: displayNameOf(entry.provider),
+  };
 }
 
 /**

@@ -282,6 +282,26 @@ describe("links stay independent and failures stay honest", () => {
     expect((await send("same.jpg")).id).toBe(second.id);
   });
 
+  it("a link revoked on the website is not reused: a new one is made and the old entry marked revoked", async () => {
+    await writeFiles(bed.dir, { "web.jpg": jpegBytes(1234) });
+    const send = async (...extra: string[]) =>
+      JSON.parse(
+        (await dmshare(["send", "web.jpg", "--via", "dropbox", "--json", "--no-copy", ...extra]))
+          .stdout,
+      );
+    const first = await send();
+    bed.emulator.revokeSharedLinkOnWebsite(first.url);
+    const second = await send();
+    expect(second.url).not.toBe(first.url);
+    expect(bed.emulator.resolveSharedLink(second.url)).not.toBeNull();
+    const listed = JSON.parse((await dmshare(["list", "--all", "--json"])).stdout);
+    expect(listed.find((link: { id: string }) => link.id === first.id)?.status).toBe("revoked");
+    // Reused now, and worded as this send asks.
+    const third = await send("--message", "again: {url}");
+    expect(third.id).toBe(second.id);
+    expect(third.message).toBe(`again: ${second.url}`);
+  });
+
   it("--each where one file fails: the others are shared, exit 5, the JSON says which failed", async () => {
     await writeFiles(bed.dir, { "fails.jpg": jpegBytes(), "works.jpg": jpegBytes() });
     bed.emulator.inject({ route: "/2/files/upload", kind: "status", status: 503, times: 5 });

@@ -293,6 +293,11 @@ export class DropboxEmulator extends EmulatorBase {
   }
 
   /** Every link ever created, with its status. */
+  /** The owner revokes a link on the Dropbox website, behind dmshare's back. */
+  revokeSharedLinkOnWebsite(url: string): void {
+    this.links.revoke(url);
+  }
+
   sharedLinks(): SharedLinkRecord[] {
     return this.links.records();
   }
