@@ -39,6 +39,7 @@ interface SendOptions {
   anyFile?: boolean;
   newLink?: boolean;
   partial?: boolean;
+  concurrency?: string;
 }
 
 export const register: CommandRegistrar = (program, ctx, outcome) => {
@@ -85,6 +86,10 @@ export const register: CommandRegistrar = (program, ctx, outcome) => {
     .option("--resize <px>", "make the longest edge at most this many pixels (re-encodes)")
     .option("--any-file", "also send files that are not photos or videos, as they are")
     .option("--new-link", "make a new link even if the same photos already have a live one")
+    .option(
+      "--concurrency <n>",
+      "how many files of an album upload at once (default: 6 on Dropbox, 4 on Google)",
+    )
     .option(
       "--partial",
       "if some files of an album fail to upload, share the rest (exit 5) instead of nothing",
@@ -177,6 +182,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     anyFile: options.anyFile === true,
     newLink: options.newLink === true,
     partial: options.partial === true,
+    concurrency: options.concurrency,
   };
   let progress: Progress | undefined;
   let uploadStarted = 0;

@@ -60,6 +60,8 @@ export interface SendRequest {
   newLink?: boolean;
   /** An album where some files fail to upload: share the ones that arrived (exit 5). */
   partial?: boolean;
+  /** `--concurrency N`, as typed: how many files of an album upload at once. */
+  concurrency?: string;
 }
 
 /** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
@@ -127,6 +129,8 @@ export async function send(
     convertToJpeg: parseConvert(request.convert),
     resize: request.resize === undefined ? undefined : parseResize(request.resize),
   };
+  const concurrency =
+    request.concurrency === undefined ? undefined : parseConcurrency(request.concurrency);
   if (request.dryRun) {
     return { provider: providerName, plans, links: [], failures: [], interrupted: false };
   }
@@ -174,6 +178,7 @@ export async function send(
             contentHash: hash,
             expiryEnforcedBy: expiryBy,
             partial: request.partial === true,
+            concurrency,
           },
           style,
           observer,
@@ -239,6 +244,19 @@ function parseConvert(format: string | undefined): boolean {
   if (format === undefined) return false;
   if (format.trim().toLowerCase() === "jpeg" || format.trim().toLowerCase() === "jpg") return true;
   throw usageError(`Can't convert to "${format}".`, "The only format is jpeg: --convert jpeg.");
+}
+
+const MAX_CONCURRENCY = 32;
+
+function parseConcurrency(text: string): number {
+  const value = Number(text.trim());
+  if (!Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
+    throw usageError(
+      `--concurrency "${text}" is not a number of uploads from 1 to ${MAX_CONCURRENCY}.`,
+      "Give how many files may upload at once, e.g. --concurrency 4 (1 uploads one after another).",
+    );
+  }
+  return value;
 }
 
 function parseResize(pixels: string): number {
@@ -378,6 +396,7 @@ async function sendOne(
     contentHash: string;
     expiryEnforcedBy: ExpiryEnforcer | null;
     partial: boolean;
+    concurrency: number | undefined;
   },
   style: MessageStyle,
   observer: SendObserver,
@@ -415,12 +434,10 @@ async function sendOne(
   let target: RemoteItem;
   let missing: FileFailure[];
   try {
-    ({ uploaded, target, missing } = await uploadPlan(
-      provider,
-      plan,
-      observer,
-      options.partial && !ctx.signal.aborted,
-    ));
+    ({ uploaded, target, missing } = await uploadPlan(provider, plan, observer, {
+      shareWhatArrived: options.partial && !ctx.signal.aborted,
+      concurrency: options.concurrency,
+    }));
   } catch (error) {
     // No link exists yet: the entry can go, and so can whatever arrived.
     await ledger.remove(entry.id);
@@ -526,7 +543,7 @@ async function uploadPlan(
   provider: Provider,
   plan: PreparedPlan,
   observer: SendObserver,
-  shareWhatArrived: boolean,
+  { shareWhatArrived, concurrency }: { shareWhatArrived: boolean; concurrency?: number },
 ): Promise<{ uploaded: UploadedFile[]; target: RemoteItem; missing: FileFailure[] }> {
   const totalBytes = plan.files.reduce((sum, file) => sum + file.bytes, 0);
   const sentPerFile = new Map<LocalFile, number>();
@@ -544,7 +561,7 @@ async function uploadPlan(
   }
   const album = await provider.createAlbum(plan.name);
   try {
-    const uploaded = await provider.upload(plan.files, album, onProgress);
+    const uploaded = await provider.upload(plan.files, album, onProgress, concurrency);
     return { uploaded, target: album, missing: [] };
   } catch (error) {
     if (shareWhatArrived && error instanceof IncompleteUpload) {

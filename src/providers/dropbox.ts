@@ -29,11 +29,18 @@ import {
   isAbort,
   isNetworkError,
   lastFailure,
+  RATE_LIMITED,
   type RetryDecision,
   withRetry,
 } from "./retry.ts";
 import { loginWithToken } from "./token-login.ts";
-import { mapSettled, progressStream, type Settled, uploadedOrIncomplete } from "./transfer.ts";
+import {
+  Concurrency,
+  mapSettled,
+  progressStream,
+  type Settled,
+  uploadedOrIncomplete,
+} from "./transfer.ts";
 
 const PROVIDER = "dropbox";
 const LABEL = "Dropbox";
@@ -93,7 +100,7 @@ function retryDecision(error: unknown): RetryDecision {
     const seconds = Number(error.headers?.get?.("retry-after") ?? Number.NaN);
     const afterMs = Number.isFinite(seconds) ? seconds * 1000 : undefined;
     // 429: too_many_requests or too_many_write_operations, both with Retry-After.
-    if (error.status === 429) return { retry: true, reason: "rate limited", afterMs };
+    if (error.status === 429) return { retry: true, reason: RATE_LIMITED, afterMs };
     if (error.status >= 500) {
       return { retry: true, reason: `Dropbox answered ${error.status}`, afterMs };
     }
@@ -181,6 +188,8 @@ async function connect(session: ProviderSession): Promise<Provider> {
   const dbx = new Dropbox({ auth });
   const canRefresh = Boolean(stored.refreshToken && stored.clientId);
   let savedToken = stored.accessToken;
+  /** The uploads running now: a rate limit makes them back off. */
+  let uploads: Concurrency | undefined;
   const loginAgain = fromEnv
     ? `DMSHARE_DROPBOX_TOKEN holds a token Dropbox does not accept: replace it, or unset it and run: dmshare login dropbox`
     : "Log in again: dmshare login dropbox";
@@ -213,7 +222,10 @@ async function connect(session: ProviderSession): Promise<Provider> {
           const { result } = await withRetry(request, retryDecision, {
             ...DEFAULT_RETRY,
             signal: ctx.signal,
-            onRetry: ctx.onRetry,
+            onRetry: (reason, delayMs) => {
+              if (reason === RATE_LIMITED) uploads?.backOff();
+              ctx.onRetry?.(reason, delayMs);
+            },
           });
           return result;
         } catch (error) {
@@ -326,10 +338,14 @@ async function connect(session: ProviderSession): Promise<Provider> {
    * Concurrent sessions committed together by finish_batch_v2, as Dropbox recommends. A file
    * that fails does not stop the others (see uploadedOrIncomplete).
    */
-  async function uploadBatch(batch: LocalFile[], folder: string, onProgress: UploadProgress) {
-    const sessions = await mapSettled(batch, UPLOAD_CONCURRENCY, (file) =>
-      uploadToSession(file, onProgress),
-    );
+  async function uploadBatch(
+    batch: LocalFile[],
+    folder: string,
+    onProgress: UploadProgress,
+    concurrency: number,
+  ) {
+    uploads = new Concurrency(concurrency);
+    const sessions = await mapSettled(batch, uploads, (file) => uploadToSession(file, onProgress));
     const results: Settled<UploadedFile>[] = sessions.map((session) =>
       session.ok ? { ok: false, error: undefined } : session,
     );
@@ -436,11 +452,16 @@ async function connect(session: ProviderSession): Promise<Provider> {
       };
     },
 
-    async upload(files: LocalFile[], album: RemoteItem | null, onProgress: UploadProgress) {
+    async upload(
+      files: LocalFile[],
+      album: RemoteItem | null,
+      onProgress: UploadProgress,
+      concurrency = UPLOAD_CONCURRENCY,
+    ) {
       const folder = album?.remotePath ?? ROOT;
       const [only] = files;
       if (only && files.length === 1) return [await uploadOne(only, folder, onProgress)];
-      return uploadBatch(files, folder, onProgress);
+      return uploadBatch(files, folder, onProgress, concurrency);
     },
 
     async share(target: RemoteItem, options: ShareOptions): Promise<SharedLink> {

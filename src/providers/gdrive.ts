@@ -17,7 +17,7 @@ import type {
   UploadedFile,
   UploadProgress,
 } from "./provider.ts";
-import { mapSettled, progressStream, uploadedOrIncomplete } from "./transfer.ts";
+import { Concurrency, mapSettled, progressStream, uploadedOrIncomplete } from "./transfer.ts";
 
 const SERVICE: GoogleService = {
   provider: "gdrive",
@@ -184,11 +184,17 @@ async function connect(session: ProviderSession): Promise<Provider> {
       return { remotePath: `${ROOT_FOLDER}/${data.name ?? name}`, remoteId: data.id as string };
     },
 
-    async upload(files: LocalFile[], album: RemoteItem | null, onProgress: UploadProgress) {
+    async upload(
+      files: LocalFile[],
+      album: RemoteItem | null,
+      onProgress: UploadProgress,
+      concurrency = UPLOAD_CONCURRENCY,
+    ) {
       const parent: Folder = album
         ? { id: album.remoteId, path: album.remotePath }
         : { id: await rootFolder(), path: ROOT_FOLDER };
-      const results = await mapSettled(files, UPLOAD_CONCURRENCY, (file) =>
+      google.uploads = new Concurrency(concurrency);
+      const results = await mapSettled(files, google.uploads, (file) =>
         uploadOne(file, parent, onProgress),
       );
       return uploadedOrIncomplete(files, results);

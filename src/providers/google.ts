@@ -17,10 +17,12 @@ import {
   isAbort,
   isNetworkError,
   lastFailure,
+  RATE_LIMITED,
   type RetryDecision,
   withRetry,
 } from "./retry.ts";
 import { loginWithToken } from "./token-login.ts";
+import type { Concurrency } from "./transfer.ts";
 
 export interface GoogleService {
   provider: ProviderName;
@@ -61,6 +63,8 @@ export interface GoogleConnection {
     request: () => Promise<T>,
     recover?: (error: GoogleHttpError) => T | undefined,
   ): Promise<T>;
+  /** The uploads running now: a rate limit makes them back off. */
+  uploads?: Concurrency;
 }
 
 async function newOAuthClient(
@@ -134,7 +138,10 @@ export async function connectGoogle(
           return await withRetry(request, retryDecision, {
             ...DEFAULT_RETRY,
             signal: ctx.signal,
-            onRetry: ctx.onRetry,
+            onRetry: (reason, delayMs) => {
+              if (reason === RATE_LIMITED) connection.uploads?.backOff();
+              ctx.onRetry?.(reason, delayMs);
+            },
           });
         } catch (error) {
           const rejected = httpErrorOf(lastFailure(error))?.status === 401;
@@ -156,7 +163,8 @@ export async function connectGoogle(
     }
   }
 
-  return { auth, endpoints: googleEndpoints(ctx), call };
+  const connection: GoogleConnection = { auth, endpoints: googleEndpoints(ctx), call };
+  return connection;
 }
 
 /** Asks the token endpoint for a new access token now (the stored one was rejected). */
@@ -225,7 +233,7 @@ function retryDecision(error: unknown): RetryDecision {
       httpError.status === 429 ||
       (httpError.status === 403 && RATE_LIMIT_REASONS.includes(httpError.reason));
     if (rateLimited) {
-      return { retry: true, reason: "rate limited", afterMs: httpError.retryAfterMs };
+      return { retry: true, reason: RATE_LIMITED, afterMs: httpError.retryAfterMs };
     }
     if (httpError.status >= 500) {
       return {

@@ -12,7 +12,7 @@ import type {
   UploadedFile,
   UploadProgress,
 } from "./provider.ts";
-import { mapConcurrently, progressStream } from "./transfer.ts";
+import { Concurrency, mapConcurrently, progressStream } from "./transfer.ts";
 
 const APPEND_ONLY_SCOPE = "https://www.googleapis.com/auth/photoslibrary.appendonly";
 const SERVICE: GoogleService = {
@@ -139,8 +139,14 @@ async function connect(session: ProviderSession): Promise<Provider> {
       return { remotePath: data.title ?? name, remoteId: data.id, ownerUrl: data.productUrl };
     },
 
-    async upload(files: LocalFile[], album: RemoteItem | null, onProgress: UploadProgress) {
-      const tokens = await mapConcurrently(files, UPLOAD_CONCURRENCY, (file) =>
+    async upload(
+      files: LocalFile[],
+      album: RemoteItem | null,
+      onProgress: UploadProgress,
+      concurrency = UPLOAD_CONCURRENCY,
+    ) {
+      google.uploads = new Concurrency(concurrency);
+      const tokens = await mapConcurrently(files, google.uploads, (file) =>
         uploadBytes(file, onProgress),
       );
       return createMediaItems(files, tokens, album);

@@ -132,10 +132,12 @@ export interface Provider {
   /** Checks what depends on the account (its plan) before anything is uploaded. */
   checkShareOptions(options: ShareOptions): Promise<void>;
   createAlbum(name: string): Promise<RemoteItem>;
+  /** `concurrency`: at most this many files at once (the provider's own default otherwise). */
   upload(
     files: LocalFile[],
     album: RemoteItem | null,
     onProgress: UploadProgress,
+    concurrency?: number,
   ): Promise<UploadedFile[]>;
   share(target: RemoteItem, options: ShareOptions): Promise<SharedLink>;
   revoke(link: LinkToRevoke): Promise<RevokeOutcome>;

@@ -11,6 +11,9 @@ export type RetryDecision =
       afterMs?: number;
     };
 
+/** The reason given for a 429 or a quota 403: uploads running then back off (Concurrency). */
+export const RATE_LIMITED = "rate limited";
+
 /** Told before each wait, so a person at a terminal knows why nothing moves. */
 export type RetryListener = (reason: string, delayMs: number) => void;
 

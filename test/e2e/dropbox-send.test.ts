@@ -624,6 +624,41 @@ describe("bad input is refused before anything is uploaded", () => {
     expect(requests).toEqual([]);
   });
 
+  it.each([["0"], ["many"], ["2.5"], ["33"]])(
+    "--concurrency %j → exit 2 before uploading",
+    async (value) => {
+      await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
+      const { result, requests } = await requestsDuring(() =>
+        dmshare(["send", "a.jpg", "b.jpg", "--via", "dropbox", "--concurrency", value]),
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `--concurrency "${value}" is not a number of uploads from 1 to 32.`,
+      );
+      expect(requests).toEqual([]);
+    },
+  );
+
+  it("--concurrency 1 uploads an album one file after another", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes(), "c.jpg": jpegBytes() });
+    const { result } = await requestsDuring(() =>
+      dmshare([
+        "send",
+        "a.jpg",
+        "b.jpg",
+        "c.jpg",
+        "--via",
+        "dropbox",
+        "--concurrency",
+        "1",
+        "--json",
+        "--no-copy",
+      ]),
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).files).toHaveLength(3);
+  });
+
   it("an unknown option → exit 2 with usage help", async () => {
     const { code, stderr } = await dmshare(["send", "--frobnicate"]);
     expect(code).toBe(2);
