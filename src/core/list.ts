@@ -35,7 +35,7 @@ export async function listLinks(ctx: Ctx, request: ListRequest): Promise<LinkVie
     .filter((view) =>
       wantedStatus ? view.status === wantedStatus : request.all || view.status !== "revoked",
     )
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }
 
 function parseStatus(status: string): LinkStatus {

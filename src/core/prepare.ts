@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -161,7 +160,8 @@ async function explainFailure<T>(file: LocalFile, action: string, work: () => Pr
   }
 }
 
-export function hashFile(file: string): Promise<string> {
+export async function hashFile(file: string): Promise<string> {
+  const { createHash } = await import("node:crypto");
   return new Promise((resolve, reject) => {
     const hash = createHash("sha256");
     createReadStream(file)

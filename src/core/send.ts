@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { Ctx } from "../context.ts";
 import { DmshareError, interruptedError, usageError } from "../errors.ts";
@@ -164,7 +163,7 @@ export async function send(
       sharingNote: provider.sharingNote,
     };
     const share = async (plan: PreparedPlan) => {
-      const hash = contentHashOf(plan);
+      const hash = await contentHashOf(plan);
       const earlier = request.newLink
         ? undefined
         : await findLiveLink(ctx, provider, hash, shareOptions);
@@ -271,9 +270,10 @@ function parseResize(pixels: string): number {
 }
 
 /** One hash for what a share uploads: the photo's bytes, or an album's name and photos. */
-function contentHashOf(plan: PreparedPlan): string {
+async function contentHashOf(plan: PreparedPlan): Promise<string> {
   if (plan.kind === "photo" && plan.files[0]) return plan.files[0].contentHash;
   const hashes = plan.files.map((file) => file.contentHash).sort();
+  const { createHash } = await import("node:crypto");
   return createHash("sha256")
     .update(`album\n${plan.name}\n${hashes.join("\n")}`)
     .digest("hex");

@@ -1,6 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
+
+/** Numbers this process's temp files; with the pid, no two writers share one. */
+let tempFiles = 0;
 
 /** Files dmshare writes hold links and tokens: readable by the user only. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -12,7 +14,7 @@ const PRIVATE_DIR_MODE = 0o700;
  */
 export async function writeFileAtomic(file: string, contents: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const temp = `${file}.${process.pid}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
   const handle = await open(temp, "wx", PRIVATE_FILE_MODE);
   try {
     await handle.writeFile(contents);

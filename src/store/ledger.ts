@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { DmshareError } from "../errors.ts";
 import type { RemoteItem } from "../providers/provider.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
@@ -73,7 +72,9 @@ const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /** Short ids that are easy to type: 8 characters of Crockford-style base32. */
 export function newLinkId(): string {
-  return Array.from(randomBytes(8), (byte) => ID_ALPHABET[byte % 32]).join("");
+  // Web Crypto's global: importing node:crypto would cost every command start-up time.
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (byte) => ID_ALPHABET[byte % 32]).join("");
 }
 
 /**

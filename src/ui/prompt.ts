@@ -1,8 +1,8 @@
-import { createInterface } from "node:readline/promises";
 import type { Ctx } from "../context.ts";
 
 /** Reads one line from stdin after showing `question` on stderr (works when piped too). */
 export async function readLine(ctx: Ctx, question: string): Promise<string> {
+  const { createInterface } = await import("node:readline/promises");
   const reader = createInterface({
     input: ctx.stdin,
     output: ctx.stderr,

@@ -9,15 +9,28 @@ const SECRET_PATTERNS = [
   /("(?:access_token|refresh_token|accessToken|refreshToken)"\s*:\s*")[^"]+/gi,
 ];
 
+const tokensByEnv = new WeakMap<Env, string[]>();
+
+/**
+ * The token values in the environment, looked up once per environment: reading every
+ * variable of process.env costs more than the text it is applied to.
+ */
+function knownTokens(env: Env): string[] {
+  let tokens = tokensByEnv.get(env);
+  if (!tokens) {
+    tokens = Object.entries(env).flatMap(([name, raw]) => {
+      const value = raw?.trim();
+      return TOKEN_VARIABLE.test(name) && value && value.length >= 6 ? [value] : [];
+    });
+    tokensByEnv.set(env, tokens);
+  }
+  return tokens;
+}
+
 /** Removes the token values dmshare was given in its environment. Safe on result data. */
 export function redactKnownSecrets(text: string, env: Env): string {
   let redacted = text;
-  for (const [name, raw] of Object.entries(env)) {
-    const value = raw?.trim();
-    if (TOKEN_VARIABLE.test(name) && value && value.length >= 6) {
-      redacted = redacted.split(value).join("[redacted]");
-    }
-  }
+  for (const token of knownTokens(env)) redacted = redacted.split(token).join("[redacted]");
   return redacted;
 }
 

@@ -1,0 +1,392 @@
+// npm run bench: how fast dmshare is, against the local emulators with latency and a
+// bandwidth cap injected, each figure next to its budget (issue "Fast", README
+// "Performance"). Builds once, prints a Markdown table, writes bench-results/bench.json.
+//
+//   npm run bench                      # everything (a few minutes)
+//   npm run bench -- --quick           # start-up and ledger scaling only
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startDropboxEmulator } from "../test/emulators/dropbox.ts";
+import { startGoogleEmulator } from "../test/emulators/google.ts";
+import { jpegBytes } from "../test/helpers/media.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = path.join(root, "bin", "dmshare.js");
+const quick = process.argv.includes("--quick");
+const STARTUP_RUNS = 15;
+const LATENCY_MS = 80;
+/** 200 Mbit/s, shared by every request like one uplink. */
+const BANDWIDTH = 200_000_000 / 8;
+const ALBUM_FILES = 40;
+const ALBUM_FILE_BYTES = 3_000_000;
+const BIG_FILE_BYTES = 1024 ** 3;
+
+interface Row {
+  measure: string;
+  value: string;
+  budget: string;
+  pass: boolean | null;
+  details?: Record<string, number | string>;
+}
+
+const rows: Row[] = [];
+const work = await mkdtemp(path.join(tmpdir(), "dmshare-bench-"));
+const env = (configDir: string, extra: Record<string, string> = {}) => ({
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "",
+  LANG: "C.UTF-8",
+  DMSHARE_CONFIG_DIR: configDir,
+  ...extra,
+});
+
+try {
+  await run("npm", ["run", "build", "--silent"], { cwd: root });
+  await startup();
+  await ledgerScaling();
+  if (!quick) {
+    await albums();
+    await bigFile();
+    await metadata();
+  }
+  report();
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+
+/** Start-up: median wall time of each command over a median of `node -e 0`. */
+async function startup() {
+  const configDir = path.join(work, "startup");
+  await writeLedger(configDir, 10_000);
+  const commands: Record<string, string[]> = {
+    "node -e 0": ["-e", "0"],
+    "dmshare --help": [BIN, "--help"],
+    "dmshare --version": [BIN, "--version"],
+    "dmshare list (10 000 entries)": [BIN, "list"],
+  };
+  const times: Record<string, number[]> = Object.fromEntries(
+    Object.keys(commands).map((name) => [name, []]),
+  );
+  // Interleaved, so a slow moment of the machine hits every command alike.
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    for (const [name, args] of Object.entries(commands)) {
+      const started = performance.now();
+      await run(process.execPath, args, { env: env(configDir) });
+      times[name]?.push(performance.now() - started);
+    }
+  }
+  const baseline = median(times["node -e 0"] ?? []);
+  for (const [name, budget] of [
+    ["dmshare --help", 2],
+    ["dmshare --version", 2],
+    ["dmshare list (10 000 entries)", 3],
+  ] as const) {
+    const ms = median(times[name] ?? []);
+    rows.push({
+      measure: `start-up: ${name}`,
+      value: `${(ms / baseline).toFixed(2)}× node -e 0 (${ms.toFixed(0)} ms vs ${baseline.toFixed(0)} ms)`,
+      budget: `≤ ${budget.toFixed(1)}×`,
+      pass: ms / baseline <= budget,
+      details: { medianMs: round(ms), nodeMs: round(baseline), ratio: round(ms / baseline) },
+    });
+  }
+}
+
+/** `list` and `revoke` at 1k, 10k and 50k ledger entries: time should grow at most linearly. */
+async function ledgerScaling() {
+  const emulator = await startDropboxEmulator({ staticTokens: ["bench-token"] });
+  try {
+    const sizes = [1_000, 10_000, 50_000];
+    const listMs: number[] = [];
+    const revokeMs: number[] = [];
+    for (const size of sizes) {
+      const configDir = path.join(work, `ledger-${size}`);
+      const ids = await writeLedger(configDir, size);
+      const extra = { DMSHARE_DROPBOX_API_URL: emulator.url, DMSHARE_DROPBOX_TOKEN: "bench-token" };
+      listMs.push(
+        await timed(() => run(process.execPath, [BIN, "list", "--all"], { env: env(configDir) })),
+      );
+      revokeMs.push(
+        await timed(() =>
+          run(process.execPath, [BIN, "revoke", ids[Math.floor(size / 2)] as string], {
+            env: env(configDir, extra),
+          }),
+        ),
+      );
+    }
+    for (const [name, ms] of [
+      ["list --all", listMs],
+      ["revoke one link", revokeMs],
+    ] as const) {
+      rows.push({
+        measure: `ledger: ${name} at 1k / 10k / 50k entries`,
+        value: ms.map((value) => `${value.toFixed(0)} ms`).join(" / "),
+        budget: "linear or better (50k ≤ 50× 1k)",
+        pass: (ms[2] as number) <= 50 * (ms[0] as number),
+        details: Object.fromEntries(sizes.map((size, index) => [`${size}`, round(ms[index] ?? 0)])),
+      });
+    }
+  } finally {
+    await emulator.close();
+  }
+}
+
+/**
+ * 40 photos of 3 MB as one album, with 80 ms per request and a 200 Mbit/s cap: against the
+ * lower bound (all bytes at full bandwidth, plus the round trips the API needs one after
+ * another) and against the same album uploaded one file at a time (--concurrency 1).
+ */
+async function albums() {
+  const dir = path.join(work, "album");
+  await mkdir(dir, { recursive: true });
+  const names = Array.from({ length: ALBUM_FILES }, (_, index) => `photo${index}.jpg`);
+  for (const name of names) await writeFile(path.join(dir, name), jpegBytes(ALBUM_FILE_BYTES));
+  const bytes = ALBUM_FILES * ALBUM_FILE_BYTES;
+
+  // Dropbox: create_folder_v2, the upload sessions (in parallel), finish_batch_v2,
+  // create_shared_link_with_settings. Drive: find the dmshare folder, create the album
+  // folder, the uploads (in parallel), the anyone-with-the-link permission.
+  const providers = [
+    { via: "dropbox", roundTrips: 4 },
+    { via: "gdrive", roundTrips: 4 },
+  ];
+  for (const { via, roundTrips } of providers) {
+    await withEmulator(via, async (emulatorEnv, emulator) => {
+      emulator.latencyMs = LATENCY_MS;
+      emulator.bandwidthBytesPerSecond = BANDWIDTH;
+      const send = (album: string, extra: string[] = []) =>
+        timed(() =>
+          run(
+            process.execPath,
+            [
+              BIN,
+              "send",
+              ...names,
+              "--album",
+              album,
+              "--via",
+              via,
+              "--no-copy",
+              "--quiet",
+              ...extra,
+            ],
+            {
+              cwd: dir,
+              env: env(path.join(work, `album-config-${via}`), emulatorEnv),
+            },
+          ),
+        );
+      // A first send creates the dmshare folder, as any first use does; then measure.
+      await send("warm-up", ["--concurrency", "8"]);
+      const concurrent = await send("concurrent");
+      const sequential = await send("sequential", ["--concurrency", "1"]);
+      const lowerBound = (bytes / BANDWIDTH) * 1000 + roundTrips * LATENCY_MS;
+      rows.push({
+        measure: `album ${ALBUM_FILES} × 3 MB on ${via}: vs lower bound`,
+        value: `${(concurrent / lowerBound).toFixed(2)}× (${(concurrent / 1000).toFixed(1)} s vs ${(lowerBound / 1000).toFixed(1)} s)`,
+        budget: "≤ 1.25×",
+        pass: concurrent <= 1.25 * lowerBound,
+        details: { concurrentMs: round(concurrent), lowerBoundMs: round(lowerBound) },
+      });
+      rows.push({
+        measure: `album ${ALBUM_FILES} × 3 MB on ${via}: vs one at a time`,
+        value: `${(concurrent / sequential).toFixed(2)}× (${(sequential / 1000).toFixed(1)} s with --concurrency 1)`,
+        budget: "≤ 0.2×",
+        pass: concurrent <= 0.2 * sequential,
+        details: { sequentialMs: round(sequential) },
+      });
+    });
+  }
+}
+
+/** One 1 GiB file (sparse on disk), sent as it is: wall time vs bytes/bandwidth, peak RSS. */
+async function bigFile() {
+  const dir = path.join(work, "big");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, "big.jpg");
+  await writeFile(file, jpegBytes(4096));
+  await truncate(file, BIG_FILE_BYTES);
+  for (const via of ["dropbox", "gdrive"]) {
+    await withEmulator(via, async (emulatorEnv, emulator) => {
+      emulator.latencyMs = LATENCY_MS;
+      emulator.bandwidthBytesPerSecond = BANDWIDTH;
+      let peakKb = 0;
+      const ms = await timed(() =>
+        run(
+          process.execPath,
+          [BIN, "send", "big.jpg", "--via", via, "--keep-metadata", "--no-copy", "--quiet"],
+          {
+            cwd: dir,
+            env: env(path.join(work, `big-config-${via}`), emulatorEnv),
+            onSpawn: (pid) => {
+              const poll = setInterval(async () => {
+                const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+                peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+              }, 100);
+              return () => clearInterval(poll);
+            },
+          },
+        ),
+      );
+      const ideal = (BIG_FILE_BYTES / BANDWIDTH) * 1000;
+      rows.push({
+        measure: `1 GiB file on ${via}: vs bytes/bandwidth`,
+        value: `${(ms / ideal).toFixed(2)}× (${(ms / 1000).toFixed(1)} s vs ${(ideal / 1000).toFixed(1)} s)`,
+        budget: "≤ 1.15×",
+        pass: ms <= 1.15 * ideal,
+        details: { ms: round(ms), idealMs: round(ideal) },
+      });
+      rows.push({
+        measure: `1 GiB file on ${via}: peak RSS of dmshare`,
+        value: `${(peakKb / 1024).toFixed(0)} MB`,
+        budget: "≤ 150 MB",
+        pass: peakKb > 0 && peakKb / 1024 <= 150,
+        details: { peakMB: round(peakKb / 1024) },
+      });
+    });
+  }
+}
+
+/** Metadata removal per 12 MP JPEG, from scripts/bench-metadata.ts. */
+async function metadata() {
+  const out = path.join(work, "metadata.json");
+  await run(process.execPath, [path.join(root, "scripts", "bench-metadata.ts"), out], {
+    quiet: true,
+  });
+  const { results } = JSON.parse(await readFile(out, "utf8")) as {
+    results: { name: string; medianMs: number; peakAddedMB: number }[];
+  };
+  for (const result of results) {
+    rows.push({
+      measure: `metadata removal: ${result.name}`,
+      value: `${result.medianMs} ms, +${result.peakAddedMB} MB memory`,
+      budget: "(reported)",
+      pass: null,
+      details: { medianMs: result.medianMs, peakAddedMB: result.peakAddedMB },
+    });
+  }
+}
+
+function report() {
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}/${process.arch}`;
+  const lines = [
+    `dmshare bench — ${machine}; ${LATENCY_MS} ms per request, ${(BANDWIDTH * 8) / 1e6} Mbit/s shared uplink at the emulators`,
+    "",
+    "| measure | result | budget | |",
+    "|---|---|---|---|",
+    ...rows.map(
+      (row) =>
+        `| ${row.measure} | ${row.value} | ${row.budget} | ${row.pass === null ? "" : row.pass ? "pass" : "**FAIL**"} |`,
+    ),
+  ];
+  console.log(lines.join("\n"));
+  const output = path.join(root, "bench-results", "bench.json");
+  return mkdir(path.dirname(output), { recursive: true }).then(() =>
+    writeFile(output, `${JSON.stringify({ machine, rows }, null, 2)}\n`),
+  );
+}
+
+/** A ledger of `count` plausible entries (a tenth revoked, some albums); returns the ids. */
+async function writeLedger(configDir: string, count: number): Promise<string[]> {
+  await mkdir(configDir, { recursive: true, mode: 0o700 });
+  const start = Date.parse("2026-01-01T00:00:00Z");
+  const entries = Array.from({ length: count }, (_, index) => {
+    const id = index.toString(32).padStart(8, "0");
+    const album = index % 7 === 0;
+    const files = Array.from({ length: album ? 3 : 1 }, (_, n) => ({
+      path: `/home/me/Pictures/photo-${index}-${n}.jpg`,
+      remotePath: `/dmshare/photo-${index}-${n}.jpg`,
+      remoteId: `id:${id}${n}`,
+      bytes: 2_400_000 + n,
+    }));
+    return {
+      id,
+      provider: "dropbox",
+      kind: album ? "album" : "photo",
+      name: album ? `Album ${index}` : `photo-${index}-0.jpg`,
+      url: `https://www.dropbox.com/scl/fi/${id}/photo.jpg?rlkey=${id}&dl=0`,
+      message: `Here's the photo: https://www.dropbox.com/scl/fi/${id}/photo.jpg?rlkey=${id}&dl=0`,
+      target: { remotePath: files[0]?.remotePath, remoteId: files[0]?.remoteId },
+      files,
+      createdAt: new Date(start + index * 60_000).toISOString(),
+      expiresAt: null,
+      revokedAt: index % 10 === 0 ? new Date(start + index * 60_000 + 1000).toISOString() : null,
+      status: index % 10 === 0 ? "revoked" : "active",
+      contentHash: id.repeat(8),
+      noDownload: false,
+    };
+  });
+  await writeFile(path.join(configDir, "ledger.json"), JSON.stringify({ version: 1, entries }), {
+    mode: 0o600,
+  });
+  return entries.filter((entry) => entry.status === "active").map((entry) => entry.id);
+}
+
+interface ThrottledEmulator {
+  latencyMs: number;
+  bandwidthBytesPerSecond: number;
+  close(): Promise<void>;
+}
+
+async function withEmulator(
+  via: string,
+  use: (env: Record<string, string>, emulator: ThrottledEmulator) => Promise<void>,
+) {
+  const token = "bench-token";
+  const emulator =
+    via === "dropbox"
+      ? await startDropboxEmulator({ staticTokens: [token] })
+      : await startGoogleEmulator({ staticTokens: [token] });
+  const emulatorEnv: Record<string, string> =
+    via === "dropbox"
+      ? { DMSHARE_DROPBOX_API_URL: emulator.url, DMSHARE_DROPBOX_TOKEN: token }
+      : { DMSHARE_GOOGLE_API_URL: emulator.url, DMSHARE_GDRIVE_TOKEN: token };
+  try {
+    await use(emulatorEnv, emulator);
+  } finally {
+    await emulator.close();
+  }
+}
+
+async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await action();
+  return performance.now() - started;
+}
+
+function run(
+  command: string,
+  args: string[],
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    quiet?: boolean;
+    onSpawn?: (pid: number) => () => void;
+  } = {},
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "ignore", options.quiet ? "ignore" : "inherit"],
+    });
+    const stop = child.pid && options.onSpawn ? options.onSpawn(child.pid) : () => {};
+    child.on("error", reject);
+    child.on("close", (code) => {
+      stop();
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(" ")} exited with ${code}`));
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
