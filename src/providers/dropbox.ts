@@ -55,11 +55,12 @@ const MIB = 1024 * 1024;
 
 /**
  * About eight chunks per file: few round trips for a big file, little to send again after a
- * cut. Dropbox asks for multiples of 4 MiB and takes at most 150 MiB per request.
+ * cut. Dropbox asks for multiples of 4 MiB; the SDK holds a chunk in memory, so at most
+ * 32 MiB (a 1 GB file then takes 32 round trips).
  */
-export function sessionChunkBytes(fileBytes: number): number {
+function sessionChunkBytes(fileBytes: number): number {
   const eighth = Math.ceil(fileBytes / 8 / (4 * MIB)) * 4 * MIB;
-  return Math.min(128 * MIB, Math.max(8 * MIB, eighth));
+  return Math.min(32 * MIB, Math.max(8 * MIB, eighth));
 }
 const FINISH_BATCH_MAX = 1000;
 const UPLOAD_CONCURRENCY = 6;

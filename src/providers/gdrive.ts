@@ -30,6 +30,11 @@ const FOLDER_MIME = "application/vnd.google-apps.folder";
 const ROOT_FOLDER = "dmshare";
 /** Google suggests resumable uploads above 5 MB; smaller files go in one multipart request. */
 const MULTIPART_MAX = 5 * 1024 * 1024;
+/**
+ * Resumable chunks (a multiple of 256 KiB, as Drive asks). The HTTP client holds a request
+ * body in memory, so this bounds memory; 32 MiB keeps a 1 GB file to 32 round trips.
+ */
+const CHUNK_BYTES = 128 * 256 * 1024;
 const UPLOAD_CONCURRENCY = 4;
 const VIEW_ONLY: drive_v3.Schema$Permission = {
   type: "anyone",
@@ -345,9 +350,8 @@ async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Dr
 }
 
 /**
- * A resumable upload (done by hand: the client library never uses this protocol). The file
- * goes in one streamed request, as Google recommends, so a big file costs no extra round
- * trips; after a failure Drive is asked how much arrived and the rest goes from there.
+ * A resumable upload (done by hand: the client library never uses this protocol), in chunks
+ * of CHUNK_BYTES; after a failure Drive is asked how much arrived and the rest goes from there.
  */
 async function resumableUpload(
   google: GoogleConnection,
@@ -400,7 +404,8 @@ async function resumableUpload(
     }
     askFirst = true;
     for (;;) {
-      const result = await send(`bytes ${offset}-${total - 1}/${total}`, offset, total);
+      const end = Math.min(total, offset + CHUNK_BYTES);
+      const result = await send(`bytes ${offset}-${end - 1}/${total}`, offset, end);
       if (result.done) return result.done;
       offset = result.next ?? 0;
     }

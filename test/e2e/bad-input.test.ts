@@ -284,7 +284,8 @@ describe("files that change or are huge", () => {
     expect(sent.files[0]?.bytes).toBe(2 * 1024 ** 3);
     expect(bed.emulator.readFile(sent.files[0]?.remotePath ?? "")?.length).toBe(2 * 1024 ** 3);
     expect(peakKb).toBeGreaterThan(0);
-    expect(peakKb / 1024).toBeLessThan(300);
+    // Far below the 2 GB: at most a few upload chunks are in memory at a time.
+    expect(peakKb / 1024).toBeLessThan(256);
   }, 180_000);
 });
 

@@ -247,7 +247,7 @@ export class HttpEmulator {
         if (this.bandwidthBytesPerSecond > 0) {
           const start = Math.max(Date.now(), this.uplinkFreeAt);
           this.uplinkFreeAt = start + (chunk.length / this.bandwidthBytesPerSecond) * 1000;
-          await sleep(this.uplinkFreeAt - Date.now());
+          await sleep(Math.max(0, this.uplinkFreeAt - Date.now()));
         }
       }
     } catch {
