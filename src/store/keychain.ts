@@ -96,6 +96,9 @@ export function keychainOrFile(
       try {
         store.write(account(provider), JSON.stringify(credentials));
       } catch (error) {
+        // A keychain that answers but won't take secrets (locked, no login keyring, a
+        // prompt with no display to show it): the file, unless the keychain was demanded.
+        if (!options.required) return file.set(provider, credentials);
         throw authError(
           `Could not save the ${provider} login in the keychain: ${(error as Error).message}.`,
           "Unlock the keychain and log in again, or keep credentials in a file only you can read: DMSHARE_CREDENTIAL_STORE=file",

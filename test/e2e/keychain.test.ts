@@ -15,39 +15,59 @@ import { jpegBytes } from "../helpers/media.ts";
 const TOKEN = "keychain-dropbox-token";
 const bed = useDropboxTestbed({ token: TOKEN });
 
-let session: ChildProcess | undefined;
-let busAddress = "";
-let keyrings: Awaited<ReturnType<typeof tempDir>> | undefined;
+interface SecretService {
+  busAddress: string;
+  stop(): Promise<void>;
+}
 
-beforeAll(async () => {
-  // The daemon keeps its keyring files under XDG_DATA_HOME: a fresh one for each run.
-  keyrings = await tempDir("dmshare-keyrings-");
-  session = spawn(
+/**
+ * A private D-Bus session with gnome-keyring's Secret Service, keeping its keyrings in a
+ * fresh XDG_DATA_HOME. `unlocked`: the login keyring is made and unlocked, as a desktop
+ * login does; otherwise the daemon runs with no keyring it may write to without a prompt.
+ */
+async function startSecretService(unlocked: boolean): Promise<SecretService> {
+  const keyrings = await tempDir("dmshare-keyrings-");
+  const daemon = unlocked
+    ? "printf test | gnome-keyring-daemon --unlock --components=secrets"
+    : "gnome-keyring-daemon --start --components=secrets";
+  const session: ChildProcess = spawn(
     "dbus-run-session",
     [
       "--",
       "sh",
       "-c",
-      'printf test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && echo "$DBUS_SESSION_BUS_ADDRESS" && exec sleep 600',
+      `${daemon} >/dev/null && echo "$DBUS_SESSION_BUS_ADDRESS" && exec sleep 600`,
     ],
     {
       stdio: ["ignore", "pipe", "inherit"],
       detached: true,
-      env: { ...process.env, XDG_DATA_HOME: keyrings.dir },
+      env: { ...process.env, XDG_DATA_HOME: keyrings.dir, DISPLAY: "" },
     },
   );
   const lines = createInterface({ input: session.stdout as NodeJS.ReadableStream });
-  busAddress = await new Promise<string>((resolve, reject) => {
+  const busAddress = await new Promise<string>((resolve, reject) => {
     lines.once("line", resolve);
-    session?.once("exit", (code) => reject(new Error(`no Secret Service session (exit ${code})`)));
+    session.once("exit", (code) => reject(new Error(`no Secret Service session (exit ${code})`)));
   });
   expect(busAddress, "dbus-run-session and gnome-keyring-daemon are needed").toMatch(/^unix:/);
+  return {
+    busAddress,
+    stop: async () => {
+      if (session.pid) process.kill(-session.pid, "SIGTERM");
+      await keyrings.cleanup();
+    },
+  };
+}
+
+let service: SecretService | undefined;
+let busAddress = "";
+
+beforeAll(async () => {
+  service = await startSecretService(true);
+  busAddress = service.busAddress;
 });
 
-afterAll(async () => {
-  if (session?.pid) process.kill(-session.pid, "SIGTERM");
-  await keyrings?.cleanup();
-});
+afterAll(() => service?.stop());
 
 /** dmshare with the keychain's session bus, as in a desktop session. */
 const withKeychain = (args: string[], extra: Record<string, string | undefined> = {}) =>
@@ -125,6 +145,25 @@ describe("with a keychain", () => {
     expect(await readFile(credentialsFile(), "utf8")).not.toContain(TOKEN);
     expect((await withKeychain(["status"])).stdout).toContain("credentials in the keychain");
     await withKeychain(["logout", "dropbox"]);
+  });
+});
+
+describe("with a keychain that won't take secrets", () => {
+  it("a locked keyring with no way to prompt: credentials go to the file instead", async () => {
+    const locked = await startSecretService(false);
+    try {
+      const login = await withKeychain(["login", "dropbox", "--token", "-"], {
+        DBUS_SESSION_BUS_ADDRESS: locked.busAddress,
+      });
+      expect(login.code).toBe(0);
+      expect(await readFile(credentialsFile(), "utf8")).toContain(TOKEN);
+      const status = await withKeychain(["status"], {
+        DBUS_SESSION_BUS_ADDRESS: locked.busAddress,
+      });
+      expect(status.stdout).toContain(`credentials in the file ${credentialsFile()}`);
+    } finally {
+      await locked.stop();
+    }
   });
 });
 
