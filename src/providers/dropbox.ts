@@ -1,6 +1,6 @@
 import { Dropbox, DropboxAuth, DropboxResponseError, type files, type sharing } from "dropbox";
 import type { Ctx } from "../context.ts";
-import { authError, interruptedError, providerError, usageError } from "../errors.ts";
+import { authError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { baseUrlOverride } from "./base-url.ts";
 import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
@@ -24,13 +24,12 @@ import type {
   UploadProgress,
 } from "./provider.ts";
 import {
-  DEFAULT_RETRY,
   explainFailure,
-  isAbort,
   isNetworkError,
   lastFailure,
   RATE_LIMITED,
   type RetryDecision,
+  retryOptionsFor,
   withRetry,
 } from "./retry.ts";
 import { loginWithToken } from "./token-login.ts";
@@ -220,14 +219,11 @@ async function connect(session: ProviderSession): Promise<Provider> {
     try {
       for (;;) {
         try {
-          const { result } = await withRetry(request, retryDecision, {
-            ...DEFAULT_RETRY,
-            signal: ctx.signal,
-            onRetry: (reason, delayMs) => {
-              if (reason === RATE_LIMITED) uploads?.backOff();
-              ctx.onRetry?.(reason, delayMs);
-            },
-          });
+          const { result } = await withRetry(
+            request,
+            retryDecision,
+            retryOptionsFor(ctx, () => uploads?.backOff()),
+          );
           return result;
         } catch (error) {
           const failure = lastFailure(error);
@@ -247,9 +243,9 @@ async function connect(session: ProviderSession): Promise<Provider> {
           ? recover?.(errorTag(failure), failure)
           : undefined;
       if (recovered) return recovered;
-      if (isAbort(failure, ctx.signal))
-        throw interruptedError(`stopped while trying to ${action}.`);
-      throw explainFailure(error, (last) => translate(last, action, loginAgain));
+      throw explainFailure(error, action, ctx.signal, (last) =>
+        translate(last, action, loginAgain),
+      );
     } finally {
       await persistRefreshedToken();
     }

@@ -5,20 +5,19 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Credentials, OAuth2Client } from "google-auth-library";
 import type { Ctx } from "../context.ts";
-import { authError, interruptedError, providerError, usageError } from "../errors.ts";
+import { authError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { baseUrlOverride } from "./base-url.ts";
 import { openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type { Account, LoginRequest, LoginUi, ProviderName, ProviderSession } from "./provider.ts";
 import { tokenVariable } from "./registry.ts";
 import {
-  DEFAULT_RETRY,
   explainFailure,
-  isAbort,
   isNetworkError,
   lastFailure,
   RATE_LIMITED,
   type RetryDecision,
+  retryOptionsFor,
   withRetry,
 } from "./retry.ts";
 import { loginWithToken } from "./token-login.ts";
@@ -135,14 +134,11 @@ export async function connectGoogle(
     try {
       for (;;) {
         try {
-          return await withRetry(request, retryDecision, {
-            ...DEFAULT_RETRY,
-            signal: ctx.signal,
-            onRetry: (reason, delayMs) => {
-              if (reason === RATE_LIMITED) connection.uploads?.backOff();
-              ctx.onRetry?.(reason, delayMs);
-            },
-          });
+          return await withRetry(
+            request,
+            retryDecision,
+            retryOptionsFor(ctx, () => connection.uploads?.backOff()),
+          );
         } catch (error) {
           const rejected = httpErrorOf(lastFailure(error))?.status === 401;
           if (!rejected || !canRefresh || refreshed) throw error;
@@ -155,9 +151,9 @@ export async function connectGoogle(
       const httpError = httpErrorOf(failure);
       const recovered = httpError ? recover?.(httpError) : undefined;
       if (recovered !== undefined) return recovered;
-      if (isAbort(failure, ctx.signal))
-        throw interruptedError(`stopped while trying to ${action}.`);
-      throw explainFailure(error, (last) => translate(last, action, service, loginAgain));
+      throw explainFailure(error, action, ctx.signal, (last) =>
+        translate(last, action, service, loginAgain),
+      );
     } finally {
       await persistRefreshedToken();
     }

@@ -1,4 +1,5 @@
-import { DmshareError } from "../errors.ts";
+import type { Ctx } from "../context.ts";
+import { DmshareError, interruptedError } from "../errors.ts";
 
 /** How one failed attempt should be handled. */
 export type RetryDecision =
@@ -103,16 +104,42 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   });
 }
 
+/**
+ * The policy for one provider call: Ctrl-C stops it, each wait is told to the UI, and a rate
+ * limit also makes the uploads running now back off.
+ */
+export function retryOptionsFor(
+  ctx: Pick<Ctx, "signal" | "onRetry">,
+  backOffUploads: () => void,
+): RetryOptions {
+  return {
+    ...DEFAULT_RETRY,
+    signal: ctx.signal,
+    onRetry: (reason, delayMs) => {
+      if (reason === RATE_LIMITED) backOffUploads();
+      ctx.onRetry?.(reason, delayMs);
+    },
+  };
+}
+
 /** The error behind a RetriesExhausted (what the provider actually said), else the error. */
 export const lastFailure = (error: unknown): unknown =>
   error instanceof RetriesExhausted ? error.cause : error;
 
 /**
- * Translates the provider's last error into a sentence, adding how long dmshare retried
- * before giving up ("… (tried 5 times over 12 s)").
+ * The error a failed call ends with: "interrupted" after Ctrl-C, else the provider's last
+ * error translated into a sentence, with how long dmshare retried before giving up
+ * ("… (tried 5 times over 12 s)").
  */
-export function explainFailure(error: unknown, translate: (error: unknown) => Error): Error {
-  const translated = translate(lastFailure(error));
+export function explainFailure(
+  error: unknown,
+  action: string,
+  signal: AbortSignal,
+  translate: (error: unknown) => Error,
+): Error {
+  const last = lastFailure(error);
+  if (isAbort(last, signal)) return interruptedError(`stopped while trying to ${action}.`);
+  const translated = translate(last);
   if (!(error instanceof RetriesExhausted) || !(translated instanceof DmshareError)) {
     return translated;
   }

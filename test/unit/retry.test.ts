@@ -107,16 +107,22 @@ describe("explainFailure", () => {
 
   it("adds how often and how long dmshare tried", () => {
     const exhausted = new RetriesExhausted(new Error("HTTP 503"), 5, 12_400);
-    const explained = explainFailure(exhausted, translate) as DmshareError;
+    const explained = explainFailure(
+      exhausted,
+      "upload",
+      new AbortController().signal,
+      translate,
+    ) as DmshareError;
     expect(explained.message).toBe("Dropbox failed (HTTP 503) (tried 5 times over 12 s).");
     expect(explained.hint).toBe("Try again later.");
     expect(explained.kind).toBe("provider");
   });
 
   it("leaves an error that was not retried as translated", () => {
-    expect(explainFailure(new Error("HTTP 409"), translate).message).toBe(
-      "Dropbox failed (HTTP 409).",
-    );
+    expect(
+      explainFailure(new Error("HTTP 409"), "upload", new AbortController().signal, translate)
+        .message,
+    ).toBe("Dropbox failed (HTTP 409).");
   });
 });
 
