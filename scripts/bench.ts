@@ -4,6 +4,7 @@
 //
 //   npm run bench                      # everything (a few minutes)
 //   npm run bench -- --quick           # start-up and ledger scaling only
+//   npm run bench -- --only album,big  # some sections: startup ledger album big metadata
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
@@ -15,7 +16,15 @@ import { jpegBytes } from "../test/helpers/media.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(root, "bin", "dmshare.js");
-const quick = process.argv.includes("--quick");
+const SECTIONS = ["startup", "ledger", "album", "big", "metadata"] as const;
+const only = process.argv[process.argv.indexOf("--only") + 1];
+const sections = new Set<string>(
+  process.argv.includes("--only") && only
+    ? only.split(",")
+    : process.argv.includes("--quick")
+      ? SECTIONS.slice(0, 2)
+      : SECTIONS,
+);
 const STARTUP_RUNS = 15;
 const LATENCY_MS = 80;
 /** 200 Mbit/s, shared by every request like one uplink. */
@@ -44,14 +53,12 @@ const env = (configDir: string, extra: Record<string, string> = {}) => ({
 
 try {
   await run("npm", ["run", "build", "--silent"], { cwd: root });
-  await startup();
-  await ledgerScaling();
-  if (!quick) {
-    await albums();
-    await bigFile();
-    await metadata();
-  }
-  report();
+  if (sections.has("startup")) await startup();
+  if (sections.has("ledger")) await ledgerScaling();
+  if (sections.has("album")) await albums();
+  if (sections.has("big")) await bigFile();
+  if (sections.has("metadata")) await metadata();
+  await report();
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -233,28 +233,42 @@ export class HttpEmulator {
   ): Promise<Buffer | "cut" | "aborted"> {
     const chunks: Buffer[] = [];
     let buffered = 0;
+    // A declared length is kept in one buffer filled as the bytes arrive: copying a big body
+    // together only after its last byte would delay the answer by a copy of it all.
+    const declared = Number(req.headers["content-length"]);
+    const whole =
+      declared > 0 && declared <= this.options.maxBufferedBodyBytes
+        ? Buffer.allocUnsafe(declared)
+        : undefined;
+    // How late this body's last pacing sleep woke: its next bytes were already waiting on the
+    // socket, so that time belongs to the uplink, not to a pause of the client's.
+    let overslept = 0;
     if (cutAfterBytes === 0) return "cut";
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         record.bodyBytes += chunk.length;
         const room = this.options.maxBufferedBodyBytes - buffered;
-        if (room > 0) {
+        if (whole) {
+          buffered += chunk.copy(whole, buffered);
+        } else if (room > 0) {
           const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
           chunks.push(kept);
           buffered += kept.length;
         }
         if (cutAfterBytes !== undefined && record.bodyBytes >= cutAfterBytes) return "cut";
         if (this.bandwidthBytesPerSecond > 0) {
-          const start = Math.max(Date.now(), this.uplinkFreeAt);
-          this.uplinkFreeAt = start + (chunk.length / this.bandwidthBytesPerSecond) * 1000;
-          await sleep(Math.max(0, this.uplinkFreeAt - Date.now()));
+          const start = Math.max(Date.now() - overslept, this.uplinkFreeAt);
+          const carried = start + (chunk.length / this.bandwidthBytesPerSecond) * 1000;
+          this.uplinkFreeAt = carried;
+          if (carried - Date.now() >= 1) await sleep(carried - Date.now());
+          overslept = Math.max(0, Date.now() - carried);
         }
       }
     } catch {
       return "aborted";
     }
     if (cutAfterBytes !== undefined) return "cut";
-    return Buffer.concat(chunks, buffered);
+    return whole ? whole.subarray(0, buffered) : Buffer.concat(chunks, buffered);
   }
 }
 
