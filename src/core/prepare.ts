@@ -1,5 +1,4 @@
-import { createReadStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { usageError } from "../errors.ts";
@@ -26,8 +25,6 @@ export interface Preparation {
 }
 
 export interface PreparedFile extends LocalFile {
-  /** SHA-256 of the bytes that are uploaded. */
-  contentHash: string;
   preparation: Preparation;
 }
 
@@ -139,12 +136,7 @@ async function prepareFile(
 
   const bytes =
     current.contentPath === file.path ? file.bytes : (await stat(current.contentPath)).size;
-  return {
-    ...current,
-    bytes,
-    contentHash: await hashFile(current.contentPath),
-    preparation,
-  };
+  return { ...current, bytes, preparation };
 }
 
 /** A file dmshare can't parse is bad input: exit 2, naming the file and the way around it. */
@@ -160,13 +152,23 @@ async function explainFailure<T>(file: LocalFile, action: string, work: () => Pr
   }
 }
 
-export async function hashFile(file: string): Promise<string> {
+/**
+ * SHA-256 of a file, read through one reused buffer (a stream would leave a new buffer per
+ * chunk for the garbage collector: a big file's worth of memory); stops when `signal` aborts.
+ */
+export async function hashFile(file: string, signal: AbortSignal): Promise<string> {
   const { createHash } = await import("node:crypto");
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(file)
-      .on("data", (chunk) => hash.update(chunk))
-      .once("error", reject)
-      .once("end", () => resolve(hash.digest("hex")));
-  });
+  const hash = createHash("sha256");
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  const handle = await open(file, "r");
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return hash.digest("hex");
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
 }

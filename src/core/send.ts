@@ -25,7 +25,13 @@ import {
   renderMessage,
 } from "./message.ts";
 import { planShares, type SharePlan } from "./plan.ts";
-import { type PreparedFile, type PrepareOptions, prepareFiles, withWorkspace } from "./prepare.ts";
+import {
+  hashFile,
+  type PreparedFile,
+  type PrepareOptions,
+  prepareFiles,
+  withWorkspace,
+} from "./prepare.ts";
 import {
   chooseProviderName,
   connectProvider,
@@ -163,10 +169,9 @@ export async function send(
       sharingNote: provider.sharingNote,
     };
     const share = async (plan: PreparedPlan) => {
-      const hash = await contentHashOf(plan);
       const earlier = request.newLink
         ? undefined
-        : await findLiveLink(ctx, provider, hash, shareOptions);
+        : await findLiveLink(ctx, provider, plan, shareOptions);
       if (!earlier) {
         return sendOne(
           ctx,
@@ -174,7 +179,6 @@ export async function send(
           plan,
           {
             ...shareOptions,
-            contentHash: hash,
             expiryEnforcedBy: expiryBy,
             partial: request.partial === true,
             concurrency,
@@ -270,9 +274,11 @@ function parseResize(pixels: string): number {
 }
 
 /** One hash for what a share uploads: the photo's bytes, or an album's name and photos. */
-async function contentHashOf(plan: PreparedPlan): Promise<string> {
-  if (plan.kind === "photo" && plan.files[0]) return plan.files[0].contentHash;
-  const hashes = plan.files.map((file) => file.contentHash).sort();
+async function contentHashOf(plan: PreparedPlan, signal: AbortSignal): Promise<string> {
+  const hashes: string[] = [];
+  for (const file of plan.files) hashes.push(await hashFile(file.contentPath, signal));
+  if (plan.kind === "photo" && hashes[0]) return hashes[0];
+  hashes.sort();
   const { createHash } = await import("node:crypto");
   return createHash("sha256")
     .update(`album\n${plan.name}\n${hashes.join("\n")}`)
@@ -287,27 +293,43 @@ async function contentHashOf(plan: PreparedPlan): Promise<string> {
 async function findLiveLink(
   ctx: Ctx,
   provider: Provider,
-  contentHash: string,
+  plan: PreparedPlan,
   options: ShareOptions,
 ): Promise<LedgerEntry | undefined> {
   // A link with its own expiry date or password is not "the same" as one asked for now.
   if (options.expiresAt || options.password !== undefined) return undefined;
   const now = ctx.now();
   const ledger = openLedger(ctx);
-  const candidates = (await ledger.entries()).filter(
+  const lookalikes = (await ledger.entries()).filter(
     (entry) =>
       entry.provider === provider.name &&
-      entry.contentHash === contentHash &&
+      entry.contentHash !== undefined &&
+      sameSizes(entry, plan) &&
       entry.expiresAt === null &&
       (entry.noDownload ?? false) === options.noDownload &&
       !entry.passwordProtected &&
       statusOf(entry, now) === "active",
   );
+  // Reading every byte costs seconds on a big file: only done when a link could be reused.
+  if (lookalikes.length === 0) return undefined;
+  const contentHash = await contentHashOf(plan, ctx.signal);
+  const candidates = lookalikes.filter((entry) => entry.contentHash === contentHash);
   for (const entry of candidates) {
     if (entry.target && (await stillWorks(provider, entry.target, entry.url))) return entry;
     await ledger.patch(entry.id, { status: "revoked", revokedAt: now.toISOString() });
   }
   return undefined;
+}
+
+/** Same kind and the same file sizes: the only entries whose content hash could match. */
+function sameSizes(entry: LedgerEntry, plan: PreparedPlan): boolean {
+  if (entry.kind !== plan.kind || entry.files.length !== plan.files.length) return false;
+  const sizes = (files: readonly { bytes: number }[]) =>
+    files
+      .map((file) => file.bytes)
+      .sort((a, b) => a - b)
+      .join();
+  return sizes(entry.files) === sizes(plan.files);
 }
 
 async function stillWorks(provider: Provider, target: RemoteItem, url: string | null) {
@@ -393,7 +415,6 @@ async function sendOne(
   provider: Provider,
   plan: PreparedPlan,
   options: ShareOptions & {
-    contentHash: string;
     expiryEnforcedBy: ExpiryEnforcer | null;
     partial: boolean;
     concurrency: number | undefined;
@@ -421,7 +442,6 @@ async function sendOne(
     ...(options.expiryEnforcedBy && { expiryEnforcedBy: options.expiryEnforcedBy }),
     revokedAt: null,
     status: "pending",
-    contentHash: options.contentHash,
     noDownload: options.noDownload,
     // Whether there is a password, never the password itself.
     ...(options.password !== undefined && { passwordProtected: true }),
@@ -429,6 +449,9 @@ async function sendOne(
   // The intent is on disk before anything exists remotely (DESIGN.md §4).
   await ledger.add(entry);
 
+  // Hashed while the bytes go up (the network is the slow part), for later sends to reuse
+  // the link; a file that can't be read again is just not reusable.
+  const hashing = contentHashOf(plan, ctx.signal).catch(() => undefined);
   await observer.uploading(plan);
   let uploaded: UploadedFile[];
   let target: RemoteItem;
@@ -472,10 +495,15 @@ async function sendOne(
   }));
   if (!provider.capabilities.publicLinks) {
     // Only the provider's own app can share it: record it so the user knows where it is.
-    const saved = await ledger.patch(entry.id, { target, files, status: "needs-sharing" });
+    const saved = await ledger.patch(entry.id, {
+      target,
+      files,
+      contentHash: await hashing,
+      status: "needs-sharing",
+    });
     return { entry: saved, reused: false };
   }
-  await ledger.patch(entry.id, { target, files });
+  await ledger.patch(entry.id, { target, files, contentHash: await hashing });
 
   const link = await shareOrExplain(
     ctx,
