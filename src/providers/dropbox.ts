@@ -32,9 +32,11 @@ import {
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
+import { streamingUploads } from "./streaming-fetch.ts";
 import { loginWithToken } from "./token-login.ts";
 import {
   Concurrency,
+  chunkBytesFor,
   mapSettled,
   progressStream,
   type Settled,
@@ -52,15 +54,6 @@ const ROOT = "/dmshare";
 const SINGLE_REQUEST_MAX = 8 * 1024 * 1024;
 const MIB = 1024 * 1024;
 
-/**
- * About eight chunks per file: few round trips for a big file, little to send again after a
- * cut. Dropbox asks for multiples of 4 MiB; the SDK holds a chunk in memory, so at most
- * 32 MiB (a 1 GB file then takes 32 round trips).
- */
-function sessionChunkBytes(fileBytes: number): number {
-  const eighth = Math.ceil(fileBytes / 8 / (4 * MIB)) * 4 * MIB;
-  return Math.min(32 * MIB, Math.max(8 * MIB, eighth));
-}
 const FINISH_BATCH_MAX = 1000;
 const UPLOAD_CONCURRENCY = 6;
 export const DEFAULT_LOGIN_PORT = 53682;
@@ -71,10 +64,11 @@ export const DEFAULT_LOGIN_PORT = 53682;
  */
 function dropboxFetch(ctx: Ctx): typeof fetch {
   const base = apiBaseUrl(ctx);
+  const send = streamingUploads(ctx.fetch);
   return (input, init) => {
     const url = String(input);
     const upload = url.startsWith("https://content.dropboxapi.com/");
-    return ctx.fetch(base ? url.replace(/^https:\/\/(api|content)\.dropboxapi\.com/, base) : url, {
+    return send(base ? url.replace(/^https:\/\/(api|content)\.dropboxapi\.com/, base) : url, {
       ...init,
       ...(upload ? { signal: ctx.signal } : {}),
     });
@@ -257,7 +251,8 @@ async function connect(session: ProviderSession): Promise<Provider> {
    * (`incorrect_offset`: the lost reply's chunk did arrive), the upload goes on from there.
    */
   async function uploadToSession(file: LocalFile, onProgress: UploadProgress): Promise<string> {
-    const chunkBytes = sessionChunkBytes(file.bytes);
+    // Dropbox asks for multiples of 4 MiB.
+    const chunkBytes = chunkBytesFor(file.bytes, { multiple: 4 * MIB, min: 8 * MIB });
     const firstEnd = Math.min(file.bytes, chunkBytes);
     const { session_id: sessionId } = await call(`upload ${file.name}`, () =>
       dbx.filesUploadSessionStart({

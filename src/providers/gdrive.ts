@@ -17,7 +17,13 @@ import type {
   UploadedFile,
   UploadProgress,
 } from "./provider.ts";
-import { Concurrency, mapSettled, progressStream, uploadedOrIncomplete } from "./transfer.ts";
+import {
+  Concurrency,
+  chunkBytesFor,
+  mapSettled,
+  progressStream,
+  uploadedOrIncomplete,
+} from "./transfer.ts";
 
 const SERVICE: GoogleService = {
   provider: "gdrive",
@@ -30,11 +36,8 @@ const FOLDER_MIME = "application/vnd.google-apps.folder";
 const ROOT_FOLDER = "dmshare";
 /** Google suggests resumable uploads above 5 MB; smaller files go in one multipart request. */
 const MULTIPART_MAX = 5 * 1024 * 1024;
-/**
- * Resumable chunks (a multiple of 256 KiB, as Drive asks). The HTTP client holds a request
- * body in memory, so this bounds memory; 32 MiB keeps a 1 GB file to 32 round trips.
- */
-const CHUNK_BYTES = 128 * 256 * 1024;
+/** Drive asks for resumable chunks in multiples of 256 KiB. */
+const CHUNK_MULTIPLE = 256 * 1024;
 const UPLOAD_CONCURRENCY = 4;
 const VIEW_ONLY: drive_v3.Schema$Permission = {
   type: "anyone",
@@ -351,7 +354,7 @@ async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Dr
 
 /**
  * A resumable upload (done by hand: the client library never uses this protocol), in chunks
- * of CHUNK_BYTES; after a failure Drive is asked how much arrived and the rest goes from there.
+ * of about an eighth of the file; after a failure Drive is asked how much arrived and the rest goes from there.
  */
 async function resumableUpload(
   google: GoogleConnection,
@@ -394,6 +397,8 @@ async function resumableUpload(
     return { next: range ? Number(range[1]) + 1 : 0 };
   };
 
+  // Up to 32 MiB goes in one request.
+  const chunkBytes = chunkBytesFor(total, { multiple: CHUNK_MULTIPLE, min: 128 * CHUNK_MULTIPLE });
   let offset = 0;
   let askFirst = false;
   return call(`upload ${file.name}`, async () => {
@@ -404,7 +409,7 @@ async function resumableUpload(
     }
     askFirst = true;
     for (;;) {
-      const end = Math.min(total, offset + CHUNK_BYTES);
+      const end = Math.min(total, offset + chunkBytes);
       const result = await send(`bytes ${offset}-${end - 1}/${total}`, offset, end);
       if (result.done) return result.done;
       offset = result.next ?? 0;

@@ -20,6 +20,7 @@ import {
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
+import { streamingUploads } from "./streaming-fetch.ts";
 import { loginWithToken } from "./token-login.ts";
 import type { Concurrency } from "./transfer.ts";
 
@@ -80,7 +81,7 @@ async function newOAuthClient(
       oauth2AuthBaseUrl: endpoints.authUrl,
       tokenInfoUrl: endpoints.tokenInfoUrl,
     },
-    transporterOptions: { fetchImplementation: ctx.fetch },
+    transporterOptions: { fetchImplementation: streamingUploads(ctx.fetch) },
   });
 }
 

@@ -8,29 +8,51 @@ import {
   type UploadProgress,
 } from "./provider.ts";
 
+/** A stream of part of a file that knows its length (the request's Content-Length). */
+export type FilePartStream = Transform & { byteLength: number };
+
 /** Bytes `start` to `end` (exclusive) of a file as a stream that reports progress as it goes. */
 export function progressStream(
   file: LocalFile,
   start: number,
   end: number,
   onProgress: UploadProgress,
-): NodeJS.ReadableStream & Transform {
+): FilePartStream {
   let sent = start;
   const source = createReadStream(file.contentPath, { start, end: Math.max(start, end - 1) });
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      sent += chunk.length;
-      onProgress(file, sent);
-      done(null, chunk);
-    },
-  });
+  const counter = Object.assign(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        sent += chunk.length;
+        onProgress(file, sent);
+        done(null, chunk);
+      },
+    }),
+    { byteLength: Math.max(0, end - start) },
+  );
   if (end <= start) {
     source.destroy();
     counter.end();
     return counter;
   }
   source.once("error", (error) => counter.destroy(error));
-  return source.pipe(counter);
+  source.pipe(counter);
+  return counter;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The chunk size of a big file's upload: about an eighth of it, so a dropped connection costs
+ * at most that much sent again, in the `multiple` the API asks for, from `min` up to 128 MiB
+ * (eight round trips for 1 GB). Chunks are streamed from the file, never held in memory.
+ */
+export function chunkBytesFor(
+  fileBytes: number,
+  { multiple, min }: { multiple: number; min: number },
+) {
+  const eighth = Math.ceil(fileBytes / 8 / multiple) * multiple;
+  return Math.min(128 * MIB, Math.max(min, eighth));
 }
 
 /**

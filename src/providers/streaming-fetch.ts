@@ -1,0 +1,55 @@
+import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
+
+/** Statuses whose answer has no body (a Response refuses one). */
+const NO_BODY = new Set([204, 205, 304]);
+
+/**
+ * A fetch for the SDKs that sends a request whose body is a Node stream (an upload chunk read
+ * from the file) through node:http(s). undici's fetch keeps every chunk of a streamed body until
+ * the answer arrives, so a 128 MiB chunk cost 128 MB of memory; node:http lets each chunk go
+ * once it is written. A body that knows its length (a file part) is sent with Content-Length
+ * rather than chunked. Every other request goes to `fetchOthers`.
+ */
+export function streamingUploads(fetchOthers: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const body: unknown = init?.body;
+    if (!(body instanceof Readable) || input instanceof Request) return fetchOthers(input, init);
+    const url = new URL(String(input));
+    const headers = new Headers(init?.headers);
+    const { byteLength } = body as { byteLength?: unknown };
+    if (typeof byteLength === "number" && !headers.has("content-length")) {
+      headers.set("content-length", String(byteLength));
+    }
+    const { request } =
+      url.protocol === "https:" ? await import("node:https") : await import("node:http");
+    return new Promise<Response>((resolve, reject) => {
+      const outgoing = request(
+        url,
+        {
+          method: init?.method ?? "POST",
+          headers: Object.fromEntries(headers),
+          signal: init?.signal ?? undefined,
+        },
+        (incoming) => resolve(responseOf(incoming)),
+      );
+      outgoing.once("error", (error) => {
+        body.destroy();
+        reject(error);
+      });
+      body.once("error", (error) => outgoing.destroy(error));
+      body.pipe(outgoing);
+    });
+  };
+}
+
+function responseOf(incoming: IncomingMessage): Response {
+  const status = incoming.statusCode ?? 502;
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    for (const each of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, each);
+  }
+  if (NO_BODY.has(status)) incoming.resume();
+  const body = NO_BODY.has(status) ? null : (Readable.toWeb(incoming) as ReadableStream);
+  return new Response(body, { status, statusText: incoming.statusMessage, headers });
+}
