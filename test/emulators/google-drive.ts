@@ -117,7 +117,6 @@ interface DriveNode {
   parents: string[];
   /** Null for folders and Google Docs-type files. */
   content: Buffer | null;
-  md5: string | null;
   createdTime: number;
   modifiedTime: number;
   viewedByMeTime?: number;
@@ -334,7 +333,16 @@ const rangeError = (location: string, value: string, max: number) =>
 
 const isFolder = (node: DriveNode) => node.mimeType === FOLDER_MIME;
 const isBinary = (node: DriveNode) => !node.mimeType.startsWith(GOOGLE_APPS);
-const md5 = (content: Buffer) => createHash("md5").update(content).digest("hex");
+const checksums = new WeakMap<Buffer, Map<string, string>>();
+/** A checksum of a file's content, computed once and when first asked for (1 GB takes seconds). */
+function checksum(content: Buffer | null, algorithm: "md5" | "sha1" | "sha256"): string | null {
+  if (!content) return null;
+  const known = checksums.get(content) ?? new Map<string, string>();
+  checksums.set(content, known);
+  const value = known.get(algorithm) ?? createHash(algorithm).update(content).digest("hex");
+  known.set(algorithm, value);
+  return value;
+}
 const newFileId = () => `1${randomChars(32)}`;
 /** A stable Drive permissionId for an email address (digits, like Google's). */
 const permissionIdFor = (email: string) =>
@@ -484,7 +492,6 @@ export class DriveApi {
       mimeType: FOLDER_MIME,
       parents: [],
       content: null,
-      md5: null,
       createdTime: now,
       modifiedTime: now,
       trashed: false,
@@ -515,7 +522,7 @@ export class DriveApi {
         copyRequiresWriterPermission: node.copyRequiresWriterPermission,
         createdTime: rfc3339(node.createdTime),
         modifiedTime: rfc3339(node.modifiedTime),
-        md5Checksum: node.md5,
+        md5Checksum: checksum(node.content, "md5"),
         appProperties: { ...node.appProperties },
       }));
   }
@@ -850,13 +857,16 @@ export class DriveApi {
       originalFilename: node.originalFilename,
       fullFileExtension: extension,
       fileExtension: extension,
-      md5Checksum: node.md5 ?? undefined,
-      sha1Checksum: node.content
-        ? createHash("sha1").update(node.content).digest("hex")
-        : undefined,
-      sha256Checksum: node.content
-        ? createHash("sha256").update(node.content).digest("hex")
-        : undefined,
+      // Computed only when `fields` asks for them.
+      get md5Checksum() {
+        return checksum(node.content, "md5") ?? undefined;
+      },
+      get sha1Checksum() {
+        return checksum(node.content, "sha1") ?? undefined;
+      },
+      get sha256Checksum() {
+        return checksum(node.content, "sha256") ?? undefined;
+      },
       size,
       quotaBytesUsed: size ?? "0",
       headRevisionId: node.headRevisionId,
@@ -1200,7 +1210,6 @@ export class DriveApi {
         mimeType: type,
         parents: [parentId],
         content: stored,
-        md5: stored ? md5(stored) : null,
         createdTime: createdTime ?? now,
         modifiedTime: modifiedTime ?? now,
         viewedByMeTime: viewedByMeTime ?? now,
@@ -1286,7 +1295,6 @@ export class DriveApi {
       if (content !== null) {
         if (!isBinary(node)) throw badRequest("This file's content can't be replaced.");
         node.content = content;
-        node.md5 = md5(content);
         node.headRevisionId = randomChars(51);
         node.mimeType = mimeType ?? mediaType ?? node.mimeType;
       } else if (mimeType !== undefined) {
