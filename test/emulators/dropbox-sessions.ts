@@ -8,6 +8,7 @@ import type {
   UploadSessionFinishArg,
   UploadSessionStartArg,
 } from "./dropbox-args.ts";
+import { FileContent } from "./dropbox-files.ts";
 import { type Json, RouteError, union } from "./dropbox-wire.ts";
 
 const PIECE = 4 * 1024 * 1024;
@@ -101,7 +102,7 @@ export class UploadSessions {
    * finish_batch_v2, which carries no bytes and needs closed sessions. Throws RouteError with an
    * UploadSessionFinishError.
    */
-  finishContent(arg: UploadSessionFinishArg, body: Buffer, batch: boolean): Buffer {
+  finishContent(arg: UploadSessionFinishArg, body: Buffer, batch: boolean): FileContent {
     const { session_id: id, offset } = arg.cursor;
     const session = this.find(id);
     if (!session) throw lookupFailed(lookupError("not_found"));
@@ -115,7 +116,7 @@ export class UploadSessions {
       session.pieces.set(offset, body);
       session.length += body.length;
     }
-    return Buffer.concat(
+    return new FileContent(
       [...session.pieces.entries()].sort(([a], [b]) => a - b).map(([, piece]) => piece),
     );
   }
@@ -132,7 +133,7 @@ export class UploadSessions {
     session: UploadSession,
     cursor: UploadSessionCursor,
     body: Buffer,
-  ): Buffer {
+  ): FileContent {
     if (body.length > 0) {
       throw new RouteError(
         ["concurrent_session_data_not_allowed"],
@@ -158,7 +159,7 @@ export class UploadSessions {
       );
     }
     if (cursor.offset !== session.length) throw lookupFailed(incorrectOffset(session.length));
-    return Buffer.concat(pieces.map(([, piece]) => piece));
+    return new FileContent(pieces.map(([, piece]) => piece));
   }
 
   private create(concurrent: boolean, content: Buffer, closed: boolean): string {

@@ -387,7 +387,7 @@ export class SharedLinkStore {
       client_modified: target.clientModified,
       server_modified: target.serverModified,
       rev: target.rev,
-      size: target.content.length,
+      size: target.content.size,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { Readable } from "node:stream";
 import {
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEmulatorCommand } from "../helpers/emulator-process.ts";
 import { playBrowserConsent } from "./browser.ts";
 import { type DropboxEmulator, startDropboxEmulator } from "./dropbox.ts";
+import { FileContent } from "./dropbox-files.ts";
 
 const TOKEN = "static-token-for-tests";
 const MiB = 1024 * 1024;
@@ -406,6 +407,16 @@ describe("files", () => {
 });
 
 describe("upload sessions", () => {
+  it("gives a file stored in pieces that split its 4 MiB blocks the content_hash of its bytes", () => {
+    const bytes = randomBytes(9 * MiB + 5);
+    const cuts = [0, 1000, 4 * MiB + 1, 8 * MiB, bytes.length];
+    const pieces = cuts.slice(1).map((end, index) => bytes.subarray(cuts[index], end));
+    const stored = new FileContent(pieces);
+    expect(stored.contentHash()).toBe(contentHash(bytes));
+    expect(stored.size).toBe(bytes.length);
+    expect(stored.bytes.equals(bytes)).toBe(true);
+  });
+
   const sdk = useSdkClient({ staticTokens: [TOKEN] });
 
   it("sequential: offsets are checked, finish commits, a committed session is closed", async () => {

@@ -20,6 +20,7 @@ import {
 import {
   displayPath,
   dropboxContentHash,
+  FileContent,
   type FileNode,
   FileStore,
   type FolderNode,
@@ -263,7 +264,7 @@ export class DropboxEmulator extends EmulatorBase {
         pathDisplay: displayPath(file),
         pathLower: lowerPath(file),
         id: file.id,
-        size: file.content.length,
+        size: file.content.size,
         rev: file.rev,
         contentHash: file.contentHash,
         clientModified: file.clientModified,
@@ -285,7 +286,7 @@ export class DropboxEmulator extends EmulatorBase {
   readFile(path: string): Buffer | null {
     try {
       const node = this.files.lookup(path);
-      return node.kind === "file" ? node.content : null;
+      return node.kind === "file" ? node.content.bytes : null;
     } catch (error) {
       if (error instanceof LookupFailure) return null;
       throw error;
@@ -385,7 +386,7 @@ export class DropboxEmulator extends EmulatorBase {
         ARG_TYPES.upload,
         (arg, { body }) => {
           try {
-            return files.fileMetadata(files.commitFile(arg, body));
+            return files.fileMetadata(files.commitFile(arg, new FileContent([body])));
           } catch (error) {
             if (!(error instanceof WriteFailure)) throw error;
             throw new RouteError(["path", ...error.tags], {
