@@ -5,6 +5,9 @@ import { usageError } from "../errors.ts";
 import { type MediaType, mediaTypeFor } from "../media/detect.ts";
 import type { MetadataRemoval } from "../media/metadata.ts";
 import type { LocalFile } from "../providers/provider.ts";
+import { mapSettled } from "../providers/transfer.ts";
+
+const PREPARE_CONCURRENCY = 4;
 
 export interface PrepareOptions {
   keepMetadata: boolean;
@@ -51,11 +54,14 @@ export async function prepareFiles(
   workspace: string,
   signal: AbortSignal,
 ): Promise<PreparedFile[]> {
-  const prepared: PreparedFile[] = [];
-  for (const [index, file] of files.entries()) {
-    prepared.push(await prepareFile(file, index, options, workspace, signal));
-  }
-  return prepared;
+  // A few at a time: reading and writing overlap; all are settled before any error is
+  // thrown, so nothing is still writing into the workspace when it is removed.
+  const results = await mapSettled(files, PREPARE_CONCURRENCY, (file, index) =>
+    prepareFile(file, index, options, workspace, signal),
+  );
+  const failure = results.find((result) => !result.ok);
+  if (failure && !failure.ok) throw failure.error;
+  return results.map((result) => (result as { value: PreparedFile }).value);
 }
 
 async function prepareFile(
