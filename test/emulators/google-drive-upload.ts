@@ -111,6 +111,13 @@ export interface Session extends SessionStart {
   id: string;
   createdAt: number;
   pieces: Buffer[];
+  /**
+   * The whole file, once its size is known from the first chunk: chunks are written into it
+   * as they arrive (see bodyTarget), and `pieces` stays empty.
+   */
+  buffer?: Buffer;
+  /** A chunk is being written into `buffer` as it arrives. */
+  receiving?: boolean;
   received: number;
   /** The File id once the upload completed. */
   completedFileId?: string;
@@ -181,6 +188,7 @@ export class ResumableSessions {
 
   /** One PUT to the session URI. */
   put(session: Session, contentRange: string | undefined, body: Buffer): PutOutcome {
+    session.receiving = false;
     const range = parseContentRange(contentRange, body.length);
     if (session.completedFileId !== undefined) {
       return { kind: "completed-before", fileId: session.completedFileId };
@@ -197,6 +205,11 @@ export class ResumableSessions {
         );
       }
       session.total = range.total;
+    }
+    if (session.buffer && session.buffer.length !== session.total) {
+      // Sized by a chunk that claimed another total: back to pieces.
+      session.pieces = [session.buffer.subarray(0, session.received)];
+      session.buffer = undefined;
     }
     if (range.kind === "query") {
       if (body.length > 0) throw badRequest("Failed to parse Content-Range header.");
@@ -229,10 +242,43 @@ export class ResumableSessions {
       : { kind: "incomplete", received: session.received };
   }
 
+  /**
+   * Where the body of a PUT can go as it arrives: its place in the file, for the chunk that
+   * continues the upload, when the file's size is known and no other chunk is arriving.
+   */
+  bodyTarget(
+    uploadId: string,
+    contentRange: string | undefined,
+    length: number,
+  ): Buffer | undefined {
+    const session = this.sessions.get(uploadId);
+    if (!session || session.completedFileId !== undefined || session.receiving) return undefined;
+    let range: ContentRange;
+    try {
+      range = parseContentRange(contentRange, length);
+    } catch {
+      return undefined;
+    }
+    const total = range.total ?? session.total;
+    const agreed = range.total === null || session.total === null || range.total === session.total;
+    if (range.kind !== "chunk" || total === null || !agreed || range.start !== session.received) {
+      return undefined;
+    }
+    if (range.end - range.start + 1 !== length || range.end >= total) return undefined;
+    if (!session.buffer) {
+      if (session.received > 0) return undefined;
+      session.buffer = Buffer.allocUnsafe(total);
+    }
+    if (session.buffer.length !== total) return undefined;
+    session.receiving = true;
+    return session.buffer.subarray(range.start, range.end + 1);
+  }
+
   /** A PUT whose connection dropped: keep what arrived, in whole 256 KiB units. */
   keepInterrupted(uploadId: string, contentRange: string | undefined, arrived: Buffer): void {
     const session = this.sessions.get(uploadId);
     if (!session || session.completedFileId !== undefined) return;
+    session.receiving = false;
     const start = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(contentRange?.trim() ?? "")?.[1];
     const offset = start === undefined ? (contentRange === undefined ? 0 : null) : Number(start);
     if (offset === null || offset > session.received) return;
@@ -249,11 +295,20 @@ export class ResumableSessions {
 
   private append(session: Session, start: number, body: Buffer, reach: number): void {
     if (reach <= session.received) return;
-    session.pieces.push(body.subarray(session.received - start, reach - start));
+    const piece = body.subarray(session.received - start, reach - start);
+    const { buffer } = session;
+    if (!buffer) session.pieces.push(piece);
+    else if (
+      piece.byteOffset !== buffer.byteOffset + session.received ||
+      piece.buffer !== buffer.buffer
+    ) {
+      piece.copy(buffer, session.received);
+    }
     session.received = reach;
   }
 
   private content(session: Session): Buffer {
+    if (session.buffer) return session.buffer.subarray(0, session.received);
     return Buffer.concat(session.pieces, session.received);
   }
 }

@@ -206,6 +206,12 @@ export class GoogleEmulator extends EmulatorBase {
       renderStatusFault: (fault) => renderStatusFault(fault, this.projectNumber),
       loggedHeaders: LOGGED_HEADERS,
       maxBufferedBodyBytes: MAX_BODY_BYTES,
+      bodyTarget: (method, url, headers, length) => {
+        const uploadId = url.searchParams.get("upload_id");
+        return method === "PUT" && url.pathname.startsWith("/upload/drive/v3/files") && uploadId
+          ? this.drive.uploads.bodyTarget(uploadId, headers["content-range"], length)
+          : undefined;
+      },
     });
     // Seen before the provider-neutral server reads the request: the method (for faults that
     // name one) and the bytes of resumable chunks (kept when the connection drops mid-chunk).

@@ -82,6 +82,16 @@ export interface HttpEmulatorOptions {
   renderStatusFault: (fault: StatusFault) => Reply;
   loggedHeaders: string[];
   maxBufferedBodyBytes: number;
+  /**
+   * Where a body of a declared length may be written as it arrives (exactly that many bytes),
+   * e.g. its place in a resumable upload, so that nothing is copied after its last byte.
+   */
+  bodyTarget?: (
+    method: string,
+    url: URL,
+    headers: IncomingMessage["headers"],
+    length: number,
+  ) => Buffer | undefined;
 }
 
 interface ActiveFault {
@@ -169,7 +179,7 @@ export class HttpEmulator {
       socket.destroy();
     };
 
-    const body = await this.readBody(req, record, cut?.afterBodyBytes);
+    const body = await this.readBody(req, url, record, cut?.afterBodyBytes);
     if (body === "aborted") return;
     if (body === "cut") {
       dropConnection();
@@ -228,6 +238,7 @@ export class HttpEmulator {
    */
   private async readBody(
     req: IncomingMessage,
+    url: URL,
     record: RequestRecord,
     cutAfterBytes: number | undefined,
   ): Promise<Buffer | "cut" | "aborted"> {
@@ -236,10 +247,16 @@ export class HttpEmulator {
     // A declared length is kept in one buffer filled as the bytes arrive: copying a big body
     // together only after its last byte would delay the answer by a copy of it all.
     const declared = Number(req.headers["content-length"]);
-    const whole =
-      declared > 0 && declared <= this.options.maxBufferedBodyBytes
-        ? Buffer.allocUnsafe(declared)
+    const target =
+      declared > 0
+        ? this.options.bodyTarget?.(record.method, url, req.headers, declared)
         : undefined;
+    const whole =
+      target?.length === declared
+        ? target
+        : declared > 0 && declared <= this.options.maxBufferedBodyBytes
+          ? Buffer.allocUnsafe(declared)
+          : undefined;
     // How late this body's last pacing sleep woke: its next bytes were already waiting on the
     // socket, so that time belongs to the uplink, not to a pause of the client's.
     let overslept = 0;
