@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
+import { FilePart } from "./transfer.ts";
 
 /** Statuses whose answer has no body (a Response refuses one). */
 const NO_BODY = new Set([204, 205, 304]);
@@ -38,7 +39,8 @@ export function streamingUploads(fetchOthers: typeof fetch): typeof fetch {
         reject(error);
       });
       body.once("error", (error) => outgoing.destroy(error));
-      body.pipe(outgoing);
+      if (body instanceof FilePart) body.pumpTo(outgoing).catch((error) => outgoing.destroy(error));
+      else body.pipe(outgoing);
     });
   };
 }
