@@ -2,7 +2,7 @@ import type { Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { findProvider } from "../providers/registry.ts";
 import { parseSince } from "./duration.ts";
-import { type LinkStatus, type LinkView, viewOf } from "./links.ts";
+import { type LinkStatus, type LinkView, statusOf, viewOf } from "./links.ts";
 import { openLedger } from "./session.ts";
 
 export interface ListRequest {
@@ -28,14 +28,16 @@ export async function listLinks(ctx: Ctx, request: ListRequest): Promise<LinkVie
   const now = ctx.now();
   const since =
     request.since === undefined ? undefined : parseSince("--since", request.since, now).getTime();
-  const views = (await openLedger(ctx).entries()).map((entry) => viewOf(entry, now));
-  return views
-    .filter((view) => !wantedProvider || view.provider === wantedProvider)
-    .filter((view) => since === undefined || Date.parse(view.createdAt) >= since)
-    .filter((view) =>
-      wantedStatus ? view.status === wantedStatus : request.all || view.status !== "revoked",
-    )
-    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  // Filtered before anything is built for the output: ledgers run to 10 000s of entries.
+  const wanted = (await openLedger(ctx).entries()).filter((entry) => {
+    if (wantedProvider && entry.provider !== wantedProvider) return false;
+    if (since !== undefined && Date.parse(entry.createdAt) < since) return false;
+    const status = statusOf(entry, now);
+    return wantedStatus ? status === wantedStatus : request.all || status !== "revoked";
+  });
+  return wanted
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+    .map((entry) => viewOf(entry, now));
 }
 
 function parseStatus(status: string): LinkStatus {

@@ -11,8 +11,8 @@ const visible = (cell: string) => (cell.includes("\u001b") ? stripVTControlChara
  * piped, so `cut`/`awk` get one record per line.
  */
 export function renderTable(header: string[], rows: string[][], forTerminal: boolean): string[] {
+  if (!forTerminal) return rows.map((row) => row.map((cell) => visible(flat(cell))).join("\t"));
   const clean = rows.map((row) => row.map(flat));
-  if (!forTerminal) return clean.map((row) => row.map(visible).join("\t"));
   const widths = header.map((title) => title.length);
   for (const row of clean) {
     row.forEach((cell, column) => {
