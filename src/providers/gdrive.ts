@@ -39,6 +39,8 @@ const MULTIPART_MAX = 5 * 1024 * 1024;
 /** Drive asks for resumable chunks in multiples of 256 KiB. */
 const CHUNK_MULTIPLE = 256 * 1024;
 const UPLOAD_CONCURRENCY = 4;
+/** Asked of every file or folder dmshare makes: its link comes with it, no extra round trip. */
+const CREATED_FIELDS = "id,name,webViewLink";
 const VIEW_ONLY: drive_v3.Schema$Permission = {
   type: "anyone",
   role: "reader",
@@ -88,7 +90,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
                   mimeType: file.mime,
                   body: progressStream(file, 0, file.bytes, onProgress),
                 },
-                fields: "id,name",
+                fields: CREATED_FIELDS,
               },
               uploadOptions,
             );
@@ -100,6 +102,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       bytes: file.bytes,
       remoteId: created.id as string,
       remotePath: `${parent.path}/${created.name ?? file.name}`,
+      ...(created.webViewLink && { viewUrl: created.webViewLink }),
     };
     return uploaded;
   }
@@ -186,10 +189,14 @@ async function connect(session: ProviderSession): Promise<Provider> {
       const { data } = await call(`create the album folder "${name}"`, () =>
         api.files.create({
           requestBody: { name, mimeType: FOLDER_MIME, parents: [parent] },
-          fields: "id,name",
+          fields: CREATED_FIELDS,
         }),
       );
-      return { remotePath: `${ROOT_FOLDER}/${data.name ?? name}`, remoteId: data.id as string };
+      return {
+        remotePath: `${ROOT_FOLDER}/${data.name ?? name}`,
+        remoteId: data.id as string,
+        ...(data.webViewLink && { viewUrl: data.webViewLink }),
+      };
     },
 
     async upload(
@@ -225,16 +232,20 @@ async function connect(session: ProviderSession): Promise<Provider> {
           api.permissions.create({ fileId: target.remoteId, requestBody: VIEW_ONLY }),
         );
       }
-      const { data } = await call(`read the link to ${target.remotePath}`, () =>
-        api.files.get({ fileId: target.remoteId, fields: "webViewLink" }),
-      );
-      if (!data.webViewLink) {
+      const url =
+        target.viewUrl ??
+        (
+          await call(`read the link to ${target.remotePath}`, () =>
+            api.files.get({ fileId: target.remoteId, fields: "webViewLink" }),
+          )
+        ).data.webViewLink;
+      if (!url) {
         throw providerError(
           `Google Drive gave no link for ${target.remotePath}.`,
           "Try again; dmshare revoke removes the half-made share.",
         );
       }
-      return { url: data.webViewLink, expiresAt: null, reused: Boolean(viewOnly) };
+      return { url, expiresAt: null, reused: Boolean(viewOnly) };
     },
 
     async revoke(link: LinkToRevoke): Promise<RevokeOutcome> {
@@ -366,7 +377,7 @@ async function resumableUpload(
   const { auth, endpoints, call } = google;
   const sessionUrl = await call(`start uploading ${file.name}`, async () => {
     const response = await auth.request({
-      url: `${endpoints.apiRoot}upload/drive/v3/files?uploadType=resumable&fields=id,name`,
+      url: `${endpoints.apiRoot}upload/drive/v3/files?uploadType=resumable&fields=${CREATED_FIELDS}`,
       method: "POST",
       headers: {
         "Content-Type": "application/json; charset=UTF-8",

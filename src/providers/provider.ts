@@ -37,6 +37,8 @@ export interface RemoteItem {
   remoteId: string;
   /** The item's own page, which only the account owner can open (Google Photos). */
   ownerUrl?: string;
+  /** The address the provider gave the item when it was made (Drive's webViewLink). */
+  viewUrl?: string;
 }
 
 export interface UploadedFile extends RemoteItem {
