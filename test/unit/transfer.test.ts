@@ -1,5 +1,16 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { Concurrency, mapConcurrently, mapSettled } from "../../src/providers/transfer.ts";
+import type { LocalFile } from "../../src/providers/provider.ts";
+import {
+  Concurrency,
+  FilePart,
+  mapConcurrently,
+  mapSettled,
+} from "../../src/providers/transfer.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
@@ -58,5 +69,77 @@ describe("mapSettled", () => {
       return n;
     });
     expect(results.map((result) => result.ok)).toEqual([true, false, true]);
+  });
+});
+
+describe("FilePart", () => {
+  const MiB = 1024 * 1024;
+
+  async function fileWith(bytes: Buffer): Promise<LocalFile & { cleanup: () => Promise<void> }> {
+    const dir = await mkdtemp(path.join(tmpdir(), "dmshare-part-"));
+    const file = path.join(dir, "photo.jpg");
+    await writeFile(file, bytes);
+    return {
+      path: file,
+      contentPath: file,
+      name: "photo.jpg",
+      bytes: bytes.length,
+      mime: "image/jpeg",
+      modifiedAt: new Date(),
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+
+  /**
+   * A sink that queues what it is given and copies each chunk only after a delay, like a
+   * socket; its high-water mark is big enough that the pump never waits for "drain", so only
+   * the write callbacks keep it from reusing a buffer too early.
+   */
+  function slowSink() {
+    const received: Buffer[] = [];
+    const sink = new Writable({
+      highWaterMark: 8 * MiB,
+      write(chunk: Buffer, _encoding, done) {
+        setTimeout(() => {
+          received.push(Buffer.from(chunk));
+          done();
+        }, 1);
+      },
+    });
+    return { sink, received };
+  }
+
+  it("writes exactly its bytes through reused buffers, a chunk reused only once flushed", async () => {
+    const bytes = randomBytes(3 * MiB + 12_345);
+    const file = await fileWith(bytes);
+    try {
+      const start = 1000;
+      const end = bytes.length - 77;
+      const progress: number[] = [];
+      const part = new FilePart(file, start, end, (_file, sent) => progress.push(sent));
+      expect(part.byteLength).toBe(end - start);
+      const { sink, received } = slowSink();
+      await part.pumpTo(sink);
+      expect(Buffer.concat(received).equals(bytes.subarray(start, end))).toBe(true);
+      expect(progress.at(-1)).toBe(end);
+      expect(part.destroyed).toBe(true);
+    } finally {
+      await file.cleanup();
+    }
+  });
+
+  it("reads the same bytes as a plain stream, and an empty part as an empty stream", async () => {
+    const bytes = randomBytes(MiB + 3);
+    const file = await fileWith(bytes);
+    try {
+      const streamed: Buffer[] = [];
+      for await (const chunk of new FilePart(file, 5, bytes.length, () => {})) streamed.push(chunk);
+      expect(Buffer.concat(streamed).equals(bytes.subarray(5))).toBe(true);
+      const empty: Buffer[] = [];
+      for await (const chunk of new FilePart(file, 10, 10, () => {})) empty.push(chunk);
+      expect(empty).toEqual([]);
+    } finally {
+      await file.cleanup();
+    }
   });
 });
