@@ -282,6 +282,24 @@ describe("links stay independent and failures stay honest", () => {
     expect((await send("same.jpg")).id).toBe(second.id);
   });
 
+  it("a different photo of the same size gets its own link", async () => {
+    const photo = jpegBytes();
+    const other = Buffer.from(photo);
+    // The last byte of the scan data, before the end-of-image marker.
+    const last = other.length - 3;
+    other[last] = photo[last] === 0x11 ? 0x22 : 0x11;
+    await writeFile(path.join(bed.dir, "twin-a.jpg"), photo);
+    await writeFile(path.join(bed.dir, "twin-b.jpg"), other);
+    const urlOf = async (file: string) => {
+      const result = await dmshare(["send", file, "--via", "dropbox", "--json", "--no-copy"]);
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout).url as string;
+    };
+    const first = await urlOf("twin-a.jpg");
+    expect(await urlOf("twin-b.jpg")).not.toBe(first);
+    expect(await urlOf("twin-a.jpg")).toBe(first);
+  });
+
   it("a link revoked on the website is not reused: a new one is made and the old entry marked revoked", async () => {
     await writeFiles(bed.dir, { "web.jpg": jpegBytes(1234) });
     const send = async (...extra: string[]) =>
