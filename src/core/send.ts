@@ -493,17 +493,20 @@ async function sendOne(
     remoteId: file.remoteId,
     bytes: file.bytes,
   }));
+  const uploadedState = { target, files, contentHash: await hashing };
   if (!provider.capabilities.publicLinks) {
     // Only the provider's own app can share it: record it so the user knows where it is.
-    const saved = await ledger.patch(entry.id, {
-      target,
-      files,
-      contentHash: await hashing,
+    const saved = await ledger.patchUnlessRevoked(entry.id, {
+      ...uploadedState,
       status: "needs-sharing",
     });
+    if (!saved) throw await revokedMeanwhile(ledger, entry.id, uploadedState);
     return { entry: saved, reused: false };
   }
-  await ledger.patch(entry.id, { target, files, contentHash: await hashing });
+  if (!(await ledger.patchUnlessRevoked(entry.id, uploadedState))) {
+    // No link is made for an entry the user already revoked.
+    throw await revokedMeanwhile(ledger, entry.id, uploadedState);
+  }
 
   const link = await shareOrExplain(
     ctx,
@@ -526,14 +529,43 @@ async function sendOne(
     },
     style,
   );
-  const saved = await ledger.patch(entry.id, {
+  const saved = await ledger.patchUnlessRevoked(entry.id, {
     url: link.url,
     message,
     expiresAt: expiresAt?.toISOString() ?? null,
     expiryEnforcedBy: expiresAt ? (options.expiryEnforcedBy ?? "provider") : undefined,
     status: "active",
   });
+  if (!saved) {
+    // The revoke may have run before this link existed: it goes now, as the user asked. The
+    // link is on record first; should removing it fail, the entry is pending again for
+    // `dmshare revoke` to finish.
+    const error = await revokedMeanwhile(ledger, entry.id, { url: link.url, message });
+    try {
+      await provider.revoke({ url: link.url, target });
+    } catch (failure) {
+      await ledger.patch(entry.id, { status: "pending", revokedAt: null });
+      throw failure;
+    }
+    throw error;
+  }
   return { entry: saved, reused: link.reused, ...(missing.length > 0 && { missing }) };
+}
+
+/**
+ * `dmshare revoke` ran on this entry while the send was making it: what was made so far is
+ * recorded on the revoked entry (so `revoke --delete-files` can remove the files); returns
+ * the error the send fails with.
+ */
+async function revokedMeanwhile(
+  ledger: ReturnType<typeof openLedger>,
+  id: string,
+  made: Partial<LedgerEntry>,
+): Promise<DmshareError> {
+  await ledger.patch(id, made);
+  return new DmshareError("unexpected", `Link ${id} was revoked while it was being made.`, {
+    hint: `Another dmshare ran revoke on it; the link does not work. To remove the uploaded files: dmshare revoke ${id} --delete-files`,
+  });
 }
 
 /**

@@ -118,6 +118,23 @@ export class Ledger {
     });
   }
 
+  /**
+   * Like patch, unless the entry was revoked meanwhile (`dmshare revoke` in another process
+   * while a send was still making the link): then nothing changes and the result is undefined.
+   */
+  patchUnlessRevoked(
+    id: string,
+    changes: Partial<Omit<LedgerEntry, "id">>,
+  ): Promise<LedgerEntry | undefined> {
+    return this.update((entries) => {
+      const entry = entries.find((candidate) => candidate.id === id);
+      if (!entry) throw new Error(`Ledger entry ${id} disappeared from ${this.file}.`);
+      if (entry.status === "revoked") return undefined;
+      Object.assign(entry, changes);
+      return { ...entry };
+    });
+  }
+
   remove(id: string): Promise<void> {
     return this.update((entries) => {
       const index = entries.findIndex((entry) => entry.id === id);

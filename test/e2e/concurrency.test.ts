@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeFiles } from "../helpers/cli.ts";
+import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
@@ -54,4 +54,58 @@ describe("one ledger, many processes", () => {
     // No lock or half-written temp file is left behind.
     expect((await readdir(bed.configDir)).sort()).toEqual(["ledger.json"]);
   }, 120_000);
+
+  describe("dmshare revoke while a send of the same link is still running", () => {
+    const LINK_ROUTE = "/2/sharing/create_shared_link_with_settings";
+
+    /** Starts a send whose `route` answers late; returns its pending entry and its outcome. */
+    async function slowSend(name: string, route: string) {
+      await writeFiles(bed.dir, { [name]: jpegBytes(4321 + name.length) });
+      const before = bed.emulator.requests.length;
+      // The emulator does the work at once; only its answer comes 1.5 s late.
+      bed.emulator.inject({ kind: "latency", ms: 1500, route });
+      const child = spawnCli(["send", name, "--via", "dropbox", "--no-copy"], {
+        cwd: bed.dir,
+        env: bed.env(),
+      });
+      const finished = collect(child, 30_000);
+      await waitFor(async () =>
+        bed.emulator.requests.slice(before).some((request) => request.path === route)
+          ? true
+          : undefined,
+      );
+      const listed = await bed.dmshare(["list", "--json", "--status", "pending"]);
+      const [pending] = JSON.parse(listed.stdout) as Entry[];
+      return { pending: pending as Entry, finished, before };
+    }
+
+    const entryOf = async (id: string) => {
+      const listed = await bed.dmshare(["list", "--json", "--all"]);
+      return (JSON.parse(listed.stdout) as Entry[]).find((entry) => entry.id === id);
+    };
+
+    it("during the upload: no link is made and the send says why", async () => {
+      const { pending, finished, before } = await slowSend("early.jpg", "/2/files/upload");
+      expect((await bed.dmshare(["revoke", pending.id])).code).toBe(0);
+      const sent = await finished;
+      expect(sent.code).toBe(1);
+      expect(sent.stderr).toContain(`Link ${pending.id} was revoked while it was being made.`);
+      expect(sent.stderr).toContain(`dmshare revoke ${pending.id} --delete-files`);
+      const requests = bed.emulator.requests.slice(before);
+      expect(requests.some((request) => request.path === LINK_ROUTE)).toBe(false);
+      expect(await entryOf(pending.id)).toMatchObject({ status: "revoked", url: null });
+    });
+
+    it("while the link is being made: the link goes and stays on record as revoked", async () => {
+      const { pending, finished } = await slowSend("late.jpg", LINK_ROUTE);
+      expect((await bed.dmshare(["revoke", pending.id])).code).toBe(0);
+      const sent = await finished;
+      expect(sent.code).toBe(1);
+      expect(sent.stderr).toContain(`Link ${pending.id} was revoked while it was being made.`);
+      const entry = await entryOf(pending.id);
+      expect(entry).toMatchObject({ status: "revoked" });
+      expect(entry?.url).toMatch(/^https:\/\/www\.dropbox\.com\//);
+      expect(bed.emulator.resolveSharedLink(entry?.url ?? "")).toBeNull();
+    });
+  });
 });
