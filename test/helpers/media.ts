@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { crc32 } from "node:zlib";
+import type { LocalFile } from "../../src/providers/provider.ts";
 
 /**
  * Small files that are what their bytes say, structurally valid so that metadata removal
@@ -79,4 +82,18 @@ export function mp4Bytes(size = 4096): Buffer {
   mdat.writeUInt32BE(rest, 0);
   mdat.write("mdat", 4, "latin1");
   return Buffer.concat([ftyp, mdat]);
+}
+
+/** Writes `bytes` as photo.jpg in `dir`, described as dmshare describes a file it sends. */
+export async function localPhoto(dir: string, bytes: Buffer): Promise<LocalFile> {
+  const file = path.join(dir, "photo.jpg");
+  await writeFile(file, bytes);
+  return {
+    path: file,
+    contentPath: file,
+    name: "photo.jpg",
+    bytes: bytes.length,
+    mime: "image/jpeg",
+    modifiedAt: new Date(),
+  };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamingUploads } from "../../src/providers/streaming-fetch.ts";
 import { FilePart } from "../../src/providers/transfer.ts";
+import { localPhoto } from "../helpers/media.ts";
 
 interface Seen {
   headers: IncomingHttpHeaders;
@@ -43,16 +44,7 @@ describe("streamingUploads", () => {
 
   it("sends a file part with its Content-Length and answers like fetch", async () => {
     const bytes = randomBytes(300_000);
-    const file = path.join(dir, "photo.jpg");
-    await writeFile(file, bytes);
-    const local = {
-      path: file,
-      contentPath: file,
-      name: "photo.jpg",
-      bytes: bytes.length,
-      mime: "image/jpeg",
-      modifiedAt: new Date(),
-    };
+    const local = await localPhoto(dir, bytes);
     const response = await streamingUploads(notCalled)(url, {
       method: "PUT",
       headers: { "Content-Range": `bytes 100-299999/${bytes.length}` },

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -11,6 +11,7 @@ import {
   mapConcurrently,
   mapSettled,
 } from "../../src/providers/transfer.ts";
+import { localPhoto } from "../helpers/media.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
@@ -77,15 +78,8 @@ describe("FilePart", () => {
 
   async function fileWith(bytes: Buffer): Promise<LocalFile & { cleanup: () => Promise<void> }> {
     const dir = await mkdtemp(path.join(tmpdir(), "dmshare-part-"));
-    const file = path.join(dir, "photo.jpg");
-    await writeFile(file, bytes);
     return {
-      path: file,
-      contentPath: file,
-      name: "photo.jpg",
-      bytes: bytes.length,
-      mime: "image/jpeg",
-      modifiedAt: new Date(),
+      ...(await localPhoto(dir, bytes)),
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   }
