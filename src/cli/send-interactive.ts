@@ -100,7 +100,7 @@ export async function askAccount(output: Output, loggedIn?: ProviderName[]): Pro
       value: name,
       name: findProvider(name).displayName,
       description: !findProvider(name).makesLinks
-        ? "uploads into a private album; you press Share in Google Photos"
+        ? "uploads privately; you press Share in Google Photos"
         : undefined,
     })),
     ordered[0],

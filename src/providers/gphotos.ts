@@ -33,7 +33,7 @@ interface NewMediaItemResult {
 
 /** Why there is no link, in one sentence. */
 const SHARING_UNAVAILABLE =
-  "Google Photos only lets people share from the Google Photos app (apps lost that on 2025-03-31), so dmshare put the photos in a private album and copied nothing: open it and press Share.";
+  "Google Photos only lets people share from the Google Photos app (apps lost that on 2025-03-31), so dmshare uploaded privately and copied nothing: open the page below and press Share.";
 
 async function connect(session: ProviderSession): Promise<Provider> {
   const google = await connectGoogle(session, SERVICE);

@@ -289,6 +289,8 @@ describe("dmshare send --via gphotos", () => {
     expect(code).toBe(0);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/https:\/\/photos\.google\.com\//);
+    // One photo is not put in an album, and the note doesn't say it was.
+    expect(stderr).not.toMatch(/album/i);
   });
 
   it("adds photos in batches of at most 50", async () => {
