@@ -340,17 +340,36 @@ async function whoami(google: GoogleConnection, api: drive_v3.Drive): Promise<Ac
 }
 
 /** The `dmshare` folder's id, or null when dmshare has not made it yet. */
+/** The oldest `dmshare` folder at the top of the Drive: every process settles on the same one. */
 async function findRootFolder(google: GoogleConnection, api: drive_v3.Drive) {
   const { data } = await google.call("find the dmshare folder", () =>
     api.files.list({
       q: `name = '${ROOT_FOLDER}' and mimeType = '${FOLDER_MIME}' and 'root' in parents and trashed = false`,
-      fields: "files(id)",
+      fields: "files(id,createdTime)",
+      orderBy: "createdTime",
       pageSize: 10,
     }),
   );
-  return data.files?.[0]?.id ?? null;
+  const [oldest] = (data.files ?? []).sort(
+    (a, b) =>
+      (a.createdTime ?? "").localeCompare(b.createdTime ?? "") ||
+      (a.id ?? "").localeCompare(b.id ?? ""),
+  );
+  return oldest?.id ?? null;
 }
 
+async function isEmptyFolder(google: GoogleConnection, api: drive_v3.Drive, folderId: string) {
+  const { data } = await google.call("look into a dmshare folder", () =>
+    api.files.list({ q: `'${folderId}' in parents`, fields: "files(id)", pageSize: 1 }),
+  );
+  return (data.files ?? []).length === 0;
+}
+
+/**
+ * Finds the `dmshare` folder or makes it. Sends started at once on a first use (`xargs -P`)
+ * may each make one: each then looks again and keeps the oldest, and removes its own only
+ * while nothing is in it (a slow listing elsewhere may have picked it).
+ */
 async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Drive) {
   const found = await findRootFolder(google, api);
   if (found) return found;
@@ -360,7 +379,15 @@ async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Dr
       fields: "id",
     }),
   );
-  return created.id as string;
+  const mine = created.id as string;
+  const kept = (await findRootFolder(google, api)) ?? mine;
+  if (kept !== mine && (await isEmptyFolder(google, api, mine))) {
+    await google.call("remove a second dmshare folder", async () => {
+      await api.files.delete({ fileId: mine });
+      return true;
+    });
+  }
+  return kept;
 }
 
 /**

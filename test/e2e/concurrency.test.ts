@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { useGoogleTestbed } from "../helpers/google-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 // `xargs -P` pipelines: many dmshare processes share one ledger. None may lose, duplicate or
@@ -108,4 +109,26 @@ describe("one ledger, many processes", () => {
       expect(bed.emulator.resolveSharedLink(entry?.url ?? "")).toBeNull();
     });
   });
+});
+
+describe("a first use of Google Drive from many processes at once", () => {
+  const google = useGoogleTestbed({ token: "stress-google-token" });
+
+  it("8 sends at once settle on one dmshare folder, and every photo is in it", async () => {
+    const names = Array.from({ length: 8 }, (_, index) => `first${index}.jpg`);
+    await writeFiles(
+      google.dir,
+      Object.fromEntries(names.map((name, index) => [name, jpegBytes(2000 + index)])),
+    );
+    const results = await Promise.all(
+      names.map((name) => google.dmshare(["send", name, "--via", "gdrive", "--no-copy", "--json"])),
+    );
+    expect(results.map((result) => result.code)).toEqual(names.map(() => 0));
+    const files = google.emulator.driveFiles();
+    const folders = files.filter((file) => file.name === "dmshare" && !file.trashed);
+    expect(folders).toHaveLength(1);
+    const photos = files.filter((file) => names.includes(file.name));
+    expect(photos).toHaveLength(8);
+    for (const photo of photos) expect(photo.parents).toEqual([folders[0]?.id]);
+  }, 60_000);
 });
