@@ -32,7 +32,7 @@ import {
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
-import { streamingUploads } from "./streaming-fetch.ts";
+import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
 import { loginWithToken } from "./token-login.ts";
 import {
   Concurrency,
@@ -64,7 +64,7 @@ export const DEFAULT_LOGIN_PORT = 53682;
  */
 function dropboxFetch(ctx: Ctx): typeof fetch {
   const base = apiBaseUrl(ctx);
-  const send = streamingUploads(ctx.fetch);
+  const send = streamingUploads(ctx.fetch, stallTimeoutMs(ctx.env));
   return (input, init) => {
     const url = String(input);
     const upload = url.startsWith("https://content.dropboxapi.com/");

@@ -20,7 +20,7 @@ import {
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
-import { streamingUploads } from "./streaming-fetch.ts";
+import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
 import { loginWithToken } from "./token-login.ts";
 import type { Concurrency } from "./transfer.ts";
 
@@ -81,7 +81,9 @@ async function newOAuthClient(
       oauth2AuthBaseUrl: endpoints.authUrl,
       tokenInfoUrl: endpoints.tokenInfoUrl,
     },
-    transporterOptions: { fetchImplementation: streamingUploads(ctx.fetch) },
+    transporterOptions: {
+      fetchImplementation: streamingUploads(ctx.fetch, stallTimeoutMs(ctx.env)),
+    },
   });
 }
 

@@ -5,14 +5,24 @@ import { FilePart } from "./transfer.ts";
 /** Statuses whose answer has no body (a Response refuses one). */
 const NO_BODY = new Set([204, 205, 304]);
 
+/** How long an upload's connection may stay silent (nothing sent, nothing received). */
+const DEFAULT_STALL_SECONDS = 120;
+
+/** `DMSHARE_STALL_TIMEOUT` (seconds) when it is a positive number, else the default. */
+export function stallTimeoutMs(env: Record<string, string | undefined>): number {
+  const seconds = Number(env.DMSHARE_STALL_TIMEOUT);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_STALL_SECONDS) * 1000;
+}
+
 /**
  * A fetch for the SDKs that sends a request whose body is a Node stream (an upload chunk read
  * from the file) through node:http(s). undici's fetch keeps every chunk of a streamed body until
  * the answer arrives, so a 128 MiB chunk cost 128 MB of memory; node:http lets each chunk go
  * once it is written. A body that knows its length (a file part) is sent with Content-Length
- * rather than chunked. Every other request goes to `fetchOthers`.
+ * rather than chunked. A connection silent for `stallMs` fails as a network error, which the
+ * retry policy retries. Every other request goes to `fetchOthers`.
  */
-export function streamingUploads(fetchOthers: typeof fetch): typeof fetch {
+export function streamingUploads(fetchOthers: typeof fetch, stallMs: number): typeof fetch {
   return async (input, init) => {
     const body: unknown = init?.body;
     if (!(body instanceof Readable) || input instanceof Request) return fetchOthers(input, init);
@@ -37,6 +47,11 @@ export function streamingUploads(fetchOthers: typeof fetch): typeof fetch {
       outgoing.once("error", (error) => {
         body.destroy();
         reject(error);
+      });
+      outgoing.setTimeout(stallMs, () => {
+        const seconds = Math.round(stallMs / 1000);
+        const stalled = new Error(`the connection stalled (nothing for ${seconds} s)`);
+        outgoing.destroy(Object.assign(stalled, { code: "ETIMEDOUT" }));
       });
       body.once("error", (error) => outgoing.destroy(error));
       if (body instanceof FilePart) body.pumpTo(outgoing).catch((error) => outgoing.destroy(error));

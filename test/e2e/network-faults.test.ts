@@ -59,6 +59,29 @@ describe("Dropbox on a flaky network", () => {
     expect(bed.emulator.readFile(JSON.parse(stdout).files[0].remotePath)?.equals(bytes)).toBe(true);
   });
 
+  it("a chunk whose answer never comes is sent again after DMSHARE_STALL_TIMEOUT, and the upload goes on", async () => {
+    const bytes = await bigPhoto(bed.dir, "stalled.jpg");
+    // Dropbox keeps the chunk but its answer would take 20 s; dmshare gives up after 1 s.
+    bed.emulator.inject({
+      route: "/2/files/upload_session/append_v2",
+      kind: "latency",
+      ms: 20_000,
+    });
+    const before = bed.emulator.requests.length;
+    const started = Date.now();
+    const { code, stdout } = await bed.dmshare(
+      ["send", "stalled.jpg", "--via", "dropbox", "--json", "--no-copy", "--keep-metadata"],
+      { env: { DMSHARE_STALL_TIMEOUT: "1" } },
+    );
+    bed.emulator.clearFaults();
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const appends = newRequests(before).filter((request) => request.path.endsWith("append_v2"));
+    expect(appends[0]?.faults).toContain("latency 20000ms");
+    expect(appends.length).toBeGreaterThan(1);
+    expect(bed.emulator.readFile(JSON.parse(stdout).files[0].remotePath)?.equals(bytes)).toBe(true);
+  });
+
   it("waits out a rate limit (429 too_many_write_operations, Retry-After) and says so on a terminal", async () => {
     await writeFiles(bed.dir, { "busy.jpg": jpegBytes() });
     bed.emulator.inject({

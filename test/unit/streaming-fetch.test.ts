@@ -45,7 +45,7 @@ describe("streamingUploads", () => {
   it("sends a file part with its Content-Length and answers like fetch", async () => {
     const bytes = randomBytes(300_000);
     const local = await localPhoto(dir, bytes);
-    const response = await streamingUploads(notCalled)(url, {
+    const response = await streamingUploads(notCalled, 10_000)(url, {
       method: "PUT",
       headers: { "Content-Range": `bytes 100-299999/${bytes.length}` },
       body: new FilePart(local, 100, bytes.length, () => {}) as unknown as RequestInit["body"],
@@ -61,7 +61,7 @@ describe("streamingUploads", () => {
   });
 
   it("sends a stream of unknown length chunked, and anything else through fetch", async () => {
-    await streamingUploads(notCalled)(url, {
+    await streamingUploads(notCalled, 10_000)(url, {
       method: "POST",
       body: Readable.from([
         Buffer.from("one "),
@@ -77,7 +77,7 @@ describe("streamingUploads", () => {
       others.push(input);
       return new Response("from fetch");
     };
-    const answer = await streamingUploads(fetchOthers)(url, { method: "POST", body: "{}" });
+    const answer = await streamingUploads(fetchOthers, 10_000)(url, { method: "POST", body: "{}" });
     expect(await answer.text()).toBe("from fetch");
     expect(others).toEqual([url]);
   });
