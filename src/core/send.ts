@@ -564,7 +564,7 @@ async function revokedMeanwhile(
 ): Promise<DmshareError> {
   await ledger.patch(id, made);
   return new DmshareError("unexpected", `Link ${id} was revoked while it was being made.`, {
-    hint: `Another dmshare ran revoke on it; the link does not work. To remove the uploaded files: dmshare revoke ${id} --delete-files`,
+    hint: `Another dmshare ran revoke on it, so no link is left. To remove the uploaded files: dmshare revoke ${id} --delete-files`,
   });
 }
 

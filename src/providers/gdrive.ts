@@ -339,8 +339,10 @@ async function whoami(google: GoogleConnection, api: drive_v3.Drive): Promise<Ac
   };
 }
 
-/** The `dmshare` folder's id, or null when dmshare has not made it yet. */
-/** The oldest `dmshare` folder at the top of the Drive: every process settles on the same one. */
+/**
+ * The id of the oldest `dmshare` folder at the top of the Drive (every process settles on the
+ * same one), or null when dmshare has not made one yet.
+ */
 async function findRootFolder(google: GoogleConnection, api: drive_v3.Drive) {
   const { data } = await google.call("find the dmshare folder", () =>
     api.files.list({
@@ -392,7 +394,8 @@ async function findOrCreateRootFolder(google: GoogleConnection, api: drive_v3.Dr
 
 /**
  * A resumable upload (done by hand: the client library never uses this protocol), in chunks
- * of about an eighth of the file; after a failure Drive is asked how much arrived and the rest goes from there.
+ * of about an eighth of the file; after a failure Drive is asked how much arrived and the
+ * rest goes from there.
  */
 async function resumableUpload(
   google: GoogleConnection,
