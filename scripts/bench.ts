@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promi
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Ledger, type LedgerEntry } from "../src/store/ledger.ts";
 import { startDropboxEmulator } from "../test/emulators/dropbox.ts";
 import { startGoogleEmulator } from "../test/emulators/google.ts";
 import { jpegBytes } from "../test/helpers/media.ts";
@@ -343,8 +344,9 @@ async function writeLedger(configDir: string, count: number): Promise<string[]> 
       noDownload: false,
     };
   });
-  await writeFile(path.join(configDir, "ledger.json"), JSON.stringify({ version: 1, entries }), {
-    mode: 0o600,
+  // Written by dmshare's own ledger code, so the file is laid out as a real one is.
+  await new Ledger(path.join(configDir, "ledger.json")).update((stored) => {
+    stored.push(...(entries as LedgerEntry[]));
   });
   return entries.filter((entry) => entry.status === "active").map((entry) => entry.id);
 }
