@@ -1,4 +1,4 @@
-import { mkdtemp, open, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { usageError } from "../errors.ts";
@@ -155,26 +155,5 @@ async function explainFailure<T>(file: LocalFile, action: string, work: () => Pr
       `Can't send ${file.path}: dmshare could not ${action} (${(error as Error).message}).`,
       "Nothing was uploaded. If the file opens elsewhere, send it unchanged with --keep-metadata (and without --convert/--resize).",
     );
-  }
-}
-
-/**
- * SHA-256 of a file, read through one reused buffer (a stream would leave a new buffer per
- * chunk for the garbage collector: a big file's worth of memory); stops when `signal` aborts.
- */
-export async function hashFile(file: string, signal: AbortSignal): Promise<string> {
-  const { createHash } = await import("node:crypto");
-  const hash = createHash("sha256");
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
-  const handle = await open(file, "r");
-  try {
-    for (;;) {
-      signal.throwIfAborted();
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return hash.digest("hex");
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
   }
 }

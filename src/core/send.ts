@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { Ctx } from "../context.ts";
 import { DmshareError, interruptedError, usageError } from "../errors.ts";
+import { hashFile } from "../media/hash.ts";
 import {
   type FileFailure,
   IncompleteUpload,
@@ -25,13 +26,7 @@ import {
   renderMessage,
 } from "./message.ts";
 import { planShares, type SharePlan } from "./plan.ts";
-import {
-  hashFile,
-  type PreparedFile,
-  type PrepareOptions,
-  prepareFiles,
-  withWorkspace,
-} from "./prepare.ts";
+import { type PreparedFile, type PrepareOptions, prepareFiles, withWorkspace } from "./prepare.ts";
 import {
   chooseProviderName,
   connectProvider,
@@ -169,9 +164,15 @@ export async function send(
       sharingNote: provider.sharingNote,
     };
     const share = async (plan: PreparedPlan) => {
+      // Read once, when first needed: to look for a link to reuse, or while uploading.
+      let hashing: Promise<string> | undefined;
+      const contentHash = () => {
+        hashing ??= contentHashOf(plan, ctx.signal);
+        return hashing;
+      };
       const earlier = request.newLink
         ? undefined
-        : await findLiveLink(ctx, provider, plan, shareOptions);
+        : await findLiveLink(ctx, provider, plan, contentHash, shareOptions);
       if (!earlier) {
         return sendOne(
           ctx,
@@ -179,6 +180,7 @@ export async function send(
           plan,
           {
             ...shareOptions,
+            contentHash,
             expiryEnforcedBy: expiryBy,
             partial: request.partial === true,
             concurrency,
@@ -294,6 +296,7 @@ async function findLiveLink(
   ctx: Ctx,
   provider: Provider,
   plan: PreparedPlan,
+  contentHashOfPlan: () => Promise<string>,
   options: ShareOptions,
 ): Promise<LedgerEntry | undefined> {
   // A link with its own expiry date or password is not "the same" as one asked for now.
@@ -312,7 +315,7 @@ async function findLiveLink(
   );
   // Reading every byte costs seconds on a big file: only done when a link could be reused.
   if (lookalikes.length === 0) return undefined;
-  const contentHash = await contentHashOf(plan, ctx.signal);
+  const contentHash = await contentHashOfPlan();
   const candidates = lookalikes.filter((entry) => entry.contentHash === contentHash);
   for (const entry of candidates) {
     if (entry.target && (await stillWorks(provider, entry.target, entry.url))) return entry;
@@ -415,6 +418,7 @@ async function sendOne(
   provider: Provider,
   plan: PreparedPlan,
   options: ShareOptions & {
+    contentHash: () => Promise<string>;
     expiryEnforcedBy: ExpiryEnforcer | null;
     partial: boolean;
     concurrency: number | undefined;
@@ -451,7 +455,7 @@ async function sendOne(
 
   // Hashed while the bytes go up (the network is the slow part), for later sends to reuse
   // the link; a file that can't be read again is just not reusable.
-  const hashing = contentHashOf(plan, ctx.signal).catch(() => undefined);
+  const hashing = options.contentHash().catch(() => undefined);
   await observer.uploading(plan);
   let uploaded: UploadedFile[];
   let target: RemoteItem;

@@ -37,8 +37,8 @@ import { loginWithToken } from "./token-login.ts";
 import {
   Concurrency,
   chunkBytesFor,
+  FilePart,
   mapSettled,
-  progressStream,
   type Settled,
   uploadedOrIncomplete,
 } from "./transfer.ts";
@@ -257,7 +257,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
     const { session_id: sessionId } = await call(`upload ${file.name}`, () =>
       dbx.filesUploadSessionStart({
         close: firstEnd === file.bytes,
-        contents: progressStream(file, 0, firstEnd, onProgress),
+        contents: new FilePart(file, 0, firstEnd, onProgress),
       }),
     );
     let offset = firstEnd;
@@ -270,7 +270,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
           await dbx.filesUploadSessionAppendV2({
             cursor: { session_id: sessionId, offset: from },
             close: end === file.bytes,
-            contents: progressStream(file, from, end, onProgress),
+            contents: new FilePart(file, from, end, onProgress),
           });
           return { result: end };
         },
@@ -310,7 +310,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       const metadata = await call(`upload ${file.name}`, () =>
         dbx.filesUpload({
           ...commitInfo(file, folder),
-          contents: progressStream(file, 0, file.bytes, onProgress),
+          contents: new FilePart(file, 0, file.bytes, onProgress),
         }),
       );
       return uploadedFrom(file, folder, metadata);

@@ -20,8 +20,8 @@ import type {
 import {
   Concurrency,
   chunkBytesFor,
+  FilePart,
   mapSettled,
-  progressStream,
   uploadedOrIncomplete,
 } from "./transfer.ts";
 
@@ -88,7 +88,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
                 requestBody: metadata,
                 media: {
                   mimeType: file.mime,
-                  body: progressStream(file, 0, file.bytes, onProgress),
+                  body: new FilePart(file, 0, file.bytes, onProgress),
                 },
                 fields: CREATED_FIELDS,
               },
@@ -428,7 +428,7 @@ async function resumableUpload(
       url: sessionUrl,
       method: "PUT",
       headers: { "Content-Range": contentRange, "Content-Length": String(end - start) },
-      data: end > start ? progressStream(file, start, end, onProgress) : "",
+      data: end > start ? new FilePart(file, start, end, onProgress) : "",
       validateStatus: (status) => status === 308 || (status >= 200 && status < 300),
       signal,
     });

@@ -12,7 +12,7 @@ import type {
   UploadedFile,
   UploadProgress,
 } from "./provider.ts";
-import { Concurrency, mapConcurrently, progressStream } from "./transfer.ts";
+import { Concurrency, FilePart, mapConcurrently } from "./transfer.ts";
 
 const APPEND_ONLY_SCOPE = "https://www.googleapis.com/auth/photoslibrary.appendonly";
 const SERVICE: GoogleService = {
@@ -52,7 +52,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
           // Header values must be ASCII; the real name goes in batchCreate's JSON.
           "X-Goog-Upload-File-Name": encodeURIComponent(file.name),
         },
-        data: progressStream(file, 0, file.bytes, onProgress),
+        data: new FilePart(file, 0, file.bytes, onProgress),
         responseType: "text",
         signal,
       });

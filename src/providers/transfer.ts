@@ -92,16 +92,6 @@ export class FilePart extends Readable {
   }
 }
 
-/** Bytes `start` to `end` (exclusive) of a file, to upload (see FilePart). */
-export function progressStream(
-  file: LocalFile,
-  start: number,
-  end: number,
-  onProgress: UploadProgress,
-): FilePart {
-  return new FilePart(file, start, end, onProgress);
-}
-
 const MIB = 1024 * 1024;
 
 /**

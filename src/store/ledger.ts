@@ -109,13 +109,8 @@ export class Ledger {
   }
 
   /** Merges `changes` into the entry with `id`; returns the entry as saved. */
-  patch(id: string, changes: Partial<Omit<LedgerEntry, "id">>): Promise<LedgerEntry> {
-    return this.update((entries) => {
-      const entry = entries.find((candidate) => candidate.id === id);
-      if (!entry) throw new Error(`Ledger entry ${id} disappeared from ${this.file}.`);
-      Object.assign(entry, changes);
-      return { ...entry };
-    });
+  async patch(id: string, changes: Partial<Omit<LedgerEntry, "id">>): Promise<LedgerEntry> {
+    return (await this.patchIf(id, changes, () => true)) as LedgerEntry;
   }
 
   /**
@@ -126,10 +121,18 @@ export class Ledger {
     id: string,
     changes: Partial<Omit<LedgerEntry, "id">>,
   ): Promise<LedgerEntry | undefined> {
+    return this.patchIf(id, changes, (entry) => entry.status !== "revoked");
+  }
+
+  private patchIf(
+    id: string,
+    changes: Partial<Omit<LedgerEntry, "id">>,
+    wanted: (entry: LedgerEntry) => boolean,
+  ): Promise<LedgerEntry | undefined> {
     return this.update((entries) => {
       const entry = entries.find((candidate) => candidate.id === id);
       if (!entry) throw new Error(`Ledger entry ${id} disappeared from ${this.file}.`);
-      if (entry.status === "revoked") return undefined;
+      if (!wanted(entry)) return undefined;
       Object.assign(entry, changes);
       return { ...entry };
     });

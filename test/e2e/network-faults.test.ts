@@ -34,8 +34,16 @@ afterEach(async () => {
 
 describe("Dropbox on a flaky network", () => {
   const bed = useDropboxTestbed({ token: "flaky-dropbox-token" });
-  const send = (...args: string[]) =>
-    bed.dmshare(["send", ...args, "--via", "dropbox", "--json", "--no-copy", "--keep-metadata"]);
+  const sendArgs = (...args: string[]) => [
+    "send",
+    ...args,
+    "--via",
+    "dropbox",
+    "--json",
+    "--no-copy",
+    "--keep-metadata",
+  ];
+  const send = (...args: string[]) => bed.dmshare(sendArgs(...args));
   const newRequests = (before: number) => bed.emulator.requests.slice(before);
 
   it("a connection cut at 60 % of a 50 MiB upload resumes: under 1.5× the file is sent", async () => {
@@ -69,10 +77,9 @@ describe("Dropbox on a flaky network", () => {
     });
     const before = bed.emulator.requests.length;
     const started = Date.now();
-    const { code, stdout } = await bed.dmshare(
-      ["send", "stalled.jpg", "--via", "dropbox", "--json", "--no-copy", "--keep-metadata"],
-      { env: { DMSHARE_STALL_TIMEOUT: "1" } },
-    );
+    const { code, stdout } = await bed.dmshare(sendArgs("stalled.jpg"), {
+      env: { DMSHARE_STALL_TIMEOUT: "1" },
+    });
     bed.emulator.clearFaults();
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(15_000);
