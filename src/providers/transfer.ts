@@ -82,6 +82,8 @@ export class FilePart extends Readable {
 
   /** Reads the next bytes of the part into `buffer`; an empty result means the file ended. */
   private async readInto(buffer: Buffer): Promise<Buffer> {
+    // Destroyed (its connection dropped) while being sent: a new handle would never be closed.
+    if (this.destroyed) throw new Error(`the upload of ${this.file.name} was stopped`);
     this.handle ??= open(this.file.contentPath, "r");
     const handle = await this.handle;
     const wanted = Math.min(buffer.length, this.end - this.position);

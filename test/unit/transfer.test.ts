@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -117,6 +118,28 @@ describe("FilePart", () => {
       expect(Buffer.concat(received).equals(bytes.subarray(start, end))).toBe(true);
       expect(progress.at(-1)).toBe(end);
       expect(part.destroyed).toBe(true);
+    } finally {
+      await file.cleanup();
+    }
+  });
+
+  it("destroyed while it is being sent (the connection dropped), it leaves no file open", async () => {
+    const openFiles = () => readdirSync("/proc/self/fd").length;
+    const file = await fileWith(randomBytes(3 * MiB));
+    try {
+      const before = openFiles();
+      const part = new FilePart(file, 0, file.bytes, () => {});
+      let writes = 0;
+      const sink = new Writable({
+        write(_chunk, _encoding, done) {
+          if (++writes === 2) part.destroy();
+          done();
+        },
+      });
+      await part.pumpTo(sink).catch(() => {});
+      await tick();
+      expect(writes).toBeLessThan(4);
+      expect(openFiles()).toBe(before);
     } finally {
       await file.cleanup();
     }
