@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
-import type { LinkView } from "../core/links.ts";
-import { listLinks } from "../core/list.ts";
+import type { LinkSummaryView } from "../core/links.ts";
+import { listLinkSummaries, listLinks } from "../core/list.ts";
 import { expiryFromNow, localDateTime } from "../core/time-format.ts";
 import { Output } from "../ui/output.ts";
 import { renderTable } from "../ui/table.ts";
@@ -47,11 +47,12 @@ Examples:
 
 async function runList(ctx: Ctx, options: ListOptions, command: Command) {
   const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
-  const links = await listLinks(ctx, { ...options, all: options.all === true });
+  const request = { ...options, all: options.all === true };
   if (options.json) {
-    output.document(links);
+    output.document(await listLinks(ctx, request));
     return;
   }
+  const links = await listLinkSummaries(ctx, request);
   if (links.length === 0) {
     output.info(
       options.all || options.status || options.provider || options.since
@@ -61,7 +62,7 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
     return;
   }
   const style = output.out;
-  const statusStyle: Record<LinkView["status"], (text: string) => string> = {
+  const statusStyle: Record<LinkSummaryView["status"], (text: string) => string> = {
     active: style.green,
     pending: style.yellow,
     "needs-sharing": style.yellow,
@@ -85,7 +86,7 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
 }
 
 /** `expires in 3 days`, `expired 2 h ago` (`not pruned yet` while a link dmshare must revoke still works), `never`. */
-function expiryColumn(link: LinkView, now: Date): string {
+function expiryColumn(link: LinkSummaryView, now: Date): string {
   if (!link.expiresAt) return "never";
   const relative = expiryFromNow(new Date(link.expiresAt), now);
   const pruneDue =

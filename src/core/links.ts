@@ -1,4 +1,5 @@
 import type { ExpiryEnforcer, LedgerEntry, StoredStatus } from "../store/ledger.ts";
+import type { LinkSummary } from "../store/ledger-index.ts";
 
 /** What `list` shows: a stored status, with `expired` derived from the clock. */
 export type LinkStatus = StoredStatus | "expired";
@@ -21,11 +22,27 @@ export interface LinkView {
   status: LinkStatus;
 }
 
-export function expiryEnforcerOf(entry: LedgerEntry): ExpiryEnforcer | null {
+/** What the table of `dmshare list` shows of a link. */
+export type LinkSummaryView = Pick<
+  LinkView,
+  | "id"
+  | "provider"
+  | "kind"
+  | "name"
+  | "url"
+  | "createdAt"
+  | "expiresAt"
+  | "expiryEnforcedBy"
+  | "status"
+>;
+
+type Expiring = Pick<LedgerEntry, "status" | "expiresAt" | "expiryEnforcedBy">;
+
+export function expiryEnforcerOf(entry: Expiring): ExpiryEnforcer | null {
   return entry.expiresAt ? (entry.expiryEnforcedBy ?? "provider") : null;
 }
 
-export function statusOf(entry: LedgerEntry, now: Date): LinkStatus {
+export function statusOf(entry: Expiring, now: Date): LinkStatus {
   if (
     entry.status === "active" &&
     entry.expiresAt &&
@@ -52,5 +69,19 @@ export function viewOf(entry: LedgerEntry, now: Date): LinkView {
     expiryEnforcedBy: expiryEnforcerOf(entry),
     revokedAt: entry.revokedAt,
     status: statusOf(entry, now),
+  };
+}
+
+export function summaryViewOf(summary: LinkSummary, now: Date): LinkSummaryView {
+  return {
+    id: summary.id,
+    provider: summary.provider,
+    kind: summary.kind,
+    name: summary.name,
+    url: summary.url,
+    createdAt: summary.createdAt,
+    expiresAt: summary.expiresAt,
+    expiryEnforcedBy: expiryEnforcerOf(summary),
+    status: statusOf(summary, now),
   };
 }

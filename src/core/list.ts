@@ -1,8 +1,16 @@
 import type { Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { findProvider } from "../providers/registry.ts";
+import type { LinkSummary } from "../store/ledger-index.ts";
 import { parseSince } from "./duration.ts";
-import { type LinkStatus, type LinkView, statusOf, viewOf } from "./links.ts";
+import {
+  type LinkStatus,
+  type LinkSummaryView,
+  type LinkView,
+  statusOf,
+  summaryViewOf,
+  viewOf,
+} from "./links.ts";
 import { openLedger } from "./session.ts";
 
 export interface ListRequest {
@@ -23,21 +31,36 @@ const STATUSES: readonly LinkStatus[] = [
 
 /** The links dmshare made, newest first; revoked ones only with `all` or `status`. */
 export async function listLinks(ctx: Ctx, request: ListRequest): Promise<LinkView[]> {
+  const now = ctx.now();
+  const select = selection(request, now);
+  return select(await openLedger(ctx).entries()).map((entry) => viewOf(entry, now));
+}
+
+/** Like listLinks, with only what the table shows (read from the ledger's index). */
+export async function listLinkSummaries(
+  ctx: Ctx,
+  request: ListRequest,
+): Promise<LinkSummaryView[]> {
+  const now = ctx.now();
+  const select = selection(request, now);
+  return select(await openLedger(ctx).summaries()).map((link) => summaryViewOf(link, now));
+}
+
+/** Checks the request, then picks the links it asks for, newest first. */
+function selection(request: ListRequest, now: Date) {
   const wantedStatus = request.status === undefined ? undefined : parseStatus(request.status);
   const wantedProvider = request.provider ? findProvider(request.provider).name : undefined;
-  const now = ctx.now();
   const since =
     request.since === undefined ? undefined : parseSince("--since", request.since, now).getTime();
-  // Filtered before anything is built for the output: ledgers run to 10 000s of entries.
-  const wanted = (await openLedger(ctx).entries()).filter((entry) => {
-    if (wantedProvider && entry.provider !== wantedProvider) return false;
-    if (since !== undefined && Date.parse(entry.createdAt) < since) return false;
-    const status = statusOf(entry, now);
-    return wantedStatus ? status === wantedStatus : request.all || status !== "revoked";
-  });
-  return wanted
-    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-    .map((entry) => viewOf(entry, now));
+  return <T extends LinkSummary>(links: T[]): T[] =>
+    links
+      .filter((link) => {
+        if (wantedProvider && link.provider !== wantedProvider) return false;
+        if (since !== undefined && Date.parse(link.createdAt) < since) return false;
+        const status = statusOf(link, now);
+        return wantedStatus ? status === wantedStatus : request.all || status !== "revoked";
+      })
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }
 
 function parseStatus(status: string): LinkStatus {

@@ -52,8 +52,15 @@ describe("one ledger, many processes", () => {
       expect(byId.get(sent.id)).toMatchObject({ status: "active", url: sent.url });
       expect(bed.emulator.resolveSharedLink(sent.url ?? "")).not.toBeNull();
     }
+    // list (which reads the ledger's index) agrees with the ledger.
+    const listed = await bed.dmshare(["list", "--all"]);
+    const listedIds = listed.stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split("\t")[0]);
+    expect(listedIds.sort()).toEqual(entries.map((entry) => entry.id).sort());
     // No lock or half-written temp file is left behind.
-    expect((await readdir(bed.configDir)).sort()).toEqual(["ledger.json"]);
+    expect((await readdir(bed.configDir)).sort()).toEqual(["ledger.index.json", "ledger.json"]);
   }, 120_000);
 
   describe("dmshare revoke while a send of the same link is still running", () => {

@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Ledger, type LedgerEntry, newLinkId } from "../../src/store/ledger.ts";
@@ -32,8 +32,9 @@ describe("the ledger", () => {
     await Promise.all(ids.map((id) => new Ledger(file).add(entry(id))));
     const stored = await new Ledger(file).entries();
     expect(stored.map((e) => e.id).sort()).toEqual([...ids].sort());
-    expect(await readdir(work.dir)).toEqual(["ledger.json"]);
+    expect((await readdir(work.dir)).sort()).toEqual(["ledger.index.json", "ledger.json"]);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(work.dir, "ledger.index.json"))).mode & 0o777).toBe(0o600);
   });
 
   it("patches and removes entries", async () => {
@@ -44,6 +45,74 @@ describe("the ledger", () => {
     expect(patched).toMatchObject({ id: "aaaaaaaa", status: "active", url: "https://x.test/a" });
     await ledger.remove("bbbbbbbb");
     expect((await ledger.entries()).map((e) => e.id)).toEqual(["aaaaaaaa"]);
+  });
+
+  describe("the index `list` reads", () => {
+    const summary = ({
+      id,
+      provider,
+      kind,
+      name,
+      url,
+      createdAt,
+      expiresAt,
+      status,
+    }: LedgerEntry) => ({ id, provider, kind, name, url, createdAt, expiresAt, status });
+    const indexFile = () => path.join(work.dir, "ledger.index.json");
+
+    /** Renames every link in the index (not the ledger), to see which one a read used. */
+    async function relabelIndex() {
+      const index = JSON.parse(await readFile(indexFile(), "utf8"));
+      for (const link of index.links) link.name = "from the index";
+      await writeFile(indexFile(), JSON.stringify(index));
+    }
+
+    it("holds what list shows of every entry, kept up to date by each change", async () => {
+      const ledger = new Ledger(path.join(work.dir, "ledger.json"));
+      await ledger.add(entry("aaaaaaaa"));
+      await ledger.add({
+        ...entry("bbbbbbbb"),
+        expiresAt: "2030-01-01T00:00:00.000Z",
+        expiryEnforcedBy: "dmshare",
+      });
+      await ledger.patch("aaaaaaaa", { status: "active", url: "https://x.test/a" });
+      const entries = await ledger.entries();
+      expect(await ledger.summaries()).toEqual([
+        summary(entries[0] as LedgerEntry),
+        { ...summary(entries[1] as LedgerEntry), expiryEnforcedBy: "dmshare" },
+      ]);
+      await relabelIndex();
+      expect((await ledger.summaries()).map((link) => link.name)).toEqual([
+        "from the index",
+        "from the index",
+      ]);
+    });
+
+    it("is not used once the ledger changed without it: edited, restored or moved away", async () => {
+      const file = path.join(work.dir, "ledger.json");
+      const ledger = new Ledger(file);
+      await ledger.add(entry("aaaaaaaa"));
+      const saved = await readFile(file, "utf8");
+      await relabelIndex();
+      // A backup restored over it: the same bytes, another file.
+      await rm(file);
+      await writeFile(file, saved);
+      expect((await ledger.summaries()).map((link) => link.name)).toEqual(["aaaaaaaa.jpg"]);
+      // Edited in place, to the same size.
+      await writeFile(file, saved.replace("aaaaaaaa.jpg", "zzzzzzzz.jpg"));
+      expect((await ledger.summaries()).map((link) => link.name)).toEqual(["zzzzzzzz.jpg"]);
+      await rename(file, `${file}.old`);
+      expect(await ledger.summaries()).toEqual([]);
+    });
+
+    it("a change is saved even when the index can't be written; list then reads the ledger", async () => {
+      const ledger = new Ledger(path.join(work.dir, "ledger.json"));
+      await mkdir(indexFile());
+      await ledger.add(entry("aaaaaaaa"));
+      expect((await ledger.entries()).map((e) => e.id)).toEqual(["aaaaaaaa"]);
+      expect((await ledger.summaries()).map((link) => link.id)).toEqual(["aaaaaaaa"]);
+      expect((await readdir(work.dir)).sort()).toEqual(["ledger.index.json", "ledger.json"]);
+    });
   });
 
   it("makes short ids from an unambiguous alphabet", () => {
