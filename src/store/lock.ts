@@ -34,8 +34,11 @@ export async function withFileLock<T>(lockFile: string, work: () => Promise<T>):
 async function tryCreate(lockFile: string): Promise<boolean> {
   try {
     const handle = await open(lockFile, "wx", 0o600);
-    await handle.writeFile(String(process.pid));
-    await handle.close();
+    try {
+      await handle.writeFile(String(process.pid));
+    } finally {
+      await handle.close();
+    }
     return true;
   } catch (error) {
     const { code } = error as NodeJS.ErrnoException;
