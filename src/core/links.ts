@@ -22,19 +22,9 @@ export interface LinkView {
   status: LinkStatus;
 }
 
-/** What the table of `dmshare list` shows of a link. */
-export type LinkSummaryView = Pick<
-  LinkView,
-  | "id"
-  | "provider"
-  | "kind"
-  | "name"
-  | "url"
-  | "createdAt"
-  | "expiresAt"
-  | "expiryEnforcedBy"
-  | "status"
->;
+/** What the table of `dmshare list` shows of a link: its summary, with the status as of now. */
+export type LinkSummaryView = Omit<LinkSummary, "expiryEnforcedBy" | "status"> &
+  Pick<LinkView, "expiryEnforcedBy" | "status">;
 
 type Expiring = Pick<LedgerEntry, "status" | "expiresAt" | "expiryEnforcedBy">;
 
