@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import { viewOf } from "../core/links.ts";
-import { presetNames } from "../core/message.ts";
+import { presetNames, sharedWhat } from "../core/message.ts";
 import type { SharePlan } from "../core/plan.ts";
 import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send.ts";
 import { localDateTime } from "../core/time-format.ts";
@@ -208,7 +208,10 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
         ),
       reusedEarlier: (plan, earlier) =>
         output.success(
-          `Already shared ${plan.kind === "photo" ? "this photo" : "these photos"} on ${localDateTime(new Date(earlier.createdAt))} (${earlier.id}): reusing that link (--new-link makes a new one)`,
+          `Already shared ${plan.kind === "photo" ? "this" : "these"} ${sharedWhat(
+            plan.kind,
+            plan.files.map((file) => file.mime),
+          )} on ${localDateTime(new Date(earlier.createdAt))} (${earlier.id}): reusing that link (--new-link makes a new one)`,
         ),
       failed: () => progress?.stop(),
     });

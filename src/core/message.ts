@@ -1,16 +1,23 @@
 import { usageError } from "../errors.ts";
+import { mediaTypeFor } from "../media/detect.ts";
 import type { LinkKind } from "../store/ledger.ts";
 
 export interface MessageFacts {
   url: string;
   kind: LinkKind;
+  /** What is shared, in words (sharedWhat): "photo", "video", "photos and videos"… */
+  what: string;
   name: string;
   count: number;
   expiresAt: Date | null;
   provider: string;
 }
 
-/** One wording, for a photo and for an album, with and without an expiry date. */
+/**
+ * One wording, for a photo and for an album, with and without an expiry date. `{what}` says
+ * what is shared: "photo" or "video" for one file, "photos", "videos" or "photos and videos"
+ * for an album.
+ */
 interface Preset {
   description: string;
   photo: string;
@@ -23,27 +30,27 @@ interface Preset {
 export const PRESETS = {
   casual: {
     description: "the default: short and plain",
-    photo: "Here's the photo: {url}",
-    album: "Here are the photos ({count}): {url}",
-    expiringPhoto: "Here's the photo (the link works until {expires}): {url}",
-    expiringAlbum: "Here are the photos ({count}, the link works until {expires}): {url}",
+    photo: "Here's the {what}: {url}",
+    album: "Here are the {what} ({count}): {url}",
+    expiringPhoto: "Here's the {what} (the link works until {expires}): {url}",
+    expiringAlbum: "Here are the {what} ({count}, the link works until {expires}): {url}",
   },
   friendly: {
     description: "warmer, for friends and family",
-    photo: "Hi! I put the photo here for you 🙂 {url}",
-    album: "Hi! I put {count} photos here for you 🙂 {url}",
-    expiringPhoto: "Hi! I put the photo here for you 🙂 {url} (you can open it until {expires})",
+    photo: "Hi! I put the {what} here for you 🙂 {url}",
+    album: "Hi! I put {count} {what} here for you 🙂 {url}",
+    expiringPhoto: "Hi! I put the {what} here for you 🙂 {url} (you can open it until {expires})",
     expiringAlbum:
-      "Hi! I put {count} photos here for you 🙂 {url} (you can open them until {expires})",
+      "Hi! I put {count} {what} here for you 🙂 {url} (you can open them until {expires})",
   },
   professional: {
     description: "for work: names what is shared",
     photo: 'Please find "{name}" at this view-only link: {url}',
-    album: 'Please find the album "{name}" ({count} photos) at this view-only link: {url}',
+    album: 'Please find the album "{name}" ({count} {what}) at this view-only link: {url}',
     expiringPhoto:
       'Please find "{name}" at this view-only link: {url} (the link is valid until {expires}).',
     expiringAlbum:
-      'Please find the album "{name}" ({count} photos) at this view-only link: {url} (the link is valid until {expires}).',
+      'Please find the album "{name}" ({count} {what}) at this view-only link: {url} (the link is valid until {expires}).',
   },
   minimal: {
     description: "the link and nothing else",
@@ -105,9 +112,26 @@ export function renderMessage(facts: MessageFacts, style: MessageStyle = {}): st
 }
 
 function presetTemplate(facts: MessageFacts, name: PresetName): string {
-  const preset: Preset = PRESETS[name];
+  return presetWording(facts, PRESETS[name]).replaceAll("{what}", facts.what);
+}
+
+function presetWording(facts: MessageFacts, preset: Preset): string {
   if (facts.kind === "album") return facts.expiresAt ? preset.expiringAlbum : preset.album;
   return facts.expiresAt ? preset.expiringPhoto : preset.photo;
+}
+
+/**
+ * What a link shares, in words, from the files' types: "photo", "video" or "file" (not a
+ * photo or video, sent with --any-file) for one; "photos", "videos", "photos and videos" or
+ * "files" for an album.
+ */
+export function sharedWhat(kind: LinkKind, mimes: readonly string[]): string {
+  const types = mimes.map((mime) => mediaTypeFor(mime));
+  if (types.some((type) => type === null)) return kind === "album" ? "files" : "file";
+  const videos = types.filter((type) => type?.video).length;
+  if (kind !== "album") return videos > 0 ? "video" : "photo";
+  if (videos === 0) return "photos";
+  return videos === types.length ? "videos" : "photos and videos";
 }
 
 /** "Dec 31, 2026, 23:59" in the sender's time zone. */

@@ -24,6 +24,7 @@ import {
   type MessageStyle,
   parsePreset,
   renderMessage,
+  sharedWhat,
 } from "./message.ts";
 import { planShares, type SharePlan } from "./plan.ts";
 import { type PreparedFile, type PrepareOptions, prepareFiles, withWorkspace } from "./prepare.ts";
@@ -191,7 +192,11 @@ export async function send(
       }
       observer.reusedEarlier(plan, earlier);
       // The earlier link, worded as this send asks (--message, --preset).
-      const message = renderMessage(factsOf(earlier, earlier.url ?? ""), style);
+      const what = sharedWhat(
+        plan.kind,
+        plan.files.map((file) => file.mime),
+      );
+      const message = renderMessage(factsOf(earlier, earlier.url ?? "", what), style);
       return { entry: { ...earlier, message }, reused: true };
     };
     for (const [index, plan] of preparedPlans.entries()) {
@@ -341,10 +346,11 @@ async function stillWorks(provider: Provider, target: RemoteItem, url: string | 
 }
 
 /** What a message says about a recorded link. */
-function factsOf(entry: LedgerEntry, url: string): MessageFacts {
+function factsOf(entry: LedgerEntry, url: string, what: string): MessageFacts {
   return {
     url,
     kind: entry.kind,
+    what,
     name: entry.name,
     count: entry.files.length,
     expiresAt: entry.expiresAt ? new Date(entry.expiresAt) : null,
@@ -522,10 +528,15 @@ async function sendOne(
   observer.linked(plan, link);
   // dmshare's own expiry (prune revokes the link then), or the one the provider enforces.
   const expiresAt = options.expiryEnforcedBy === "dmshare" ? options.expiresAt : link.expiresAt;
+  const sent = plan.files.filter((file) => uploaded.some((done) => done.localPath === file.path));
   const message = renderMessage(
     {
       url: link.url,
       kind: plan.kind,
+      what: sharedWhat(
+        plan.kind,
+        sent.map((file) => file.mime),
+      ),
       name: plan.name,
       count: files.length,
       expiresAt,

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, runCli, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
-import { jpegBytes, pngBytes } from "../helpers/media.ts";
+import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 
 // Messages, QR codes, link passwords and the scripting contract, through the built binary
 // with pipes for stdin, stdout and stderr (no terminal: nothing may be asked).
@@ -21,7 +21,11 @@ async function requestsDuring<T>(action: () => Promise<T>) {
 }
 
 async function send(args: string[], options: { env?: Record<string, string | undefined> } = {}) {
-  await writeFiles(bed.dir, { "beach.jpg": jpegBytes(), "cat.png": pngBytes() });
+  await writeFiles(bed.dir, {
+    "beach.jpg": jpegBytes(),
+    "cat.png": pngBytes(),
+    "waves.mp4": mp4Bytes(),
+  });
   return dmshare(["send", ...args, "--via", "dropbox", "--no-copy"], options);
 }
 
@@ -59,6 +63,31 @@ describe("the copied message", () => {
       new RegExp(
         `^Please find the album "Lisbon" \\(2 photos\\) at this view-only link: ${URL_PATTERN}\\n$`,
       ),
+    );
+  });
+
+  it("a video is called a video, and an album says what it holds", async () => {
+    const video = await send(["waves.mp4"]);
+    expect(video.code).toBe(0);
+    expect(video.stdout).toMatch(new RegExp(`^Here's the video: ${URL_PATTERN}\\n$`));
+    // The same video again (not rewritten, as send() does): its link is reused.
+    const again = await dmshare([
+      "send",
+      "waves.mp4",
+      "--via",
+      "dropbox",
+      "--no-copy",
+      "--preset",
+      "friendly",
+    ]);
+    expect(again.stdout).toMatch(
+      new RegExp(`^Hi! I put the video here for you 🙂 ${URL_PATTERN}`, "u"),
+    );
+    expect(again.stderr).toMatch(/Already shared this video .*reusing that link/);
+    const mixed = await send(["beach.jpg", "waves.mp4", "--album", "Beach day"]);
+    expect(mixed.code).toBe(0);
+    expect(mixed.stdout).toMatch(
+      new RegExp(`^Here are the photos and videos \\(2\\): ${URL_PATTERN}\\n$`),
     );
   });
 

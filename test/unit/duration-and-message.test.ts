@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseExpiry } from "../../src/core/duration.ts";
-import { PRESETS, parsePreset, renderMessage } from "../../src/core/message.ts";
+import { PRESETS, parsePreset, renderMessage, sharedWhat } from "../../src/core/message.ts";
 import { DmshareError } from "../../src/errors.ts";
 
 const now = new Date("2026-11-22T12:00:00Z");
@@ -43,6 +43,7 @@ describe("renderMessage", () => {
   const facts = {
     url: "https://example.test/s/abc",
     kind: "photo" as const,
+    what: "photo",
     name: "beach.jpg",
     count: 1,
     expiresAt: null,
@@ -51,8 +52,18 @@ describe("renderMessage", () => {
 
   it("reads naturally for a photo and for an album", () => {
     expect(renderMessage(facts)).toBe("Here's the photo: https://example.test/s/abc");
-    expect(renderMessage({ ...facts, kind: "album", count: 3, name: "Trip" })).toBe(
+    expect(renderMessage({ ...facts, kind: "album", what: "photos", count: 3, name: "Trip" })).toBe(
       "Here are the photos (3): https://example.test/s/abc",
+    );
+  });
+
+  it("says video for a video, and what an album holds", () => {
+    expect(renderMessage({ ...facts, what: "video" })).toBe(
+      "Here's the video: https://example.test/s/abc",
+    );
+    const album = { ...facts, kind: "album" as const, what: "photos and videos", count: 3 };
+    expect(renderMessage(album, { preset: "friendly" })).toBe(
+      "Hi! I put 3 photos and videos here for you 🙂 https://example.test/s/abc",
     );
   });
 
@@ -71,16 +82,37 @@ describe("renderMessage", () => {
   });
 });
 
+describe("sharedWhat", () => {
+  it.each([
+    ["photo", ["image/jpeg"], "photo"],
+    ["photo", ["video/mp4"], "video"],
+    ["photo", ["application/pdf"], "file"],
+    ["album", ["image/jpeg", "image/heic"], "photos"],
+    ["album", ["video/quicktime", "video/mp4"], "videos"],
+    ["album", ["image/png", "video/mp4"], "photos and videos"],
+    ["album", ["image/png", "text/plain"], "files"],
+  ] as const)("a %s of %j is %j", (kind, mimes, words) => {
+    expect(sharedWhat(kind, mimes)).toBe(words);
+  });
+});
+
 describe("message presets", () => {
   const photo = {
     url: "https://example.test/s/abc",
     kind: "photo" as const,
+    what: "photo",
     name: "beach.jpg",
     count: 1,
     expiresAt: null,
     provider: "Dropbox",
   };
-  const album = { ...photo, kind: "album" as const, name: "Lisbon trip", count: 3 };
+  const album = {
+    ...photo,
+    kind: "album" as const,
+    what: "photos",
+    name: "Lisbon trip",
+    count: 3,
+  };
   const expiring = { ...photo, expiresAt: new Date("2026-12-31T12:00:00Z") };
 
   it("casual is the default wording", () => {
