@@ -28,10 +28,6 @@ await build({
   // and loading them from node_modules file by file cost ~40 ms of start-up. The heavy ones,
   // imported only when a command needs them, stay in node_modules.
   external: LOADED_ON_DEMAND,
-  // commander is CommonJS: give its require() calls a real require.
-  banner: {
-    js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
-  },
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
