@@ -208,10 +208,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
         ),
       reusedEarlier: (plan, earlier) =>
         output.success(
-          `Already shared ${plan.kind === "photo" ? "this" : "these"} ${sharedWhat(
-            plan.kind,
-            plan.files.map((file) => file.mime),
-          )} on ${localDateTime(new Date(earlier.createdAt))} (${earlier.id}): reusing that link (--new-link makes a new one)`,
+          `Already shared ${plan.kind === "photo" ? "this" : "these"} ${sharedWhat(plan.kind, plan.files)} on ${localDateTime(new Date(earlier.createdAt))} (${earlier.id}): reusing that link (--new-link makes a new one)`,
         ),
       failed: () => progress?.stop(),
     });

@@ -125,8 +125,8 @@ function presetWording(facts: MessageFacts, preset: Preset): string {
  * photo or video, sent with --any-file) for one; "photos", "videos", "photos and videos" or
  * "files" for an album.
  */
-export function sharedWhat(kind: LinkKind, mimes: readonly string[]): string {
-  const types = mimes.map((mime) => mediaTypeFor(mime));
+export function sharedWhat(kind: LinkKind, files: readonly { mime: string }[]): string {
+  const types = files.map((file) => mediaTypeFor(file.mime));
   if (types.some((type) => type === null)) return kind === "album" ? "files" : "file";
   const videos = types.filter((type) => type?.video).length;
   if (kind !== "album") return videos > 0 ? "video" : "photo";

@@ -192,10 +192,7 @@ export async function send(
       }
       observer.reusedEarlier(plan, earlier);
       // The earlier link, worded as this send asks (--message, --preset).
-      const what = sharedWhat(
-        plan.kind,
-        plan.files.map((file) => file.mime),
-      );
+      const what = sharedWhat(plan.kind, plan.files);
       const message = renderMessage(factsOf(earlier, earlier.url ?? "", what), style);
       return { entry: { ...earlier, message }, reused: true };
     };
@@ -533,10 +530,7 @@ async function sendOne(
     {
       url: link.url,
       kind: plan.kind,
-      what: sharedWhat(
-        plan.kind,
-        sent.map((file) => file.mime),
-      ),
+      what: sharedWhat(plan.kind, sent),
       name: plan.name,
       count: files.length,
       expiresAt,

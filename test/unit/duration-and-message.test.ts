@@ -92,7 +92,12 @@ describe("sharedWhat", () => {
     ["album", ["image/png", "video/mp4"], "photos and videos"],
     ["album", ["image/png", "text/plain"], "files"],
   ] as const)("a %s of %j is %j", (kind, mimes, words) => {
-    expect(sharedWhat(kind, mimes)).toBe(words);
+    expect(
+      sharedWhat(
+        kind,
+        mimes.map((mime) => ({ mime })),
+      ),
+    ).toBe(words);
   });
 });
 
