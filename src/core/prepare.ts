@@ -59,9 +59,10 @@ export async function prepareFiles(
   const results = await mapSettled(files, PREPARE_CONCURRENCY, (file, index) =>
     prepareFile(file, index, options, workspace, signal),
   );
-  const failure = results.find((result) => !result.ok);
-  if (failure && !failure.ok) throw failure.error;
-  return results.map((result) => (result as { value: PreparedFile }).value);
+  return results.map((result) => {
+    if (!result.ok) throw result.error;
+    return result.value;
+  });
 }
 
 async function prepareFile(

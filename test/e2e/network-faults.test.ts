@@ -1,6 +1,7 @@
 import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { DropboxFault } from "../emulators/dropbox.ts";
 import type { RequestRecord } from "../emulators/http.ts";
 import { collect, spawnCli, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
@@ -46,47 +47,58 @@ describe("Dropbox on a flaky network", () => {
   const send = (...args: string[]) => bed.dmshare(sendArgs(...args));
   const newRequests = (before: number) => bed.emulator.requests.slice(before);
 
+  /**
+   * Sends a fresh 50 MiB photo with `fault` on the upload-session appends; returns the run,
+   * the requests it made, and whether Dropbox ended up with exactly its bytes.
+   */
+  async function sendBigThrough(
+    name: string,
+    fault: DropboxFault,
+    env: Record<string, string> = {},
+  ) {
+    const bytes = await bigPhoto(bed.dir, name);
+    bed.emulator.inject({ ...fault, route: "/2/files/upload_session/append_v2" });
+    const before = bed.emulator.requests.length;
+    const result = await bed.dmshare(sendArgs(name), { env });
+    bed.emulator.clearFaults();
+    const stored = result.code === 0 ? JSON.parse(result.stdout).files[0].remotePath : "";
+    return {
+      ...result,
+      requests: newRequests(before),
+      intact: bed.emulator.readFile(stored)?.equals(bytes) === true,
+    };
+  }
+
   it("a connection cut at 60 % of a 50 MiB upload resumes: under 1.5× the file is sent", async () => {
-    const bytes = await bigPhoto(bed.dir, "big.jpg");
     // 50 MiB goes up in 8 MiB session chunks: the third append carries bytes 24-32 MiB, so
     // cutting it 6 MiB in cuts the upload at 30 MiB, 60 % of the file.
-    bed.emulator.inject({
-      route: "/2/files/upload_session/append_v2",
+    const { code, stderr, requests, intact } = await sendBigThrough("big.jpg", {
       kind: "cut",
       skip: 2,
       afterBodyBytes: 6 * MIB,
     });
-    const before = bed.emulator.requests.length;
-    const { code, stdout, stderr } = await send("big.jpg");
-    bed.emulator.clearFaults();
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    const uploads = newRequests(before).filter((request) => request.path.includes("upload"));
+    const uploads = requests.filter((request) => request.path.includes("upload"));
     expect(uploads.some((request) => request.faults.includes("cut"))).toBe(true);
     expect(bodyBytesOf(uploads)).toBeLessThan(BIG * 1.5);
-    expect(bed.emulator.readFile(JSON.parse(stdout).files[0].remotePath)?.equals(bytes)).toBe(true);
+    expect(intact).toBe(true);
   });
 
   it("a chunk whose answer never comes is sent again after DMSHARE_STALL_TIMEOUT, and the upload goes on", async () => {
-    const bytes = await bigPhoto(bed.dir, "stalled.jpg");
-    // Dropbox keeps the chunk but its answer would take 20 s; dmshare gives up after 1 s.
-    bed.emulator.inject({
-      route: "/2/files/upload_session/append_v2",
-      kind: "latency",
-      ms: 20_000,
-    });
-    const before = bed.emulator.requests.length;
     const started = Date.now();
-    const { code, stdout } = await bed.dmshare(sendArgs("stalled.jpg"), {
-      env: { DMSHARE_STALL_TIMEOUT: "1" },
-    });
-    bed.emulator.clearFaults();
+    // Dropbox keeps the chunk but its answer would take 20 s; dmshare gives up after 1 s.
+    const { code, requests, intact } = await sendBigThrough(
+      "stalled.jpg",
+      { kind: "latency", ms: 20_000 },
+      { DMSHARE_STALL_TIMEOUT: "1" },
+    );
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(15_000);
-    const appends = newRequests(before).filter((request) => request.path.endsWith("append_v2"));
+    const appends = requests.filter((request) => request.path.endsWith("append_v2"));
     expect(appends[0]?.faults).toContain("latency 20000ms");
     expect(appends.length).toBeGreaterThan(1);
-    expect(bed.emulator.readFile(JSON.parse(stdout).files[0].remotePath)?.equals(bytes)).toBe(true);
+    expect(intact).toBe(true);
   });
 
   it("waits out a rate limit (429 too_many_write_operations, Retry-After) and says so on a terminal", async () => {
