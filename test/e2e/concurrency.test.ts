@@ -66,12 +66,19 @@ describe("one ledger, many processes", () => {
   describe("dmshare revoke while a send of the same link is still running", () => {
     const LINK_ROUTE = "/2/sharing/create_shared_link_with_settings";
 
-    /** Starts a send whose `route` answers late; returns its pending entry and its outcome. */
+    /**
+     * Starts a send whose `route` is answered only when the returned `release` is called;
+     * returns its pending entry, its outcome and that release.
+     */
     async function slowSend(name: string, route: string) {
       await writeFiles(bed.dir, { [name]: jpegBytes(4321 + name.length) });
       const before = bed.emulator.requests.length;
-      // The emulator does the work at once; only its answer comes 1.5 s late.
-      bed.emulator.inject({ kind: "latency", ms: 1500, route });
+      // The emulator does the work at once; only its answer waits until the test releases it.
+      let release = () => {};
+      const until = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      bed.emulator.inject({ kind: "hold", until, route });
       const child = spawnCli(["send", name, "--via", "dropbox", "--no-copy"], {
         cwd: bed.dir,
         env: bed.env(),
@@ -84,7 +91,7 @@ describe("one ledger, many processes", () => {
       );
       const listed = await bed.dmshare(["list", "--json", "--status", "pending"]);
       const [pending] = JSON.parse(listed.stdout) as Entry[];
-      return { pending: pending as Entry, finished, before };
+      return { pending: pending as Entry, finished, before, release };
     }
 
     const entryOf = async (id: string) => {
@@ -93,8 +100,9 @@ describe("one ledger, many processes", () => {
     };
 
     it("during the upload: no link is made and the send says why", async () => {
-      const { pending, finished, before } = await slowSend("early.jpg", "/2/files/upload");
+      const { pending, finished, before, release } = await slowSend("early.jpg", "/2/files/upload");
       expect((await bed.dmshare(["revoke", pending.id])).code).toBe(0);
+      release();
       const sent = await finished;
       expect(sent.code).toBe(1);
       expect(sent.stderr).toContain(`Link ${pending.id} was revoked while it was being made.`);
@@ -105,8 +113,9 @@ describe("one ledger, many processes", () => {
     });
 
     it("while the link is being made: the link goes and stays on record as revoked", async () => {
-      const { pending, finished } = await slowSend("late.jpg", LINK_ROUTE);
+      const { pending, finished, release } = await slowSend("late.jpg", LINK_ROUTE);
       expect((await bed.dmshare(["revoke", pending.id])).code).toBe(0);
+      release();
       const sent = await finished;
       expect(sent.code).toBe(1);
       expect(sent.stderr).toContain(`Link ${pending.id} was revoked while it was being made.`);

@@ -49,7 +49,16 @@ export interface CutFault {
   afterBodyBytes?: number;
 }
 
-export type FaultKind = LatencyFault | StatusFault | CutFault;
+/**
+ * Holds the answer until `until` settles; the request itself is handled at once. Lets a test
+ * act while a client waits for a reply, without guessing how long the test's own steps take.
+ */
+export interface HoldFault {
+  kind: "hold";
+  until: Promise<unknown>;
+}
+
+export type FaultKind = LatencyFault | StatusFault | CutFault | HoldFault;
 
 export type Fault<K extends FaultKind = FaultKind> = K & {
   /** Exact request path, or a pattern tested against it; every path when absent. */
@@ -210,6 +219,11 @@ export class HttpEmulator {
     );
     if (injectedLatency > 0) record.faults.push(`latency ${injectedLatency}ms`);
     if (this.latencyMs + injectedLatency > 0) await sleep(this.latencyMs + injectedLatency);
+    for (const fault of faults) {
+      if (fault.kind !== "hold") continue;
+      record.faults.push("hold");
+      await fault.until.catch(() => undefined);
+    }
     if (cut) {
       dropConnection();
       return;
