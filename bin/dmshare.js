@@ -19,6 +19,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { run, realContext } = await import("../dist/main.js");
+// dist/ is built by `npm pack` (prepack) for the package, and by `npm run build` in a clone.
+const main = new URL("../dist/main.js", import.meta.url);
+const { run, realContext } = await import(main.href).catch((error) => {
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes(main.pathname)) {
+    throw error;
+  }
+  process.stderr.write(
+    `✖ dmshare is not built: ${main.pathname} is missing.\n` +
+      `  In the clone, run: npm install && npm run build\n`,
+  );
+  process.exit(1);
+});
 const ctx = realContext(process, interrupt.signal);
 process.exitCode = await run(process.argv.slice(2), ctx);
