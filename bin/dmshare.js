@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The only place that touches the real process: argv, env, signals and the exit code.
 import module from "node:module";
+import { fileURLToPath } from "node:url";
 
 module.enableCompileCache?.();
 
@@ -22,11 +23,12 @@ for (const stream of [process.stdout, process.stderr]) {
 // dist/ is built by `npm pack` (prepack) for the package, and by `npm run build` in a clone.
 const main = new URL("../dist/main.js", import.meta.url);
 const { run, realContext } = await import(main.href).catch((error) => {
-  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes(main.pathname)) {
+  const missing = fileURLToPath(main);
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes(missing)) {
     throw error;
   }
   process.stderr.write(
-    `✖ dmshare is not built: ${main.pathname} is missing.\n` +
+    `✖ dmshare is not built: ${missing} is missing.\n` +
       `  In the clone, run: npm install && npm run build\n`,
   );
   process.exit(1);
