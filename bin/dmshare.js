@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The only place that touches the real process: argv, env, signals and the exit code.
 import module from "node:module";
+import { fileURLToPath } from "node:url";
 
 module.enableCompileCache?.();
 
@@ -19,6 +20,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { run, realContext } = await import("../dist/main.js");
+// dist/ is built by `npm pack` (prepack) for the package, and by `npm run build` in a clone.
+const main = new URL("../dist/main.js", import.meta.url);
+const { run, realContext } = await import(main.href).catch((error) => {
+  const missing = fileURLToPath(main);
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes(missing)) {
+    throw error;
+  }
+  process.stderr.write(
+    `✖ dmshare is not built: ${missing} is missing.\n` +
+      `  In the clone, run: npm install && npm run build\n`,
+  );
+  process.exit(1);
+});
 const ctx = realContext(process, interrupt.signal);
 process.exitCode = await run(process.argv.slice(2), ctx);

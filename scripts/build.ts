@@ -1,6 +1,17 @@
 // Bundles src/ into dist/ (ESM, code-split so that providers and spinners load on demand).
+// `npm pack` / `npm publish` run it (the `prepack` script); a clone runs `npm run build`.
+//
+// The apps a published build carries (src/providers/builtin-apps.ts) come from the
+// environment of the build:
+//   DMSHARE_BUILTIN_DROPBOX_APP_KEY=… DMSHARE_BUILTIN_GOOGLE_CLIENT_ID=… \
+//   DMSHARE_BUILTIN_GOOGLE_CLIENT_SECRET=… npm pack
+// `--outdir DIR` builds elsewhere than dist/ (the tests build a dist with built-in apps).
 import { rm } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import type { BuiltinApps, GoogleClient } from "../src/providers/builtin-apps.ts";
 
 const LOADED_ON_DEMAND = [
   "dropbox",
@@ -15,10 +26,60 @@ const LOADED_ON_DEMAND = [
   "qrcode",
 ];
 
-await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { values } = parseArgs({ options: { outdir: { type: "string" } } });
+const outdir = path.resolve(values.outdir ?? path.join(root, "dist"));
+
+/** A value from the environment: unset or empty is none; anything else must be one word. */
+function setting(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  if (!value) return undefined;
+  if (/\s/.test(value)) throw new Error(`${name} has white space in it: give the value alone.`);
+  return value;
+}
+
+/** A Google client needs both halves: one without the other is a mistake, not "none". */
+function googleClient(prefix: string): GoogleClient | undefined {
+  const clientId = setting(`${prefix}_ID`);
+  const clientSecret = setting(`${prefix}_SECRET`);
+  if (!clientId && !clientSecret) return undefined;
+  if (!clientId || !clientSecret) {
+    throw new Error(`${prefix}_ID and ${prefix}_SECRET go together: give both or neither.`);
+  }
+  return { clientId, clientSecret };
+}
+
+function builtinApps(): BuiltinApps {
+  const dropboxAppKey = setting("DMSHARE_BUILTIN_DROPBOX_APP_KEY");
+  if (dropboxAppKey && !/^\w+$/.test(dropboxAppKey)) {
+    throw new Error("DMSHARE_BUILTIN_DROPBOX_APP_KEY is not an app key (letters and digits).");
+  }
+  return {
+    dropboxAppKey,
+    google: googleClient("DMSHARE_BUILTIN_GOOGLE_CLIENT"),
+    googleDevice: googleClient("DMSHARE_BUILTIN_GOOGLE_DEVICE_CLIENT"),
+  };
+}
+
+let apps: BuiltinApps;
+try {
+  apps = builtinApps();
+} catch (error) {
+  console.error(`build: ${(error as Error).message}`);
+  process.exit(2);
+}
+const carried = [
+  apps.dropboxAppKey && "a Dropbox app key",
+  apps.google && "a Google Desktop client",
+  apps.googleDevice && "a Google device client",
+].filter(Boolean);
+if (carried.length > 0) console.error(`build: dist/ carries ${carried.join(", ")}`);
+
+await rm(outdir, { recursive: true, force: true });
 await build({
+  absWorkingDir: root,
   entryPoints: { main: "src/main.ts" },
-  outdir: "dist",
+  outdir,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -28,7 +89,10 @@ await build({
   // and loading them from node_modules file by file cost ~40 ms of start-up. The heavy ones,
   // imported only when a command needs them, stay in node_modules.
   external: LOADED_ON_DEMAND,
-  sourcemap: "linked",
+  define: { __DMSHARE_BUILTIN_APPS__: JSON.stringify(apps) },
+  // No source maps: nothing runs Node with --enable-source-maps, and they were 62 % of the
+  // package. The bundle is not minified, so stack traces (--verbose) stay readable.
+  sourcemap: false,
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
 });

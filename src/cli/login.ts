@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import { loggedInProviders, providerSession } from "../core/session.ts";
 import { usageError } from "../errors.ts";
+import { BUILTIN_APPS } from "../providers/builtin-apps.ts";
 import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
 import { askText, canAsk, chooseOne } from "../ui/ask.ts";
 import { Output } from "../ui/output.ts";
@@ -19,6 +20,7 @@ interface LoginOptions {
   port?: string;
   browser: boolean;
   redirect: boolean;
+  device?: boolean;
   timeout: string;
 }
 
@@ -28,9 +30,13 @@ export const register: CommandRegistrar = (program, ctx) => {
     .summary("connect dmshare to your account")
     .description(
       "Log in to a provider in the browser (OAuth with PKCE; dmshare never sees your password). " +
-        "You bring your own app (see the README): Dropbox needs your app key and the redirect URI " +
+        (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google
+          ? "This build of dmshare carries its own app registration; you can bring your own instead (see the README): "
+          : "You bring your own app (see the README): ") +
+        "Dropbox needs your app key and the redirect URI " +
         "http://127.0.0.1:53682/ registered with it (--no-redirect shows a code to paste instead); " +
         "Google needs a Desktop app OAuth client (--credentials client_secret.json). " +
+        "gdrive --device logs in with a code entered on another device (no browser here needed). " +
         "gdrive asks only for the files dmshare creates; gphotos only for adding photos.",
     )
     .argument(
@@ -51,6 +57,10 @@ export const register: CommandRegistrar = (program, ctx) => {
     .option("--no-browser", "print the login URL instead of opening a browser")
     .option("--no-redirect", "paste the code Dropbox shows instead of the loopback redirect")
     .option(
+      "--device",
+      "Google Drive: show a code to enter on another device (for machines without a browser)",
+    )
+    .option(
       "--token <token>",
       "store this access token instead (for scripts; - reads it from stdin)",
     )
@@ -63,6 +73,7 @@ Examples:
   $ dmshare login dropbox --app-key abc123xyz
   $ dmshare login gdrive --credentials ~/Downloads/client_secret_123.json
   $ dmshare login dropbox --no-browser --no-redirect
+  $ dmshare login gdrive --device
   $ printf '%s' "$TOKEN" | dmshare login dropbox --token -`,
     )
     .action(async (provider: string | undefined, options: LoginOptions, command: Command) => {
@@ -114,7 +125,7 @@ async function askForClient(
   if (!canAsk(ctx)) return {};
   const interrupted = "nothing was changed.";
   if (provider === "dropbox") {
-    if (options.appKey || ctx.env.DMSHARE_DROPBOX_APP_KEY) return {};
+    if (options.appKey || ctx.env.DMSHARE_DROPBOX_APP_KEY || BUILTIN_APPS.dropboxAppKey) return {};
     const appKey = await askText(
       output,
       interrupted,
@@ -126,6 +137,8 @@ async function askForClient(
     return { appKey: appKey.trim() };
   }
   const env = ctx.env;
+  // The device login needs a client of another type, given with --client-id/--client-secret.
+  if (options.device || BUILTIN_APPS.google) return {};
   if (options.credentials || options.clientId || env.DMSHARE_GOOGLE_CREDENTIALS) return {};
   if (env.DMSHARE_GOOGLE_CLIENT_ID) return {};
   const file = await askText(
@@ -157,6 +170,7 @@ async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, c
       port: options.port === undefined ? undefined : parsePort(options.port),
       openBrowser: options.browser,
       pasteCode: !options.redirect,
+      device: options.device,
       timeoutMs: parseSeconds(options.timeout) * 1000,
     },
     providerSession(ctx),
@@ -168,6 +182,12 @@ async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, c
             : `Open this page to log in to ${entry.displayName}:\n  ${url}`,
         ),
       askForCode: (prompt) => readLine(ctx, prompt),
+      showDeviceCode: (url, code, expiresIn) =>
+        output.info(
+          `On any device with a browser, open ${url} and enter the code:\n  ${code}\n` +
+            `(it works for ${Math.round(expiresIn / 60)} min). Waiting for you to allow dmshare…`,
+        ),
+      info: (text) => output.info(text),
     },
   );
   output.success(

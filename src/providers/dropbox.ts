@@ -3,6 +3,7 @@ import type { Ctx } from "../context.ts";
 import { authError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { baseUrlOverride } from "./base-url.ts";
+import { BUILTIN_APPS } from "./builtin-apps.ts";
 import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type {
   Account,
@@ -655,13 +656,22 @@ async function login(
       (await connect(withToken)).whoami(),
     );
   }
-  const appKey = request.clientId ?? ctx.env.DMSHARE_DROPBOX_APP_KEY;
-  if (!appKey) {
+  if (request.device) {
     throw usageError(
-      "No Dropbox app key given.",
-      'Create a Dropbox app (see the README, "Create a Dropbox app"), then run: dmshare login dropbox --app-key KEY  (or set DMSHARE_DROPBOX_APP_KEY)',
+      "Dropbox has no device login: --device is for Google Drive.",
+      "Without a browser here: dmshare login dropbox --no-browser --no-redirect (open the URL anywhere, paste the code Dropbox shows).",
     );
   }
+  // Yours (--app-key, DMSHARE_DROPBOX_APP_KEY) first, else the one this build carries.
+  const yours = request.clientId ?? ctx.env.DMSHARE_DROPBOX_APP_KEY?.trim();
+  const appKey = yours || BUILTIN_APPS.dropboxAppKey;
+  if (!appKey) {
+    throw usageError(
+      "No Dropbox app key given, and this build of dmshare carries no app of its own.",
+      'Create a Dropbox app (README, "Connect Dropbox": https://www.dropbox.com/developers/apps), then run: dmshare login dropbox --app-key KEY  (or set DMSHARE_DROPBOX_APP_KEY)',
+    );
+  }
+  if (!yours) ui.info("Logging in with dmshare's own Dropbox app (--app-key KEY uses yours).");
   const auth = new DropboxAuth({ clientId: appKey, fetch: dropboxFetch(ctx) });
   /** Shows (and opens) Dropbox's consent page; no redirect URI means Dropbox shows a code. */
   const presentLoginPage = async (redirectUri: string | undefined, state: string) => {

@@ -3,11 +3,13 @@
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Credentials, OAuth2Client } from "google-auth-library";
 import type { Ctx } from "../context.ts";
-import { authError, providerError, usageError } from "../errors.ts";
+import { authError, DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { baseUrlOverride } from "./base-url.ts";
+import { BUILTIN_APPS } from "./builtin-apps.ts";
 import { openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type { Account, LoginRequest, LoginUi, ProviderName, ProviderSession } from "./provider.ts";
 import { tokenVariable } from "./registry.ts";
@@ -37,6 +39,8 @@ export interface GoogleEndpoints {
   tokenUrl: string;
   tokenInfoUrl: string;
   authUrl: string;
+  /** The device authorization endpoint (OAuth 2.0 for TVs and limited-input devices). */
+  deviceCodeUrl: string;
 }
 
 /** `DMSHARE_GOOGLE_API_URL` replaces every Google host; the paths stay the same. */
@@ -48,6 +52,7 @@ export function googleEndpoints(ctx: Ctx): GoogleEndpoints {
     tokenUrl: `${base ?? "https://oauth2.googleapis.com"}/token`,
     tokenInfoUrl: `${base ?? "https://oauth2.googleapis.com"}/tokeninfo`,
     authUrl: base ? `${base}/o/oauth2/v2/auth` : "https://accounts.google.com/o/oauth2/v2/auth",
+    deviceCodeUrl: `${base ?? "https://oauth2.googleapis.com"}/device/code`,
   };
 }
 
@@ -311,22 +316,42 @@ function translate(
 interface ClientConfig {
   clientId: string;
   clientSecret: string;
+  /** The client this build of dmshare carries (src/providers/builtin-apps.ts). */
+  builtin?: boolean;
 }
 
-/** The user's Desktop OAuth client: flags, else client_secret.json, else the environment. */
-async function clientConfig(ctx: Ctx, request: LoginRequest): Promise<ClientConfig> {
+const CONSOLE = "https://console.cloud.google.com/apis/credentials";
+const README_SECTION = 'README, "Connect Google Drive"';
+
+/**
+ * The user's OAuth client (flags, else client_secret.json, else the environment), else the
+ * one this build carries: a Desktop app client for the browser login, a "TVs and Limited
+ * Input devices" client for the device login. Half a client of the user's is an error, not a
+ * reason to mix in the built-in one.
+ */
+async function clientConfig(
+  ctx: Ctx,
+  request: LoginRequest,
+  provider: ProviderName,
+): Promise<ClientConfig> {
   const file = request.credentialsFile ?? ctx.env.DMSHARE_GOOGLE_CREDENTIALS;
   const fromFile = file ? await readClientSecretFile(ctx, file) : undefined;
   const clientId = request.clientId ?? fromFile?.clientId ?? ctx.env.DMSHARE_GOOGLE_CLIENT_ID;
   const clientSecret =
     request.clientSecret ?? fromFile?.clientSecret ?? ctx.env.DMSHARE_GOOGLE_CLIENT_SECRET;
-  if (!clientId || !clientSecret) {
-    throw usageError(
-      clientId ? "No Google OAuth client secret given." : "No Google OAuth client given.",
-      'Create a Desktop app OAuth client (see the README, "Create a Google OAuth client"), then run: dmshare login gdrive --credentials client_secret.json  (or --client-id ID --client-secret SECRET, or DMSHARE_GOOGLE_CLIENT_ID / DMSHARE_GOOGLE_CLIENT_SECRET)',
-    );
-  }
-  return { clientId, clientSecret };
+  if (clientId && clientSecret) return { clientId, clientSecret };
+  const builtin = request.device ? BUILTIN_APPS.googleDevice : BUILTIN_APPS.google;
+  if (!clientId && !clientSecret && builtin) return { ...builtin, builtin: true };
+  const none = clientId || clientSecret ? "" : ", and this build of dmshare carries none";
+  const what = request.device
+    ? `Google OAuth client for the device login${clientId ? " secret" : ""}`
+    : `Google OAuth client${clientId ? " secret" : ""}`;
+  throw usageError(
+    `No ${clientSecret ? "Google OAuth client id" : what} given${none}.`,
+    request.device
+      ? `The device login needs an OAuth client of type "TVs and Limited Input devices" (${README_SECTION}: ${CONSOLE}), then run: dmshare login ${provider} --device --client-id ID --client-secret SECRET`
+      : `Create a Desktop app OAuth client (${README_SECTION}: ${CONSOLE}), then run: dmshare login ${provider} --credentials client_secret.json  (or --client-id ID --client-secret SECRET, or DMSHARE_GOOGLE_CLIENT_ID / DMSHARE_GOOGLE_CLIENT_SECRET)`,
+  );
 }
 
 async function readClientSecretFile(ctx: Ctx, file: string): Promise<ClientConfig> {
@@ -364,9 +389,17 @@ async function readClientSecretFile(ctx: Ctx, file: string): Promise<ClientConfi
   return { clientId, clientSecret };
 }
 
+/** What a login gets from Google's token endpoint, as dmshare stores it. */
+interface LoginTokens {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt?: string;
+}
+
 /**
  * Logs in with the installed-app flow: a loopback redirect on any free port (Google accepts
- * any port for Desktop clients), PKCE, offline access so a refresh token is stored.
+ * any port for Desktop clients), PKCE, offline access so a refresh token is stored. With
+ * `device`, with the device authorization grant instead: a code to enter on another device.
  */
 export async function loginGoogle(
   request: LoginRequest,
@@ -377,13 +410,37 @@ export async function loginGoogle(
 ): Promise<Account> {
   const { ctx, credentials } = session;
   if (request.token) return loginWithToken(service.provider, request.token, session, whoami);
+  if (request.device) refuseScopesOutsideDeviceFlow(service);
   if (request.pasteCode) {
     throw usageError(
       "Google has no paste-the-code login for desktop apps; the browser must reach this machine.",
-      `Use --no-browser to print the login URL, or give a token: dmshare login ${service.provider} --token -`,
+      `${canUseDeviceFlow(service) ? `Use --device to enter a code on another device, or ` : "Use "}--no-browser to print the login URL, or give a token: dmshare login ${service.provider} --token -`,
     );
   }
-  const client = await clientConfig(ctx, request);
+  const client = await clientConfig(ctx, request, service.provider);
+  if (client.builtin) {
+    ui.info(
+      `Logging in with dmshare's own Google OAuth client (--credentials or --client-id/--client-secret use yours).`,
+    );
+  }
+  const tokens = request.device
+    ? await deviceLogin(ctx, request, ui, service, client)
+    : await loopbackLogin(ctx, request, ui, service, client);
+  await credentials.set(service.provider, {
+    ...tokens,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+  });
+  return whoami(session);
+}
+
+async function loopbackLogin(
+  ctx: Ctx,
+  request: LoginRequest,
+  ui: LoginUi,
+  service: GoogleService,
+  client: ClientConfig,
+): Promise<LoginTokens> {
   const auth = await newOAuthClient(ctx, client);
   const { codeVerifier, codeChallenge } = await auth.generateCodeVerifierAsync();
   const receiver = await receiveOAuthRedirect({
@@ -403,7 +460,13 @@ export async function loginGoogle(
       code_challenge: codeChallenge,
       code_challenge_method: (await import("google-auth-library")).CodeChallengeMethod.S256,
     });
-    ui.showAuthorizeUrl(url, await openIfWanted(ctx, url, request.openBrowser));
+    const opened = await openIfWanted(ctx, url, request.openBrowser);
+    ui.showAuthorizeUrl(url, opened);
+    if (!opened && canUseDeviceFlow(service)) {
+      ui.info(
+        `No browser on this machine? dmshare login ${service.provider} --device shows a code to enter on another device instead.`,
+      );
+    }
     code = await receiver.code;
   } finally {
     receiver.close();
@@ -424,12 +487,207 @@ export async function loginGoogle(
   if (!tokens.access_token) {
     throw authError("Google's answer carried no access token.", "Run dmshare login again.");
   }
-  await credentials.set(service.provider, {
+  return {
     accessToken: tokens.access_token,
     refreshToken: tokens.refresh_token ?? undefined,
     expiresAt: tokens.expiry_date ? new Date(tokens.expiry_date).toISOString() : undefined,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-  });
-  return whoami(session);
+  };
+}
+
+// ---- the device authorization grant ("OAuth 2.0 for TV and Limited-Input Device Applications")
+
+const DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
+/**
+ * The scopes dmshare uses that Google allows in the device flow (its "Allowed scopes" list:
+ * Drive's drive.file and drive.appdata, sign-in, YouTube; not the Photos Library API).
+ */
+const DEVICE_FLOW_SCOPES = new Set(["https://www.googleapis.com/auth/drive.file"]);
+/** RFC 8628 §3.5: after `slow_down` the interval grows by 5 seconds, for good. */
+const SLOW_DOWN_STEP_MS = 5000;
+const DEFAULT_INTERVAL_SECONDS = 5;
+
+const canUseDeviceFlow = (service: GoogleService) =>
+  service.scopes.every((scope) => DEVICE_FLOW_SCOPES.has(scope));
+
+function refuseScopesOutsideDeviceFlow(service: GoogleService): void {
+  if (canUseDeviceFlow(service)) return;
+  throw usageError(
+    `${service.label} can't be logged in to with --device: Google allows the device login only for a few scopes, and ${service.scopes.join(", ")} is not one of them.`,
+    `Log in on a machine with a browser, or here with --no-browser and the printed URL opened through an SSH tunnel to the loopback port (--port N), or give a token: dmshare login ${service.provider} --token -`,
+  );
+}
+
+interface FormAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** POSTs a form to a Google OAuth endpoint; the JSON answer whatever the status. */
+async function postForm(
+  ctx: Ctx,
+  url: string,
+  form: Record<string, string>,
+  action: string,
+): Promise<FormAnswer> {
+  let response: Response;
+  let text: string;
+  try {
+    response = await ctx.fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form).toString(),
+      signal: ctx.signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    if (ctx.signal.aborted) throw interruptedError("the login was not finished.");
+    throw providerError(
+      `Could not reach Google to ${action}.`,
+      "Check your network connection and try again.",
+      error,
+    );
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return {
+    status: response.status,
+    body: body !== null && typeof body === "object" ? (body as Record<string, unknown>) : {},
+  };
+}
+
+const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+const count = (value: unknown) =>
+  typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+
+/** Google's refusal in one phrase: `description (error)`. */
+const refusal = (body: Record<string, unknown>, status: number) => {
+  const error = text(body.error) ?? `HTTP ${status}`;
+  const description = text(body.error_description);
+  return description && description !== error ? `${description} (${error})` : error;
+};
+
+async function deviceLogin(
+  ctx: Ctx,
+  request: LoginRequest,
+  ui: LoginUi,
+  service: GoogleService,
+  client: ClientConfig,
+): Promise<LoginTokens> {
+  const endpoints = googleEndpoints(ctx);
+  const again = `dmshare login ${service.provider} --device`;
+  const started = await postForm(
+    ctx,
+    endpoints.deviceCodeUrl,
+    { client_id: client.clientId, scope: service.scopes.join(" ") },
+    "start the device login",
+  );
+  if (started.status !== 200) {
+    const reason = refusal(started.body, started.status);
+    if (started.body.error === "invalid_client") {
+      throw usageError(
+        `Google refused the OAuth client ${client.clientId} for the device login: ${reason}.`,
+        `The device login needs a client of type "TVs and Limited Input devices" (${README_SECTION}: ${CONSOLE}): ${again} --client-id ID --client-secret SECRET`,
+      );
+    }
+    throw providerError(
+      `Google refused to start the device login: ${reason}.`,
+      started.status >= 500
+        ? "Try again later."
+        : `Log in without --device: dmshare login ${service.provider}`,
+    );
+  }
+  const deviceCode = text(started.body.device_code);
+  const userCode = text(started.body.user_code);
+  const verificationUrl = text(started.body.verification_url ?? started.body.verification_uri);
+  const expiresIn = count(started.body.expires_in);
+  if (
+    !deviceCode ||
+    !userCode ||
+    !verificationUrl ||
+    !/^https?:\/\//.test(verificationUrl) ||
+    !expiresIn
+  ) {
+    throw providerError(
+      "Google's answer to the device login lacks the code or the page to enter it on.",
+      `Try again later, or log in without --device: dmshare login ${service.provider}`,
+    );
+  }
+  let intervalMs = (count(started.body.interval) ?? DEFAULT_INTERVAL_SECONDS) * 1000;
+  ui.showDeviceCode(verificationUrl, userCode, expiresIn);
+
+  const deadline = Date.now() + request.timeoutMs;
+  let unreachable: unknown;
+  for (;;) {
+    try {
+      await sleep(intervalMs, undefined, { signal: ctx.signal });
+    } catch {
+      throw interruptedError("the login was not finished.");
+    }
+    if (Date.now() > deadline) {
+      throw authError(
+        `No answer from the ${service.label} login within ${Math.round(request.timeoutMs / 1000)} s${unreachable ? " (Google could not be reached)" : ""}.`,
+        `Run ${again} again and enter the code; --timeout SECONDS waits longer.`,
+      );
+    }
+    let answer: FormAnswer;
+    try {
+      answer = await postForm(
+        ctx,
+        endpoints.tokenUrl,
+        {
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          device_code: deviceCode,
+          grant_type: DEVICE_GRANT_TYPE,
+        },
+        "finish the device login",
+      );
+    } catch (error) {
+      if (!(error instanceof DmshareError) || error.kind !== "provider") throw error;
+      unreachable = error; // a dropped connection: ask again at the next interval
+      continue;
+    }
+    if (answer.status === 200) return deviceTokens(ctx, answer.body, again);
+    switch (answer.body.error) {
+      case "authorization_pending":
+        continue;
+      case "slow_down":
+        intervalMs += SLOW_DOWN_STEP_MS;
+        continue;
+      case "access_denied":
+        throw authError(
+          `${service.label} login was not completed: access was denied on Google's page.`,
+          `Run ${again} again and press Allow.`,
+        );
+      case "expired_token":
+        throw authError(
+          `The code ${userCode} expired before it was entered and allowed.`,
+          `Run ${again} again and enter the new code within ${Math.round(expiresIn / 60)} min.`,
+        );
+    }
+    if (answer.status >= 500) continue;
+    throw authError(
+      `Google did not finish the device login: ${refusal(answer.body, answer.status)}.`,
+      `Run ${again} again.`,
+    );
+  }
+}
+
+function deviceTokens(ctx: Ctx, body: Record<string, unknown>, again: string): LoginTokens {
+  const accessToken = text(body.access_token);
+  if (!accessToken) {
+    throw authError("Google's answer carried no access token.", `Run ${again} again.`);
+  }
+  const expiresIn = count(body.expires_in);
+  return {
+    accessToken,
+    refreshToken: text(body.refresh_token),
+    expiresAt: expiresIn
+      ? new Date(ctx.now().getTime() + expiresIn * 1000).toISOString()
+      : undefined,
+  };
 }

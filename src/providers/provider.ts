@@ -170,12 +170,18 @@ export interface LoginRequest {
   /** Paste-the-code flow instead of the loopback redirect. */
   pasteCode: boolean;
   timeoutMs: number;
+  /** Google: the device authorization grant (a code entered on another device). */
+  device?: boolean;
 }
 
 /** How a login flow talks to the person at the terminal. */
 export interface LoginUi {
   showAuthorizeUrl(url: string, opened: boolean): void;
   askForCode(prompt: string): Promise<string>;
+  /** The device login: where to go, the code to enter there, and for how long it works. */
+  showDeviceCode(verificationUrl: string, userCode: string, expiresInSeconds: number): void;
+  /** A line of information (which app is used, another way to log in). */
+  info(text: string): void;
 }
 
 export interface ProviderSession {

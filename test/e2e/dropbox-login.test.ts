@@ -2,8 +2,9 @@ import { readFile, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import path from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { playBrowserConsent } from "../emulators/browser.ts";
+import { buildWithBuiltinApps } from "../helpers/builtin-build.ts";
 import { collect, runCli, spawnCli, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
@@ -221,7 +222,69 @@ describe("dmshare login dropbox", () => {
   it("without an app key → exit 2 saying where to get one", async () => {
     const { code, stderr } = await runCli(["login", "dropbox", "--no-browser"], { env: env() });
     expect(code).toBe(2);
+    expect(stderr).toContain("this build of dmshare carries no app of its own");
+    expect(stderr).toContain('README, "Connect Dropbox": https://www.dropbox.com/developers/apps');
     expect(stderr).toContain("--app-key");
+  });
+});
+
+describe("a build that carries dmshare's own Dropbox app", () => {
+  const BUILTIN_KEY = "builtinappkey";
+  let build: Awaited<ReturnType<typeof buildWithBuiltinApps>>;
+  beforeAll(async () => {
+    build = await buildWithBuiltinApps({ DMSHARE_BUILTIN_DROPBOX_APP_KEY: BUILTIN_KEY });
+  }, 60_000);
+  afterAll(() => build?.remove());
+  beforeEach(() => {
+    bed.emulator.registerApp(BUILTIN_KEY, [`http://127.0.0.1:${port}/`]);
+  });
+
+  /** Logs in with the built-in build; the app key the consent page was opened for. */
+  async function login(args: string[], extraEnv: Record<string, string | undefined> = {}) {
+    const child = spawnCli(["login", "dropbox", "--no-browser", "--port", String(port), ...args], {
+      env: { ...env(), ...extraEnv },
+      bin: build.bin,
+    });
+    const done = collect(child, 30_000);
+    const url = await new Promise<string>((resolve, reject) => {
+      let seen = "";
+      child.stderr?.on("data", (chunk: string) => {
+        seen += chunk;
+        const match = /(http:\/\/127\.0\.0\.1:\d+\/oauth2\/authorize\?\S+)/.exec(seen);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once("close", () => reject(new Error(`login exited before printing a URL:\n${seen}`)));
+    });
+    await fetch((await playBrowserConsent(url, "allow")).location as string);
+    return { appKey: new URL(url).searchParams.get("client_id"), result: await done };
+  }
+
+  it("logs in with the built-in app key when none is given, says so, and sends", async () => {
+    const { appKey, result } = await login([]);
+    expect(appKey).toBe(BUILTIN_KEY);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Logging in with dmshare's own Dropbox app/);
+    expect(
+      JSON.parse(await readFile(path.join(bed.configDir, "credentials.json"), "utf8")).dropbox,
+    ).toMatchObject({ clientId: BUILTIN_KEY });
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const sent = await runCli(["send", "a.jpg", "--via", "dropbox", "--no-copy", "--quiet"], {
+      cwd: bed.dir,
+      env: env(),
+      bin: build.bin,
+    });
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fi\//);
+  });
+
+  it("the user's app key wins: --app-key, DMSHARE_DROPBOX_APP_KEY", async () => {
+    const flag = await login(["--app-key", APP_KEY]);
+    expect(flag.appKey).toBe(APP_KEY);
+    expect(flag.result.code).toBe(0);
+    expect(flag.result.stderr).not.toMatch(/dmshare's own/);
+    const variable = await login([], { DMSHARE_DROPBOX_APP_KEY: APP_KEY });
+    expect(variable.appKey).toBe(APP_KEY);
+    expect(variable.result.code).toBe(0);
   });
 });
 

@@ -1,5 +1,7 @@
+import { copyFile, mkdir } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { BIN, runCli, tempDir } from "../helpers/cli.ts";
 
 // Start-up time is measured by `npm run bench`; this only keeps the heavy built-in modules out
 // of commands that don't use them, which is where that time went.
@@ -27,4 +29,24 @@ describe("start-up", () => {
       }
     },
   );
+});
+
+describe("a clone that was not built", () => {
+  it("says to run npm run build instead of a module-not-found stack (exit 1)", async () => {
+    const clone = await tempDir();
+    try {
+      const bin = path.join(clone.dir, "bin", "dmshare.js");
+      await mkdir(path.dirname(bin));
+      await copyFile(BIN, bin);
+      const { code, stdout, stderr } = await runCli(["--version"], { bin });
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr).toBe(
+        `✖ dmshare is not built: ${path.join(clone.dir, "dist", "main.js")} is missing.\n` +
+          "  In the clone, run: npm install && npm run build\n",
+      );
+    } finally {
+      await clone.cleanup();
+    }
+  });
 });

@@ -1,7 +1,11 @@
 // Google OAuth 2.0 for installed (Desktop) apps: the consent page at /o/oauth2/v2/auth
 // (loopback redirect on any port, PKCE, state), the token endpoint at /token (code and
 // refresh grants, client_secret required even with PKCE), /revoke, /tokeninfo, and the
-// access tokens the API routes check.
+// access tokens the API routes check. Also OAuth 2.0 for TV and limited-input devices:
+// /device/code (only for "TVs and Limited Input devices" clients and the scopes Google
+// allows there), the page at /device where the user enters the code and decides, and the
+// device_code grant at /token (authorization_pending, slow_down, access_denied,
+// expired_token).
 
 import { createHash } from "node:crypto";
 import { jsonReply, randomChars, readForm } from "./google-wire.ts";
@@ -10,6 +14,8 @@ import { type Exchange, escapeHtml, htmlPage, type Reply } from "./http.ts";
 export interface OAuthClient {
   clientId: string;
   clientSecret: string;
+  /** The application type chosen in the console; default "desktop". */
+  type?: "desktop" | "tv";
 }
 
 export interface OAuthAccount {
@@ -56,6 +62,23 @@ const SCOPE_ALIASES: Record<string, string> = {
 };
 
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
+const DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
+/** Google's device codes last 30 minutes. */
+const DEVICE_CODE_LIFETIME_SECONDS = 1800;
+/**
+ * The scopes the device flow accepts (Google's "Allowed scopes" for TVs and limited-input
+ * devices, of those the consent page knows): sign-in, and Drive's drive.file and
+ * drive.appdata. The Photos Library scopes are not among them.
+ */
+const DEVICE_FLOW_SCOPES = new Set([
+  "openid",
+  `${AUTH}userinfo.email`,
+  `${AUTH}userinfo.profile`,
+  `${AUTH}drive.file`,
+  `${AUTH}drive.appdata`,
+]);
+/** Letters Google's user codes are made of (no vowels, no look-alikes). */
+const USER_CODE_LETTERS = "BCDFGHJKLMNPQRSTVWXZ";
 const TOKEN_HEADERS = {
   "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate",
   Pragma: "no-cache",
@@ -88,6 +111,22 @@ interface Grant {
   /** A refresh token comes with the code: offline access, and consent was asked for. */
   issueRefreshToken: boolean;
   scopes: string[];
+}
+
+/** A device authorization waiting for the user on /device, then for the device to poll. */
+interface DeviceGrant {
+  client: OAuthClient;
+  userCode: string;
+  scopes: string[];
+  expiresAt: number;
+  /** Seconds the device must wait between polls; slow_down adds 5. */
+  interval: number;
+  lastPollAt?: number;
+  decision?: "allow" | "deny";
+  /** Tokens were issued: the device code is spent. */
+  used: boolean;
+  /** Polls the test asked to be answered with slow_down. */
+  slowDowns: number;
 }
 
 /** Google's "Access blocked" page: `Error 400: redirect_uri_mismatch` and what went wrong. */
@@ -143,15 +182,37 @@ export class GoogleOAuth {
   private readonly codes = new Map<string, Grant & { expiresAt: number; used: boolean }>();
   /** Scopes each client has been granted so far (for include_granted_scopes and first consent). */
   private readonly granted = new Map<string, Set<string>>();
+  private readonly deviceGrants = new Map<string, DeviceGrant>();
+  private readonly deviceCodeByUserCode = new Map<string, string>();
+  /** The polling interval /device/code hands out (Google: 5 s). */
+  private readonly deviceIntervalSeconds: number;
+  /** Device decisions waiting on the page, by the consent id of its form. */
+  private readonly pendingDeviceConsents = new Map<string, string>();
 
-  constructor(account: OAuthAccount, accessTokenLifetimeSeconds: number, now: () => number) {
+  constructor(
+    account: OAuthAccount,
+    accessTokenLifetimeSeconds: number,
+    now: () => number,
+    options: { deviceIntervalSeconds?: number } = {},
+  ) {
     this.account = account;
     this.accessTokenLifetimeSeconds = accessTokenLifetimeSeconds;
     this.now = now;
+    this.deviceIntervalSeconds = options.deviceIntervalSeconds ?? 5;
   }
 
-  registerClient(clientId: string, clientSecret: string): void {
-    this.clients.set(clientId, { clientId, clientSecret });
+  registerClient(clientId: string, clientSecret: string, type: "desktop" | "tv" = "desktop"): void {
+    this.clients.set(clientId, { clientId, clientSecret, type });
+  }
+
+  /** Every device code handed out so far expires now (as after Google's 30 minutes). */
+  expireDeviceCodes(): void {
+    for (const grant of this.deviceGrants.values()) grant.expiresAt = this.now() - 1000;
+  }
+
+  /** The next `times` polls of every device code are answered slow_down (as a busy Google may). */
+  slowDownDevicePolls(times = 1): void {
+    for (const grant of this.deviceGrants.values()) grant.slowDowns += times;
   }
 
   /** A token accepted without OAuth, for `clientId`; only expireAccessTokens(true) ends it. */
@@ -305,6 +366,16 @@ export class GoogleOAuth {
 
     const consentId = randomChars(32);
     this.pendingConsents.set(consentId, grant);
+    return this.consentHtml(client, scopes, "/o/oauth2/v2/auth", consentId);
+  }
+
+  /** "<app> wants access to your Google Account", with Cancel and Allow. */
+  private consentHtml(
+    client: OAuthClient,
+    scopes: string[],
+    action: string,
+    consentId: string,
+  ): Reply {
     const app = escapeHtml(client.clientId);
     return htmlPage(
       200,
@@ -315,7 +386,7 @@ export class GoogleOAuth {
 <ul>
 ${scopes.map((scope) => `<li title="${escapeHtml(scope)}">${escapeHtml(SCOPE_DESCRIPTIONS[scope] ?? scope)}</li>`).join("\n")}
 </ul>
-<form method="post" action="/o/oauth2/v2/auth">
+<form method="post" action="${action}">
 <input type="hidden" name="consent_id" value="${consentId}">
 <button type="submit" name="decision" value="deny">Cancel</button>
 <button type="submit" name="decision" value="allow">Allow</button>
@@ -370,7 +441,11 @@ ${scopes.map((scope) => `<li title="${escapeHtml(scope)}">${escapeHtml(SCOPE_DES
     }
     exchange.record.arg = redact(params);
     const grantType = params.get("grant_type") ?? "";
-    if (grantType !== "authorization_code" && grantType !== "refresh_token") {
+    if (
+      grantType !== "authorization_code" &&
+      grantType !== "refresh_token" &&
+      grantType !== DEVICE_GRANT_TYPE
+    ) {
       return tokenError(400, "unsupported_grant_type", `Invalid grant_type: ${grantType}`);
     }
     const clientId = params.get("client_id");
@@ -384,6 +459,7 @@ ${scopes.map((scope) => `<li title="${escapeHtml(scope)}">${escapeHtml(SCOPE_DES
       return tokenError(400, "invalid_request", "client_secret is missing.");
     }
     if (secret !== client.clientSecret) return tokenError(401, "invalid_client", "Unauthorized");
+    if (grantType === DEVICE_GRANT_TYPE) return this.pollDevice(params, client);
     return grantType === "authorization_code"
       ? this.exchangeCode(params, client)
       : this.refresh(params, client);
@@ -467,6 +543,169 @@ ${scopes.map((scope) => `<li title="${escapeHtml(scope)}">${escapeHtml(SCOPE_DES
         access_token: this.newAccessToken(client.clientId, scopes, lifetime, refreshToken, true),
         expires_in: lifetime,
         scope: scopes.join(" "),
+        token_type: "Bearer",
+      },
+      { headers: TOKEN_HEADERS },
+    );
+  }
+
+  // ---- the device flow -----------------------------------------------------------------
+
+  /** POST /device/code: a device code for the device, a user code for the person. */
+  deviceCode(exchange: Exchange): Reply {
+    if (exchange.method !== "POST") {
+      return tokenError(405, "invalid_request", `Invalid HTTP method: ${exchange.method}`);
+    }
+    const params = readForm(exchange);
+    exchange.record.arg = Object.fromEntries(params);
+    const clientId = params.get("client_id");
+    if (!clientId) {
+      return tokenError(400, "invalid_request", "Missing required parameter: client_id");
+    }
+    const client = this.clients.get(clientId);
+    if (!client) return tokenError(401, "invalid_client", "The OAuth client was not found.");
+    if (client.type !== "tv") {
+      return tokenError(
+        401,
+        "invalid_client",
+        "Only clients of type 'TVs and Limited Input devices' can use the OAuth 2.0 flow for " +
+          "TV and Limited-Input Device Applications. Please create and use an appropriate client.",
+      );
+    }
+    const requested = (params.get("scope") ?? "")
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((scope) => SCOPE_ALIASES[scope] ?? scope);
+    if (requested.length === 0) {
+      return tokenError(400, "invalid_scope", "Missing required parameter: scope");
+    }
+    const refused = requested.find((scope) => !DEVICE_FLOW_SCOPES.has(scope));
+    if (refused !== undefined) {
+      return tokenError(400, "invalid_scope", `Invalid device flow scope: ${refused}`);
+    }
+    const deviceCode = secretToken("AH-1Ng", 80);
+    const userCode = `${randomChars(4, USER_CODE_LETTERS)}-${randomChars(4, USER_CODE_LETTERS)}`;
+    this.deviceGrants.set(deviceCode, {
+      client,
+      userCode,
+      scopes: [...new Set(requested)],
+      expiresAt: this.now() + DEVICE_CODE_LIFETIME_SECONDS * 1000,
+      interval: this.deviceIntervalSeconds,
+      used: false,
+      slowDowns: 0,
+    });
+    this.deviceCodeByUserCode.set(userCode, deviceCode);
+    const host = exchange.headers.host ?? "127.0.0.1";
+    return jsonReply(200, {
+      device_code: deviceCode,
+      user_code: userCode,
+      expires_in: DEVICE_CODE_LIFETIME_SECONDS,
+      interval: this.deviceIntervalSeconds,
+      // google.com/device on the real service; here the emulator's own page.
+      verification_url: `http://${host}/device`,
+    });
+  }
+
+  /**
+   * /device, the page a person opens on another device: GET shows the form for the code;
+   * POST with `user_code` shows the consent page for that device; POST with `consent_id`
+   * records Allow or Cancel.
+   */
+  devicePage(exchange: Exchange): Reply {
+    if (exchange.method === "GET") return this.enterCodePage("");
+    if (exchange.method !== "POST")
+      return htmlPage(405, "Error 405", "<h1>Method Not Allowed</h1>");
+    const form = new URLSearchParams(exchange.body.toString("utf8"));
+    exchange.record.arg = Object.fromEntries(form);
+    const consentId = form.get("consent_id");
+    if (consentId !== null) {
+      const deviceCode = this.pendingDeviceConsents.get(consentId);
+      const grant = deviceCode === undefined ? undefined : this.deviceGrants.get(deviceCode);
+      if (!grant || grant.expiresAt <= this.now()) {
+        return errorPage(400, "invalid_request", "This authorization request has expired.");
+      }
+      this.pendingDeviceConsents.delete(consentId);
+      if (form.get("decision") !== "allow") {
+        grant.decision = "deny";
+        return htmlPage(200, "Access denied", "<h1>You denied access to the app</h1>");
+      }
+      grant.decision = "allow";
+      const known = this.granted.get(grant.client.clientId) ?? new Set<string>();
+      for (const scope of grant.scopes) known.add(scope);
+      this.granted.set(grant.client.clientId, known);
+      return htmlPage(
+        200,
+        "Success",
+        "<h1>Success!</h1><p>You can close this window and return to your device.</p>",
+      );
+    }
+    const typed = (form.get("user_code") ?? "")
+      .trim()
+      .toUpperCase()
+      .replace(/^(\w{4})(\w{4})$/, "$1-$2");
+    const deviceCode = this.deviceCodeByUserCode.get(typed);
+    const grant = deviceCode === undefined ? undefined : this.deviceGrants.get(deviceCode);
+    if (!grant || deviceCode === undefined || grant.expiresAt <= this.now() || grant.decision) {
+      return this.enterCodePage("Invalid code. Check the code on your device and try again.");
+    }
+    const id = randomChars(32);
+    this.pendingDeviceConsents.set(id, deviceCode);
+    return this.consentHtml(grant.client, grant.scopes, "/device", id);
+  }
+
+  private enterCodePage(error: string): Reply {
+    return htmlPage(
+      error ? 400 : 200,
+      "Google Accounts",
+      `<h1>Connect a device</h1>
+${error ? `<p id="error">${escapeHtml(error)}</p>\n` : ""}<form method="post" action="/device">
+<label>Enter the code displayed on your device <input type="text" name="user_code" id="code"></label>
+<button type="submit">Next</button>
+</form>`,
+    );
+  }
+
+  /** The device polls the token endpoint with its device code. */
+  private pollDevice(params: URLSearchParams, client: OAuthClient): Reply {
+    const deviceCode = params.get("device_code");
+    if (!deviceCode) {
+      return tokenError(400, "invalid_request", "Missing required parameter: device_code");
+    }
+    const grant = this.deviceGrants.get(deviceCode);
+    if (!grant || grant.used || grant.client.clientId !== client.clientId) {
+      return tokenError(400, "invalid_grant", "Bad Request");
+    }
+    const now = this.now();
+    if (grant.expiresAt <= now) return tokenError(400, "expired_token", "Bad Request");
+    const tooSoon =
+      grant.lastPollAt !== undefined && now - grant.lastPollAt < grant.interval * 1000;
+    grant.lastPollAt = now;
+    if (grant.slowDowns > 0 || tooSoon) {
+      grant.slowDowns = Math.max(0, grant.slowDowns - 1);
+      // The device must now wait 5 s longer between polls (RFC 8628 §3.5).
+      grant.interval += 5;
+      return tokenError(403, "slow_down", "Forbidden");
+    }
+    if (grant.decision === "deny") return tokenError(403, "access_denied", "Forbidden");
+    if (grant.decision !== "allow") {
+      return tokenError(428, "authorization_pending", "Precondition Required");
+    }
+    grant.used = true;
+    const refreshToken = this.newRefreshToken(client.clientId, grant.scopes);
+    const lifetime = this.accessTokenLifetimeSeconds;
+    return jsonReply(
+      200,
+      {
+        access_token: this.newAccessToken(
+          client.clientId,
+          grant.scopes,
+          lifetime,
+          refreshToken,
+          true,
+        ),
+        expires_in: lifetime,
+        refresh_token: refreshToken,
+        scope: grant.scopes.join(" "),
         token_type: "Bearer",
       },
       { headers: TOKEN_HEADERS },
@@ -559,7 +798,7 @@ ${scopes.map((scope) => `<li title="${escapeHtml(scope)}">${escapeHtml(SCOPE_DES
 
 /** The token request as logged: which secrets were sent, not their values. */
 function redact(params: URLSearchParams): Record<string, string> {
-  const secret = ["client_secret", "code", "code_verifier", "refresh_token"];
+  const secret = ["client_secret", "code", "code_verifier", "refresh_token", "device_code"];
   return Object.fromEntries(
     [...params].map(([name, value]) => [name, secret.includes(name) ? "[redacted]" : value]),
   );

@@ -4,9 +4,10 @@ import { drive, type drive_v3 } from "@googleapis/drive";
 import { CodeChallengeMethod, type Credentials, OAuth2Client } from "google-auth-library";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEmulatorCommand } from "../helpers/emulator-process.ts";
-import { playBrowserConsent } from "./browser.ts";
+import { playBrowserConsent, playDeviceVerification } from "./browser.ts";
 import {
   DEFAULT_CLIENT,
+  DEFAULT_DEVICE_CLIENT,
   DRIVE_FILE_SCOPE,
   type GoogleEmulator,
   PHOTOS_APPENDONLY_SCOPE,
@@ -920,6 +921,144 @@ describe("OAuth for installed apps", () => {
       body: "token=unknown",
     });
     expect(form.status).toBe(400);
+  });
+});
+
+describe("OAuth for TVs and limited-input devices", () => {
+  // The emulator's clock, moved on by the test: polls "after the interval" without waiting.
+  let clock = Date.parse("2026-12-01T10:00:00Z");
+  const g = useEmulator({
+    clients: [DEFAULT_CLIENT, DEFAULT_DEVICE_CLIENT],
+    now: () => new Date(clock),
+  });
+  const TV = DEFAULT_DEVICE_CLIENT;
+
+  async function post(path: string, form: Record<string, string>) {
+    const response = await fetch(`${g.emulator.url}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form).toString(),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  interface Started {
+    device_code: string;
+    user_code: string;
+    verification_url: string;
+    expires_in: number;
+    interval: number;
+  }
+
+  async function start(scope = DRIVE_FILE_SCOPE): Promise<Started> {
+    const { status, body } = await post("/device/code", { client_id: TV.clientId, scope });
+    expect(status).toBe(200);
+    return body as unknown as Started;
+  }
+
+  const poll = (deviceCode: string, client: { clientId: string; clientSecret: string } = TV) =>
+    post("/token", {
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      device_code: deviceCode,
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+    });
+
+  /** Polls after the interval (plus what slow_down added), as a device that honours it does. */
+  function politePoll(started: Started, extraSeconds = 0) {
+    clock += (started.interval + extraSeconds) * 1000;
+    return poll(started.device_code);
+  }
+
+  it("hands out a device code, a user code and the page, only to TV clients and allowed scopes", async () => {
+    const started = await start(`${DRIVE_FILE_SCOPE} email`);
+    expect(started).toMatchObject({ expires_in: 1800, interval: 5 });
+    expect(started.user_code).toMatch(/^[B-Z]{4}-[B-Z]{4}$/);
+    expect(started.verification_url).toBe(`${g.emulator.url}/device`);
+
+    const desktop = await post("/device/code", {
+      client_id: DEFAULT_CLIENT.clientId,
+      scope: DRIVE_FILE_SCOPE,
+    });
+    expect(desktop.status).toBe(401);
+    expect(desktop.body).toMatchObject({ error: "invalid_client" });
+    expect(desktop.body.error_description).toMatch(/Only clients of type 'TVs and Limited Input/);
+    const photos = await post("/device/code", {
+      client_id: TV.clientId,
+      scope: PHOTOS_APPENDONLY_SCOPE,
+    });
+    expect(photos).toEqual({
+      status: 400,
+      body: {
+        error: "invalid_scope",
+        error_description: `Invalid device flow scope: ${PHOTOS_APPENDONLY_SCOPE}`,
+      },
+    });
+    const unknown = await post("/device/code", { client_id: "nobody", scope: DRIVE_FILE_SCOPE });
+    expect(unknown.status).toBe(401);
+  });
+
+  it("pending until the person allows on the page, then tokens that work on Drive, once", async () => {
+    const started = await start();
+    expect(await politePoll(started)).toEqual({
+      status: 428,
+      body: { error: "authorization_pending", error_description: "Precondition Required" },
+    });
+    const page = await playDeviceVerification(
+      started.verification_url,
+      started.user_code.toLowerCase().replace("-", ""),
+      "allow",
+    );
+    expect(page).toContain("Success!");
+    const granted = await politePoll(started);
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ token_type: "Bearer", scope: DRIVE_FILE_SCOPE });
+    const auth = oauthClient(g.emulator, TV, {
+      access_token: granted.body.access_token as string,
+      refresh_token: granted.body.refresh_token as string,
+    });
+    const about = await driveClient(g.emulator, auth).about.get({ fields: "user(emailAddress)" });
+    expect(about.data.user?.emailAddress).toBe("emma.ulator@example.com");
+    expect((await politePoll(started)).body).toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("slow_down for a poll sooner than the interval, or when asked, and the interval grows by 5 s", async () => {
+    const started = await start();
+    await politePoll(started);
+    expect(await poll(started.device_code)).toEqual({
+      status: 403,
+      body: { error: "slow_down", error_description: "Forbidden" },
+    });
+    // The interval is now 10 s: after 5 s it is still too soon (and grows to 15 s); after
+    // 15 s the poll is in time and pending.
+    expect((await politePoll(started)).body).toMatchObject({ error: "slow_down" });
+    expect((await politePoll(started, 10)).body).toMatchObject({ error: "authorization_pending" });
+
+    const other = await start();
+    g.emulator.slowDownDevicePolls(1);
+    expect((await politePoll(other)).body).toMatchObject({ error: "slow_down" });
+  });
+
+  it("access_denied after Cancel; expired_token after 30 minutes; a wrong code on the page", async () => {
+    const denied = await start();
+    const page = await playDeviceVerification(denied.verification_url, denied.user_code, "deny");
+    expect(page).toContain("You denied access");
+    expect(await politePoll(denied)).toEqual({
+      status: 403,
+      body: { error: "access_denied", error_description: "Forbidden" },
+    });
+
+    const late = await start();
+    g.emulator.expireDeviceCodes();
+    expect(await politePoll(late)).toEqual({
+      status: 400,
+      body: { error: "expired_token", error_description: "Bad Request" },
+    });
+    await expect(
+      playDeviceVerification(late.verification_url, late.user_code, "allow"),
+    ).rejects.toThrow(/Invalid code/);
+    const wrongClient = await poll(late.device_code, DEFAULT_CLIENT);
+    expect(wrongClient.body).toMatchObject({ error: "invalid_grant" });
   });
 });
 

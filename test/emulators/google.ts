@@ -4,7 +4,7 @@
 // base URL with the real paths, written from Google's public references. Run it on its own:
 //
 //   node test/emulators/google.ts --port 8791 [--token T ...] [--client ID:SECRET ...]
-//        [--list-page-size N] [--access-token-lifetime S]
+//        [--device-client ID:SECRET ...] [--list-page-size N] [--access-token-lifetime S]
 
 import type { Server } from "node:http";
 import { parseArgs } from "node:util";
@@ -58,8 +58,16 @@ export type GoogleFault = Fault<LatencyFault | CutFault | GoogleStatusFault> & {
 export interface GoogleEmulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** OAuth Desktop clients; default [DEFAULT_CLIENT]. */
-  clients?: { clientId: string; clientSecret: string }[];
+  /**
+   * OAuth clients: "desktop" (the default type) or "tv" ("TVs and Limited Input devices", the
+   * only type the device flow accepts); default [DEFAULT_CLIENT, DEFAULT_DEVICE_CLIENT].
+   */
+  clients?: { clientId: string; clientSecret: string; type?: "desktop" | "tv" }[];
+  /**
+   * The polling interval /device/code hands out, in seconds (Google: 5). Tests set a small
+   * one so that a device login does not wait seconds between polls.
+   */
+  deviceIntervalSeconds?: number;
   /** Access tokens accepted without OAuth; a bare string carries DEFAULT_SCOPES. */
   staticTokens?: (string | { token: string; scopes: string[]; clientId?: string })[];
   accessTokenLifetimeSeconds?: number;
@@ -72,6 +80,12 @@ export interface GoogleEmulatorOptions {
 export const DEFAULT_CLIENT = {
   clientId: "emulator-client.apps.googleusercontent.com",
   clientSecret: "emulator-client-secret",
+};
+/** A "TVs and Limited Input devices" client, for the device flow. */
+export const DEFAULT_DEVICE_CLIENT = {
+  clientId: "emulator-tv-client.apps.googleusercontent.com",
+  clientSecret: "emulator-tv-client-secret",
+  type: "tv" as const,
 };
 export const DRIVE_FILE_SCOPE = "https://www.googleapis.com/auth/drive.file";
 export const PHOTOS_APPENDONLY_SCOPE = "https://www.googleapis.com/auth/photoslibrary.appendonly";
@@ -180,9 +194,14 @@ export class GoogleEmulator extends EmulatorBase {
       { ...account, id: randomDigits(21) },
       options.accessTokenLifetimeSeconds ?? 3599,
       now,
+      { deviceIntervalSeconds: options.deviceIntervalSeconds },
     );
-    for (const client of options.clients ?? [DEFAULT_CLIENT]) {
-      this.oauth.registerClient(client.clientId, client.clientSecret);
+    const clients: NonNullable<GoogleEmulatorOptions["clients"]> = options.clients ?? [
+      DEFAULT_CLIENT,
+      DEFAULT_DEVICE_CLIENT,
+    ];
+    for (const client of clients) {
+      this.oauth.registerClient(client.clientId, client.clientSecret, client.type);
     }
     for (const entry of options.staticTokens ?? []) {
       const { token, scopes, clientId } =
@@ -243,8 +262,18 @@ export class GoogleEmulator extends EmulatorBase {
     return this.drive.rootId;
   }
 
-  registerClient(clientId: string, clientSecret: string): void {
-    this.oauth.registerClient(clientId, clientSecret);
+  registerClient(clientId: string, clientSecret: string, type?: "desktop" | "tv"): void {
+    this.oauth.registerClient(clientId, clientSecret, type);
+  }
+
+  /** Every device code handed out so far expires now (as after Google's 30 minutes). */
+  expireDeviceCodes(): void {
+    this.oauth.expireDeviceCodes();
+  }
+
+  /** The next `times` polls of the device codes handed out so far get slow_down. */
+  slowDownDevicePolls(times = 1): void {
+    this.oauth.slowDownDevicePolls(times);
   }
 
   /** Tokens as a completed offline authorization would give (default client and scopes). */
@@ -348,6 +377,8 @@ export class GoogleEmulator extends EmulatorBase {
       return this.oauth.authorize(exchange);
     }
     if (path === "/token" || path === "/o/oauth2/token") return this.oauth.token(exchange);
+    if (path === "/device/code") return this.oauth.deviceCode(exchange);
+    if (path === "/device") return this.oauth.devicePage(exchange);
     if (path === "/revoke" || path === "/o/oauth2/revoke") return this.oauth.revoke(exchange);
     if (path === "/tokeninfo" || path === "/oauth2/v3/tokeninfo") {
       return this.oauth.tokenInfo(exchange);
@@ -397,14 +428,26 @@ export async function startGoogleEmulator(
 /** `node test/emulators/…ts --port N --token T`: the emulator on its own, for trying dmshare by hand. */
 async function startFromArguments() {
   const { values } = parseArgs({
-    options: { ...COMMON_ARGUMENTS, client: { type: "string", multiple: true, default: [] } },
+    options: {
+      ...COMMON_ARGUMENTS,
+      client: { type: "string", multiple: true, default: [] },
+      "device-client": { type: "string", multiple: true, default: [] },
+    },
   });
-  const clients = values.client.map((pair) => {
+  const parse = (pair: string, type: "desktop" | "tv") => {
     const colon = pair.indexOf(":");
     if (colon <= 0) throw new Error(`--client takes CLIENT_ID:CLIENT_SECRET, not "${pair}"`);
-    return { clientId: pair.slice(0, colon), clientSecret: pair.slice(colon + 1) };
+    return { clientId: pair.slice(0, colon), clientSecret: pair.slice(colon + 1), type };
+  };
+  return startGoogleEmulator({
+    ...commonOptions(values),
+    clients: [
+      DEFAULT_CLIENT,
+      DEFAULT_DEVICE_CLIENT,
+      ...values.client.map((pair) => parse(pair, "desktop")),
+      ...values["device-client"].map((pair) => parse(pair, "tv")),
+    ],
   });
-  return startGoogleEmulator({ ...commonOptions(values), clients: [DEFAULT_CLIENT, ...clients] });
 }
 
 serveWhenRunDirectly(import.meta.url, "Google", startFromArguments);

@@ -19,6 +19,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Leave stdin open so the test can type into it later. */
   openStdin?: boolean;
+  /** Another build's bin/dmshare.js (see builtin-build.ts); default the repository's. */
+  bin?: string;
 }
 
 /** A clean environment: only what a person's shell would pass, no display, no colour. */
@@ -43,7 +45,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 }
 
 export function spawnCli(args: string[], options: CliOptions = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
     cwd: options.cwd,
     env: baseEnv(options.env),
     stdio: ["pipe", "pipe", "pipe"],
