@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { authError, usageError } from "../errors.ts";
+import { BUILTIN_APPS } from "../providers/builtin-apps.ts";
 import type { Provider, ProviderName, ProviderSession } from "../providers/provider.ts";
 import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
 import { openCredentialStore } from "../store/credentials.ts";
@@ -29,12 +30,17 @@ export async function loggedInProviders(ctx: Ctx): Promise<ProviderName[]> {
   return found;
 }
 
-/** First run: nothing to send with yet, and how to change that (three lines with the hint). */
+/**
+ * First run: nothing to send with yet, and how to change that (three lines with the hint).
+ * A build that carries its own app registrations needs nothing more than the login.
+ */
 export const notLoggedInAnywhere = () =>
   authError(
     "dmshare is not logged in to any account yet.",
     "Log in once with: dmshare login dropbox   (or: dmshare login gdrive)\n" +
-      'You bring your own app key or OAuth client: see "Connect Dropbox" in the README (two minutes).',
+      (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google
+        ? "It opens your browser, where you allow dmshare to use your account."
+        : 'You bring your own app key or OAuth client: see "Connect Dropbox" in the README (two minutes).'),
   );
 
 /** `--via`, else the configured default. */

@@ -277,6 +277,20 @@ describe("a build that carries dmshare's own Dropbox app", () => {
     expect(sent.stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fi\//);
   });
 
+  it("a first send before any login asks only for the login, not for an app", async () => {
+    await writeFiles(bed.dir, { "first.jpg": jpegBytes() });
+    const { DMSHARE_DROPBOX_TOKEN: _token, ...loggedOut } = env();
+    const sent = await runCli(["send", "first.jpg", "--no-copy"], {
+      cwd: bed.dir,
+      env: loggedOut,
+      bin: build.bin,
+    });
+    expect(sent.code).toBe(3);
+    expect(sent.stderr).toContain("dmshare is not logged in to any account yet.");
+    expect(sent.stderr).toContain("It opens your browser");
+    expect(sent.stderr).not.toContain("You bring your own app key");
+  });
+
   it("the user's app key wins: --app-key, DMSHARE_DROPBOX_APP_KEY", async () => {
     const flag = await login(["--app-key", APP_KEY]);
     expect(flag.appKey).toBe(APP_KEY);

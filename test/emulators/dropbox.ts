@@ -52,6 +52,7 @@ import {
   EmulatorBase,
   type Exchange,
   type Fault,
+  type HoldFault,
   HttpEmulator,
   type LatencyFault,
   type Reply,
@@ -77,7 +78,7 @@ export type DropboxStatusFault =
    */
   | { kind: "status"; status: 409; reason: string };
 
-export type DropboxFault = Fault<LatencyFault | CutFault | DropboxStatusFault>;
+export type DropboxFault = Fault<LatencyFault | CutFault | HoldFault | DropboxStatusFault>;
 
 export interface DropboxEmulatorOptions {
   /** 0 (default) picks a free port. */

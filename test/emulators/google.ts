@@ -25,6 +25,7 @@ import {
   EmulatorBase,
   type Exchange,
   type Fault,
+  type HoldFault,
   HttpEmulator,
   type LatencyFault,
   type Reply,
@@ -53,7 +54,9 @@ export interface GoogleStatusFault {
 }
 
 /** `method`, when given, limits the fault to requests with that HTTP method. */
-export type GoogleFault = Fault<LatencyFault | CutFault | GoogleStatusFault> & { method?: string };
+export type GoogleFault = Fault<LatencyFault | CutFault | HoldFault | GoogleStatusFault> & {
+  method?: string;
+};
 
 export interface GoogleEmulatorOptions {
   /** 0 (default) picks a free port. */
