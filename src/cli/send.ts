@@ -153,7 +153,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     paths = answers.files;
     Object.assign(options, { via: answers.via, album: answers.album, expires: answers.expires });
   } else {
-    paths = await resolvePaths(ctx, files, options.null === true);
+    paths = await resolvePaths(output, files, options.null === true);
     if (
       options.via === undefined &&
       !options.dryRun &&
@@ -239,7 +239,7 @@ function passwordSource(
       );
     }
     return async () => {
-      const password = (await readAll(ctx)).replace(/\r?\n$/, "");
+      const password = (await readAll(ctx, "nothing was sent.")).replace(/\r?\n$/, "");
       if (!password) {
         throw usageError(
           "--password-stdin read no password: stdin was empty.",
@@ -260,7 +260,12 @@ function passwordSource(
 }
 
 /** `send -` reads the paths from stdin; `-` anywhere else is a usage error. */
-async function resolvePaths(ctx: Ctx, files: string[], nulSeparated: boolean): Promise<string[]> {
+async function resolvePaths(
+  output: Output,
+  files: string[],
+  nulSeparated: boolean,
+): Promise<string[]> {
+  const { ctx } = output;
   if (!files.includes("-")) {
     if (nulSeparated) throw usageError("-0/--null only applies to paths read from stdin (-).");
     return files;
@@ -268,7 +273,14 @@ async function resolvePaths(ctx: Ctx, files: string[], nulSeparated: boolean): P
   if (files.length > 1) {
     throw usageError("`-` (read paths from stdin) must be the only file argument.");
   }
-  const text = await readAll(ctx);
+  if (ctx.stdin.isTTY) {
+    // Typed by hand (a pipe was meant, or forgotten): say what is read and how to stop.
+    output.prompt(
+      `Reading the paths of the photos to send from the terminal, one per line.\n` +
+        `Press Ctrl-D on an empty line when done (Ctrl-Z, Enter on Windows), Ctrl-C to cancel.`,
+    );
+  }
+  const text = await readAll(ctx, "nothing was sent.");
   const separator = nulSeparated ? "\0" : /\r?\n/;
   return text.split(separator).filter((line) => line.length > 0);
 }

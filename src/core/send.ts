@@ -515,13 +515,26 @@ async function sendOne(
     throw await revokedMeanwhile(ledger, entry.id, uploadedState);
   }
 
-  const link = await shareOrExplain(
-    ctx,
-    provider,
-    target,
-    optionsForProvider(options, options.expiryEnforcedBy),
-    entry.id,
-  );
+  let link: SharedLink;
+  try {
+    link = await shareOrExplain(
+      ctx,
+      provider,
+      target,
+      optionsForProvider(options, options.expiryEnforcedBy),
+      entry.id,
+    );
+  } catch (error) {
+    // A refusal already removed everything; after Ctrl-C a half-made link may exist.
+    if (!ctx.signal.aborted || (error instanceof DmshareError && error.kind === "usage")) {
+      throw error;
+    }
+    throw await undoInterruptedShare(ledger, provider, entry.id, target, null);
+  }
+  if (ctx.signal.aborted) {
+    // Ctrl-C while the link was being made: it must not outlive the send.
+    throw await undoInterruptedShare(ledger, provider, entry.id, target, link.url);
+  }
   observer.linked(plan, link);
   // dmshare's own expiry (prune revokes the link then), or the one the provider enforces.
   const expiresAt = options.expiryEnforcedBy === "dmshare" ? options.expiresAt : link.expiresAt;
@@ -575,6 +588,35 @@ async function revokedMeanwhile(
   return new DmshareError("unexpected", `Link ${id} was revoked while it was being made.`, {
     hint: `Another dmshare ran revoke on it, so no link is left. To remove the uploaded files: dmshare revoke ${id} --delete-files`,
   });
+}
+
+/**
+ * Ctrl-C came while the link was being made: the link (when known, else every link to the
+ * target) is revoked and the upload removed; the entry goes once that is done. Should that
+ * fail, the entry stays pending, with the link on record, for `dmshare revoke` to finish.
+ */
+async function undoInterruptedShare(
+  ledger: ReturnType<typeof openLedger>,
+  provider: Provider,
+  id: string,
+  target: RemoteItem,
+  url: string | null,
+): Promise<DmshareError> {
+  if (url) await ledger.patch(id, { url });
+  try {
+    await provider.revoke({ url, target });
+    if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+  } catch (error) {
+    return new DmshareError(
+      "interrupted",
+      "Interrupted while the link was being made, and it could not be removed.",
+      { cause: error, hint: `Run dmshare revoke ${id} --delete-files to make sure it is gone.` },
+    );
+  }
+  await ledger.remove(id);
+  return interruptedError(
+    `nothing was shared: the link was revoked as soon as it was made${provider.capabilities.deleteFiles ? " and the uploaded files were removed" : ""}.`,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Ctx } from "../context.ts";
+import { interruptedError } from "../errors.ts";
 
 /** Reads one line from stdin after showing `question` on stderr (works when piped too). */
 export async function readLine(ctx: Ctx, question: string): Promise<string> {
@@ -17,9 +18,35 @@ export async function readLine(ctx: Ctx, question: string): Promise<string> {
   }
 }
 
-/** All of stdin as text (for `send -` and `--token -`). */
-export async function readAll(ctx: Ctx): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * All of stdin as text (for `send -` and `--token -`). Ctrl-C stops the wait (a person typing
+ * at a terminal would otherwise be stuck) with `interrupted` as what happened.
+ */
+export async function readAll(ctx: Ctx, interrupted = "nothing was read."): Promise<string> {
+  const { stdin, signal } = ctx;
+  if (signal.aborted) throw interruptedError(interrupted);
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer | string) => chunks.push(Buffer.from(chunk));
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onAbort = () => {
+      stop();
+      // Stop reading, so the terminal does not keep dmshare waiting for a line.
+      stdin.pause();
+      reject(interruptedError(interrupted));
+    };
+    const stop = () => {
+      stdin.off("data", onData).off("end", onEnd).off("error", onError);
+      signal.removeEventListener("abort", onAbort);
+    };
+    stdin.on("data", onData).once("end", onEnd).once("error", onError);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
