@@ -1,18 +1,32 @@
 import type { Ctx } from "../context.ts";
 import { interruptedError } from "../errors.ts";
 
-/** Reads one line from stdin after showing `question` on stderr (works when piped too). */
-export async function readLine(ctx: Ctx, question: string): Promise<string> {
+/**
+ * Reads one line from stdin after showing `question` on stderr (works when piped too).
+ * Ctrl-C ends it with exit 130 and `interrupted` as what happened.
+ */
+export async function readLine(
+  ctx: Ctx,
+  question: string,
+  interrupted = "nothing was changed.",
+): Promise<string> {
   const { createInterface } = await import("node:readline/promises");
   const reader = createInterface({
     input: ctx.stdin,
     output: ctx.stderr,
     terminal: Boolean(ctx.stdin.isTTY),
   });
+  // At a terminal readline reads keys raw, so ^C reaches it as a key, not as SIGINT: it is
+  // made the signal the terminal would have sent, so Ctrl-C interrupts (exit 130) here too
+  // instead of answering "no".
+  reader.on("SIGINT", () => process.kill(process.pid, "SIGINT"));
   try {
     // An input that ends before a line arrives answers "" instead of hanging.
     const ended = new Promise<string>((resolve) => reader.once("close", () => resolve("")));
     return await Promise.race([reader.question(question, { signal: ctx.signal }), ended]);
+  } catch (error) {
+    if (ctx.signal.aborted) throw interruptedError(interrupted);
+    throw error;
   } finally {
     reader.close();
   }

@@ -117,6 +117,39 @@ describe("Ctrl-C at a colour terminal, at the other steps", () => {
   });
 });
 
+describe("Ctrl-C at revoke's confirmation", () => {
+  it("exits 130 and revokes nothing", async () => {
+    await writeFiles(bed.dir, { "one.jpg": jpegBytes(), "two.jpg": jpegBytes(64) });
+    const urls: string[] = [];
+    for (const name of ["one.jpg", "two.jpg"]) {
+      const sent = await bed.dmshare(["send", name, "--via", "dropbox", "--no-copy", "--quiet"]);
+      expect(sent.code, sent.stderr).toBe(0);
+      urls.push(sent.stdout.trim());
+    }
+    const term = await open(["revoke", "--all"]);
+    await term.waitFor("Revoke 2 links? [y/N]");
+    await term.press("C-c");
+    expect(await term.exitCode()).toBe(130);
+    expect(await term.screen()).toContain("Interrupted: nothing was revoked.");
+    for (const url of urls) expect(bed.emulator.resolveSharedLink(url)).not.toBeNull();
+  });
+});
+
+describe("Ctrl-C at login's paste-the-code question", () => {
+  it("exits 130 and changes nothing", async () => {
+    const term = await open(
+      ["login", "dropbox", "--app-key", "key123", "--no-browser", "--no-redirect"],
+      {
+        DMSHARE_DROPBOX_TOKEN: undefined,
+      },
+    );
+    await term.waitFor("Paste the code Dropbox shows after you press Allow:");
+    await term.press("C-c");
+    expect(await term.exitCode()).toBe(130);
+    expect(await term.screen()).toContain("Interrupted: nothing was changed.");
+  });
+});
+
 describe("dmshare send - at a terminal", () => {
   it("says it reads paths, one per line, and how to end; Ctrl-C exits 130 at once", async () => {
     const before = bed.emulator.requests.length;
