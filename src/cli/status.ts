@@ -23,6 +23,12 @@ async function runStatus(ctx: Ctx, options: { json?: boolean }, command: Command
   else {
     for (const status of statuses) output.result(describe(status, output));
     output.result(await describeExpiry(ctx, output));
+    const overdue = await overdueLinks(ctx);
+    if (overdue > 0) {
+      output.result(
+        `${output.out.yellow("!")} ${overdue === 1 ? "A link is" : `${overdue} links are`} past ${overdue === 1 ? "its" : "their"} expiry and still ${overdue === 1 ? "works" : "work"} (dmshare list --status overdue). Run: dmshare prune`,
+      );
+    }
   }
   return statuses.some((status) => status.state === "rejected")
     ? EXIT_CODES.auth
@@ -45,6 +51,17 @@ async function describeExpiry(ctx: Ctx, output: Output): Promise<string> {
     ? "the next time dmshare runs"
     : "only when you run dmshare prune (auto-prune is off)";
   return `${style.dim("-")} Expiry: no prune timer installed; links past the expiry dmshare enforces are revoked ${when}. Run: dmshare prune --install`;
+}
+
+/** Links past the expiry dmshare enforces that still work (auto-prune failed, or is off). */
+async function overdueLinks(ctx: Ctx): Promise<number> {
+  const { openLedger } = await import("../core/session.ts");
+  const { isOverdue } = await import("../core/links.ts");
+  const now = ctx.now();
+  const links = await openLedger(ctx)
+    .summaries()
+    .catch(() => []);
+  return links.filter((link) => isOverdue(link, now)).length;
 }
 
 function describe(status: ProviderStatus, output: Output): string {

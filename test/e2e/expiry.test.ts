@@ -77,6 +77,10 @@ describe("auto-prune", () => {
     const again = await dmshareAt(3 * DAY, ["list"]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("overdue");
+    const status = await dmshareAt(3 * DAY, ["status"]);
+    expect(status.stdout).toContain(
+      "! A link is past its expiry and still works (dmshare list --status overdue). Run: dmshare prune",
+    );
     expect(requestsTo(REVOKE)).toBe(tried);
     // Later they do, and the link goes.
     emulator.clearFaults();
