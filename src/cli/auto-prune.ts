@@ -10,9 +10,13 @@ import { Output } from "../ui/output.ts";
  */
 const PRUNING_COMMANDS = new Set(["send", "list", "revoke", "sync", "status"]);
 
-/** Before `command` runs: revoke what is overdue, quietly, and say only what was revoked. */
+/**
+ * Before `command` runs: revoke what is overdue, quietly, and say only what was revoked. A
+ * dry run changes nothing, so it revokes nothing either.
+ */
 export async function autoPruneBefore(ctx: Ctx, command: Command): Promise<void> {
   if (!PRUNING_COMMANDS.has(topLevelName(command))) return;
+  if (command.optsWithGlobals<{ dryRun?: boolean }>().dryRun) return;
   const outcome = await autoPrune(ctx);
   if (!outcome) return;
   const options = command.optsWithGlobals<{

@@ -114,6 +114,7 @@ describe("auto-prune", () => {
       ["completion", "bash"],
       ["prune", "--help"],
       ["--version"],
+      ["revoke", "--expired", "--dry-run"],
       ["--help"],
     ]) {
       await run(args);
