@@ -82,7 +82,7 @@ function valuesNamed(name: string, choices: readonly string[] | undefined): Valu
     case "key":
       return words(Object.keys(SETTINGS));
     case "status":
-      return words(["pending", "active", "needs-sharing", "expired", "revoked"]);
+      return words(["pending", "active", "needs-sharing", "expired", "overdue", "revoked"]);
     case "files":
     case "file":
     case "credentials":

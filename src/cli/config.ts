@@ -12,7 +12,7 @@ export const register: CommandRegistrar = (program, ctx) => {
     .summary("read and change settings")
     .description(
       `Settings:\n${Object.entries(SETTINGS)
-        .map(([key, spec]) => `  ${key.padEnd(9)} ${spec.description}`)
+        .map(([key, spec]) => `  ${key.padEnd(10)} ${spec.description}`)
         .join("\n")}`,
     )
     .addHelpText(

@@ -28,7 +28,8 @@ export const register: CommandRegistrar = (program, ctx) => {
     .option("--provider <name>", "only links of this provider")
     .option(
       "--status <status>",
-      "only links with this status: pending, active, needs-sharing, expired, revoked",
+      "only links with this status: pending, active, needs-sharing, expired, overdue (past " +
+        "its expiry, still working until dmshare revokes it), revoked",
     )
     .option("--since <when>", "only links made in the last 30m, 12h, 7d … or since a date")
     .addHelpText(
@@ -67,6 +68,7 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
     pending: style.yellow,
     "needs-sharing": style.yellow,
     expired: style.dim,
+    overdue: style.red,
     revoked: style.dim,
   };
   const now = ctx.now();
@@ -85,11 +87,11 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
   output.result(renderTable(header, rows, Boolean(ctx.stdout.isTTY)).join("\n"));
 }
 
-/** `expires in 3 days`, `expired 2 h ago` (`not pruned yet` while a link dmshare must revoke still works), `never`. */
+/** `expires in 3 days`, `expired 2 h ago`, `due 2 h ago, not revoked yet` (overdue), `never`. */
 function expiryColumn(link: LinkSummaryView, now: Date): string {
   if (!link.expiresAt) return "never";
   const relative = expiryFromNow(new Date(link.expiresAt), now);
-  const pruneDue =
-    link.expiryEnforcedBy === "dmshare" && link.status === "expired" ? " (not pruned yet)" : "";
-  return `${relative}${pruneDue}`;
+  return link.status === "overdue"
+    ? `${relative.replace(/^expired /, "due ")}, not revoked yet`
+    : relative;
 }

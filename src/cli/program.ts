@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import type { Ctx } from "../context.ts";
+import { autoPruneBefore } from "./auto-prune.ts";
 import { register as registerCompletion } from "./completion.ts";
 import { register as registerConfig } from "./config.ts";
 import { register as registerList } from "./list.ts";
@@ -53,6 +54,8 @@ Examples:
   $ dmshare revoke k3x9m2qa
   $ dmshare prune`,
     );
+  // Links past the expiry dmshare enforces go before any command sees them (README: "Link lifecycle").
+  program.hook("preAction", (_program, action) => autoPruneBefore(ctx, action));
   for (const register of [
     registerSend,
     registerList,

@@ -55,11 +55,17 @@ Examples:
     .summary("revoke the links whose expiry has passed (revoke --expired)")
     .description(
       "Revoke every link whose expiry has passed: the same as dmshare revoke --expired. Where " +
-        "the provider or plan has no link expiry (Dropbox Basic, Google Drive) the link keeps " +
-        "working until this runs, so run it regularly, e.g. from cron (see the README). It " +
-        "asks nothing, since you chose these expiries when sending (--yes is accepted for " +
-        "scripts), except with --delete-files.",
-    );
+        "the provider or plan has no link expiry (Dropbox Basic, Google Drive) dmshare revokes " +
+        "the link itself: every dmshare command does this first (dmshare config set auto-prune " +
+        "off stops that), and --install sets up an hourly timer so it happens on time even " +
+        "when you don't use dmshare. It asks nothing, since you chose these expiries when " +
+        "sending (--yes is accepted for scripts), except with --delete-files.",
+    )
+    .option(
+      "--install",
+      "run dmshare prune --yes every hour: a systemd user timer (else crontab), a launchd agent on macOS, a scheduled task on Windows",
+    )
+    .option("--uninstall", "remove that timer");
   withOutcomeOptions(prune)
     .addHelpText(
       "after",
@@ -67,13 +73,54 @@ Examples:
 Examples:
   $ dmshare prune
   $ dmshare prune --dry-run --json
-  # crontab -e: every hour, errors kept in a log
-  0 * * * * dmshare prune --yes >>"$HOME/.dmshare-prune.log" 2>&1`,
+  $ dmshare prune --install
+  $ dmshare prune --uninstall`,
     )
-    .action(async (options: RevokeCliOptions, command: Command) => {
+    .action(async (options: PruneCliOptions, command: Command) => {
+      if (options.install || options.uninstall) {
+        outcome.exitCode = await runPruneTimer(ctx, options, command);
+        return;
+      }
       outcome.exitCode = await runRevoke(ctx, [], { ...options, expired: true }, command);
     });
 };
+
+interface PruneCliOptions extends RevokeCliOptions {
+  install?: boolean;
+  uninstall?: boolean;
+}
+
+/** `prune --install` / `--uninstall`: the hourly timer that runs `dmshare prune --yes`. */
+async function runPruneTimer(ctx: Ctx, options: PruneCliOptions, command: Command) {
+  const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
+  if (options.install && options.uninstall) {
+    throw usageError("--install and --uninstall can't be used together.");
+  }
+  const { realScheduler } = await import("../store/scheduler.ts");
+  const timers = await import("../core/prune-timer.ts");
+  const system = realScheduler(ctx.env);
+  if (options.install) {
+    const installed = await timers.installPruneTimer(
+      system,
+      timers.timerSpecFor(system, ctx.paths.configDir),
+    );
+    if (options.json)
+      output.document({ installed: true, kind: installed.kind, where: installed.where });
+    else {
+      output.success(
+        `Installed ${timers.describeTimer(installed)}: it runs dmshare prune --yes, so links past their expiry are revoked within the hour.`,
+      );
+      output.info("dmshare status shows it; dmshare prune --uninstall removes it.");
+    }
+    return EXIT_CODES.success;
+  }
+  const removed = await timers.uninstallPruneTimer(system);
+  if (options.json) output.document({ installed: false, removed });
+  else if (removed.length === 0)
+    output.info("No dmshare prune timer was installed: nothing to remove.");
+  else output.success(`Removed the dmshare prune timer (${removed.join(", ")}).`);
+  return EXIT_CODES.success;
+}
 
 /** What revoke and prune both offer: what else to do, and how to say what was done. */
 function withOutcomeOptions(command: Command): Command {

@@ -2,7 +2,8 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { findPhotos } from "../core/inputs.ts";
 import { defaultAlbumName } from "../core/plan.ts";
-import { loggedInProviders, notLoggedInAnywhere } from "../core/session.ts";
+import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../core/prune-timer.ts";
+import { connectProvider, loggedInProviders, notLoggedInAnywhere } from "../core/session.ts";
 import type { ProviderName } from "../providers/provider.ts";
 import { findProvider } from "../providers/registry.ts";
 import { ConfigStore } from "../store/config.ts";
@@ -54,7 +55,13 @@ export async function askWhatToSend(
 
   let expires = given.expires;
   // Without a link there is nothing to expire: the question would only lead to a refusal.
+  const ender = findProvider(via).makesLinks ? await whoEndsLinks(output, via) : null;
   if (expires === undefined && findProvider(via).makesLinks) {
+    if (ender?.by === "dmshare") {
+      output.prompt(
+        `${findProvider(via).displayName} can't expire links on this account: ${whoEndsIt(ender.how, "the time you pick")}`,
+      );
+    }
     expires =
       (await chooseOne(output, NOTHING_SENT, "The link stops working", EXPIRY_CHOICES, "")) ||
       undefined;
@@ -66,13 +73,49 @@ export async function askWhatToSend(
       : given.each
         ? `${files.length} photos, a link each,`
         : `${files.length} photos as the album "${album}"`;
-  const until = expires ? `, link expires ${describeExpiry(expires)}` : "";
+  const until = expires
+    ? `, link expires ${describeExpiry(expires)}${endedBy(ender, findProvider(via).displayName)}`
+    : "";
   const go = await confirm(
     output,
     NOTHING_SENT,
     `Send ${what} with ${findProvider(via).displayName}${until}?`,
   );
   return go ? { files, via, album, expires } : null;
+}
+
+/**
+ * Who ends links sent with `via`: the provider, or dmshare (how: timer, auto-prune or by
+ * hand). Null when it can't be told (the provider did not answer): the send says it later.
+ */
+async function whoEndsLinks(
+  output: Output,
+  via: string,
+): Promise<{ by: "provider" } | { by: "dmshare"; how: DmshareExpiry } | null> {
+  const { ctx } = output;
+  try {
+    const provider = await connectProvider(ctx, via);
+    if (provider.capabilities.expiry && ((await provider.nativeExpiry?.()) ?? true)) {
+      return { by: "provider" };
+    }
+    const { realScheduler } = await import("../store/scheduler.ts");
+    return {
+      by: "dmshare",
+      how: await dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** " (Dropbox ends it)", " (dmshare's hourly timer ends it)" …, for the confirmation. */
+function endedBy(ender: Awaited<ReturnType<typeof whoEndsLinks>>, provider: string): string {
+  if (!ender) return "";
+  if (ender.by === "provider") return `, ended by ${provider}`;
+  if (ender.how.timer.kind !== null) return ", revoked by dmshare's hourly timer";
+  return ender.how.autoPrune
+    ? ", revoked by dmshare when it next runs after that"
+    : ", revoked only when you run dmshare prune";
 }
 
 /** "in 7 days" for a choice offered above; what was typed after --expires otherwise. */

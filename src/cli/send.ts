@@ -3,6 +3,7 @@ import type { Ctx } from "../context.ts";
 import { viewOf } from "../core/links.ts";
 import { presetNames, sharedWhat } from "../core/message.ts";
 import type { SharePlan } from "../core/plan.ts";
+import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../core/prune-timer.ts";
 import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send.ts";
 import { localDateTime } from "../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../errors.ts";
@@ -153,7 +154,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     paths = answers.files;
     Object.assign(options, { via: answers.via, album: answers.album, expires: answers.expires });
   } else {
-    paths = await resolvePaths(ctx, files, options.null === true);
+    paths = await resolvePaths(output, files, options.null === true);
     if (
       options.via === undefined &&
       !options.dryRun &&
@@ -183,6 +184,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     newLink: options.newLink === true,
     partial: options.partial === true,
     concurrency: options.concurrency,
+    dmshareExpiryOnTime: async () => (await dmshareExpiry(ctx)).timer.kind !== null,
   };
   let progress: Progress | undefined;
   let uploadStarted = 0;
@@ -218,6 +220,16 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
   }
 }
 
+/** How dmshare ends the links it must revoke itself (read once per run, when needed). */
+let expiryHere: Promise<DmshareExpiry> | undefined;
+async function dmshareExpiry(ctx: Ctx): Promise<DmshareExpiry> {
+  expiryHere ??= (async () => {
+    const { realScheduler } = await import("../store/scheduler.ts");
+    return dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir);
+  })();
+  return expiryHere;
+}
+
 const hasDefaultProvider = async (ctx: Ctx) =>
   (await new ConfigStore(ctx.paths.configDir).get("provider")) !== undefined;
 
@@ -239,7 +251,7 @@ function passwordSource(
       );
     }
     return async () => {
-      const password = (await readAll(ctx)).replace(/\r?\n$/, "");
+      const password = (await readAll(ctx, "nothing was sent.")).replace(/\r?\n$/, "");
       if (!password) {
         throw usageError(
           "--password-stdin read no password: stdin was empty.",
@@ -260,7 +272,12 @@ function passwordSource(
 }
 
 /** `send -` reads the paths from stdin; `-` anywhere else is a usage error. */
-async function resolvePaths(ctx: Ctx, files: string[], nulSeparated: boolean): Promise<string[]> {
+async function resolvePaths(
+  output: Output,
+  files: string[],
+  nulSeparated: boolean,
+): Promise<string[]> {
+  const { ctx } = output;
   if (!files.includes("-")) {
     if (nulSeparated) throw usageError("-0/--null only applies to paths read from stdin (-).");
     return files;
@@ -268,7 +285,14 @@ async function resolvePaths(ctx: Ctx, files: string[], nulSeparated: boolean): P
   if (files.length > 1) {
     throw usageError("`-` (read paths from stdin) must be the only file argument.");
   }
-  const text = await readAll(ctx);
+  if (ctx.stdin.isTTY) {
+    // Typed by hand (a pipe was meant, or forgotten): say what is read and how to stop.
+    output.prompt(
+      `Reading the paths of the photos to send from the terminal, one per line.\n` +
+        `Press Ctrl-D on an empty line when done (Ctrl-Z, Enter on Windows), Ctrl-C to cancel.`,
+    );
+  }
+  const text = await readAll(ctx, "nothing was sent.");
   const separator = nulSeparated ? "\0" : /\r?\n/;
   return text.split(separator).filter((line) => line.length > 0);
 }
@@ -289,18 +313,22 @@ function reportUnshared(output: Output, result: SendOutcome, options: SendOption
 }
 
 /**
- * Links whose expiry the provider (or plan) can't enforce: say, in one line on stderr (even
- * with --json or --quiet), that they work until `dmshare prune` revokes them.
+ * Links whose expiry the provider (or plan) can't enforce: say on stderr (even with --json or
+ * --quiet) who ends them and how, and when nothing does on time, that the message does not
+ * promise the date.
  */
-function reportLocalExpiry(output: Output, result: SendOutcome) {
+async function reportLocalExpiry(output: Output, result: SendOutcome) {
   const local = result.links.filter(
     (link) => !link.reused && link.entry.expiryEnforcedBy === "dmshare" && link.entry.expiresAt,
   );
   const [first] = local;
   if (!first?.entry.expiresAt) return;
   const when = localDateTime(new Date(first.entry.expiresAt));
+  const several = local.length > 1;
+  const state = await dmshareExpiry(output.ctx);
   output.warn(
-    `${displayNameOf(result.provider)} won't expire ${local.length === 1 ? "this link" : "these links"} on this account, so dmshare will revoke ${local.length === 1 ? "it" : "them"} after ${when}, when \`dmshare prune\` runs (from cron, say: see "Link lifecycle" in the README).`,
+    `${displayNameOf(result.provider)} won't expire ${several ? "these links" : "this link"} on this account: ${whoEndsIt(state, when, several)}`,
+    state.timer.kind === null ? "So the message does not say until when it works." : undefined,
   );
 }
 
@@ -406,7 +434,7 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
     for (const message of messages) output.result(message);
   }
   reportUnshared(output, result, options);
-  reportLocalExpiry(output, result);
+  await reportLocalExpiry(output, result);
   if (options.qr) {
     for (const link of shared) {
       await showQrCode(

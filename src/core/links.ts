@@ -1,8 +1,12 @@
 import type { ExpiryEnforcer, LedgerEntry, StoredStatus } from "../store/ledger.ts";
 import type { LinkSummary } from "../store/ledger-index.ts";
 
-/** What `list` shows: a stored status, with `expired` derived from the clock. */
-export type LinkStatus = StoredStatus | "expired";
+/**
+ * What `list` shows: a stored status, or one derived from the clock: `expired` when the
+ * provider stopped the link at its expiry, `overdue` when dmshare must revoke it and has not
+ * yet (the link still works).
+ */
+export type LinkStatus = StoredStatus | "expired" | "overdue";
 
 export interface LinkView {
   id: string;
@@ -38,10 +42,14 @@ export function statusOf(entry: Expiring, now: Date): LinkStatus {
     entry.expiresAt &&
     Date.parse(entry.expiresAt) <= now.getTime()
   ) {
-    return "expired";
+    return expiryEnforcerOf(entry) === "dmshare" ? "overdue" : "expired";
   }
   return entry.status;
 }
+
+/** A link past the expiry dmshare itself must enforce, still working: prune revokes it. */
+export const isOverdue = (entry: Expiring, now: Date): boolean =>
+  statusOf(entry, now) === "overdue";
 
 /** The public shape of a link (DESIGN.md §2 field names), without internal remote ids. */
 export function viewOf(entry: LedgerEntry, now: Date): LinkView {

@@ -26,6 +26,7 @@ const STATUSES: readonly LinkStatus[] = [
   "active",
   "needs-sharing",
   "expired",
+  "overdue",
   "revoked",
 ];
 

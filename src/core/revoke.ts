@@ -71,7 +71,7 @@ export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise
     const matches =
       (!album || entry.kind === "album") &&
       ((all && live) ||
-        (expired && status === "expired") ||
+        (expired && (status === "expired" || status === "overdue")) ||
         (cutoff !== undefined && live && Date.parse(entry.createdAt) < cutoff));
     if (matches) selected.set(entry.id, entry);
   }

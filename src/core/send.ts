@@ -17,7 +17,7 @@ import { ConfigStore, type Settings } from "../store/config.ts";
 import { type ExpiryEnforcer, type LedgerEntry, newLinkId } from "../store/ledger.ts";
 import { parseExpiry } from "./duration.ts";
 import { inspectFiles } from "./inputs.ts";
-import { statusOf } from "./links.ts";
+import { expiryEnforcerOf, statusOf } from "./links.ts";
 import {
   checkTemplate,
   type MessageFacts,
@@ -63,6 +63,11 @@ export interface SendRequest {
   partial?: boolean;
   /** `--concurrency N`, as typed: how many files of an album upload at once. */
   concurrency?: string;
+  /**
+   * Whether dmshare revokes its own expiring links on time here (an hourly prune timer is
+   * installed). Only then does the message promise the expiry date of such a link.
+   */
+  dmshareExpiryOnTime?: () => Promise<boolean>;
 }
 
 /** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
@@ -138,6 +143,16 @@ export async function send(
 
   const provider = await connectProvider(ctx, providerName);
   const expiryBy = await expiryEnforcer(provider, shareOptions.expiresAt);
+  // The message names the date only when something will end the link then.
+  const onTime = expiryBy === "dmshare" ? await request.dmshareExpiryOnTime?.() : false;
+  if (expiryBy === "dmshare" && !onTime && style.template?.includes("{expires}")) {
+    throw usageError(
+      `The message promises the link ends on {expires}, but nothing would end it then: ${displayNameOf(providerName)} can't expire it on this account, and no dmshare prune timer is installed.`,
+      "Nothing was uploaded. Run dmshare prune --install (it revokes such links hourly), or leave {expires} out of the message.",
+    );
+  }
+  const datedMessage = (enforcedBy: ExpiryEnforcer | null) =>
+    enforcedBy === "provider" || (enforcedBy === "dmshare" && onTime === true);
   // The password is asked for only once the provider and the plan can honour it.
   const wanted = {
     ...optionsForProvider(shareOptions, expiryBy),
@@ -183,6 +198,7 @@ export async function send(
             ...shareOptions,
             contentHash,
             expiryEnforcedBy: expiryBy,
+            datedMessage: datedMessage(expiryBy),
             partial: request.partial === true,
             concurrency,
           },
@@ -193,7 +209,9 @@ export async function send(
       observer.reusedEarlier(plan, earlier);
       // The earlier link, worded as this send asks (--message, --preset).
       const what = sharedWhat(plan.kind, plan.files);
-      const message = renderMessage(factsOf(earlier, earlier.url ?? "", what), style);
+      const facts = factsOf(earlier, earlier.url ?? "", what);
+      if (!datedMessage(expiryEnforcerOf(earlier))) facts.expiresAt = null;
+      const message = renderMessage(facts, style);
       return { entry: { ...earlier, message }, reused: true };
     };
     for (const [index, plan] of preparedPlans.entries()) {
@@ -423,6 +441,8 @@ async function sendOne(
   options: ShareOptions & {
     contentHash: () => Promise<string>;
     expiryEnforcedBy: ExpiryEnforcer | null;
+    /** The message may name the expiry date: something ends the link then. */
+    datedMessage: boolean;
     partial: boolean;
     concurrency: number | undefined;
   },
@@ -515,13 +535,26 @@ async function sendOne(
     throw await revokedMeanwhile(ledger, entry.id, uploadedState);
   }
 
-  const link = await shareOrExplain(
-    ctx,
-    provider,
-    target,
-    optionsForProvider(options, options.expiryEnforcedBy),
-    entry.id,
-  );
+  let link: SharedLink;
+  try {
+    link = await shareOrExplain(
+      ctx,
+      provider,
+      target,
+      optionsForProvider(options, options.expiryEnforcedBy),
+      entry.id,
+    );
+  } catch (error) {
+    // A refusal already removed everything; after Ctrl-C a half-made link may exist.
+    if (!ctx.signal.aborted || (error instanceof DmshareError && error.kind === "usage")) {
+      throw error;
+    }
+    throw await undoInterruptedShare(ledger, provider, entry.id, target, null);
+  }
+  if (ctx.signal.aborted) {
+    // Ctrl-C while the link was being made: it must not outlive the send.
+    throw await undoInterruptedShare(ledger, provider, entry.id, target, link.url);
+  }
   observer.linked(plan, link);
   // dmshare's own expiry (prune revokes the link then), or the one the provider enforces.
   const expiresAt = options.expiryEnforcedBy === "dmshare" ? options.expiresAt : link.expiresAt;
@@ -533,7 +566,7 @@ async function sendOne(
       what: sharedWhat(plan.kind, sent),
       name: plan.name,
       count: files.length,
-      expiresAt,
+      expiresAt: options.datedMessage ? expiresAt : null,
       provider: displayNameOf(provider.name),
     },
     style,
@@ -575,6 +608,35 @@ async function revokedMeanwhile(
   return new DmshareError("unexpected", `Link ${id} was revoked while it was being made.`, {
     hint: `Another dmshare ran revoke on it, so no link is left. To remove the uploaded files: dmshare revoke ${id} --delete-files`,
   });
+}
+
+/**
+ * Ctrl-C came while the link was being made: the link (when known, else every link to the
+ * target) is revoked and the upload removed; the entry goes once that is done. Should that
+ * fail, the entry stays pending, with the link on record, for `dmshare revoke` to finish.
+ */
+async function undoInterruptedShare(
+  ledger: ReturnType<typeof openLedger>,
+  provider: Provider,
+  id: string,
+  target: RemoteItem,
+  url: string | null,
+): Promise<DmshareError> {
+  if (url) await ledger.patch(id, { url });
+  try {
+    await provider.revoke({ url, target });
+    if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+  } catch (error) {
+    return new DmshareError(
+      "interrupted",
+      "Interrupted while the link was being made, and it could not be removed.",
+      { cause: error, hint: `Run dmshare revoke ${id} --delete-files to make sure it is gone.` },
+    );
+  }
+  await ledger.remove(id);
+  return interruptedError(
+    `nothing was shared: the link was revoked as soon as it was made${provider.capabilities.deleteFiles ? " and the uploaded files were removed" : ""}.`,
+  );
 }
 
 /**

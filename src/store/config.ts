@@ -36,6 +36,20 @@ export const SETTINGS = {
       return policy;
     },
   },
+  "auto-prune": {
+    description:
+      "on (default: each command first revokes links past the expiry dmshare enforces) or off",
+    parse: (value: string) => {
+      const setting = value.trim().toLowerCase();
+      if (setting !== "on" && setting !== "off") {
+        throw usageError(
+          `"${value}" is not an auto-prune setting.`,
+          "Use on (each dmshare command first revokes the links whose expiry has passed) or off.",
+        );
+      }
+      return setting;
+    },
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -12,3 +12,5 @@ export function configDirFor(env: Env): string {
 export const ledgerPath = (configDir: string) => path.join(configDir, "ledger.json");
 export const credentialsPath = (configDir: string) => path.join(configDir, "credentials.json");
 export const configPath = (configDir: string) => path.join(configDir, "config.json");
+/** When the automatic prune may next try, after it failed (a provider down, say). */
+export const autoPruneStatePath = (configDir: string) => path.join(configDir, "auto-prune.json");

@@ -20,6 +20,9 @@ export async function startProgress(output: Output, text: string): Promise<Progr
     stream: output.ctx.stderr,
     color: output.err.level > 0 ? "cyan" : false,
     isEnabled: true,
+    // ora's default puts stdin in raw mode to swallow keys, and then ^C is a keypress, not
+    // SIGINT: the send could not be stopped while the spinner turns. Ctrl-C must always work.
+    discardStdin: false,
   }).start();
   return {
     update: (next) => {

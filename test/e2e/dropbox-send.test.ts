@@ -377,12 +377,14 @@ describe("links stay independent and failures stay honest", () => {
     const localLink = JSON.parse(local.stdout);
     expect(localLink).toMatchObject({ status: "active", expiryEnforcedBy: "dmshare" });
     expect(Date.parse(localLink.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
-    expect(localLink.message).toContain("the link works until");
+    // Nothing ends the link on time here (no prune timer): the message promises no date.
+    expect(localLink.message).toBe(`Here's the photo: ${localLink.url}`);
     // Dropbox was asked for no expiry (Basic has none); dmshare says who will revoke it.
     expect(bed.emulator.resolveSharedLink(localLink.url)?.expiresAt).toBeUndefined();
-    expect(local.stderr.trim().split("\n")).toHaveLength(1);
-    expect(local.stderr).toContain("dmshare will revoke it after");
-    expect(local.stderr).toContain("`dmshare prune`");
+    expect(local.stderr.trim().split("\n")).toHaveLength(2);
+    expect(local.stderr).toContain("dmshare revokes it the first time you run dmshare after");
+    expect(local.stderr).toContain("dmshare prune --install");
+    expect(local.stderr).toContain("So the message does not say until when it works.");
 
     // Options Basic can't have at all are still refused before uploading.
     const refused = await requestsDuring(() =>

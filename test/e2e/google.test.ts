@@ -104,7 +104,7 @@ describe("dmshare send --via gdrive", () => {
     expect(code).toBe(0);
     expect(sent).toMatchObject({ status: "active", expiryEnforcedBy: "dmshare" });
     expect(stderr).toMatch(
-      /^! Google Drive won't expire this link on this account, so dmshare will revoke it after .*`dmshare prune`/,
+      /^! Google Drive won't expire this link on this account: dmshare revokes it the first time you run dmshare after .*dmshare prune --install/,
     );
     const anyone = bed.emulator
       .drivePermissions(driveId(sent?.url ?? ""))

@@ -49,17 +49,36 @@ const opens = (url: string) => Boolean(emulator.resolveDriveLink(url)?.access);
 const ledgerFile = () => path.join(bed.configDir, "ledger.json");
 
 describe("Google Drive", () => {
-  it("--expires is enforced by dmshare: the link works until prune revokes it once expired", async () => {
+  it("--expires is enforced by dmshare: with auto-prune off the link works (overdue) until prune revokes it", async () => {
+    expect((await run(["config", "set", "auto-prune", "off"])).code).toBe(0);
     const sent = await send(["drive.jpg"], ["--expires", "2d"]);
     expect(sent.expiryEnforcedBy).toBe("dmshare");
     expect((await runAt(DAY, ["prune", "--json"])).stdout).toBe("[]\n");
     const listed = await runAt(3 * DAY, ["list"]);
-    expect(listed.stdout.split("\t")[5]).toBe("expired 24 h ago (not pruned yet)");
+    expect(listed.stdout.split("\t").slice(5, 7)).toEqual([
+      "due 24 h ago, not revoked yet",
+      "overdue",
+    ]);
     expect(opens(sent.url)).toBe(true);
     const pruned = await runAt(3 * DAY, ["prune", "--yes"]);
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stdout).toBe(`Revoked ${sent.id} drive.jpg\n`);
     expect(opens(sent.url)).toBe(false);
+  });
+
+  it("--expires is enforced by dmshare: the first command after the expiry revokes the link", async () => {
+    const sent = await send(["auto.jpg"], ["--expires", "2d"]);
+    const listed = await runAt(3 * DAY, ["list", "--all"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stderr).toBe(`Revoked a link past the expiry you gave: ${sent.id} auto.jpg\n`);
+    expect(listed.stdout.split("\t")[6]).toBe("revoked");
+    expect(opens(sent.url)).toBe(false);
+    // With --json, stderr stays quiet: nothing is left to revoke anyway.
+    const json = await runAt(3 * DAY, ["list", "--json", "--all"]);
+    expect(json.stderr).toBe("");
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ id: sent.id, status: "revoked" }),
+    ]);
   });
 
   it("sync marks a link whose permission was removed in Drive as revoked, and adopts one the ledger forgot", async () => {

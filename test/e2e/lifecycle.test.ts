@@ -96,7 +96,8 @@ async function uploadElsewhere(remotePath: string) {
 const ledgerFile = () => path.join(bed.configDir, "ledger.json");
 
 describe("expiry", () => {
-  it("Dropbox Basic: dmshare records the expiry, list shows it expired once passed, and prune --yes revokes it at Dropbox", async () => {
+  it("Dropbox Basic, auto-prune off: dmshare records the expiry, list shows it overdue once passed, and prune --yes revokes it at Dropbox", async () => {
+    expect((await dmshare(["config", "set", "auto-prune", "off"])).code).toBe(0);
     const expiring = await send(["soon.jpg"], ["--expires", "3d"]);
     const lasting = await send(["forever.jpg"]);
     expect(expiring).toMatchObject({ expiryEnforcedBy: "dmshare", status: "active" });
@@ -109,14 +110,18 @@ describe("expiry", () => {
     expect(early.code).toBe(0);
     expect(JSON.parse(early.stdout)).toEqual([]);
 
-    // Four days on, the link is expired in the list but still works until prune runs.
+    // Four days on, the link is overdue in the list: it still works until prune runs.
     const later = 4 * DAY;
     const listed = await listJson([], later);
-    expect(listed.find((link) => link.id === expiring.id)?.status).toBe("expired");
+    expect(listed.find((link) => link.id === expiring.id)?.status).toBe("overdue");
     expect(listed.find((link) => link.id === lasting.id)?.status).toBe("active");
+    expect((await listJson(["--status", "overdue"], later)).map((link) => link.id)).toEqual([
+      expiring.id,
+    ]);
+    expect(await listJson(["--status", "expired"], later)).toEqual([]);
     const table = await dmshareAt(later, ["list"]);
     const row = table.stdout.split("\n").find((line) => line.startsWith(expiring.id)) ?? "";
-    expect(row.split("\t")[5]).toBe("expired 24 h ago (not pruned yet)");
+    expect(row.split("\t").slice(5, 7)).toEqual(["due 24 h ago, not revoked yet", "overdue"]);
     expect(emulator.resolveSharedLink(expiring.url)).not.toBeNull();
 
     const dry = await dmshareAt(later, ["prune", "--dry-run"]);
@@ -136,6 +141,7 @@ describe("expiry", () => {
   });
 
   it("prune revokes several expired links without a terminal and without --yes (their expiry was chosen at send time); --delete-files still asks", async () => {
+    expect((await dmshare(["config", "set", "auto-prune", "off"])).code).toBe(0);
     const a = await send(["a.jpg"], ["--expires", "1h"]);
     const b = await send(["b.jpg"], ["--expires", "2h"]);
     const asks = await dmshareAt(3 * HOUR, ["prune", "--delete-files"]);
@@ -170,7 +176,7 @@ describe("expiry", () => {
     );
     const [listed] = await listJson([], 3 * DAY);
     expect(listed).toMatchObject({ id: sent.id, status: "expired", expiryEnforcedBy: "provider" });
-    // The table has no "not pruned yet": Dropbox stopped the link itself.
+    // Expired, not overdue: Dropbox stopped the link itself.
     const table = await dmshareAt(3 * DAY, ["list"]);
     expect(table.stdout.split("\t")[5]).toBe("expired 24 h ago");
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clockFrom } from "../../src/context.ts";
 import { parseSince } from "../../src/core/duration.ts";
+import { isOverdue, statusOf } from "../../src/core/links.ts";
 import { expiryFromNow, humanSpan } from "../../src/core/time-format.ts";
 
 const MIN = 60_000;
@@ -60,5 +61,24 @@ describe("DMSHARE_NOW", () => {
   it("is the real clock when unset, and a usage error when not a time", () => {
     expect(clockFrom(undefined, () => 42)().getTime()).toBe(42);
     expect(() => clockFrom("soon")()).toThrow(/DMSHARE_NOW "soon" is not a date and time/);
+  });
+});
+
+describe("status from the clock", () => {
+  const now = new Date("2026-12-10T12:00:00Z");
+  const past = "2026-12-10T11:00:00Z";
+  const future = "2026-12-10T13:00:00Z";
+  it.each([
+    ["active", future, "dmshare", "active"],
+    ["active", past, "dmshare", "overdue"],
+    ["active", past, "provider", "expired"],
+    // Entries from before expiryEnforcedBy existed could only have the provider's expiry.
+    ["active", past, undefined, "expired"],
+    ["revoked", past, "dmshare", "revoked"],
+    ["pending", past, "dmshare", "pending"],
+  ] as const)("%s until %s, enforced by %s: %s", (status, expiresAt, by, shown) => {
+    const entry = { status, expiresAt, expiryEnforcedBy: by };
+    expect(statusOf(entry, now)).toBe(shown);
+    expect(isOverdue(entry, now)).toBe(shown === "overdue");
   });
 });

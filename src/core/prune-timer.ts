@@ -1,0 +1,360 @@
+import path from "node:path";
+import { DmshareError, usageError } from "../errors.ts";
+import type { SchedulerSystem } from "../store/scheduler.ts";
+
+/**
+ * `dmshare prune --install`: a timer of the user's own (no root) that runs `dmshare prune
+ * --yes` every hour, so links dmshare must revoke go on time even when dmshare is not used.
+ * The definitions are pure functions of what to run; installing goes through a
+ * SchedulerSystem (the machine, or a test's).
+ */
+
+export type TimerKind = "systemd" | "cron" | "launchd" | "schtasks";
+
+export interface TimerSpec {
+  /** The command line that runs dmshare (node and its script, absolute paths). */
+  command: string[];
+  /** Set for the timer's runs: DMSHARE_CONFIG_DIR when dmshare uses another one. Never secrets. */
+  env: Record<string, string>;
+  /** Where cron and launchd keep what the runs print. */
+  logFile: string;
+}
+
+export interface TimerState {
+  kind: TimerKind | null;
+  /** The file or name that holds it, for the person to find it. */
+  where: string | null;
+}
+
+export const TIMER_NAME = "dmshare-prune";
+const LAUNCHD_LABEL = "com.dmshare.prune";
+const CRON_MARK = `# ${TIMER_NAME} (dmshare prune --install)`;
+const PRUNE_ARGS = ["prune", "--yes"];
+
+/** What the timer runs, and with which settings, for the dmshare running now. */
+export function timerSpecFor(system: SchedulerSystem, configDir: string): TimerSpec {
+  const override = system.env.DMSHARE_CONFIG_DIR;
+  return {
+    command: system.self,
+    env: override ? { DMSHARE_CONFIG_DIR: path.resolve(override) } : {},
+    logFile: path.join(configDir, "prune.log"),
+  };
+}
+
+// ---- The definitions (pure) ----
+
+/** A word for systemd's ExecStart=/Environment=: quoted, with its specials escaped. */
+const systemdQuote = (word: string) =>
+  `"${word.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%").replace(/\$/g, "$$$$")}"`;
+
+/** The user service and its hourly timer (~/.config/systemd/user). */
+export function systemdUnits(spec: TimerSpec): { service: string; timer: string } {
+  const environment = Object.entries(spec.env).map(
+    ([key, value]) => `Environment=${systemdQuote(`${key}=${value}`)}\n`,
+  );
+  const service =
+    "[Unit]\n" +
+    "Description=dmshare: revoke the links whose expiry has passed\n\n" +
+    "[Service]\n" +
+    "Type=oneshot\n" +
+    environment.join("") +
+    `ExecStart=${[...spec.command, ...PRUNE_ARGS].map(systemdQuote).join(" ")}\n`;
+  const timer =
+    "[Unit]\n" +
+    "Description=dmshare: revoke expired links every hour\n\n" +
+    "[Timer]\n" +
+    "OnCalendar=hourly\n" +
+    "RandomizedDelaySec=5min\n" +
+    "Persistent=true\n\n" +
+    "[Install]\n" +
+    "WantedBy=timers.target\n";
+  return { service, timer };
+}
+
+/** A word for a POSIX shell (cron runs its lines with /bin/sh). */
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/** The crontab line: every hour, what it prints appended to the log. */
+export function cronLine(spec: TimerSpec): string {
+  // In a crontab, % ends the command unless escaped.
+  const words = [
+    ...Object.entries(spec.env).map(([key, value]) => `${key}=${shellQuote(value)}`),
+    ...[...spec.command, ...PRUNE_ARGS].map(shellQuote),
+    `>>${shellQuote(spec.logFile)} 2>&1`,
+  ].map((word) => word.replace(/%/g, "\\%"));
+  return `17 * * * * ${words.join(" ")} ${CRON_MARK}`;
+}
+
+/** The crontab with dmshare's line (and only one of it) at its end. */
+export function withCronLine(crontab: string, line: string): string {
+  const kept = withoutCronLine(crontab);
+  return `${kept}${kept === "" || kept.endsWith("\n") ? "" : "\n"}${line}\n`;
+}
+
+/** The crontab without dmshare's line; the rest exactly as it was. */
+export function withoutCronLine(crontab: string): string {
+  return crontab
+    .split(/(?<=\n)/)
+    .filter((line) => !line.includes(CRON_MARK))
+    .join("");
+}
+
+const xmlEscape = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** The launchd agent (~/Library/LaunchAgents): every hour, and once when loaded. */
+export function launchdPlist(spec: TimerSpec): string {
+  const strings = (values: string[], indent: string) =>
+    values.map((value) => `${indent}<string>${xmlEscape(value)}</string>\n`).join("");
+  const environment = Object.entries(spec.env);
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n' +
+    '<plist version="1.0">\n' +
+    "<dict>\n" +
+    `  <key>Label</key>\n  <string>${LAUNCHD_LABEL}</string>\n` +
+    "  <key>ProgramArguments</key>\n  <array>\n" +
+    strings([...spec.command, ...PRUNE_ARGS], "    ") +
+    "  </array>\n" +
+    (environment.length > 0
+      ? "  <key>EnvironmentVariables</key>\n  <dict>\n" +
+        environment
+          .map(
+            ([key, value]) =>
+              `    <key>${xmlEscape(key)}</key>\n    <string>${xmlEscape(value)}</string>\n`,
+          )
+          .join("") +
+        "  </dict>\n"
+      : "") +
+    "  <key>StartInterval</key>\n  <integer>3600</integer>\n" +
+    "  <key>RunAtLoad</key>\n  <true/>\n" +
+    `  <key>StandardOutPath</key>\n  <string>${xmlEscape(spec.logFile)}</string>\n` +
+    `  <key>StandardErrorPath</key>\n  <string>${xmlEscape(spec.logFile)}</string>\n` +
+    "</dict>\n" +
+    "</plist>\n"
+  );
+}
+
+/** A word for cmd.exe, in double quotes. */
+const cmdQuote = (word: string) => `"${word.replace(/"/g, '""')}"`;
+
+/** The arguments of `schtasks` that create the hourly task (replacing one of the same name). */
+export function schtasksCreateArgs(spec: TimerSpec): string[] {
+  const run = [...spec.command.map(cmdQuote), ...PRUNE_ARGS].join(" ");
+  const environment = Object.entries(spec.env).map(
+    ([key, value]) => `set ${cmdQuote(`${key}=${value}`)} && `,
+  );
+  const task = environment.length > 0 ? `cmd /c ${environment.join("")}${run}` : run;
+  return ["/Create", "/F", "/SC", "HOURLY", "/TN", TIMER_NAME, "/TR", task];
+}
+
+// ---- Where they go ----
+
+function systemdDir(system: SchedulerSystem): string {
+  const base = system.env.XDG_CONFIG_HOME || path.join(system.home, ".config");
+  return path.join(base, "systemd", "user");
+}
+
+const systemdFiles = (system: SchedulerSystem) => ({
+  service: path.join(systemdDir(system), `${TIMER_NAME}.service`),
+  timer: path.join(systemdDir(system), `${TIMER_NAME}.timer`),
+});
+
+const plistPath = (system: SchedulerSystem) =>
+  path.join(system.home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`);
+
+async function hasSystemdUser(system: SchedulerSystem): Promise<boolean> {
+  return (await system.run("systemctl", ["--user", "show-environment"])).code === 0;
+}
+
+async function readCrontab(system: SchedulerSystem): Promise<string | null> {
+  const listed = await system.run("crontab", ["-l"]);
+  if (listed.code === 127) return null;
+  // "no crontab for USER" is an empty crontab.
+  return listed.code === 0 ? listed.stdout : "";
+}
+
+/** Whether a prune timer is installed, and which. */
+export async function pruneTimerState(system: SchedulerSystem): Promise<TimerState> {
+  switch (system.platform) {
+    case "darwin": {
+      const file = plistPath(system);
+      return (await system.readFile(file)) === null
+        ? { kind: null, where: null }
+        : { kind: "launchd", where: file };
+    }
+    case "win32": {
+      const query = await system.run("schtasks", ["/Query", "/TN", TIMER_NAME]);
+      return query.code === 0
+        ? { kind: "schtasks", where: `Task Scheduler: ${TIMER_NAME}` }
+        : { kind: null, where: null };
+    }
+    default: {
+      const { timer } = systemdFiles(system);
+      if ((await system.readFile(timer)) !== null) return { kind: "systemd", where: timer };
+      const crontab = await readCrontab(system);
+      if (crontab?.includes(CRON_MARK)) return { kind: "cron", where: "crontab -l" };
+      return { kind: null, where: null };
+    }
+  }
+}
+
+/** Installs (or re-installs) the hourly timer; returns what was installed. */
+export async function installPruneTimer(
+  system: SchedulerSystem,
+  spec: TimerSpec,
+): Promise<TimerState> {
+  switch (system.platform) {
+    case "darwin": {
+      const file = plistPath(system);
+      await system.writeFile(file, launchdPlist(spec));
+      await system.run("launchctl", ["unload", file]);
+      await must(system, "launchctl", ["load", "-w", file], "load the launchd agent");
+      return { kind: "launchd", where: file };
+    }
+    case "win32": {
+      await must(system, "schtasks", schtasksCreateArgs(spec), "create the scheduled task");
+      return { kind: "schtasks", where: `Task Scheduler: ${TIMER_NAME}` };
+    }
+    default: {
+      if (await hasSystemdUser(system)) {
+        const files = systemdFiles(system);
+        const units = systemdUnits(spec);
+        await system.writeFile(files.service, units.service);
+        await system.writeFile(files.timer, units.timer);
+        await must(system, "systemctl", ["--user", "daemon-reload"], "reload systemd");
+        await must(
+          system,
+          "systemctl",
+          ["--user", "enable", "--now", `${TIMER_NAME}.timer`],
+          "start the timer",
+        );
+        // One way only: a crontab line from an earlier install would run prune twice.
+        await removeCronLine(system);
+        return { kind: "systemd", where: files.timer };
+      }
+      const crontab = await readCrontab(system);
+      if (crontab === null) {
+        throw usageError(
+          "There is no way to run a timer here: no systemd user session and no crontab.",
+          "Run dmshare prune yourself from time to time, or from whatever scheduler this system has.",
+        );
+      }
+      await must(
+        system,
+        "crontab",
+        ["-"],
+        "write the crontab",
+        withCronLine(crontab, cronLine(spec)),
+      );
+      return { kind: "cron", where: "crontab -l" };
+    }
+  }
+}
+
+/** Removes the timer, whichever way it was installed; returns what was removed. */
+export async function uninstallPruneTimer(system: SchedulerSystem): Promise<TimerKind[]> {
+  const removed: TimerKind[] = [];
+  switch (system.platform) {
+    case "darwin": {
+      const file = plistPath(system);
+      if ((await system.readFile(file)) === null) return removed;
+      await system.run("launchctl", ["unload", "-w", file]);
+      await system.removeFile(file);
+      return ["launchd"];
+    }
+    case "win32": {
+      if ((await pruneTimerState(system)).kind === null) return removed;
+      await must(system, "schtasks", ["/Delete", "/F", "/TN", TIMER_NAME], "delete the task");
+      return ["schtasks"];
+    }
+    default: {
+      const files = systemdFiles(system);
+      if ((await system.readFile(files.timer)) !== null) {
+        await system.run("systemctl", ["--user", "disable", "--now", `${TIMER_NAME}.timer`]);
+        await system.removeFile(files.timer);
+        await system.removeFile(files.service);
+        await system.run("systemctl", ["--user", "daemon-reload"]);
+        removed.push("systemd");
+      }
+      if (await removeCronLine(system)) removed.push("cron");
+      return removed;
+    }
+  }
+}
+
+async function removeCronLine(system: SchedulerSystem): Promise<boolean> {
+  const crontab = await readCrontab(system);
+  if (!crontab?.includes(CRON_MARK)) return false;
+  await must(system, "crontab", ["-"], "write the crontab", withoutCronLine(crontab));
+  return true;
+}
+
+async function must(
+  system: SchedulerSystem,
+  command: string,
+  args: string[],
+  what: string,
+  input?: string,
+): Promise<void> {
+  const result = await system.run(command, args, input);
+  if (result.code === 0) return;
+  const said = ((result.stderr || result.stdout).trim().split("\n")[0] ?? "").replace(/\.$/, "");
+  throw new DmshareError(
+    "usage",
+    `Could not ${what}: ${command} ${result.code === 127 ? "is not installed" : `failed${said ? `: ${said}` : ""}`}.`,
+    {
+      hint: `dmshare prune --uninstall removes what was set up. Or run dmshare prune --yes from a scheduler of your own (see "Link lifecycle" in the README).`,
+    },
+  );
+}
+
+/** "an hourly systemd user timer (…/dmshare-prune.timer)", for status and send. */
+export function describeTimer(state: TimerState): string {
+  switch (state.kind) {
+    case "systemd":
+      return `an hourly systemd user timer (${state.where})`;
+    case "cron":
+      return "an hourly crontab line (crontab -l shows it)";
+    case "launchd":
+      return `an hourly launchd agent (${state.where})`;
+    case "schtasks":
+      return `an hourly scheduled task (${TIMER_NAME} in Task Scheduler)`;
+    default:
+      return "no timer";
+  }
+}
+
+/** How dmshare ends the links whose expiry it enforces itself, here and now. */
+export interface DmshareExpiry {
+  timer: TimerState;
+  /** Each dmshare command first revokes what is overdue (`auto-prune`, on by default). */
+  autoPrune: boolean;
+}
+
+export async function dmshareExpiryHere(
+  system: SchedulerSystem,
+  configDir: string,
+): Promise<DmshareExpiry> {
+  const { ConfigStore } = await import("../store/config.ts");
+  const [timer, setting] = await Promise.all([
+    pruneTimerState(system),
+    new ConfigStore(configDir).get("auto-prune"),
+  ]);
+  return { timer, autoPrune: setting !== "off" };
+}
+
+/**
+ * Who ends a link dmshare must revoke, and how, in a sentence: "dmshare revokes it within
+ * the hour after Dec 12, 10:00 (…)". `when` is the expiry as the person reads it.
+ */
+export function whoEndsIt(state: DmshareExpiry, when: string, several = false): string {
+  const it = several ? "them" : "it";
+  if (state.timer.kind !== null) {
+    return `dmshare revokes ${it} within the hour after ${when}, with ${describeTimer(state.timer)}.`;
+  }
+  if (state.autoPrune) {
+    return `dmshare revokes ${it} the first time you run dmshare after ${when}, which may be much later: dmshare prune --install revokes ${it} on time (hourly).`;
+  }
+  return `${several ? "They keep" : "It keeps"} working after ${when} until you run dmshare prune (auto-prune is off): dmshare prune --install does that hourly.`;
+}
