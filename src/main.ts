@@ -12,7 +12,11 @@ export async function run(argv: readonly string[], given: Ctx): Promise<number> 
     color: !argv.includes("--no-color"),
     quiet: argv.includes("--quiet") || argv.includes("-q"),
   });
-  const ctx: Ctx = { ...given, onRetry: (reason, delayMs) => notices.retrying(reason, delayMs) };
+  const ctx: Ctx = {
+    ...given,
+    onRetry: (reason, delayMs) => notices.retrying(reason, delayMs),
+    onNotice: (text, hint) => notices.warn(text, hint),
+  };
   const outcome: Outcome = { exitCode: EXIT_CODES.success };
   ctx.signal.addEventListener(
     "abort",

@@ -1,0 +1,165 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { BIN, baseEnv, collect, writeFiles } from "../helpers/cli.ts";
+import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { jpegBytes } from "../helpers/media.ts";
+
+const TOKEN = "local-faults-token";
+const bed = useDropboxTestbed({ token: TOKEN });
+const { dmshare } = bed;
+
+const entry = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  provider: "dropbox",
+  kind: "photo",
+  name: `${id}.jpg`,
+  url: `https://www.dropbox.com/scl/fi/${id}/x.jpg?rlkey=k&dl=0`,
+  message: null,
+  target: { remotePath: `/dmshare/${id}.jpg`, remoteId: `id:${id}` },
+  files: [],
+  createdAt: "2026-11-01T10:00:00.000Z",
+  expiresAt: null,
+  revokedAt: null,
+  status: "active",
+  ...extra,
+});
+
+/**
+ * Runs dmshare with its config dir on a 64 KiB tmpfs that has `freeBytes` left (less what `setup` writes), in a mount
+ * namespace of its own (nothing outside sees the mount, and it goes with the process);
+ * afterwards lists what is left in the config dir (one name a line, after a marker).
+ */
+async function onFullDisk(args: string[], freeBytes: number, setup = "") {
+  const script = [
+    'mount -t tmpfs -o size=64k tmpfs "$DMSHARE_CONFIG_DIR" || exit 99',
+    setup,
+    `head -c ${64 * 1024 - freeBytes} /dev/zero > "$DMSHARE_CONFIG_DIR/filler"`,
+    '"$0" "$@"; code=$?',
+    'echo "--- ledger:" >&2; cat "$DMSHARE_CONFIG_DIR/ledger.json" >&2 2>/dev/null',
+    'echo "--- left:" >&2; ls -A "$DMSHARE_CONFIG_DIR" >&2',
+    "exit $code",
+  ].join("\n");
+  const unshare = process.getuid?.() === 0 ? ["-m"] : ["-r", "-m"];
+  await mkdir(bed.configDir, { recursive: true });
+  const child = spawn("unshare", [...unshare, "sh", "-c", script, process.execPath, BIN, ...args], {
+    cwd: bed.dir,
+    env: baseEnv(bed.env()),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const result = await collect(child, 30_000);
+  expect(result.code, result.stderr).not.toBe(99);
+  const [stderr = "", rest = ""] = result.stderr.split("--- ledger:\n");
+  const [ledger = "", left = ""] = rest.split("--- left:\n");
+  return {
+    code: result.code,
+    stdout: result.stdout,
+    stderr,
+    ledger,
+    left: left.split("\n").filter(Boolean),
+  };
+}
+
+describe("a full disk", () => {
+  it("send: a clear exit 2 naming the ledger, no temp file, no lock file, nothing uploaded", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const uploads = bed.emulator.requests.length;
+    const { code, stderr, left } = await onFullDisk(
+      ["send", "a.jpg", "--via", "dropbox", "--no-copy"],
+      4096,
+    );
+    const ledger = path.join(bed.configDir, "ledger.json");
+    expect(stderr).toContain(`Can't write ${ledger}: the disk is full (ENOSPC).`);
+    expect(stderr).toContain("Free some space");
+    expect(stderr).not.toContain("bug");
+    expect(code).toBe(2);
+    expect(left).toEqual(["filler"]);
+    expect(bed.emulator.requests.slice(uploads).map((r) => r.path)).not.toContain(
+      "/2/files/upload",
+    );
+  });
+
+  it("with no room even for the lock: exit 2 naming the lock file, and no empty lock left", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const { code, stderr, left } = await onFullDisk(
+      ["send", "a.jpg", "--via", "dropbox", "--no-copy"],
+      0,
+    );
+    expect(stderr).toContain(
+      `Can't write ${path.join(bed.configDir, "ledger.json.lock")}: the disk is full (ENOSPC).`,
+    );
+    expect(code).toBe(2);
+    expect(left).toEqual(["filler"]);
+  });
+
+  it("an existing ledger is left whole; config set says which file it could not write", async () => {
+    const before = `${JSON.stringify({ version: 1, entries: [entry("keepme00")] }, null, 1)}\n`;
+    const setup = `printf '%s' '${before}' > "$DMSHARE_CONFIG_DIR/ledger.json"`;
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const sent = await onFullDisk(["send", "a.jpg", "--via", "dropbox", "--no-copy"], 8192, setup);
+    expect(sent.stderr).toContain(
+      `Can't write ${path.join(bed.configDir, "ledger.json")}: the disk is full (ENOSPC).`,
+    );
+    expect(sent.code).toBe(2);
+    expect(sent.ledger).toBe(before);
+    expect(sent.left.sort()).toEqual(["filler", "ledger.json"]);
+
+    const set = await onFullDisk(["config", "set", "preset", "casual"], 4096);
+    expect(set.stderr).toContain(
+      `Can't write ${path.join(bed.configDir, "config.json")}: the disk is full (ENOSPC).`,
+    );
+    expect(set.code).toBe(2);
+    expect(set.left).toEqual(["filler"]);
+  });
+});
+
+describe("a ledger dmshare can't use as it is", () => {
+  it('reports an entry with a wrong type ("url": 123) by its id, lists the others, and keeps it on disk', async () => {
+    await mkdir(bed.configDir, { recursive: true });
+    const ledger = path.join(bed.configDir, "ledger.json");
+    const bad = entry("badurl00", { url: 123 });
+    await writeFile(
+      ledger,
+      JSON.stringify({ version: 1, entries: [entry("good0000"), bad, { id: "nokind00" }] }),
+    );
+    const listed = await dmshare(["list", "--all"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain("good0000");
+    expect(listed.stderr).toContain(
+      'Skipped ledger entry "badurl00": "url" is 123, not a text or null.',
+    );
+    expect(listed.stderr).toContain('Skipped ledger entry "nokind00"');
+
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    const sent = await dmshare(["send", "a.jpg", "--via", "dropbox", "--no-copy"]);
+    expect(sent.code).toBe(0);
+    // Said once per command, however often the ledger is read.
+    expect(sent.stderr.split('Skipped ledger entry "badurl00"').length).toBe(2);
+    const stored = JSON.parse(await readFile(ledger, "utf8"));
+    expect(stored.entries).toHaveLength(4);
+    expect(stored.entries).toContainEqual(bad);
+    expect(stored.entries).toContainEqual({ id: "nokind00" });
+  });
+
+  it.each([
+    ["a directory", (file: string) => mkdir(file), "it is a directory"],
+    [
+      "a named pipe",
+      async (file: string) => execFileSync("mkfifo", [file]),
+      "it is a named pipe (FIFO)",
+    ],
+  ])("a ledger path that is %s: exit 2 saying so, no hang", async (_label, make, what) => {
+    await mkdir(bed.configDir, { recursive: true });
+    const ledger = path.join(bed.configDir, "ledger.json");
+    await make(ledger);
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
+    for (const args of [["list"], ["send", "a.jpg", "--via", "dropbox", "--no-copy"]]) {
+      const { code, stderr } = await dmshare(args);
+      expect(stderr).toContain(`Can't read ${ledger}: ${what}, not a file dmshare wrote.`);
+      expect(stderr).toContain(`mv '${ledger}'`);
+      expect(code).toBe(2);
+    }
+    expect((await readdir(bed.configDir)).sort()).toEqual(["ledger.json"]);
+  });
+});
