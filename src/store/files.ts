@@ -60,17 +60,28 @@ const LOCAL_CAUSES: Record<string, (file: string) => { what: string; hint: strin
  * do. Exit 2, like other bad input: the fix is on the user's machine, not in dmshare. Errors
  * of other kinds are returned as they are.
  */
-export function localFileError(error: unknown, file: string, action: string): unknown {
+export function localFileError(
+  error: unknown,
+  file: string,
+  action: string,
+  options: { hint?: string } = {},
+): unknown {
   if (error instanceof DmshareError) return error;
   const code = (error as NodeJS.ErrnoException | null)?.code;
   const cause = code ? LOCAL_CAUSES[code] : undefined;
   if (!cause) return error;
   const { what, hint } = cause(file);
   return new DmshareError("usage", `Can't ${action} ${file}: ${what} (${code}).`, {
-    hint,
+    hint: options.hint ?? hint,
     cause: error,
   });
 }
+
+/** Whether `error` is the local disk refusing (full, read-only, no permission…). */
+export const isLocalFileFault = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code !== undefined && Object.hasOwn(LOCAL_CAUSES, code);
+};
 
 /**
  * Writes through a temp file, fsync and rename, so a reader (or a kill -9) sees either the

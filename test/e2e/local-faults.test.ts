@@ -31,21 +31,27 @@ const entry = (id: string, extra: Record<string, unknown> = {}) => ({
  * namespace of its own (nothing outside sees the mount, and it goes with the process);
  * afterwards lists what is left in the config dir (one name a line, after a marker).
  */
-async function onFullDisk(args: string[], freeBytes: number, setup = "") {
+async function onFullDisk(
+  args: string[],
+  freeBytes: number,
+  setup = "",
+  full: { dir: string; env?: Record<string, string> } = { dir: bed.configDir },
+) {
   const script = [
-    'mount -t tmpfs -o size=64k tmpfs "$DMSHARE_CONFIG_DIR" || exit 99',
+    'mount -t tmpfs -o size=64k tmpfs "$FULL" || exit 99',
     setup,
-    `head -c ${64 * 1024 - freeBytes} /dev/zero > "$DMSHARE_CONFIG_DIR/filler"`,
+    `head -c ${64 * 1024 - freeBytes} /dev/zero > "$FULL/filler"`,
     '"$0" "$@"; code=$?',
     'echo "--- ledger:" >&2; cat "$DMSHARE_CONFIG_DIR/ledger.json" >&2 2>/dev/null',
-    'echo "--- left:" >&2; ls -A "$DMSHARE_CONFIG_DIR" >&2',
+    'echo "--- left:" >&2; ls -A "$FULL" >&2',
     "exit $code",
   ].join("\n");
   const unshare = process.getuid?.() === 0 ? ["-m"] : ["-r", "-m"];
   await mkdir(bed.configDir, { recursive: true });
+  await mkdir(full.dir, { recursive: true });
   const child = spawn("unshare", [...unshare, "sh", "-c", script, process.execPath, BIN, ...args], {
     cwd: bed.dir,
-    env: baseEnv(bed.env()),
+    env: baseEnv(bed.env({ ...full.env, FULL: full.dir })),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const result = await collect(child, 30_000);
@@ -111,6 +117,29 @@ describe("a full disk", () => {
     );
     expect(set.code).toBe(2);
     expect(set.left).toEqual(["filler"]);
+  });
+});
+
+describe("a full disk for the private copies (TMPDIR)", () => {
+  it("send: exit 2 saying the temporary folder is full and that TMPDIR can move it; nothing uploaded or left", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(20_000) });
+    const tmp = path.join(bed.dir, "tmp");
+    const uploads = bed.emulator.requests.length;
+    const { code, stderr, left } = await onFullDisk(
+      ["send", "a.jpg", "--via", "dropbox", "--no-copy"],
+      0,
+      "",
+      { dir: tmp, env: { TMPDIR: tmp } },
+    );
+    expect(stderr).toMatch(/Can't write a private copy in .*: the disk is full \(ENOSPC\)\./);
+    expect(stderr).toContain("set TMPDIR to a folder on a disk with room");
+    expect(stderr).not.toContain("--keep-metadata");
+    expect(code).toBe(2);
+    // Node's own compile cache may be there; no workspace of dmshare's is.
+    expect(left.filter((name) => name !== "node-compile-cache")).toEqual(["filler"]);
+    expect(bed.emulator.requests.slice(uploads).map((r) => r.path)).not.toContain(
+      "/2/files/upload",
+    );
   });
 });
 
