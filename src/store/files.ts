@@ -143,3 +143,45 @@ export async function readTextIfExists(file: string): Promise<string | null> {
     await handle.close();
   }
 }
+
+/** Something loose that was made private again, in words for the user. */
+export interface Tightened {
+  file: string;
+  what: string;
+  was: number;
+  now: number | null;
+}
+
+/**
+ * Gives the config folder 0700 and the credentials file 0600 back when they are open to
+ * other users (a copied dotfiles folder, a umask of 000, a chmod by hand). Returns what was
+ * loose, with `now: null` where it could not be changed (another user's file). POSIX only.
+ */
+export async function tightenPrivateFiles(
+  configDir: string,
+  credentialsFile: string,
+): Promise<Tightened[]> {
+  if (process.platform === "win32") return [];
+  const { stat, chmod } = await import("node:fs/promises");
+  const found: Tightened[] = [];
+  const wanted: [string, number, string][] = [
+    [configDir, PRIVATE_DIR_MODE, "folder"],
+    [credentialsFile, PRIVATE_FILE_MODE, "credentials file"],
+  ];
+  for (const [file, mode, what] of wanted) {
+    let was: number;
+    try {
+      was = (await stat(file)).mode & 0o777;
+    } catch {
+      continue; // not there (yet): it is made private when it is made
+    }
+    if ((was & 0o077) === 0) continue;
+    try {
+      await chmod(file, mode);
+      found.push({ file, what, was, now: mode });
+    } catch {
+      found.push({ file, what, was, now: null });
+    }
+  }
+  return found;
+}

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, baseEnv, collect, writeFiles } from "../helpers/cli.ts";
@@ -190,5 +190,28 @@ describe("a ledger dmshare can't use as it is", () => {
       expect(code).toBe(2);
     }
     expect((await readdir(bed.configDir)).sort()).toEqual(["ledger.json"]);
+  });
+});
+
+describe("a config folder or credentials file open to other users", () => {
+  it("gets 0700/0600 back on the next command, which says so once", async () => {
+    await mkdir(bed.configDir, { recursive: true });
+    const credentials = path.join(bed.configDir, "credentials.json");
+    await writeFile(credentials, JSON.stringify({ dropbox: { accessToken: "stored" } }));
+    await chmod(bed.configDir, 0o777);
+    await chmod(credentials, 0o644);
+    const first = await dmshare(["list"], { env: { DMSHARE_DROPBOX_TOKEN: undefined } });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(
+      `dmshare's folder ${bed.configDir} was writable by other users (mode 0777); it is 0700 again.`,
+    );
+    expect(first.stderr).toContain(
+      `dmshare's credentials file ${credentials} was readable by other users (mode 0644); it is 0600 again.`,
+    );
+    expect((await stat(bed.configDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(credentials)).mode & 0o777).toBe(0o600);
+    const second = await dmshare(["list"]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toContain("dmshare's");
   });
 });
