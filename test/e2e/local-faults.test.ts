@@ -215,3 +215,40 @@ describe("a config folder or credentials file open to other users", () => {
     expect(second.stderr).not.toContain("dmshare's");
   });
 });
+
+describe("many photos under a low limit of open files", () => {
+  it("an album of 300 photos is sent under ulimit -n 256 (inputs are opened a few at a time)", async () => {
+    const names = Array.from(
+      { length: 300 },
+      (_, index) => `p${String(index).padStart(3, "0")}.jpg`,
+    );
+    const photo = jpegBytes();
+    await writeFiles(bed.dir, Object.fromEntries(names.map((name) => [name, photo])));
+    const child = spawn(
+      "bash",
+      [
+        "-c",
+        'ulimit -n 256 && exec "$0" "$@"',
+        process.execPath,
+        BIN,
+        "send",
+        ...names,
+        "--via",
+        "dropbox",
+        "--album",
+        "many",
+        "--no-copy",
+        "--json",
+      ],
+      { cwd: bed.dir, env: baseEnv(bed.env()), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const { code, stdout, stderr } = await collect(child, 120_000);
+    expect(stderr).not.toContain("EMFILE");
+    expect(code, stderr).toBe(0);
+    const sent = JSON.parse(stdout);
+    expect(sent.kind).toBe("album");
+    expect(sent.files).toHaveLength(300);
+    const uploaded = bed.emulator.requests.filter((r) => r.path.startsWith("/2/files/upload"));
+    expect(uploaded.length).toBeGreaterThanOrEqual(300);
+  });
+});
