@@ -3,6 +3,7 @@ import type { RemoteItem } from "../providers/provider.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { type LinkSummary, readLedgerIndex, summaryOf, writeLedgerIndex } from "./ledger-index.ts";
 import { withFileLock } from "./lock.ts";
+import { isPendingOwner, type PendingOwner } from "./owner.ts";
 
 export type LinkKind = "photo" | "album";
 export type ExpiryEnforcer = "provider" | "dmshare";
@@ -46,6 +47,8 @@ export interface LedgerEntry {
   passwordProtected?: boolean;
   /** When `dmshare sync` found this link at the provider and added it to the ledger. */
   adoptedAt?: string;
+  /** While pending: the send that works on it, so `sync` leaves it alone meanwhile. */
+  owner?: PendingOwner;
 }
 
 interface LedgerDocument {
@@ -133,6 +136,7 @@ export function entryProblem(value: unknown): string | null {
     ["adoptedAt", isString, "a date"],
     ["noDownload", (field) => typeof field === "boolean", "true or false"],
     ["passwordProtected", (field) => typeof field === "boolean", "true or false"],
+    ["owner", isPendingOwner, "a process (pid, host, heartbeatAt)"],
   ];
   for (const [field, valid, expected] of optional) {
     if (value[field] !== undefined && !valid(value[field])) return wrong(field, expected);

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, baseEnv, collect, writeFiles } from "../helpers/cli.ts";
+import { BIN, baseEnv, collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
@@ -250,5 +250,42 @@ describe("many photos under a low limit of open files", () => {
     expect(sent.files).toHaveLength(300);
     const uploaded = bed.emulator.requests.filter((r) => r.path.startsWith("/2/files/upload"));
     expect(uploaded.length).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe("sync while a send is still uploading", () => {
+  it("leaves the send's pending entry alone, even hours later by the clock, and the send completes", async () => {
+    await writeFiles(bed.dir, { "big.jpg": jpegBytes(50_000) });
+    const before = bed.emulator.requests.length;
+    // The upload is stored at once; its answer comes late, as for a big file on a slow line.
+    bed.emulator.inject({ route: "/2/files/upload", kind: "latency", ms: 8_000 });
+    const sending = spawnCli(["send", "big.jpg", "--via", "dropbox", "--no-copy", "--json"], {
+      cwd: bed.dir,
+      env: bed.env(),
+    });
+    const sent = collect(sending, 60_000);
+    try {
+      await waitFor(async () =>
+        bed.emulator.requests.slice(before).find((r) => r.path === "/2/files/upload"),
+      );
+      // sync runs as if two hours had passed since the send started.
+      const later = new Date(Date.now() + 2 * 60 * 60_000).toISOString();
+      const synced = await dmshare(["sync"], { env: { DMSHARE_NOW: later } });
+      expect(synced.stderr).toMatch(
+        /left \w+ big\.jpg pending: it started 2 h(ours)? ago and its send \(process \d+\) is still running/,
+      );
+      expect(synced.stdout).not.toContain("Cleaned up");
+      expect(synced.code).toBe(0);
+    } finally {
+      bed.emulator.clearFaults();
+    }
+    const { code, stdout, stderr } = await sent;
+    expect(stderr).not.toContain("bug");
+    expect(code).toBe(0);
+    const ledger = JSON.parse(await readFile(path.join(bed.configDir, "ledger.json"), "utf8"));
+    expect(ledger.entries).toEqual([
+      expect.objectContaining({ id: JSON.parse(stdout).id, status: "active" }),
+    ]);
+    expect(ledger.entries[0].owner).toBeUndefined();
   });
 });
