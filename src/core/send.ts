@@ -470,7 +470,7 @@ async function sendOne(
  * Refreshes the pending entry's heartbeat while the send works on it. A refresh that fails
  * (the ledger busy or its disk full) is tried again next time: `sync` also checks the pid.
  */
-function keepOwnerAlive(ctx: Ctx, ledger: Ledger, id: string) {
+export function keepOwnerAlive(ctx: Pick<Ctx, "now">, ledger: Ledger, id: string) {
   let writing: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     writing = ledger
