@@ -32,6 +32,8 @@ export interface Ctx {
   signal: AbortSignal;
   /** Told when a provider call waits before trying again; the UI shows it on a terminal. */
   onRetry?: (reason: string, delayMs: number) => void;
+  /** Told about something the user should know that does not stop the command (stderr). */
+  onNotice?: (text: string, hint?: string) => void;
 }
 
 interface ProcessLike {

@@ -3,8 +3,15 @@ import path from "node:path";
 import { usageError } from "../errors.ts";
 import { describeUnknown, detectMediaType, readHead } from "../media/detect.ts";
 import type { LocalFile } from "../providers/provider.ts";
+import { mapSettled } from "../providers/transfer.ts";
 
 const SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, GIF, MP4 and MOV";
+
+/**
+ * Inputs looked at (each opened to read its first bytes) at the same time: an album of 1 000
+ * photos must not need 1 000 open files (macOS allows 256 by default).
+ */
+const INSPECT_CONCURRENCY = 16;
 
 /**
  * Checks every input before anything is uploaded: a bad file anywhere in the list stops the
@@ -18,7 +25,13 @@ export async function inspectFiles(
   if (paths.length === 0) {
     throw usageError("No files to send.", "Name one or more photos, e.g. dmshare send beach.jpg");
   }
-  const results = await Promise.all(paths.map((given) => inspectFile(given, cwd, options)));
+  const settled = await mapSettled(paths, INSPECT_CONCURRENCY, (given) =>
+    inspectFile(given, cwd, options),
+  );
+  const results = settled.map((result) => {
+    if (!result.ok) throw result.error;
+    return result.value;
+  });
   const problems = results.filter((result): result is Problem => "problem" in result);
   if (problems.length > 0) {
     const lines = problems.map((p) => `${p.given}: ${p.problem}`);

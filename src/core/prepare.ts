@@ -6,6 +6,7 @@ import { type MediaType, mediaTypeFor } from "../media/detect.ts";
 import type { MetadataRemoval } from "../media/metadata.ts";
 import type { LocalFile } from "../providers/provider.ts";
 import { mapSettled } from "../providers/transfer.ts";
+import { isLocalFileFault, localFileError } from "../store/files.ts";
 
 const PREPARE_CONCURRENCY = 4;
 
@@ -36,13 +37,26 @@ export interface PreparedFile extends LocalFile {
  * afterwards whatever happens (an error, Ctrl-C). The user's files are only ever read.
  */
 export async function withWorkspace<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(tmpdir(), "dmshare-"));
+  let dir: string;
+  try {
+    dir = await mkdtemp(path.join(tmpdir(), "dmshare-"));
+  } catch (error) {
+    throw workspaceError(error, tmpdir(), "create a temporary folder in");
+  }
   try {
     return await work(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** The temporary folder's disk refused: say which, and that TMPDIR can point elsewhere. */
+const workspaceError = (error: unknown, where: string, action: string) =>
+  localFileError(error, where, action, {
+    hint:
+      `Nothing was uploaded. dmshare makes private copies (without metadata) in ${tmpdir()} before sending: ` +
+      "free some space there or make it writable, or set TMPDIR to a folder on a disk with room.",
+  });
 
 /**
  * Prepares every file before anything is uploaded: metadata removed (unless kept), then
@@ -81,7 +95,7 @@ async function prepareFile(
     if (type) {
       const { removeMetadata } = await import("../media/metadata.ts");
       const clean = step("clean");
-      preparation.metadata = await explainFailure(file, "remove its metadata", () =>
+      preparation.metadata = await explainFailure(file, "remove its metadata", workspace, () =>
         removeMetadata(current.contentPath, clean, type as MediaType, signal),
       );
       current = { ...current, contentPath: clean };
@@ -98,7 +112,7 @@ async function prepareFile(
   if (options.convertToJpeg && type && /^image\/hei[cf]$/.test(type.mime)) {
     const { convertToJpeg } = await import("../media/transform.ts");
     const converted = `${step("jpeg").replace(/\.[^.]*$/, "")}.jpg`;
-    const result = await explainFailure(file, "convert it to JPEG", () =>
+    const result = await explainFailure(file, "convert it to JPEG", workspace, () =>
       convertToJpeg(current.contentPath, converted, {
         keepMetadata: options.keepMetadata,
         type: type as MediaType,
@@ -128,7 +142,7 @@ async function prepareFile(
       const { resizeImage } = await import("../media/transform.ts");
       const resized = step("resized");
       const maxEdge = options.resize;
-      const result = await explainFailure(file, "resize it", () =>
+      const result = await explainFailure(file, "resize it", workspace, () =>
         resizeImage(current.contentPath, resized, maxEdge, type as MediaType, {
           keepMetadata: options.keepMetadata,
           signal,
@@ -147,11 +161,26 @@ async function prepareFile(
 }
 
 /** A file dmshare can't parse is bad input: exit 2, naming the file and the way around it. */
-async function explainFailure<T>(file: LocalFile, action: string, work: () => Promise<T>) {
+const isInside = (dir: string, file: string) => !path.relative(dir, file).startsWith("..");
+
+async function explainFailure<T>(
+  file: LocalFile,
+  action: string,
+  workspace: string,
+  work: () => Promise<T>,
+) {
   try {
     return await work();
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
+    // The disk of the private copies refused: full (a write error names no file), or the
+    // named file is one of the copies. A fault reading the user's own file is reported below.
+    const { code, path: where } = error as NodeJS.ErrnoException;
+    if (code === "ENOSPC" || code === "EDQUOT" || (where && isInside(workspace, where))) {
+      if (isLocalFileFault(error)) {
+        throw workspaceError(error, where ?? workspace, "write a private copy in");
+      }
+    }
     throw usageError(
       `Can't send ${file.path}: dmshare could not ${action} (${(error as Error).message}).`,
       "Nothing was uploaded. If the file opens elsewhere, send it unchanged with --keep-metadata (and without --convert/--resize).",

@@ -14,7 +14,8 @@ import {
 } from "../providers/provider.ts";
 import { displayNameOf } from "../providers/registry.ts";
 import { ConfigStore, type Settings } from "../store/config.ts";
-import { type ExpiryEnforcer, type LedgerEntry, newLinkId } from "../store/ledger.ts";
+import { type ExpiryEnforcer, type Ledger, type LedgerEntry, newLinkId } from "../store/ledger.ts";
+import { HEARTBEAT_EVERY_MS, thisProcessAsOwner } from "../store/owner.ts";
 import { parseExpiry } from "./duration.ts";
 import { inspectFiles } from "./inputs.ts";
 import { expiryEnforcerOf, statusOf } from "./links.ts";
@@ -473,9 +474,53 @@ async function sendOne(
     // Whether there is a password, never the password itself.
     ...(options.password !== undefined && { passwordProtected: true }),
   };
-  // The intent is on disk before anything exists remotely (DESIGN.md §4).
+  // The intent is on disk before anything exists remotely (DESIGN.md §4), with this process
+  // as its owner, so `sync` leaves it alone however long the upload takes.
+  entry.owner = thisProcessAsOwner(ctx.now());
   await ledger.add(entry);
+  const heartbeat = keepOwnerAlive(ctx, ledger, entry.id);
+  try {
+    return await sendRecorded(ctx, provider, plan, options, style, observer, ledger, entry);
+  } finally {
+    await heartbeat.stop();
+  }
+}
 
+/**
+ * Refreshes the pending entry's heartbeat while the send works on it. A refresh that fails
+ * (the ledger busy or its disk full) is tried again next time: `sync` also checks the pid.
+ */
+export function keepOwnerAlive(ctx: Pick<Ctx, "now">, ledger: Ledger, id: string) {
+  let writing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    writing = ledger
+      .update((entries) => {
+        const entry = entries.find((candidate) => candidate.id === id);
+        if (entry?.status === "pending" && entry.owner) {
+          entry.owner = { ...entry.owner, heartbeatAt: ctx.now().toISOString() };
+        }
+      })
+      .catch(() => {});
+  }, HEARTBEAT_EVERY_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await writing;
+    },
+  };
+}
+
+async function sendRecorded(
+  ctx: Ctx,
+  provider: Provider,
+  plan: PreparedPlan,
+  options: Parameters<typeof sendOne>[3],
+  style: MessageStyle,
+  observer: SendObserver,
+  ledger: Ledger,
+  entry: LedgerEntry,
+): Promise<SentLink> {
   // Hashed while the bytes go up (the network is the slow part), for later sends to reuse
   // the link; a file that can't be read again is just not reusable.
   const hashing = options.contentHash().catch(() => undefined);
@@ -526,6 +571,7 @@ async function sendOne(
     const saved = await ledger.patchUnlessRevoked(entry.id, {
       ...uploadedState,
       status: "needs-sharing",
+      owner: undefined,
     });
     if (!saved) throw await revokedMeanwhile(ledger, entry.id, uploadedState);
     return { entry: saved, reused: false };
@@ -577,6 +623,7 @@ async function sendOne(
     expiresAt: expiresAt?.toISOString() ?? null,
     expiryEnforcedBy: expiresAt ? (options.expiryEnforcedBy ?? "provider") : undefined,
     status: "active",
+    owner: undefined,
   });
   if (!saved) {
     // The revoke may have run before this link existed: it goes now, as the user asked. The

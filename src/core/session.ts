@@ -11,7 +11,24 @@ export function providerSession(ctx: Ctx): ProviderSession {
   return { ctx, credentials: openCredentialStore(ctx.env, ctx.paths.configDir) };
 }
 
-export const openLedger = (ctx: Ctx) => new Ledger(ledgerPath(ctx.paths.configDir));
+/** Skipped ledger entries already reported to this command's user: each is said once. */
+const reported = new WeakMap<Ctx, Set<string>>();
+
+export const openLedger = (ctx: Ctx) =>
+  new Ledger(ledgerPath(ctx.paths.configDir), {
+    onSkipped: (skipped) => {
+      const said = reported.get(ctx) ?? new Set<string>();
+      reported.set(ctx, said);
+      const fresh = skipped.filter(({ id, reason }) => !said.has(`${id}\n${reason}`));
+      for (const { id, reason } of fresh) {
+        said.add(`${id}\n${reason}`);
+        ctx.onNotice?.(
+          `Skipped ledger entry ${JSON.stringify(id)}: ${reason}.`,
+          `dmshare leaves it in ${ledgerPath(ctx.paths.configDir)} as it is; repair it there (or delete it) to see it again.`,
+        );
+      }
+    },
+  });
 
 /** Connects to a provider by name or alias; throws an auth error when not logged in. */
 export async function connectProvider(ctx: Ctx, nameOrAlias: string): Promise<Provider> {

@@ -2,12 +2,15 @@ import type { Ctx } from "../context.ts";
 import type { LinkState, Provider, ProviderLink, ProviderName } from "../providers/provider.ts";
 import { displayNameOf, findProvider } from "../providers/registry.ts";
 import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
+import { ownerState } from "../store/owner.ts";
 import { connectProvider, loggedInProviders, openLedger } from "./session.ts";
 import { humanSpan } from "./time-format.ts";
 
 /**
- * A pending entry younger than this may belong to a send still uploading, so sync does not
- * clean it up (it still completes it once its link exists: that is safe at any age).
+ * A pending entry with no recorded owner (made before owners were recorded) younger than
+ * this may belong to a send still uploading, so sync does not clean it up (it still
+ * completes it once its link exists: that is safe at any age). An entry with an owner is
+ * left alone while that send runs or its heartbeat is fresh.
  */
 export const PENDING_GRACE_MS = 60 * 60_000;
 
@@ -129,6 +132,7 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
           ...entry,
           url: link.url,
           status: "active",
+          owner: undefined,
           expiresAt,
           ...(expiresAt && { expiryEnforcedBy: link.expiresAt ? "provider" : "dmshare" }),
         },
@@ -137,10 +141,13 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
       continue;
     }
     const age = now.getTime() - Date.parse(entry.createdAt);
-    if (age < PENDING_GRACE_MS) {
+    // The send that owns it says whether it is still at work; entries from before owners
+    // were recorded have only their age to go by.
+    const owner = entry.owner ? ownerState(entry.owner, now) : undefined;
+    if (owner ? owner.busy : age < PENDING_GRACE_MS) {
       result.waiting.push({
         entry,
-        reason: `started ${humanSpan(age)} ago and may still be sending; sync again later, or run dmshare revoke ${entry.id}`,
+        reason: `started ${humanSpan(age)} ago and ${owner?.why ?? "may still be sending"}; sync again later, or run dmshare revoke ${entry.id}`,
       });
       continue;
     }
@@ -210,7 +217,9 @@ async function applyChanges(ctx: Ctx, changes: SyncChange[]): Promise<void> {
       } else if (!current) {
         // removed meanwhile (revoke, another sync): nothing to do
       } else if (change === "cleaned") {
-        if (current.status === "pending") entries.splice(index, 1);
+        // Not when its send spoke up meanwhile (a heartbeat since sync looked).
+        const spoke = current.owner?.heartbeatAt !== entry.owner?.heartbeatAt;
+        if (current.status === "pending" && !spoke) entries.splice(index, 1);
       } else if (change === "completed") {
         if (current.status === "pending") entries[index] = entry;
       } else if (current.status === "active") {

@@ -28,8 +28,8 @@ const page = (title: string, body: string) =>
   `<body style="font-family:sans-serif;max-width:32em;margin:4em auto"><h1>${title}</h1><p>${body}</p></body>`;
 
 /**
- * A one-shot HTTP listener on 127.0.0.1 for the OAuth redirect. It checks `state` and
- * answers a wrong one with an error page without handing the code on.
+ * A one-shot HTTP listener on 127.0.0.1 for the OAuth redirect. Only a GET of "/" with this
+ * login's `state` ends it; any other request gets an error page and the listener waits on.
  */
 export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<LoopbackReceiver> {
   const state = newOAuthState();
@@ -39,28 +39,27 @@ export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<Lo
   });
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
-    if (url.pathname !== "/") {
-      response.writeHead(404).end();
-      return;
-    }
     const answer = (status: number, title: string, body: string) =>
       response
         .writeHead(status, { "content-type": "text/html; charset=utf-8", connection: "close" })
         .end(page(title, body));
     const params = url.searchParams;
+    // Anything but the browser coming back with this login's state (a favicon request, a
+    // port scan, `curl -I`, an old or forged link) gets an error page and changes nothing:
+    // the login goes on waiting for the real redirect.
+    if (request.method !== "GET" || url.pathname !== "/") {
+      answer(404, "Not found", "This is dmshare's login page; there is nothing else here.");
+      return;
+    }
     if (params.get("state") !== state) {
       answer(
         400,
-        "Login failed",
-        "This login link is not the one dmshare started. Run dmshare login again.",
+        "Not this login",
+        "This login link is not the one dmshare started. Finish the login in the window dmshare opened, or run dmshare login again.",
       );
-      settle?.reject(
-        authError(
-          `The ${options.providerLabel} login was answered with the wrong state, so dmshare did not use it.`,
-          `Run dmshare login again, in the browser window it opens.`,
-        ),
-      );
-    } else if (params.has("error")) {
+      return;
+    }
+    if (params.has("error")) {
       const reason = params.get("error_description") || params.get("error") || "denied";
       answer(400, "Login cancelled", "dmshare was not given access. You can close this tab.");
       settle?.reject(
@@ -69,15 +68,15 @@ export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<Lo
           "Run dmshare login again and press Allow.",
         ),
       );
-    } else {
-      const received = params.get("code");
-      if (!received) {
-        answer(400, "Login failed", "The redirect carried no code.");
-        return;
-      }
-      answer(200, "dmshare is logged in", "You can close this tab and go back to the terminal.");
-      settle?.resolve(received);
+      return;
     }
+    const received = params.get("code");
+    if (!received) {
+      answer(400, "Login failed", "The redirect carried no code. dmshare is still waiting.");
+      return;
+    }
+    answer(200, "dmshare is logged in", "You can close this tab and go back to the terminal.");
+    settle?.resolve(received);
   });
 
   await new Promise<void>((resolve, reject) => {

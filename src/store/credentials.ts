@@ -1,7 +1,7 @@
 import { chmod } from "node:fs/promises";
 import type { Env } from "../context.ts";
 import { DmshareError } from "../errors.ts";
-import { PRIVATE_FILE_MODE, readTextIfExists, writeFileAtomic } from "./files.ts";
+import { localFileError, PRIVATE_FILE_MODE, readTextIfExists, writeFileAtomic } from "./files.ts";
 import { credentialStoreChoice, keychainOrFile } from "./keychain.ts";
 import { withFileLock } from "./lock.ts";
 import { credentialsPath } from "./paths.ts";
@@ -55,7 +55,9 @@ export function fileCredentialStore(configDir: string): CredentialStore {
       const changed = edit(all);
       if (changed) {
         await writeFileAtomic(file, `${JSON.stringify(all, null, 2)}\n`);
-        await chmod(file, PRIVATE_FILE_MODE);
+        await chmod(file, PRIVATE_FILE_MODE).catch((error: unknown) => {
+          throw localFileError(error, file, "protect");
+        });
       }
       return changed;
     });

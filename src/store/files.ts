@@ -1,41 +1,187 @@
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { DmshareError, usageError } from "../errors.ts";
 
 /** Numbers this process's temp files; with the pid, no two writers share one. */
 let tempFiles = 0;
 
 /** Files dmshare writes hold links and tokens: readable by the user only. */
 export const PRIVATE_FILE_MODE = 0o600;
-const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_DIR_MODE = 0o700;
+
+/** Error codes that mean the local disk or its permissions refused, not a bug in dmshare. */
+const LOCAL_CAUSES: Record<string, (file: string) => { what: string; hint: string }> = {
+  ENOSPC: (file) => ({
+    what: "the disk is full",
+    hint: `Free some space on the disk that holds ${path.dirname(file)} (df -h shows it), then run the command again.`,
+  }),
+  EDQUOT: (file) => ({
+    what: "your disk quota is used up",
+    hint: `Free some space on the disk that holds ${path.dirname(file)}, then run the command again.`,
+  }),
+  EACCES: (file) => ({
+    what: "permission denied",
+    hint: `Make it yours and writable (ls -ld '${path.dirname(file)}' '${file}'), or set DMSHARE_CONFIG_DIR to a folder you own.`,
+  }),
+  EPERM: (file) => ({
+    what: "the operation is not permitted",
+    hint: `Make it yours and writable (ls -ld '${path.dirname(file)}' '${file}'), or set DMSHARE_CONFIG_DIR to a folder you own.`,
+  }),
+  EROFS: (file) => ({
+    what: "the file system is read-only",
+    hint: `Set DMSHARE_CONFIG_DIR (or TMPDIR for temporary copies) to a writable folder; ${path.dirname(file)} is on a read-only disk.`,
+  }),
+  EISDIR: (file) => ({
+    what: "it is a directory, not a file",
+    hint: `Move it aside (mv '${file}' '${file}.moved'), then run the command again.`,
+  }),
+  ENOTDIR: (file) => ({
+    what: "a part of its path is a file, not a directory",
+    hint: `Check the folders on the way to ${file}, or set DMSHARE_CONFIG_DIR to a folder you own.`,
+  }),
+  EMFILE: () => ({
+    what: "too many files are open",
+    hint: "Raise the limit of open files (ulimit -n 4096) and run the command again.",
+  }),
+  ENFILE: () => ({
+    what: "the system has too many files open",
+    hint: "Close some programs and run the command again.",
+  }),
+  EIO: (file) => ({
+    what: "the disk reported an input/output error",
+    hint: `Check the disk that holds ${path.dirname(file)}.`,
+  }),
+};
+
+/**
+ * What the user sees when the local disk refuses to read or write one of dmshare's own files
+ * (ledger, index, config, credentials, locks, temporary copies): which file, why, and what to
+ * do. Exit 2, like other bad input: the fix is on the user's machine, not in dmshare. Errors
+ * of other kinds are returned as they are.
+ */
+export function localFileError(
+  error: unknown,
+  file: string,
+  action: string,
+  options: { hint?: string } = {},
+): unknown {
+  if (error instanceof DmshareError) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const cause = code ? LOCAL_CAUSES[code] : undefined;
+  if (!cause) return error;
+  const { what, hint } = cause(file);
+  return new DmshareError("usage", `Can't ${action} ${file}: ${what} (${code}).`, {
+    hint: options.hint ?? hint,
+    cause: error,
+  });
+}
+
+/** Whether `error` is the local disk refusing (full, read-only, no permission…). */
+export const isLocalFileFault = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code !== undefined && Object.hasOwn(LOCAL_CAUSES, code);
+};
 
 /**
  * Writes through a temp file, fsync and rename, so a reader (or a kill -9) sees either the
- * old file or the new one, never half of one.
+ * old file or the new one, never half of one. Whatever fails, no temp file stays behind.
  */
 export async function writeFileAtomic(file: string, contents: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
-  const temp = `${file}.${process.pid}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
-  const handle = await open(temp, "wx", PRIVATE_FILE_MODE);
+  const dir = path.dirname(file);
   try {
-    await handle.writeFile(contents);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  } catch (error) {
+    throw localFileError(error, dir, "create the folder");
   }
+  const temp = `${file}.${process.pid}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
   try {
+    const handle = await open(temp, "wx", PRIVATE_FILE_MODE);
+    try {
+      await handle.writeFile(contents);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw localFileError(error, file, "write");
   }
 }
 
-/** The file's text, or null when it does not exist. */
+/**
+ * The file's text, or null when it does not exist. Anything but a regular file (a directory,
+ * a FIFO that would block the read forever, a device) is refused with a clear error: it is
+ * opened without blocking and checked before a byte is read.
+ */
 export async function readTextIfExists(file: string): Promise<string | null> {
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    return await readFile(file, "utf8");
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
+    throw localFileError(error, file, "read");
   }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      const kind = info.isDirectory()
+        ? "a directory"
+        : info.isFIFO()
+          ? "a named pipe (FIFO)"
+          : "not a regular file";
+      throw usageError(
+        `Can't read ${file}: it is ${kind}, not a file dmshare wrote.`,
+        `Move it aside (mv '${file}' '${file}.moved'), then run the command again.`,
+      );
+    }
+    return await handle.readFile("utf8");
+  } catch (error) {
+    throw localFileError(error, file, "read");
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Something loose that was made private again, in words for the user. */
+export interface Tightened {
+  file: string;
+  what: string;
+  was: number;
+  now: number | null;
+}
+
+/**
+ * Gives the config folder 0700 and the credentials file 0600 back when they are open to
+ * other users (a copied dotfiles folder, a umask of 000, a chmod by hand). Returns what was
+ * loose, with `now: null` where it could not be changed (another user's file). POSIX only.
+ */
+export async function tightenPrivateFiles(
+  configDir: string,
+  credentialsFile: string,
+): Promise<Tightened[]> {
+  if (process.platform === "win32") return [];
+  const { stat, chmod } = await import("node:fs/promises");
+  const found: Tightened[] = [];
+  const wanted: [string, number, string][] = [
+    [configDir, PRIVATE_DIR_MODE, "folder"],
+    [credentialsFile, PRIVATE_FILE_MODE, "credentials file"],
+  ];
+  for (const [file, mode, what] of wanted) {
+    let was: number;
+    try {
+      was = (await stat(file)).mode & 0o777;
+    } catch {
+      continue; // not there (yet): it is made private when it is made
+    }
+    if ((was & 0o077) === 0) continue;
+    try {
+      await chmod(file, mode);
+      found.push({ file, what, was, now: mode });
+    } catch {
+      found.push({ file, what, was, now: null });
+    }
+  }
+  return found;
 }

@@ -1,6 +1,6 @@
-import { readFile, stat } from "node:fs/promises";
-import { writeFileAtomic } from "./files.ts";
-import type { LedgerEntry } from "./ledger.ts";
+import { stat } from "node:fs/promises";
+import { localFileError, readTextIfExists, writeFileAtomic } from "./files.ts";
+import type { LedgerEntry, SkippedEntry } from "./ledger.ts";
 
 /** What `dmshare list` shows of a link. */
 export type LinkSummary = Pick<
@@ -34,6 +34,8 @@ interface IndexDocument {
   /** The ledger file this index was made from: identity, size and time of that version. */
   ledger: string;
   links: LinkSummary[];
+  /** Entries of the ledger that are not valid link records, for `list` to report. */
+  skipped?: SkippedEntry[];
 }
 
 /** `ledger.json` → `ledger.index.json`, beside it. */
@@ -51,7 +53,7 @@ async function versionOf(ledgerFile: string): Promise<string | null> {
     return `${ino}:${size}:${mtimeNs}`;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
+    throw localFileError(error, ledgerFile, "read");
   }
 }
 
@@ -60,11 +62,20 @@ async function versionOf(ledgerFile: string): Promise<string | null> {
  * cache that readers check against the ledger, so failing to write it loses nothing: `list`
  * then reads the ledger itself.
  */
-export async function writeLedgerIndex(ledgerFile: string, entries: LedgerEntry[]) {
+export async function writeLedgerIndex(
+  ledgerFile: string,
+  entries: LedgerEntry[],
+  skipped: SkippedEntry[] = [],
+) {
   try {
     const ledger = await versionOf(ledgerFile);
     if (ledger === null) return;
-    const document: IndexDocument = { version: 1, ledger, links: entries.map(summaryOf) };
+    const document: IndexDocument = {
+      version: 1,
+      ledger,
+      links: entries.map(summaryOf),
+      ...(skipped.length > 0 && { skipped }),
+    };
     await writeFileAtomic(indexPathOf(ledgerFile), `${JSON.stringify(document)}\n`);
   } catch {
     // A cache: see above.
@@ -76,17 +87,25 @@ export async function writeLedgerIndex(ledgerFile: string, entries: LedgerEntry[
  * was made from another version of the ledger (then the ledger itself must be read). A ledger
  * that does not exist has no entries.
  */
-export async function readLedgerIndex(ledgerFile: string): Promise<LinkSummary[] | null> {
+export async function readLedgerIndex(
+  ledgerFile: string,
+): Promise<{ links: LinkSummary[]; skipped: SkippedEntry[] } | null> {
   const ledger = await versionOf(ledgerFile);
-  if (ledger === null) return [];
+  if (ledger === null) return { links: [], skipped: [] };
   let document: Partial<IndexDocument>;
   try {
-    document = JSON.parse(await readFile(indexPathOf(ledgerFile), "utf8"));
+    // Not a plain file (a FIFO would block a plain read) or unreadable: the ledger answers.
+    const text = await readTextIfExists(indexPathOf(ledgerFile));
+    if (text === null) return null;
+    document = JSON.parse(text);
   } catch {
     return null;
   }
   if (document.version !== 1 || document.ledger !== ledger || !Array.isArray(document.links)) {
     return null;
   }
-  return document.links;
+  return {
+    links: document.links,
+    skipped: Array.isArray(document.skipped) ? document.skipped : [],
+  };
 }

@@ -3,6 +3,7 @@ import type { RemoteItem } from "../providers/provider.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { type LinkSummary, readLedgerIndex, summaryOf, writeLedgerIndex } from "./ledger-index.ts";
 import { withFileLock } from "./lock.ts";
+import { isPendingOwner, type PendingOwner } from "./owner.ts";
 
 export type LinkKind = "photo" | "album";
 export type ExpiryEnforcer = "provider" | "dmshare";
@@ -46,6 +47,8 @@ export interface LedgerEntry {
   passwordProtected?: boolean;
   /** When `dmshare sync` found this link at the provider and added it to the ledger. */
   adoptedAt?: string;
+  /** While pending: the send that works on it, so `sync` leaves it alone meanwhile. */
+  owner?: PendingOwner;
 }
 
 interface LedgerDocument {
@@ -53,21 +56,96 @@ interface LedgerDocument {
   entries: LedgerEntry[];
 }
 
+/** The ledger as read: the entries dmshare can use, and those it can't, kept as they are. */
+interface LoadedLedger extends LedgerDocument {
+  unusable: { raw: unknown; skipped: SkippedEntry }[];
+}
+
+export interface LedgerOptions {
+  /** Told about entries that are skipped because they are not valid link records. */
+  onSkipped?: (skipped: SkippedEntry[]) => void;
+}
+
 const STORED_STATUSES: readonly string[] = ["pending", "active", "revoked", "needs-sharing"];
 
-function isLedgerEntry(value: unknown): value is LedgerEntry {
-  const entry = value as Partial<LedgerEntry> | null;
-  return (
-    typeof entry === "object" &&
-    entry !== null &&
-    typeof entry.id === "string" &&
-    typeof entry.provider === "string" &&
-    typeof entry.name === "string" &&
-    typeof entry.createdAt === "string" &&
-    STORED_STATUSES.includes(entry.status as string) &&
-    Array.isArray(entry.files)
-  );
+/** An entry of the ledger file that is not a link record dmshare can use, left as it is. */
+export interface SkippedEntry {
+  /** Its id, or its position ("entry 3") when it has none. */
+  id: string;
+  reason: string;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const isString = (value: unknown) => typeof value === "string";
+const isStringOrNull = (value: unknown) =>
+  value === null || value === undefined || typeof value === "string";
+
+/**
+ * What is wrong with `value` as a ledger entry, or null when dmshare can use it. Only what
+ * the code relies on is checked: fields it does not know (added by a later version) are
+ * fine, and so are optional fields that are absent.
+ */
+export function entryProblem(value: unknown): string | null {
+  if (!isObject(value)) return "it is not an object";
+  const wrong = (field: string, expected: string) =>
+    `"${field}" is ${JSON.stringify(value[field]) ?? "missing"}, not ${expected}`;
+  if (!isString(value.id) || value.id === "") return wrong("id", "a text");
+  if (!isString(value.provider)) return wrong("provider", "a provider name");
+  if (value.kind !== "photo" && value.kind !== "album") return wrong("kind", '"photo" or "album"');
+  if (!isString(value.name)) return wrong("name", "a text");
+  if (!STORED_STATUSES.includes(value.status as string)) {
+    return wrong("status", STORED_STATUSES.map((status) => `"${status}"`).join(", "));
+  }
+  if (!isString(value.createdAt) || Number.isNaN(Date.parse(value.createdAt as string))) {
+    return wrong("createdAt", "a date");
+  }
+  for (const field of ["url", "message", "expiresAt", "revokedAt"]) {
+    if (!isStringOrNull(value[field])) return wrong(field, "a text or null");
+  }
+  for (const field of ["expiresAt", "revokedAt"]) {
+    if (isString(value[field]) && Number.isNaN(Date.parse(value[field] as string))) {
+      return wrong(field, "a date");
+    }
+  }
+  const { target } = value;
+  if (target !== null && target !== undefined) {
+    if (!isObject(target) || !isString(target.remotePath) || !isString(target.remoteId)) {
+      return wrong("target", "a remote item (remotePath, remoteId) or null");
+    }
+  }
+  if (!Array.isArray(value.files)) return wrong("files", "a list");
+  for (const file of value.files) {
+    if (
+      !isObject(file) ||
+      !isString(file.path) ||
+      typeof file.bytes !== "number" ||
+      !isStringOrNull(file.remotePath) ||
+      !isStringOrNull(file.remoteId)
+    ) {
+      return `"files" holds ${JSON.stringify(file)}, not a file record (path, bytes, remotePath, remoteId)`;
+    }
+  }
+  const optional: [string, (field: unknown) => boolean, string][] = [
+    [
+      "expiryEnforcedBy",
+      (field) => field === "provider" || field === "dmshare",
+      '"provider" or "dmshare"',
+    ],
+    ["contentHash", isString, "a text"],
+    ["adoptedAt", isString, "a date"],
+    ["noDownload", (field) => typeof field === "boolean", "true or false"],
+    ["passwordProtected", (field) => typeof field === "boolean", "true or false"],
+    ["owner", isPendingOwner, "a process (pid, host, heartbeatAt)"],
+  ];
+  for (const [field, valid, expected] of optional) {
+    if (value[field] !== undefined && !valid(value[field])) return wrong(field, expected);
+  }
+  return null;
+}
+
+/** The id of an entry, valid or not; "" when it has none. */
+const idOf = (raw: unknown) => (isObject(raw) && isString(raw.id) ? String(raw.id) : "");
 
 const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
@@ -84,11 +162,14 @@ export function newLinkId(): string {
  */
 export class Ledger {
   readonly file: string;
+  private readonly onSkipped: ((skipped: SkippedEntry[]) => void) | undefined;
 
-  constructor(file: string) {
+  constructor(file: string, options: LedgerOptions = {}) {
     this.file = file;
+    this.onSkipped = options.onSkipped;
   }
 
+  /** The usable entries; any others are reported through `onSkipped` and left out. */
   async entries(): Promise<LedgerEntry[]> {
     return (await this.load()).entries;
   }
@@ -99,7 +180,10 @@ export class Ledger {
    * missing or out of date.
    */
   async summaries(): Promise<LinkSummary[]> {
-    return (await readLedgerIndex(this.file)) ?? (await this.entries()).map(summaryOf);
+    const indexed = await readLedgerIndex(this.file);
+    if (!indexed) return (await this.entries()).map(summaryOf);
+    this.report(indexed.skipped);
+    return indexed.links;
   }
 
   /** Applies `change` to the current entries and saves them (and the index), under the lock. */
@@ -107,8 +191,17 @@ export class Ledger {
     return withFileLock(`${this.file}.lock`, async () => {
       const document = await this.load();
       const result = change(document.entries);
-      await writeFileAtomic(this.file, `${JSON.stringify(document, null, 1)}\n`);
-      await writeLedgerIndex(this.file, document.entries);
+      // Entries dmshare can't use are written back as they were, never dropped.
+      const saved = {
+        version: document.version,
+        entries: [...document.entries, ...document.unusable.map(({ raw }) => raw)],
+      };
+      await writeFileAtomic(this.file, `${JSON.stringify(saved, null, 1)}\n`);
+      // Positions as saved, for entries without an id of their own.
+      const skipped = document.unusable.map(({ raw, skipped }, index) =>
+        idOf(raw) ? skipped : { ...skipped, id: `entry ${document.entries.length + index + 1}` },
+      );
+      await writeLedgerIndex(this.file, document.entries, skipped);
       return result;
     });
   }
@@ -156,10 +249,10 @@ export class Ledger {
     });
   }
 
-  private async load(): Promise<LedgerDocument> {
+  private async load(): Promise<LoadedLedger> {
     const text = await readTextIfExists(this.file);
-    if (text === null) return { version: 1, entries: [] };
-    let document: LedgerDocument | undefined;
+    if (text === null) return { version: 1, entries: [], unusable: [] };
+    let document: { version?: unknown; entries?: unknown } | undefined;
     try {
       document = JSON.parse(text) as LedgerDocument;
     } catch {
@@ -168,13 +261,26 @@ export class Ledger {
     if (document?.version !== 1 || !Array.isArray(document.entries)) {
       throw this.corrupt("it is not a dmshare ledger (version 1 with a list of entries)");
     }
-    const bad = document.entries.findIndex((entry) => !isLedgerEntry(entry));
-    if (bad >= 0) throw this.corrupt(`entry ${bad + 1} is not a link record`);
-    return document;
+    const loaded: LoadedLedger = { version: 1, entries: [], unusable: [] };
+    document.entries.forEach((raw: unknown, index) => {
+      const reason = entryProblem(raw);
+      if (reason === null) {
+        loaded.entries.push(raw as LedgerEntry);
+        return;
+      }
+      loaded.unusable.push({ raw, skipped: { id: idOf(raw) || `entry ${index + 1}`, reason } });
+    });
+    this.report(loaded.unusable.map((bad) => bad.skipped));
+    return loaded;
+  }
+
+  private report(skipped: SkippedEntry[]) {
+    if (skipped.length > 0) this.onSkipped?.(skipped);
   }
 
   private corrupt(reason: string) {
-    return new DmshareError("unexpected", `The link ledger ${this.file} is corrupt: ${reason}.`, {
+    // Not a bug in dmshare: a hand edit, a restore, a disk fault. The user's to repair (exit 2).
+    return new DmshareError("usage", `The link ledger ${this.file} is corrupt: ${reason}.`, {
       hint:
         `dmshare will not overwrite it. Move it aside and start a new one:\n` +
         `  mv '${this.file}' '${this.file}.corrupt'\n` +

@@ -126,21 +126,39 @@ describe("dmshare login dropbox", () => {
     await expect(stat(path.join(bed.configDir, "credentials.json"))).rejects.toThrow();
   });
 
-  it("a redirect with the wrong state gets an error page and no code exchange", async () => {
+  it("stray requests and a wrong state get an error page; the login waits for the real redirect", async () => {
     const requestsBefore = bed.emulator.requests.length;
     const { url, done } = await startLogin(["--port", String(port)]);
     const { location } = await playBrowserConsent(url, "allow");
     const forged = new URL(location as string);
     forged.searchParams.set("state", "forged");
-    const page = await fetch(forged);
-    expect(page.status).toBe(400);
+    const root = `http://127.0.0.1:${port}/`;
+    const strays: [string, RequestInit, number][] = [
+      [forged.href, {}, 400],
+      [root, { method: "HEAD" }, 404], // curl -I
+      [`${root}favicon.ico`, {}, 404],
+      [root, {}, 400], // no code, no state
+      [`${root}?code=stolen`, {}, 400],
+      [`${root}?state=${forged.searchParams.get("state")}&error=access_denied`, {}, 400],
+    ];
+    for (const [address, init, status] of strays) {
+      const page = await fetch(address, init);
+      expect(page.status, `${init.method ?? "GET"} ${address}`).toBe(status);
+      await page.arrayBuffer();
+    }
+    const forgedPage = await fetch(forged);
+    expect(await forgedPage.text()).toContain("This login link is not the one dmshare started.");
+    // Only now does the browser come back with this login's state.
+    const landing = await fetch(location as string);
+    expect(landing.status).toBe(200);
     const { code, stderr } = await done;
-    expect(code).toBe(3);
-    expect(stderr).toContain("wrong state");
+    expect(stderr).not.toContain("wrong state");
+    expect(code).toBe(0);
     const tokenRequests = bed.emulator.requests
       .slice(requestsBefore)
       .filter((request) => request.path === "/oauth2/token");
-    expect(tokenRequests).toEqual([]);
+    // One code exchange: the real one (the stray "stolen" code was not exchanged).
+    expect(tokenRequests).toHaveLength(1);
   });
 
   it("the redirect listener answers on 127.0.0.1 only, and only once", async () => {

@@ -733,9 +733,9 @@ describe("the ledger", () => {
   it.each([
     ["truncated JSON", '{"version":1,"entries":[{"id":"trunc', "it is not valid JSON"],
     [
-      "entries that are not links",
-      '{"version":1,"entries":[null,{"id":"x"}]}',
-      "entry 1 is not a link record",
+      "entries that are not a list",
+      '{"version":1,"entries":{"id":"x"}}',
+      "it is not a dmshare ledger (version 1 with a list of entries)",
     ],
   ])(
     "reports a corrupt ledger (%s) with its path and how to recover, and never overwrites it",
@@ -749,7 +749,7 @@ describe("the ledger", () => {
         .digest("hex");
       for (const args of [["list"], ["send", "a.jpg", "--via", "dropbox", "--no-copy"]]) {
         const { code, stderr } = await dmshare(args);
-        expect(code).toBe(1);
+        expect(code).toBe(2);
         expect(stderr).toContain(`The link ledger ${ledger} is corrupt: ${reason}.`);
         expect(stderr).toContain(`mv '${ledger}'`);
       }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -125,6 +126,61 @@ describe("the ledger", () => {
       expect((await ledger.summaries()).map((link) => link.id)).toEqual(["aaaaaaaa"]);
       expect((await readdir(work.dir)).sort()).toEqual(["ledger.index.json", "ledger.json"]);
     });
+  });
+
+  describe("entries it can't use", () => {
+    const bad = [
+      { ...entry("badurl00"), url: 123 },
+      { id: "nofields" },
+      { ...entry("badfile0"), files: [{ path: 7 }] },
+      "not an object",
+    ];
+
+    async function ledgerWithBadEntries() {
+      const file = path.join(work.dir, "ledger.json");
+      const good = { ...entry("good0000"), future: { field: "of a later version" } };
+      await writeFile(file, JSON.stringify({ version: 1, entries: [good, ...bad] }));
+      const skipped: { id: string; reason: string }[] = [];
+      const ledger = new Ledger(file, { onSkipped: (found) => skipped.push(...found) });
+      return { file, ledger, skipped };
+    }
+
+    it("are reported with their id and skipped; unknown extra fields are fine", async () => {
+      const { ledger, skipped } = await ledgerWithBadEntries();
+      expect((await ledger.entries()).map((e) => e.id)).toEqual(["good0000"]);
+      expect(skipped.map((s) => s.id)).toEqual(["badurl00", "nofields", "badfile0", "entry 5"]);
+      expect(skipped[0]?.reason).toBe('"url" is 123, not a text or null');
+      expect(skipped[1]?.reason).toBe('"provider" is missing, not a provider name');
+    });
+
+    it("are kept as they are on disk when the ledger is rewritten, and list still reports them", async () => {
+      const { file, ledger, skipped } = await ledgerWithBadEntries();
+      await ledger.add(entry("added000"));
+      await ledger.remove("good0000");
+      const stored = JSON.parse(await readFile(file, "utf8"));
+      expect(stored.entries[0].id).toBe("added000");
+      expect(stored.entries.slice(1)).toEqual(bad);
+      skipped.length = 0;
+      expect((await ledger.summaries()).map((link) => link.id)).toEqual(["added000"]);
+      expect(skipped.map((s) => s.id)).toEqual(["badurl00", "nofields", "badfile0", "entry 5"]);
+    });
+  });
+
+  it("a ledger path that is a directory or a named pipe is a clear error, not a crash or a hang", async () => {
+    const file = path.join(work.dir, "ledger.json");
+    await mkdir(file);
+    await expect(new Ledger(file).entries()).rejects.toMatchObject({
+      kind: "usage",
+      message: `Can't read ${file}: it is a directory, not a file dmshare wrote.`,
+    });
+    await rm(file, { recursive: true });
+    execFileSync("mkfifo", [file]);
+    await expect(new Ledger(file).entries()).rejects.toMatchObject({
+      kind: "usage",
+      message: `Can't read ${file}: it is a named pipe (FIFO), not a file dmshare wrote.`,
+    });
+    await expect(new Ledger(file).add(entry("aaaaaaaa"))).rejects.toMatchObject({ kind: "usage" });
+    expect((await readdir(work.dir)).sort()).toEqual(["ledger.json"]);
   });
 
   it("makes short ids from an unambiguous alphabet", () => {
