@@ -1,0 +1,233 @@
+/**
+ * The closed-world stripper (issue 13): each structure an open-world stripper copied untouched,
+ * rebuilt by the fixture generator, must come out without what it carried, or be refused.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import exifr from "exifr";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detectMediaType } from "../../src/media/detect.ts";
+import { MalformedMediaError, removeMetadata } from "../../src/media/metadata.ts";
+import { cameraJpeg, IDENTITY, PLACE, rationalBytes } from "../helpers/camera.ts";
+import {
+  afterSoi,
+  ciffApp0,
+  exifSegment,
+  exifWithMisplacedGps,
+  hdrgmXmp,
+  locatedMp4,
+  multiPicture,
+  plainJpeg,
+  segment,
+  utf16Xmp,
+  xmpSegment,
+} from "../helpers/hostile-media.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "dmshare-closed-world-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+let counter = 0;
+async function strip(bytes: Buffer, name: string) {
+  counter += 1;
+  const source = path.join(dir, `${counter}-${name}`);
+  const destination = path.join(dir, `${counter}-out-${name}`);
+  await writeFile(source, bytes);
+  const type = detectMediaType(bytes);
+  if (!type) throw new Error(`${name} was not recognised`);
+  const result = await removeMetadata(source, destination, type);
+  return { result, output: await readFile(destination) };
+}
+
+const LATITUDE = rationalBytes(PLACE.latitude[2], 100);
+const LATITUDE_LE = rationalBytes(PLACE.latitude[2], 100, true);
+const UTF16_CITY = Buffer.from(PLACE.city, "utf16le").swap16();
+
+/** None of the test place or identity, in any encoding the fixtures use. */
+function expectNothingOf(output: Buffer) {
+  for (const secret of [PLACE.city, PLACE.xmpLatitude, PLACE.iso6709, IDENTITY.owner]) {
+    expect(output.includes(secret), secret).toBe(false);
+  }
+  expect(output.includes(LATITUDE), "GPS latitude (big-endian)").toBe(false);
+  expect(output.includes(LATITUDE_LE), "GPS latitude (little-endian)").toBe(false);
+  expect(output.includes(UTF16_CITY), "UTF-16 city").toBe(false);
+}
+
+/** The entropy-coded data of a JPEG: from its first SOS to its first EOI. */
+function scanOf(jpeg: Buffer): Buffer {
+  const start = jpeg.indexOf(Buffer.from([0xff, 0xda]));
+  return jpeg.subarray(start, jpeg.indexOf(Buffer.from([0xff, 0xd9]), start) + 2);
+}
+
+describe("EXIF: every IFD is walked, only the allow-list survives", () => {
+  for (const where of ["exif", "interop"] as const) {
+    for (const littleEndian of [false, true]) {
+      it(`drops a GPS IFD whose pointer stands in the ${where} IFD (${littleEndian ? "II" : "MM"})`, async () => {
+        const input = afterSoi(
+          await plainJpeg(),
+          exifSegment(exifWithMisplacedGps(where, littleEndian)),
+        );
+        expect(input.includes(littleEndian ? LATITUDE_LE : LATITUDE)).toBe(true);
+        const { result, output } = await strip(input, `gps-in-${where}.jpg`);
+        expectNothingOf(output);
+        expect(result.locationRemoved).toBe(true);
+        expect(await exifr.orientation(output)).toBe(6);
+        expect(scanOf(output).equals(scanOf(input))).toBe(true);
+      });
+    }
+  }
+
+  it("keeps a block that holds only allow-listed tags byte-identical", async () => {
+    const clean = afterSoi(await plainJpeg(), exifSegment(exifWithMisplacedGps("exif")));
+    const once = (await strip(clean, "once.jpg")).output;
+    const twice = (await strip(once, "twice.jpg")).output;
+    expect(twice.equals(once)).toBe(true);
+  });
+});
+
+describe("JPEG: only the segments that display the photo", () => {
+  it("drops an APP0 that is not JFIF (a Canon CIFF block with the owner's name)", async () => {
+    const input = afterSoi(await plainJpeg(), ciffApp0());
+    const { output } = await strip(input, "ciff.jpg");
+    expectNothingOf(output);
+    expect(output.includes("HEAPCCDR")).toBe(false);
+    expect(await sharp(output).raw().toBuffer()).toEqual(await sharp(input).raw().toBuffer());
+    expect(scanOf(output).equals(scanOf(input))).toBe(true);
+  });
+
+  it("drops unknown APPn segments and a JFIF thumbnail, handling fill bytes before markers", async () => {
+    const jpeg = await plainJpeg();
+    // A JFIF APP0 with a 1×1 RGB thumbnail, then an unknown APP5 after fill bytes.
+    const jfif = Buffer.from([0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 72, 0, 72, 1, 1]);
+    const input = afterSoi(
+      jpeg,
+      segment(0xe0, Buffer.concat([jfif, Buffer.from(IDENTITY.owner.slice(0, 3), "latin1")])),
+      Buffer.from([0xff, 0xff, 0xff]),
+      segment(0xe5, Buffer.from(`Vendor\0${IDENTITY.serial}`, "latin1")),
+    );
+    const { output } = await strip(input, "fill.jpg");
+    expect(output.includes(IDENTITY.serial)).toBe(false);
+    expect(output.includes(IDENTITY.owner.slice(0, 3))).toBe(false);
+    expect(scanOf(output).equals(scanOf(input))).toBe(true);
+    expect(await sharp(output).raw().toBuffer()).toEqual(await sharp(input).raw().toBuffer());
+  });
+
+  it("refuses a marker that is not part of a JPEG image rather than copy it", async () => {
+    const input = afterSoi(await plainJpeg(), segment(0xf3, Buffer.from(IDENTITY.owner)));
+    await expect(strip(input, "jpg-n.jpg")).rejects.toThrow(MalformedMediaError);
+  });
+});
+
+describe("JPEG MPF: every referenced image is itself stripped", () => {
+  it("cleans a secondary image whose APP1 follows a fill byte, and its UTF-16 XMP", async () => {
+    const primary = await plainJpeg();
+    const gainMap = await plainJpeg(24, 16);
+    const secondary = Buffer.concat([
+      gainMap.subarray(0, 2),
+      Buffer.from([0xff]), // a fill byte before the APP1 marker
+      exifSegment(exifWithMisplacedGps("exif")),
+      segment(
+        0xe1,
+        Buffer.concat([Buffer.from("http://ns.adobe.com/xap/1.0/\0", "latin1"), utf16Xmp()]),
+      ),
+      gainMap.subarray(2),
+    ]);
+    const input = multiPicture(primary, [secondary]);
+    expect(input.includes(UTF16_CITY)).toBe(true);
+    const { output } = await strip(input, "mpf-fill.jpg");
+    expectNothingOf(output);
+    // The secondary image is still listed and still a picture with the same pixels.
+    const images = mpfImages(output);
+    expect(images).toHaveLength(1);
+    const kept = images[0] as Buffer;
+    expect(kept.subarray(0, 2).toString("hex")).toBe("ffd8");
+    expect(scanOf(kept).equals(scanOf(gainMap))).toBe(true);
+    expect(await sharp(kept).raw().toBuffer()).toEqual(await sharp(gainMap).raw().toBuffer());
+  });
+
+  it("drops an MPF entry that points at a raw TIFF block or at an embedded MP4, and says so", async () => {
+    const primary = await plainJpeg();
+    const rawTiff = exifWithMisplacedGps("exif");
+    const video = locatedMp4();
+    const input = multiPicture(primary, [rawTiff, video]);
+    const { result, output } = await strip(input, "mpf-raw.jpg");
+    expectNothingOf(output);
+    expect(output.includes("ftyp")).toBe(false);
+    expect(mpfImages(output)).toHaveLength(0);
+    expect(result.notes?.join(" ")).toMatch(/motion photo.*video.*dropped/);
+    expect(scanOf(output).equals(scanOf(primary))).toBe(true);
+  });
+
+  it("Ultra HDR: keeps the gain map and the hdrgm XMP both images need, nothing else of either", async () => {
+    const base = await plainJpeg();
+    const gainPicture = await plainJpeg(24, 16);
+    const gainMap = afterSoi(
+      gainPicture,
+      xmpSegment(hdrgmXmp(false)),
+      exifSegment(exifWithMisplacedGps("interop")),
+    );
+    const primary = afterSoi(base, xmpSegment(hdrgmXmp(true, gainMap.length)));
+    const input = multiPicture(primary, [gainMap]);
+    const { output } = await strip(input, "ultrahdr.jpg");
+    expectNothingOf(output);
+    expect(output.includes("dc:creator")).toBe(false);
+    const [kept] = mpfImages(output);
+    expect(kept?.length).toBe(gainMap.length);
+    const gainXmp = (await exifr.parse(kept as Buffer, { xmp: true, tiff: false })) as Record<
+      string,
+      unknown
+    >;
+    expect(gainXmp).toMatchObject({ Version: 1, GainMapMax: 2.5, HDRCapacityMax: 2.5 });
+    const primaryText = output
+      .subarray(0, output.indexOf(Buffer.from([0xff, 0xda])))
+      .toString("utf8");
+    expect(primaryText).toMatch(/hdrgm:Version="1.0"/);
+    expect(primaryText).toMatch(
+      new RegExp(`Item:Semantic="GainMap" Item:Mime="image/jpeg" Item:Length="${gainMap.length}"`),
+    );
+    expect(
+      await sharp(kept as Buffer)
+        .raw()
+        .toBuffer(),
+    ).toEqual(await sharp(gainPicture).raw().toBuffer());
+  });
+
+  it("drops a Google motion photo's appended video and tells the user", async () => {
+    const photo = await cameraJpeg();
+    const input = Buffer.concat([photo, locatedMp4()]);
+    const { result, output } = await strip(input, "motion.jpg");
+    expectNothingOf(output);
+    expect(output.includes("ftyp")).toBe(false);
+    expect(result.removed).toContain("motion-photo video");
+    expect(result.notes?.join(" ")).toMatch(/motion photo/);
+  });
+});
+
+/** The secondary images an output's MPF index lists, read independently. */
+function mpfImages(jpeg: Buffer): Buffer[] {
+  const at = jpeg.indexOf(Buffer.from("MPF\0", "latin1"));
+  if (at === -1) return [];
+  const header = at + 4;
+  const le = jpeg.toString("latin1", header, header + 2) === "II";
+  const u16 = (n: number) => (le ? jpeg.readUInt16LE(n) : jpeg.readUInt16BE(n));
+  const u32 = (n: number) => (le ? jpeg.readUInt32LE(n) : jpeg.readUInt32BE(n));
+  const ifd = header + u32(header + 4);
+  const images: Buffer[] = [];
+  for (let n = 0; n < u16(ifd); n++) {
+    const entry = ifd + 2 + n * 12;
+    if (u16(entry) !== 0xb002) continue;
+    const table = header + u32(entry + 8);
+    for (let e = 16; e < u32(entry + 4); e += 16) {
+      const size = u32(table + e + 4);
+      const offset = u32(table + e + 8);
+      images.push(jpeg.subarray(header + offset, header + offset + size));
+    }
+  }
+  return images;
+}
