@@ -10,7 +10,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectMediaType } from "../../src/media/detect.ts";
 import { MalformedMediaError, removeMetadata } from "../../src/media/metadata.ts";
-import { cameraJpeg, IDENTITY, PLACE, rationalBytes } from "../helpers/camera.ts";
+import { cameraJpeg, IDENTITY, PLACE, pixels, rationalBytes } from "../helpers/camera.ts";
 import {
   afterSoi,
   ciffApp0,
@@ -20,8 +20,13 @@ import {
   locatedMp4,
   multiPicture,
   plainJpeg,
+  pngChunk,
+  pngWith,
+  riffChunk,
   segment,
   utf16Xmp,
+  webpWith,
+  xmpPacket,
   xmpSegment,
 } from "../helpers/hostile-media.ts";
 
@@ -206,6 +211,111 @@ describe("JPEG MPF: every referenced image is itself stripped", () => {
     expect(output.includes("ftyp")).toBe(false);
     expect(result.removed).toContain("motion-photo video");
     expect(result.notes?.join(" ")).toMatch(/motion photo/);
+  });
+});
+
+describe("PNG: critical chunks and rendering chunks only", () => {
+  const plainPng = () =>
+    sharp(pixels(24, 16), { raw: { width: 24, height: 16, channels: 3 } })
+      .png()
+      .toBuffer();
+
+  for (const name of ["exIf", "EXIF", "Exif", "zxIf"]) {
+    it(`drops EXIF with GPS in a chunk named ${JSON.stringify(name)}`, async () => {
+      const png = await plainPng();
+      const input = pngWith(
+        png,
+        pngChunk(name === "EXIF" ? "eXIF" : name, exifWithMisplacedGps("exif")),
+      );
+      const { result, output } = await strip(input, `${name}.png`);
+      expectNothingOf(output);
+      expect(result.locationRemoved).toBe(true);
+      expect(await sharp(output).raw().toBuffer()).toEqual(await sharp(png).raw().toBuffer());
+    });
+  }
+
+  it("drops XMP in a tXMP chunk and a text chunk holding a 'Raw profile type exif'", async () => {
+    const png = await plainPng();
+    const hex = exifWithMisplacedGps("interop").toString("hex");
+    const rawProfile = Buffer.from(
+      `Raw profile type exif\0\nexif\n${hex.length / 2}\n${hex}\n`,
+      "latin1",
+    );
+    const input = pngWith(png, pngChunk("tXMP", xmpPacket()), pngChunk("tEXt", rawProfile));
+    const { output } = await strip(input, "txmp.png");
+    expectNothingOf(output);
+    expect(output.includes(Buffer.from(LATITUDE.toString("hex"), "latin1"))).toBe(false);
+  });
+
+  it("keeps the rendering chunks byte for byte (gAMA, pHYs, sRGB)", async () => {
+    const png = await plainPng();
+    const phys = Buffer.from([0, 0, 0x0b, 0x13, 0, 0, 0x0b, 0x13, 1]);
+    const chunks = [
+      pngChunk("gAMA", Buffer.from([0, 0, 0xb1, 0x8f])),
+      pngChunk("pHYs", phys),
+      pngChunk("sRGB", Buffer.from([0])),
+    ];
+    const input = pngWith(png, ...chunks);
+    const { output } = await strip(input, "rendering.png");
+    expect(output.equals(input)).toBe(true);
+  });
+
+  it("refuses an unknown critical chunk, which can't be dropped without breaking the file", async () => {
+    const input = pngWith(await plainPng(), pngChunk("CgBI", Buffer.from(IDENTITY.owner)));
+    await expect(strip(input, "critical.png")).rejects.toThrow(MalformedMediaError);
+  });
+});
+
+describe("WebP: image, animation, ICC and a clean EXIF only", () => {
+  for (const name of ["XMP\0", "_PMX", "xmp "]) {
+    it(`drops XMP in a chunk named ${JSON.stringify(name)} and clears the VP8X XMP flag`, async () => {
+      const input = await webpWith(
+        riffChunk(name, xmpPacket()),
+        riffChunk("EXIF", exifWithMisplacedGps("interop", true)),
+      );
+      const { result, output } = await strip(input, "xmp.webp");
+      expectNothingOf(output);
+      expect(result.locationRemoved).toBe(true);
+      expect((output[20] ?? 0) & 0x04).toBe(0);
+      expect(output.readUInt32LE(4)).toBe(output.length - 8);
+      // exifr doesn't read WebP: the EXIF chunk's block, wrapped in a JPEG, is read instead.
+      const exifAt = output.indexOf("EXIF", 12, "latin1");
+      const block = output.subarray(exifAt + 8, exifAt + 8 + output.readUInt32LE(exifAt + 4));
+      expect(await exifr.orientation(afterSoi(await plainJpeg(), exifSegment(block)))).toBe(6);
+      expect(await sharp(output).raw().toBuffer()).toEqual(await sharp(input).raw().toBuffer());
+    });
+  }
+});
+
+describe("GIF: only image data, timing and looping", () => {
+  it("drops plain-text and unknown application extensions", async () => {
+    const gif = await sharp(pixels(16, 8), { raw: { width: 16, height: 8, channels: 3 } })
+      .gif()
+      .toBuffer();
+    const owner = Buffer.from(IDENTITY.owner, "latin1");
+    const plainText = Buffer.concat([
+      Buffer.from([0x21, 0x01, 12]),
+      Buffer.alloc(12),
+      Buffer.from([owner.length]),
+      owner,
+      Buffer.from([0]),
+    ]);
+    const vendor = Buffer.concat([
+      Buffer.from([0x21, 0xff, 11]),
+      Buffer.from("VENDORAPP1.", "latin1"),
+      Buffer.from([owner.length]),
+      owner,
+      Buffer.from([0]),
+    ]);
+    const input = Buffer.concat([
+      gif.subarray(0, gif.length - 1),
+      plainText,
+      vendor,
+      gif.subarray(gif.length - 1),
+    ]);
+    const { output } = await strip(input, "ext.gif");
+    expectNothingOf(output);
+    expect(await sharp(output).raw().toBuffer()).toEqual(await sharp(gif).raw().toBuffer());
   });
 });
 

@@ -1,6 +1,8 @@
 /**
- * GIF: drop comment extensions and the application extensions that carry XMP or IPTC;
- * keep image data, colour tables, animation control and ICC profiles byte for byte.
+ * GIF: a closed world. Image data, colour tables, graphic control (animation timing and
+ * transparency) and the looping (NETSCAPE2.0/ANIMEXTS1.0) and ICC application extensions are
+ * copied byte for byte; comments, plain-text extensions, every other application extension
+ * (XMP, IPTC, vendors') and unknown extensions are dropped.
  */
 import { allZero, BufferedReader, type Sink, type Source } from "./io.ts";
 import { type Findings, LABELS } from "./labels.ts";
@@ -81,9 +83,12 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
           findings.merge(iptcFindings(data));
         else findings.add(LABELS.other);
       }
-    } else {
+    } else if (label === 0xf9) {
       await subBlocks(false);
       await sink.copy(src, start, reader.position);
+    } else {
+      await subBlocks(false);
+      findings.add(label === 0x01 ? LABELS.text : LABELS.other);
     }
   }
   // Bytes after the trailer are not part of the picture.
