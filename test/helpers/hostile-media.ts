@@ -212,3 +212,80 @@ export async function webpWith(...chunks: Buffer[]): Promise<Buffer> {
 }
 
 export { exifBlock, xmpPacket };
+
+// ---------------------------------------------------------------------------------------
+// ISO boxes
+
+/** Samsung's HEIC trailer: mobile country code (the country) and a UTC time stamp. */
+export function sefdBox(): Buffer {
+  return box("sefd", Buffer.from(`MCC=208;UTC=2026-05-01T12:34:56Z;${PLACE.city}`, "latin1"));
+}
+
+/** A Samsung HEIC motion photo's video box: a whole MP4 with its own location. */
+export function mpvdBox(): Buffer {
+  return box("mpvd", locatedMp4());
+}
+
+/** Where the boxes of a HEIC made by cameraHeic() are: meta, and its iinf and iloc. */
+function heicLayout(heic: Buffer) {
+  const metaAt = heic.readUInt32BE(0); // right after ftyp
+  if (heic.toString("latin1", metaAt + 4, metaAt + 8) !== "meta") throw new Error("no meta");
+  const found: Record<string, number> = {};
+  for (let at = metaAt + 12; at < metaAt + heic.readUInt32BE(metaAt); ) {
+    found[heic.toString("latin1", at + 4, at + 8)] = at;
+    at += heic.readUInt32BE(at);
+  }
+  const iinf = found.iinf;
+  const iloc = found.iloc;
+  if (iinf === undefined || iloc === undefined) throw new Error("no iinf/iloc");
+  return { metaAt, iinf, iloc };
+}
+
+/**
+ * A copy of a cameraHeic() file whose meta box holds a second copy of its item list, with
+ * the item locations moved to match.
+ */
+export function withSecondItemList(heic: Buffer): Buffer {
+  const { metaAt, iinf } = heicLayout(heic);
+  const list = heic.subarray(iinf, iinf + heic.readUInt32BE(iinf));
+  const insertAt = iinf + list.length;
+  const out = Buffer.concat([heic.subarray(0, insertAt), list, heic.subarray(insertAt)]);
+  out.writeUInt32BE(out.readUInt32BE(metaAt) + list.length, metaAt);
+  shiftItemOffsets(out, list.length);
+  return out;
+}
+
+/** cameraHeic()'s iloc: version 0, 4-byte offsets and lengths, one extent per item. */
+function ilocItems(heic: Buffer): number[] {
+  const { iloc } = heicLayout(heic);
+  const count = heic.readUInt16BE(iloc + 14);
+  return Array.from({ length: count }, (_, n) => iloc + 16 + n * 14);
+}
+
+function shiftItemOffsets(heic: Buffer, by: number): void {
+  for (const item of ilocItems(heic))
+    heic.writeUInt32BE(heic.readUInt32BE(item + 6) + by, item + 6);
+}
+
+/** A copy of a cameraHeic() file whose item `id` claims to run a megabyte past the end of the file. */
+export function withItemPastEnd(heic: Buffer, id: number): Buffer {
+  const out = Buffer.from(heic);
+  for (const item of ilocItems(out)) {
+    if (out.readUInt16BE(item) === id)
+      out.writeUInt32BE(out.readUInt32BE(item + 10) + (1 << 20), item + 10);
+  }
+  return out;
+}
+
+/** An MP4 whose movie user data holds an older iPhone's @xyz location atom. */
+export function mp4WithAtXyz(): Buffer {
+  const text = Buffer.from(PLACE.iso6709, "latin1");
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(text.length, 0);
+  head.writeUInt16BE(0x15c7, 2);
+  return Buffer.concat([
+    box("ftyp", Buffer.from("qt  \0\0\x02\0qt  ", "latin1")),
+    box("moov", box("mvhd", Buffer.alloc(100)), box("udta", box("@xyz", head, text))),
+    box("mdat", Buffer.alloc(512, 3)),
+  ]);
+}

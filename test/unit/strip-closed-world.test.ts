@@ -10,7 +10,15 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectMediaType } from "../../src/media/detect.ts";
 import { MalformedMediaError, removeMetadata } from "../../src/media/metadata.ts";
-import { cameraJpeg, IDENTITY, PLACE, pixels, rationalBytes } from "../helpers/camera.ts";
+import {
+  cameraHeic,
+  cameraJpeg,
+  findBox,
+  IDENTITY,
+  PLACE,
+  pixels,
+  rationalBytes,
+} from "../helpers/camera.ts";
 import {
   afterSoi,
   ciffApp0,
@@ -18,14 +26,19 @@ import {
   exifWithMisplacedGps,
   hdrgmXmp,
   locatedMp4,
+  mp4WithAtXyz,
+  mpvdBox,
   multiPicture,
   plainJpeg,
   pngChunk,
   pngWith,
   riffChunk,
+  sefdBox,
   segment,
   utf16Xmp,
   webpWith,
+  withItemPastEnd,
+  withSecondItemList,
   xmpPacket,
   xmpSegment,
 } from "../helpers/hostile-media.ts";
@@ -316,6 +329,47 @@ describe("GIF: only image data, timing and looping", () => {
     const { output } = await strip(input, "ext.gif");
     expectNothingOf(output);
     expect(await sharp(output).raw().toBuffer()).toEqual(await sharp(gif).raw().toBuffer());
+  });
+});
+
+describe("HEIC and MP4: only the boxes of the picture or the movie", () => {
+  it("frees a Samsung sefd trailer after the image data", async () => {
+    const heic = cameraHeic();
+    const input = Buffer.concat([heic, sefdBox()]);
+    const { output } = await strip(input, "sefd.heic");
+    expectNothingOf(output);
+    expect(output.includes("MCC=208")).toBe(false);
+    expect(output.length).toBe(input.length);
+    expect(findBox(output, ["mdat"])?.subarray(0, 64)).toEqual(
+      findBox(input, ["mdat"])?.subarray(0, 64),
+    );
+  });
+
+  it("drops a Samsung motion photo's mpvd video and tells the user", async () => {
+    const input = Buffer.concat([cameraHeic(), mpvdBox()]);
+    const { result, output } = await strip(input, "motion.heic");
+    expectNothingOf(output);
+    expect(output.includes("ftypmp42")).toBe(false);
+    expect(result.removed).toContain("motion-photo video");
+    expect(result.notes?.join(" ")).toMatch(/motion photo.*dropped/);
+  });
+
+  it("refuses a file with two item lists rather than guess which one holds the Exif item", async () => {
+    const input = withSecondItemList(cameraHeic());
+    await expect(strip(input, "two-iinf.heic")).rejects.toThrow(/two item lists/);
+  });
+
+  it("refuses an XMP item whose data runs past the end of the file (no warn-and-upload)", async () => {
+    const input = withItemPastEnd(cameraHeic(), 3);
+    await expect(strip(input, "xmp-past-eof.heic")).rejects.toThrow(MalformedMediaError);
+  });
+
+  it("frees an older iPhone's @xyz location atom in the movie's user data", async () => {
+    const input = mp4WithAtXyz();
+    const { result, output } = await strip(input, "atxyz.mov");
+    expect(output.includes(PLACE.iso6709)).toBe(false);
+    expect(result.locationRemoved).toBe(true);
+    expect(output.length).toBe(input.length);
   });
 });
 
