@@ -524,6 +524,10 @@ export interface HeicOptions {
   rotation?: number;
   exif?: boolean;
   xmp?: boolean;
+  /** The TIFF block of the Exif item, instead of the usual one. */
+  exifBlock?: Buffer;
+  /** Data located in iloc (item 9) but declared by no item in iinf. */
+  undeclared?: Buffer;
 }
 
 /**
@@ -546,14 +550,16 @@ export function cameraHeic(options: HeicOptions = {}): Buffer {
   const exifPayload = Buffer.concat([
     u32(6),
     Buffer.from("Exif\0\0", "latin1"),
-    exifBlock({ thumbnail }),
+    options.exifBlock ?? exifBlock({ thumbnail }),
   ]);
   const xmpPayload = xmpPacket();
   const items = [
     { id: 1, data: picture.data },
     ...(exif ? [{ id: 2, data: exifPayload }] : []),
     ...(xmp ? [{ id: 3, data: xmpPayload }] : []),
+    ...(options.undeclared ? [{ id: 9, data: options.undeclared }] : []),
   ];
+  const declared = items.filter((item) => item.id !== 9).length;
 
   const infe = (id: number, type: string, extra: Buffer = Buffer.alloc(0)) =>
     fullBox("infe", 2, 0, u16(id), u16(0), Buffer.from(type, "latin1"), cstring(""), extra);
@@ -561,7 +567,7 @@ export function cameraHeic(options: HeicOptions = {}): Buffer {
     "iinf",
     0,
     0,
-    u16(items.length),
+    u16(declared),
     infe(1, "hvc1"),
     ...(exif ? [infe(2, "Exif")] : []),
     ...(xmp ? [infe(3, "mime", cstring("application/rdf+xml"))] : []),

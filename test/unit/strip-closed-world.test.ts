@@ -364,6 +364,24 @@ describe("HEIC and MP4: only the boxes of the picture or the movie", () => {
     await expect(strip(input, "xmp-past-eof.heic")).rejects.toThrow(MalformedMediaError);
   });
 
+  it("finds a GPS IFD hung off the Exif IFD in a HEIC Exif item", async () => {
+    const input = cameraHeic({ exifBlock: exifWithMisplacedGps("exif") });
+    expect(input.includes(LATITUDE)).toBe(true);
+    const { result, output } = await strip(input, "heic-gps-in-exif.heic");
+    expectNothingOf(output);
+    expect(result.locationRemoved).toBe(true);
+    expect(output.length).toBe(input.length);
+  });
+
+  it("zeroes data that iloc locates but no item in iinf declares", async () => {
+    const hidden = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), exifWithMisplacedGps("exif")]);
+    const input = cameraHeic({ undeclared: hidden });
+    expect(input.includes(LATITUDE)).toBe(true);
+    const { output } = await strip(input, "undeclared.heic");
+    expectNothingOf(output);
+    expect(output.length).toBe(input.length);
+  });
+
   it("frees an older iPhone's @xyz location atom in the movie's user data", async () => {
     const input = mp4WithAtXyz();
     const { result, output } = await strip(input, "atxyz.mov");

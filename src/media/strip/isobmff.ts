@@ -286,6 +286,13 @@ async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise
         boxes.find((box) => box.type === "idat"),
       )
     : new Map();
+  // Data located in iloc but declared by no item: nothing shows it, so nothing needs it.
+  const declared = new Set(items.map((item) => item.id));
+  for (const [id, location] of locations) {
+    if (declared.has(id) || typeof location === "string") continue;
+    findings.add(LABELS.other);
+    for (const extent of location) patches.push({ at: extent.offset, zeros: extent.length });
+  }
   for (const item of items) {
     const isExif = item.type === "Exif";
     const isXmp = item.type === "mime" && item.contentType === "application/rdf+xml";
