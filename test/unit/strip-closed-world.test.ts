@@ -136,6 +136,20 @@ describe("JPEG: only the segments that display the photo", () => {
     expect(await sharp(output).raw().toBuffer()).toEqual(await sharp(input).raw().toBuffer());
   });
 
+  it("refuses a quantisation table segment longer than its tables (bytes riding along)", async () => {
+    const jpeg = await plainJpeg();
+    const dqt = jpeg.indexOf(Buffer.from([0xff, 0xdb]));
+    const length = jpeg.readUInt16BE(dqt + 2);
+    const owner = Buffer.from(IDENTITY.owner, "latin1");
+    const longer = Buffer.concat([
+      jpeg.subarray(0, dqt + 2 + length),
+      owner,
+      jpeg.subarray(dqt + 2 + length),
+    ]);
+    longer.writeUInt16BE(length + owner.length, dqt + 2);
+    await expect(strip(longer, "dqt.jpg")).rejects.toThrow(/not the size its contents say/);
+  });
+
   it("refuses a marker that is not part of a JPEG image rather than copy it", async () => {
     const input = afterSoi(await plainJpeg(), segment(0xf3, Buffer.from(IDENTITY.owner)));
     await expect(strip(input, "jpg-n.jpg")).rejects.toThrow(MalformedMediaError);
@@ -271,6 +285,17 @@ describe("PNG: critical chunks and rendering chunks only", () => {
     const input = pngWith(png, ...chunks);
     const { output } = await strip(input, "rendering.png");
     expect(output.equals(input)).toBe(true);
+  });
+
+  it("refuses a rendering chunk longer than PNG defines (bytes riding along)", async () => {
+    const input = pngWith(
+      await plainPng(),
+      pngChunk(
+        "gAMA",
+        Buffer.concat([Buffer.from([0, 0, 0xb1, 0x8f]), Buffer.from(IDENTITY.owner)]),
+      ),
+    );
+    await expect(strip(input, "gama.png")).rejects.toThrow(MalformedMediaError);
   });
 
   it("refuses an unknown critical chunk, which can't be dropped without breaking the file", async () => {

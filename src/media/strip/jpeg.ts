@@ -41,6 +41,37 @@ const isImageMarker = (marker: number) =>
   marker === 0xdd ||
   marker === SOS;
 
+/**
+ * True when an image segment's payload is exactly what its marker says it holds, so no byte
+ * of it can be something else riding along: DQT and DHT tables, frame and scan headers, DRI.
+ */
+export function imageSegmentIsExact(marker: number, payload: Buffer): boolean {
+  if (marker === 0xdb) {
+    let at = 0;
+    while (at < payload.length) {
+      const precision = (payload[at] ?? 0) >> 4;
+      if (precision > 1) return false;
+      at += 1 + 64 * (precision + 1);
+    }
+    return at === payload.length;
+  }
+  if (marker === 0xc4) {
+    let at = 0;
+    while (at < payload.length) {
+      if (at + 17 > payload.length) return false;
+      let codes = 0;
+      for (let i = 1; i <= 16; i++) codes += payload[at + i] ?? 0;
+      at += 17 + codes;
+    }
+    return at === payload.length;
+  }
+  if (marker === 0xcc) return payload.length % 2 === 0;
+  if (marker === SOS) return payload.length === 1 + 2 * (payload[0] ?? 0) + 3;
+  if (marker === 0xdd || marker === 0xdc) return payload.length === 2;
+  // SOF0–15: precision, height, width, component count, then three bytes per component.
+  return payload.length >= 6 && payload.length === 6 + 3 * (payload[5] ?? 0);
+}
+
 const markerName = (marker: number) => `0xFF${marker.toString(16).toUpperCase().padStart(2, "0")}`;
 
 /** Finds the first EXIF block (TIFF bytes) in an in-memory JPEG, such as a thumbnail. */
@@ -296,7 +327,13 @@ export async function stripJpeg(src: Source, sink: Sink, findings: Findings): Pr
         } else findings.add(LABELS.exif);
       }
     } else {
-      await sink.copy(src, markerAt, end);
+      const payload = await src.read(markerAt + 4, length - 2, "an image segment");
+      if (!imageSegmentIsExact(marker, payload)) {
+        throw src.malformed(
+          `its ${markerName(marker)} segment at byte ${markerAt} is not the size its contents say`,
+        );
+      }
+      await writeSegment(sink, marker, payload);
     }
     return { next: end, marker };
   };
@@ -531,6 +568,7 @@ function cleanSecondary(image: Buffer, state: State): Buffer | null {
       at = end;
       continue;
     }
+    if (!imageSegmentIsExact(marker, out.subarray(at + 4, end))) return null;
     at = end;
     if (marker === SOS) {
       // Entropy-coded data up to the next marker that is not stuffing or a restart.

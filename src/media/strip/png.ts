@@ -15,6 +15,22 @@ import { iptcFindings, xmpFindings, xmpHasLocation } from "./xmp.ts";
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const TEXT_CHUNKS = new Set(["tEXt", "zTXt", "iTXt"]);
+/** Chunks whose size the PNG specification fixes: nothing can ride along inside them. */
+const FIXED_SIZES: Record<string, number[]> = {
+  IHDR: [13],
+  IEND: [0],
+  gAMA: [4],
+  cHRM: [32],
+  sRGB: [1],
+  pHYs: [9],
+  bKGD: [1, 2, 6],
+  sBIT: [1, 2, 3, 4],
+  acTL: [8],
+  fcTL: [26],
+  cICP: [4],
+  mDCV: [24],
+  cLLI: [8],
+};
 const CRITICAL = new Set(["IHDR", "PLTE", "IDAT", "IEND"]);
 /** Ancillary chunks that change how the picture is shown, and say nothing about who took it. */
 const RENDERING = new Set([
@@ -73,6 +89,10 @@ export async function stripPng(src: Source, sink: Sink, findings: Findings): Pro
       const data = length <= MAX_TEXT_READ ? await src.read(at + 8, length, "a text chunk") : null;
       findings.merge(data ? textFindings(type, data) : textFindings(type, Buffer.from("large\0")));
     } else if (CRITICAL.has(type) || RENDERING.has(type)) {
+      const sizes = FIXED_SIZES[type];
+      if (sizes && !sizes.includes(length)) {
+        throw src.malformed(`its ${type} chunk at byte ${at} is not the size PNG defines for it`);
+      }
       await sink.copy(src, at, end);
     } else if (isCritical(type) && !(await looksLikeMetadata(src, at + 8, length))) {
       throw src.malformed(
