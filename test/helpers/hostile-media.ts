@@ -289,3 +289,20 @@ export function mp4WithAtXyz(): Buffer {
     box("mdat", Buffer.alloc(512, 3)),
   ]);
 }
+
+/** A copy of a cameraHeic() file (mdat last) with `hidden` appended inside its mdat, used by no item. */
+export function withHiddenMediaData(heic: Buffer, hidden: Buffer): Buffer {
+  let at = 0;
+  while (at + 8 <= heic.length && heic.toString("latin1", at + 4, at + 8) !== "mdat")
+    at += heic.readUInt32BE(at);
+  const out = Buffer.concat([heic, hidden]);
+  out.writeUInt32BE(out.readUInt32BE(at) + hidden.length, at);
+  return out;
+}
+
+/** A copy of a cameraHeic() file whose meta box is renamed, so its items are described by nothing. */
+export function withMetaRenamed(heic: Buffer): Buffer {
+  const out = Buffer.from(heic);
+  out.write("meTa", heic.readUInt32BE(0) + 4, "latin1");
+  return out;
+}

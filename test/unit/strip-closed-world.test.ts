@@ -37,7 +37,9 @@ import {
   segment,
   utf16Xmp,
   webpWith,
+  withHiddenMediaData,
   withItemPastEnd,
+  withMetaRenamed,
   withSecondItemList,
   xmpPacket,
   xmpSegment,
@@ -405,6 +407,22 @@ describe("HEIC and MP4: only the boxes of the picture or the movie", () => {
     const { output } = await strip(input, "undeclared.heic");
     expectNothingOf(output);
     expect(output.length).toBe(input.length);
+  });
+
+  it("zeroes media data of a photo that no image item uses", async () => {
+    const heic = cameraHeic({ exif: false, xmp: false });
+    const hidden = Buffer.concat([Buffer.from(PLACE.city), LATITUDE]);
+    const input = withHiddenMediaData(heic, hidden);
+    const { output } = await strip(input, "hidden.heic");
+    expectNothingOf(output);
+    expect(output.length).toBe(input.length);
+    expect(output.subarray(0, heic.length - 8)).toEqual(input.subarray(0, heic.length - 8));
+  });
+
+  it("refuses a photo whose items are described by no meta box (its metadata items can't be found)", async () => {
+    await expect(strip(withMetaRenamed(cameraHeic()), "no-meta.heic")).rejects.toThrow(
+      /neither a movie nor an item list/,
+    );
   });
 
   it("frees an older iPhone's @xyz location atom in the movie's user data", async () => {

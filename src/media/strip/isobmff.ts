@@ -181,11 +181,15 @@ export async function stripIsobmff(src: Source, sink: Sink, findings: Findings):
   }
   const patches: Patch[] = [];
   let sawMeta = false;
+  /** Where the image items' data is (a photo); undefined for a movie. */
+  let imageData: Extent[] | undefined;
   for (const box of top) {
     src.signal?.throwIfAborted();
     if (box.type === "meta" && !sawMeta) {
       sawMeta = true;
-      patches.push(...(await itemMetadata(src, box, findings)));
+      const items = await itemMetadata(src, box, findings);
+      patches.push(...items.patches);
+      imageData = items.imageData;
     } else if (box.type === "moov") patches.push(...(await movieMetadata(src, box, findings)));
     else if (box.type === "uuid") {
       const xmp = await xmpBox(src, box, findings);
@@ -201,6 +205,19 @@ export async function stripIsobmff(src: Source, sink: Sink, findings: Findings):
     } else if (!TOP_LEVEL.has(box.type) || box.type === "meta") {
       findings.add(LABELS.other); // e.g. Samsung's sefd: country code, UTC time stamp
       patches.push(...freeBox(box));
+    }
+  }
+  const isMovie = top.some((box) => box.type === "moov" || box.type === "moof");
+  if (!isMovie && (await isImageFile(src, first))) {
+    if (!imageData) {
+      throw src.malformed(
+        "it has neither a movie nor an item list (meta/iinf) describing its picture",
+      );
+    }
+    // A photo's media data holds its items and nothing else: every byte of an mdat box that no
+    // image item uses (metadata items are already blanked) is zeroed.
+    for (const box of top.filter((b) => b.type === "mdat")) {
+      patches.push(...unusedRanges(box.body, box.end, imageData));
     }
   }
   await sink.copy(src, 0, src.size);
@@ -253,7 +270,53 @@ interface Extent {
   length: number;
 }
 
-async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise<Patch[]> {
+/** HEIF/AVIF brands: the file is a photo made of items, not a movie. */
+const IMAGE_BRANDS = new Set([
+  "mif1",
+  "mif2",
+  "msf1",
+  "heic",
+  "heix",
+  "heim",
+  "heis",
+  "avif",
+  "avis",
+  "avio",
+  "MiHE",
+  "MiAF",
+  "miaf",
+]);
+
+async function isImageFile(src: Source, ftyp: Box): Promise<boolean> {
+  if (ftyp.type !== "ftyp") return false;
+  const length = Math.min(ftyp.end - ftyp.body, 1024);
+  const brands = await src.read(ftyp.body, length, "the file type box");
+  for (let at = 0; at + 4 <= brands.length; at += 4) {
+    if (at !== 4 && IMAGE_BRANDS.has(fourcc(brands, at))) return true;
+  }
+  return false;
+}
+
+/** Zero patches for the parts of [start, end) that no extent covers. */
+function unusedRanges(start: number, end: number, used: Extent[]): Patch[] {
+  const patches: Patch[] = [];
+  const sorted = used
+    .filter((extent) => extent.offset < end && extent.offset + extent.length > start)
+    .sort((a, b) => a.offset - b.offset);
+  let at = start;
+  for (const extent of sorted) {
+    if (extent.offset > at) patches.push({ at, zeros: extent.offset - at });
+    at = Math.max(at, extent.offset + extent.length);
+  }
+  if (at < end) patches.push({ at, zeros: end - at });
+  return patches;
+}
+
+async function itemMetadata(
+  src: Source,
+  meta: Box,
+  findings: Findings,
+): Promise<{ patches: Patch[]; imageData: Extent[] | undefined }> {
   const boxes = await children(src, meta.body + 4, meta.end, "meta");
   const patches: Patch[] = [];
   const lists = boxes.filter((box) => box.type === "iinf");
@@ -277,7 +340,8 @@ async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise
   }
   const [iinf] = lists;
   const [iloc] = tables;
-  if (!iinf) return patches;
+  if (!iinf) return { patches, imageData: undefined };
+  const imageData: Extent[] = [];
   const items = await itemInfos(src, iinf);
   const locations: Awaited<ReturnType<typeof itemLocations>> = iloc
     ? await itemLocations(
@@ -296,7 +360,11 @@ async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise
   for (const item of items) {
     const isExif = item.type === "Exif";
     const isXmp = item.type === "mime" && item.contentType === "application/rdf+xml";
-    if (IMAGE_ITEMS.has(item.type)) continue;
+    if (IMAGE_ITEMS.has(item.type)) {
+      const location = locations.get(item.id);
+      if (typeof location === "object") imageData.push(...location);
+      continue;
+    }
     const what = isExif ? "EXIF" : isXmp ? "XMP" : `"${item.type || "unnamed"}" item`;
     const location = locations.get(item.id);
     if (location === "absent") continue; // declared but with no data
@@ -323,6 +391,7 @@ async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise
     const replacement = isExif
       ? blankExifItem(payload, findings)
       : blankXmpItem(payload, item, findings);
+    imageData.push(...extents); // rewritten in place below, not zeroed as unused
     if (!replacement) continue;
     let done = 0;
     for (const extent of extents) {
@@ -330,7 +399,7 @@ async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise
       done += extent.length;
     }
   }
-  return patches;
+  return { patches, imageData };
 }
 
 /** Frees item properties that are not about decoding or showing an image (e.g. udes: a title, a description, tags). */
