@@ -306,3 +306,44 @@ export function withMetaRenamed(heic: Buffer): Buffer {
   out.write("meTa", heic.readUInt32BE(0) + 4, "latin1");
   return out;
 }
+
+/**
+ * An MP4 whose user data holds a vendor atom with the owner and the place, and whose
+ * QuickTime metadata has a key dmshare never heard of (an author) next to the make.
+ */
+export function mp4WithVendorUserData(): Buffer {
+  const key = (name: string) => {
+    const text = Buffer.from(name, "utf8");
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + text.length, 0);
+    head.write("mdta", 4, "latin1");
+    return Buffer.concat([head, text]);
+  };
+  const count = Buffer.alloc(8);
+  count.writeUInt32BE(2, 4);
+  const keys = box("keys", count, key("com.apple.quicktime.make"), key("com.example.author"));
+  const item = (index: number, value: string) => {
+    const data = box("data", Buffer.from([0, 0, 0, 1, 0, 0, 0, 0]), Buffer.from(value, "utf8"));
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + data.length, 0);
+    head.writeUInt32BE(index, 4);
+    return Buffer.concat([head, data]);
+  };
+  const hdlr = box("hdlr", Buffer.alloc(8), Buffer.from("mdta", "latin1"), Buffer.alloc(13));
+  const meta = box(
+    "meta",
+    hdlr,
+    keys,
+    box("ilst", item(1, IDENTITY.make), item(2, IDENTITY.owner)),
+  );
+  return Buffer.concat([
+    box("ftyp", Buffer.from("isom\0\0\x02\0isommp41", "latin1")),
+    box(
+      "moov",
+      box("mvhd", Buffer.alloc(100)),
+      box("udta", box("smta", Buffer.from(`${IDENTITY.owner};${PLACE.iso6709}`, "latin1"))),
+      meta,
+    ),
+    box("mdat", Buffer.alloc(512, 5)),
+  ]);
+}

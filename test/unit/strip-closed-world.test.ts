@@ -27,6 +27,7 @@ import {
   hdrgmXmp,
   locatedMp4,
   mp4WithAtXyz,
+  mp4WithVendorUserData,
   mpvdBox,
   multiPicture,
   plainJpeg,
@@ -423,6 +424,15 @@ describe("HEIC and MP4: only the boxes of the picture or the movie", () => {
     await expect(strip(withMetaRenamed(cameraHeic()), "no-meta.heic")).rejects.toThrow(
       /neither a movie nor an item list/,
     );
+  });
+
+  it("frees vendor user-data atoms and QuickTime keys not on the list; make stays", async () => {
+    const input = mp4WithVendorUserData();
+    const { output } = await strip(input, "vendor.mp4");
+    expectNothingOf(output);
+    expect(output.includes("com.example.author")).toBe(false);
+    expect(output.includes(IDENTITY.make)).toBe(true);
+    expect(output.length).toBe(input.length);
   });
 
   it("frees an older iPhone's @xyz location atom in the movie's user data", async () => {

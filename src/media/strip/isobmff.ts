@@ -579,6 +579,14 @@ const MOVIE_CHILDREN: Record<string, Set<string>> = {
   ]),
 };
 
+/**
+ * User data that stays: make, model, software and date (what dmshare promises to keep for
+ * videos), and the containers walked for location. Every other user-data atom is freed.
+ */
+const USER_DATA = new Set(["©mak", "©mod", "©swr", "©day", "meta", "free", "skip"]);
+/** QuickTime metadata keys that stay; the values of every other key are freed. */
+const KEPT_KEYS = /^com\.apple\.quicktime\.(make|model|software|creationdate)$/;
+
 async function movieMetadata(src: Source, moov: Box, findings: Findings): Promise<Patch[]> {
   const patches: Patch[] = [];
   const walk = async (parent: Box, start: number): Promise<void> => {
@@ -595,6 +603,10 @@ async function movieMetadata(src: Source, moov: Box, findings: Findings): Promis
         patches.push(...freeBox(box));
       } else if ((box.type === "XMP_" || box.type === "xml ") && parent.type === "udta") {
         patches.push(...(await xmpAtom(src, box, findings)));
+      } else if (parent.type === "udta" && !USER_DATA.has(box.type)) {
+        // Vendors' user data (Samsung smta/smrd, GoPro, …): not needed to play the movie.
+        findings.add(LABELS.other);
+        patches.push(...freeBox(box));
       } else if (box.type === "uuid") {
         // XMP, or a vendor's box nobody listed: neither is needed to play the movie.
         const xmp = await xmpBox(src, box, findings);
@@ -623,8 +635,12 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
   const boxes = await children(src, await metaChildrenStart(src, meta), meta.end, "meta");
   const patches: Patch[] = [];
   const keys = boxes.find((box) => box.type === "keys");
-  const locationKeys = new Map<number, { at: number; length: number }>();
-  if (keys && keys.end - keys.body <= MAX_METADATA_READ) {
+  /** Keys (by 1-based index) whose items go: every key not on the list, location first. */
+  const dropped = new Map<number, { at: number; length: number; location: boolean }>();
+  if (keys && keys.end - keys.body > MAX_METADATA_READ) {
+    throw src.malformed("its metadata keys are too large to check");
+  }
+  if (keys) {
     const data = await src.read(keys.body, keys.end - keys.body, "the metadata keys");
     const count = data.length >= 8 ? data.readUInt32BE(4) : 0;
     let at = 8;
@@ -632,8 +648,13 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
       const size = data.readUInt32BE(at);
       if (size < 8 || at + size > data.length) break;
       const name = data.toString("utf8", at + 8, at + size);
-      if (/location/i.test(name))
-        locationKeys.set(index, { at: keys.body + at + 8, length: size - 8 });
+      if (!KEPT_KEYS.test(name)) {
+        dropped.set(index, {
+          at: keys.body + at + 8,
+          length: size - 8,
+          location: /location/i.test(name),
+        });
+      }
       at += size;
     }
   }
@@ -641,20 +662,21 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
     if (box.type === "ilst") {
       for (const item of await children(src, box.body, box.end, "ilst")) {
         const index = (await src.read(item.start + 4, 4)).readUInt32BE(0);
-        const key = locationKeys.get(index);
-        if (key || LOCATION_ATOMS.has(item.type)) {
-          findings.add(LABELS.videoLocation, true);
-          patches.push(...freeBox(item));
-          if (key) patches.push({ at: key.at, bytes: Buffer.alloc(key.length) });
-        }
+        const key = keys ? dropped.get(index) : undefined;
+        const location = key ? key.location : LOCATION_ATOMS.has(item.type);
+        const goes = keys
+          ? key !== undefined || index === 0 || index > 0xffff
+          : !USER_DATA.has(item.type);
+        if (!goes) continue;
+        findings.add(location ? LABELS.videoLocation : LABELS.text, location);
+        patches.push(...freeBox(item));
+        if (key) patches.push({ at: key.at, bytes: Buffer.alloc(key.length) });
       }
     } else if (box.type === "XMP_" || box.type === "xml ") {
-      const data =
-        box.end - box.body <= MAX_METADATA_READ
-          ? await src.read(box.body, box.end - box.body)
-          : Buffer.alloc(0);
-      if (box.type === "XMP_" || xmpHasLocation(data))
-        patches.push(...(await xmpAtom(src, box, findings)));
+      patches.push(...(await xmpAtom(src, box, findings)));
+    } else if (box.type !== "hdlr" && box.type !== "keys" && box.type !== "free") {
+      findings.add(LABELS.other);
+      patches.push(...freeBox(box));
     }
   }
   return patches;
