@@ -329,6 +329,25 @@ describe("WebP: image, animation, ICC and a clean EXIF only", () => {
 });
 
 describe("GIF: only image data, timing and looping", () => {
+  it("refuses a graphic control extension with more than its 4 bytes (a comment riding along)", async () => {
+    const gif = await sharp(pixels(16, 8), { raw: { width: 16, height: 8, channels: 3 } })
+      .gif()
+      .toBuffer();
+    const owner = Buffer.from(IDENTITY.owner, "latin1");
+    const control = Buffer.concat([
+      Buffer.from([0x21, 0xf9, 4, 0, 10, 0, 0]),
+      Buffer.from([owner.length]),
+      owner,
+      Buffer.from([0]),
+    ]);
+    const input = Buffer.concat([
+      gif.subarray(0, gif.length - 1),
+      control,
+      gif.subarray(gif.length - 1),
+    ]);
+    await expect(strip(input, "gce.gif")).rejects.toThrow(/graphic control/);
+  });
+
   it("drops plain-text and unknown application extensions", async () => {
     const gif = await sharp(pixels(16, 8), { raw: { width: 16, height: 8, channels: 3 } })
       .gif()

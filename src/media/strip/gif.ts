@@ -75,6 +75,11 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
       );
       if (KEPT_APPLICATIONS.has(id)) {
         await subBlocks(false);
+        // Looping extensions hold one 3- or 5-byte sub-block; nothing else may ride along.
+        const size = reader.position - start;
+        if (id !== "ICCRGBG1012" && size !== 2 + 12 + 4 + 1 && size !== 2 + 12 + 6 + 1) {
+          throw src.malformed(`its ${id} extension at byte ${start} is not the size GIF defines`);
+        }
         await sink.copy(src, start, reader.position);
       } else {
         const data = await subBlocks(true);
@@ -84,7 +89,11 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
         else findings.add(LABELS.other);
       }
     } else if (label === 0xf9) {
+      // Graphic control: exactly one 4-byte sub-block (timing, transparency) and the terminator.
       await subBlocks(false);
+      if (reader.position - start !== 8) {
+        throw src.malformed(`its graphic control extension at byte ${start} is not 4 bytes long`);
+      }
       await sink.copy(src, start, reader.position);
     } else {
       await subBlocks(false);
