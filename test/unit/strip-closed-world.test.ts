@@ -13,6 +13,7 @@ import { MalformedMediaError, removeMetadata } from "../../src/media/metadata.ts
 import {
   cameraHeic,
   cameraJpeg,
+  cameraVideo,
   findBox,
   IDENTITY,
   PLACE,
@@ -451,6 +452,15 @@ describe("HEIC and MP4: only the boxes of the picture or the movie", () => {
     expectNothingOf(output);
     expect(output.includes("com.example.author")).toBe(false);
     expect(output.includes(IDENTITY.make)).toBe(true);
+    expect(output.length).toBe(input.length);
+  });
+
+  it("frees the items of QuickTime keys it could not read in full (a key's size runs past the list)", async () => {
+    const input = cameraVideo();
+    const keys = input.indexOf("keys", 0, "latin1");
+    input.writeUInt32BE(0x5f, keys + 12); // the first key claims more bytes than the list has
+    const { output } = await strip(input, "bad-keys.mov");
+    expect(output.includes(PLACE.iso6709)).toBe(false);
     expect(output.length).toBe(input.length);
   });
 

@@ -637,6 +637,8 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
   const keys = boxes.find((box) => box.type === "keys");
   /** Keys (by 1-based index) whose items go: every key not on the list, location first. */
   const dropped = new Map<number, { at: number; length: number; location: boolean }>();
+  /** Keys whose items stay: only names on the list, read in full. */
+  const kept = new Set<number>();
   if (keys && keys.end - keys.body > MAX_METADATA_READ) {
     throw src.malformed("its metadata keys are too large to check");
   }
@@ -648,7 +650,8 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
       const size = data.readUInt32BE(at);
       if (size < 8 || at + size > data.length) break;
       const name = data.toString("utf8", at + 8, at + size);
-      if (!KEPT_KEYS.test(name)) {
+      if (KEPT_KEYS.test(name)) kept.add(index);
+      else {
         dropped.set(index, {
           at: keys.body + at + 8,
           length: size - 8,
@@ -664,9 +667,7 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
         const index = (await src.read(item.start + 4, 4)).readUInt32BE(0);
         const key = keys ? dropped.get(index) : undefined;
         const location = key ? key.location : LOCATION_ATOMS.has(item.type);
-        const goes = keys
-          ? key !== undefined || index === 0 || index > 0xffff
-          : !USER_DATA.has(item.type);
+        const goes = keys ? !kept.has(index) : !USER_DATA.has(item.type);
         if (!goes) continue;
         findings.add(location ? LABELS.videoLocation : LABELS.text, location);
         patches.push(...freeBox(item));
