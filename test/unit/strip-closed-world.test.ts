@@ -330,6 +330,24 @@ describe("WebP: image, animation, ICC and a clean EXIF only", () => {
 });
 
 describe("GIF: only image data, timing and looping", () => {
+  it("refuses image data that goes on after its LZW end-of-information code", async () => {
+    const gif = await sharp(pixels(16, 8), { raw: { width: 16, height: 8, channels: 3 } })
+      .gif()
+      .toBuffer();
+    expect(gif.subarray(-2)).toEqual(Buffer.from([0x00, 0x3b])); // image data, then the trailer
+    const owner = Buffer.from(IDENTITY.owner, "latin1");
+    const input = Buffer.concat([
+      gif.subarray(0, gif.length - 2),
+      Buffer.from([owner.length]),
+      owner,
+      gif.subarray(gif.length - 2),
+    ]);
+    expect((await sharp(input).raw().toBuffer()).equals(await sharp(gif).raw().toBuffer())).toBe(
+      true,
+    );
+    await expect(strip(input, "lzw.gif")).rejects.toThrow(/after the end of its compressed pixels/);
+  });
+
   it("refuses a graphic control extension with more than its 4 bytes (a comment riding along)", async () => {
     const gif = await sharp(pixels(16, 8), { raw: { width: 16, height: 8, channels: 3 } })
       .gif()

@@ -11,6 +11,63 @@ import { iptcFindings, xmpFindings } from "./xmp.ts";
 const KEPT_APPLICATIONS = new Set(["NETSCAPE2.0", "ANIMEXTS1.0", "ICCRGBG1012"]);
 const MAX_METADATA_READ = 16 << 20;
 
+/**
+ * Follows a GIF LZW code stream just far enough to find its end-of-information code: code
+ * widths grow as a decoder's table does. Bytes after that code (beyond the one it ends in)
+ * are not pixels; zero padding is tolerated.
+ */
+class LzwEnd {
+  private readonly clear: number;
+  private readonly minimum: number;
+  private size: number;
+  private next: number;
+  private first = true;
+  private bits = 0;
+  private count = 0;
+  private ended = false;
+
+  constructor(minimum: number) {
+    this.minimum = minimum;
+    this.clear = 1 << minimum;
+    this.size = minimum + 1;
+    this.next = this.clear + 2;
+  }
+
+  /** Consumes a sub-block; false when non-zero bytes follow the end-of-information code. */
+  feed(block: Buffer): boolean {
+    for (let i = 0; i < block.length; i++) {
+      const byte = block[i] ?? 0;
+      if (this.ended) {
+        if (byte !== 0) return false;
+        continue;
+      }
+      this.bits |= byte << this.count;
+      this.count += 8;
+      while (this.count >= this.size) {
+        const code = this.bits & ((1 << this.size) - 1);
+        this.bits >>>= this.size;
+        this.count -= this.size;
+        if (code === this.clear) {
+          this.size = this.minimum + 1;
+          this.next = this.clear + 2;
+          this.first = true;
+        } else if (code === this.clear + 1) {
+          this.ended = true;
+          this.count = 0;
+          break;
+        } else {
+          if (!this.first && this.next < 4096) {
+            this.next += 1;
+            if (this.next === 1 << this.size && this.size < 12) this.size += 1;
+          }
+          this.first = false;
+        }
+      }
+    }
+    return true;
+  }
+}
+
 export async function stripGif(src: Source, sink: Sink, findings: Findings): Promise<void> {
   const reader = new BufferedReader(src, 0);
   const header = await reader.take(13, "the GIF header");
@@ -55,8 +112,23 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
       const descriptor = await reader.take(9, "an image descriptor");
       const local = descriptor[8] ?? 0;
       if (local & 0x80) reader.position += 3 * 2 ** ((local & 7) + 1);
-      reader.position += 1; // LZW minimum code size
-      await subBlocks(false);
+      const minimumCodeSize = (await reader.take(1, "an image's code size"))[0] ?? 0;
+      if (minimumCodeSize < 1 || minimumCodeSize > 11) {
+        throw src.malformed(`the image at byte ${start} has an impossible LZW code size`);
+      }
+      // The compressed pixels end with an end-of-information code; nothing may follow it.
+      const lzw = new LzwEnd(minimumCodeSize);
+      for (;;) {
+        src.signal?.throwIfAborted();
+        const length = (await reader.take(1, "a data sub-block"))[0] ?? 0;
+        if (length === 0) break;
+        const block = await reader.take(length, "a data sub-block");
+        if (!lzw.feed(block)) {
+          throw src.malformed(
+            `the image at byte ${start} has data after the end of its compressed pixels`,
+          );
+        }
+      }
       await sink.copy(src, start, reader.position);
       continue;
     }
