@@ -12,28 +12,34 @@ const KEPT_APPLICATIONS = new Set(["NETSCAPE2.0", "ANIMEXTS1.0", "ICCRGBG1012"])
 const MAX_METADATA_READ = 16 << 20;
 
 /**
- * Follows a GIF LZW code stream just far enough to find its end-of-information code: code
- * widths grow as a decoder's table does. Bytes after that code (beyond the one it ends in)
- * are not pixels; zero padding is tolerated.
+ * Follows a GIF LZW code stream as a decoder does, counting pixels without producing them:
+ * every code must be one the table can hold, and once the image's pixels are all there only
+ * a clear or end-of-information code may come, then zero padding. Anything else in the
+ * sub-blocks is not pixels.
  */
-class LzwEnd {
+class LzwCheck {
   private readonly clear: number;
   private readonly minimum: number;
+  private readonly pixels: number;
+  private readonly lengths = new Int32Array(4096);
   private size: number;
   private next: number;
-  private first = true;
+  private previous = -1;
+  private produced = 0;
   private bits = 0;
   private count = 0;
   private ended = false;
 
-  constructor(minimum: number) {
+  constructor(minimum: number, pixels: number) {
     this.minimum = minimum;
     this.clear = 1 << minimum;
+    this.pixels = pixels;
     this.size = minimum + 1;
     this.next = this.clear + 2;
+    this.lengths.fill(1, 0, this.clear);
   }
 
-  /** Consumes a sub-block; false when non-zero bytes follow the end-of-information code. */
+  /** Consumes a sub-block; false when it holds something that is not this image's pixels. */
   feed(block: Buffer): boolean {
     for (let i = 0; i < block.length; i++) {
       const byte = block[i] ?? 0;
@@ -50,18 +56,30 @@ class LzwEnd {
         if (code === this.clear) {
           this.size = this.minimum + 1;
           this.next = this.clear + 2;
-          this.first = true;
-        } else if (code === this.clear + 1) {
+          this.previous = -1;
+          continue;
+        }
+        if (code === this.clear + 1) {
           this.ended = true;
-          this.count = 0;
           break;
+        }
+        if (this.produced >= this.pixels) return false; // all pixels are there already
+        let length: number;
+        if (this.previous === -1) {
+          if (code >= this.clear) return false;
+          length = 1;
         } else {
-          if (!this.first && this.next < 4096) {
+          if (code > this.next || (code === this.next && this.next >= 4096)) return false;
+          const previous = this.lengths[this.previous] ?? 1;
+          length = code === this.next ? previous + 1 : (this.lengths[code] ?? 1);
+          if (this.next < 4096) {
+            this.lengths[this.next] = previous + 1;
             this.next += 1;
             if (this.next === 1 << this.size && this.size < 12) this.size += 1;
           }
-          this.first = false;
         }
+        this.produced += length;
+        this.previous = code;
       }
     }
     return true;
@@ -117,7 +135,10 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
         throw src.malformed(`the image at byte ${start} has an impossible LZW code size`);
       }
       // The compressed pixels end with an end-of-information code; nothing may follow it.
-      const lzw = new LzwEnd(minimumCodeSize);
+      const lzw = new LzwCheck(
+        minimumCodeSize,
+        descriptor.readUInt16LE(4) * descriptor.readUInt16LE(6),
+      );
       for (;;) {
         src.signal?.throwIfAborted();
         const length = (await reader.take(1, "a data sub-block"))[0] ?? 0;
@@ -125,7 +146,7 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
         const block = await reader.take(length, "a data sub-block");
         if (!lzw.feed(block)) {
           throw src.malformed(
-            `the image at byte ${start} has data after the end of its compressed pixels`,
+            `the image at byte ${start} has data that is not its compressed pixels, or after their end`,
           );
         }
       }
