@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectMediaType } from "../../src/media/detect.ts";
 import { MalformedMediaError, removeMetadata } from "../../src/media/metadata.ts";
 import {
+  APPLE_GAIN_MAP_URN,
   cameraHeic,
   cameraJpeg,
   cameraVideo,
@@ -448,6 +449,23 @@ describe("HEIC and MP4: only the boxes of the picture or the movie", () => {
     const { output } = await strip(input, "undeclared.heic");
     expectNothingOf(output);
     expect(output.length).toBe(input.length);
+  });
+
+  it("keeps an Apple HDR gain map (an auxiliary image) byte for byte", async () => {
+    const input = cameraHeic({ gainMap: true });
+    const { output } = await strip(input, "gain-map.heic");
+    expectNothingOf(output);
+    expect(output.includes(APPLE_GAIN_MAP_URN)).toBe(true);
+    expect(findBox(output, ["meta", "iprp", "ipco", "auxC"])).toEqual(
+      findBox(input, ["meta", "iprp", "ipco", "auxC"]),
+    );
+    // Both coded pictures (primary and gain map) are still in mdat, unchanged.
+    const picture = findBox(cameraHeic({ exif: false, xmp: false }), ["mdat"])?.subarray(
+      8,
+    ) as Buffer;
+    const mdat = findBox(output, ["mdat"]) as Buffer;
+    expect(mdat.indexOf(picture)).toBeGreaterThan(-1);
+    expect(mdat.lastIndexOf(picture)).toBeGreaterThan(mdat.indexOf(picture));
   });
 
   it("zeroes media data of a photo that no image item uses", async () => {
