@@ -235,6 +235,19 @@ describe("JPEG MPF: every referenced image is itself stripped", () => {
     ).toEqual(await sharp(gainPicture).raw().toBuffer());
   });
 
+  it("drops a Samsung motion photo's trailer (MotionPhoto_Data + MP4 + SEFT index) and tells the user", async () => {
+    const photo = await cameraJpeg();
+    const trailer = Buffer.concat([
+      Buffer.from("MotionPhoto_Data", "latin1"),
+      locatedMp4(),
+      Buffer.from("SEFH\0\0\0\0MotionPhoto_Data\0\0\0\0SEFT", "latin1"),
+    ]);
+    const { result, output } = await strip(Buffer.concat([photo, trailer]), "samsung.jpg");
+    expectNothingOf(output);
+    expect(output.includes("MotionPhoto_Data")).toBe(false);
+    expect(result.removed).toContain("motion-photo video");
+  });
+
   it("drops a Google motion photo's appended video and tells the user", async () => {
     const photo = await cameraJpeg();
     const input = Buffer.concat([photo, locatedMp4()]);
