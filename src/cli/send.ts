@@ -358,6 +358,7 @@ function preparationNotes(plan: PreparedPlan): string[] {
     ...(file.preparation.metadata?.notRemoved
       ? [`${file.name}: ${file.preparation.metadata.notRemoved}`]
       : []),
+    ...(file.preparation.metadata?.notes ?? []).map((note) => `${file.name}: ${note}`),
     ...file.preparation.notes,
   ]);
 }

@@ -23,6 +23,8 @@ export interface MetadataRemoval {
   locationRemoved: boolean;
   /** Set when this type's metadata could not be (fully) removed; a sentence for the user. Never claim removal you didn't do. */
   notRemoved?: string;
+  /** What the user should know about what happened to the file, e.g. that a motion photo's video was dropped; one sentence each. */
+  notes?: string[];
 }
 
 type Stripper = (src: Source, sink: Sink, findings: Findings) => Promise<void>;
@@ -71,6 +73,7 @@ export async function removeMetadata(
       locationRemoved: findings.hadLocation && !findings.locationRemains,
     };
     if (findings.notRemoved) result.notRemoved = findings.notRemoved;
+    if (findings.notes.length > 0) result.notes = [...findings.notes];
     return result;
   } catch (error) {
     await output?.close().catch(() => {});

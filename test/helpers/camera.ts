@@ -524,7 +524,15 @@ export interface HeicOptions {
   rotation?: number;
   exif?: boolean;
   xmp?: boolean;
+  /** The TIFF block of the Exif item, instead of the usual one. */
+  exifBlock?: Buffer;
+  /** Data located in iloc (item 9) but declared by no item in iinf. */
+  undeclared?: Buffer;
+  /** An auxiliary image (item 4) as Apple stores an HDR gain map: auxC urn, auxl reference. */
+  gainMap?: boolean;
 }
+
+export const APPLE_GAIN_MAP_URN = "urn:com:apple:photo:2020:aux:hdrgainmap";
 
 /**
  * A HEIC as a phone writes it: one HEVC image item, an Exif item (orientation 6, GPS, serials,
@@ -546,14 +554,17 @@ export function cameraHeic(options: HeicOptions = {}): Buffer {
   const exifPayload = Buffer.concat([
     u32(6),
     Buffer.from("Exif\0\0", "latin1"),
-    exifBlock({ thumbnail }),
+    options.exifBlock ?? exifBlock({ thumbnail }),
   ]);
   const xmpPayload = xmpPacket();
   const items = [
     { id: 1, data: picture.data },
     ...(exif ? [{ id: 2, data: exifPayload }] : []),
     ...(xmp ? [{ id: 3, data: xmpPayload }] : []),
+    ...(options.gainMap ? [{ id: 4, data: Buffer.from(picture.data) }] : []),
+    ...(options.undeclared ? [{ id: 9, data: options.undeclared }] : []),
   ];
+  const declared = items.filter((item) => item.id !== 9).length;
 
   const infe = (id: number, type: string, extra: Buffer = Buffer.alloc(0)) =>
     fullBox("infe", 2, 0, u16(id), u16(0), Buffer.from(type, "latin1"), cstring(""), extra);
@@ -561,10 +572,11 @@ export function cameraHeic(options: HeicOptions = {}): Buffer {
     "iinf",
     0,
     0,
-    u16(items.length),
+    u16(declared),
     infe(1, "hvc1"),
     ...(exif ? [infe(2, "Exif")] : []),
     ...(xmp ? [infe(3, "mime", cstring("application/rdf+xml"))] : []),
+    ...(options.gainMap ? [infe(4, "hvc1")] : []),
   );
   const ispe = fullBox("ispe", 0, 0, u32(picture.width), u32(picture.height));
   const irot = box("irot", Buffer.from([rotation & 3]));
@@ -573,19 +585,25 @@ export function cameraHeic(options: HeicOptions = {}): Buffer {
     box("hvcC", picture.hvcC.subarray(8)),
     ispe,
     ...(rotation ? [irot] : []),
+    ...(options.gainMap ? [fullBox("auxC", 0, 0, cstring(APPLE_GAIN_MAP_URN))] : []),
   );
   const associations = rotation ? [0x81, 0x02, 0x83] : [0x81, 0x02];
+  const auxC = rotation ? 4 : 3; // its 1-based index in ipco
   const ipma = fullBox(
     "ipma",
     0,
     0,
-    u32(1),
+    u32(options.gainMap ? 2 : 1),
     u16(1),
     Buffer.from([associations.length, ...associations]),
+    ...(options.gainMap ? [u16(4), Buffer.from([3, 0x81, 0x02, 0x80 | auxC])] : []),
   );
-  const references = [...(exif ? [2] : []), ...(xmp ? [3] : [])].map((from) =>
-    box("cdsc", u16(from), u16(1), u16(1)),
-  );
+  const references = [
+    ...[...(exif ? [2] : []), ...(xmp ? [3] : [])].map((from) =>
+      box("cdsc", u16(from), u16(1), u16(1)),
+    ),
+    ...(options.gainMap ? [box("auxl", u16(4), u16(1), u16(1))] : []),
+  ];
   const iref = fullBox("iref", 0, 0, ...references);
   const hdlr = fullBox(
     "hdlr",

@@ -106,12 +106,18 @@ const TAG_LABELS = new Map<number, Label>([
 const GPS_LOCATION_TAGS = new Set([1, 2, 3, 4, 0x13, 0x14, 0x15, 0x16, 0x1c]);
 
 /**
- * Tags copied into the minimal block: what displays the photo (orientation, colour space and
- * the interoperability index that marks Adobe RGB) and the few fields the EXIF standard
- * requires of a JPEG. All have values of at most four bytes, stored inside the entry.
+ * Tags copied into the minimal block: what displays the photo (orientation, resolution,
+ * colour space and the interoperability index that marks Adobe RGB) and the few fields the
+ * EXIF standard requires of a JPEG. Nothing else survives: this is the whole allow-list.
  */
 const KEPT: Record<"ifd0" | "exif" | "interop", Set<number>> = {
-  ifd0: new Set([TAG.orientation, 0x0213 /* YCbCrPositioning */, 0x0128 /* ResolutionUnit */]),
+  ifd0: new Set([
+    TAG.orientation,
+    0x011a /* XResolution */,
+    0x011b /* YResolution */,
+    0x0128 /* ResolutionUnit */,
+    0x0213 /* YCbCrPositioning */,
+  ]),
   exif: new Set([
     0x9000 /* ExifVersion */,
     0x9101 /* ComponentsConfiguration */,
@@ -123,7 +129,10 @@ const KEPT: Record<"ifd0" | "exif" | "interop", Set<number>> = {
   interop: new Set([TAG.interopIndex, 0x0002 /* InteropVersion */]),
 };
 
-/** One entry to copy: its tag, type, count and the four value bytes, in the block's byte order. */
+/** A kept value is a number or a short code; anything longer is not what the tag holds. */
+const MAX_KEPT_VALUE = 16;
+
+/** One entry to copy: its tag, type, count and value bytes, in the block's byte order. */
 export interface KeptEntry {
   tag: number;
   type: number;
@@ -138,15 +147,21 @@ export interface ExifAnalysis {
   orientation?: number;
   kept: { ifd0: KeptEntry[]; exif: KeptEntry[]; interop: KeptEntry[] };
   findings: Findings;
-  /** True when the block holds nothing beyond what dmshare keeps: leave it byte-identical. */
+  /**
+   * True when the block holds nothing beyond the allow-list: every entry of every IFD is a
+   * kept tag (or the pointer to the Exif/Interop IFD), there is no IFD1, and every byte of
+   * the block belongs to a table or a kept value (gaps only zero padding). Left byte-identical.
+   */
   clean: boolean;
 }
 
-type IfdKind = "ifd0" | "exif" | "gps" | "interop" | "ifd1";
+type IfdKind = "ifd0" | "exif" | "gps" | "interop" | "ifd1" | "other";
 
 /**
- * Reads a TIFF/EXIF block (starting at the byte-order mark). `findJpegExif` lets the
- * caller look inside an embedded thumbnail JPEG for its own EXIF block.
+ * Reads a TIFF/EXIF block (starting at the byte-order mark). Every IFD is walked: IFD0, the
+ * chain after it (IFD1 and beyond), and every Exif, GPS, Interop or SubIFD pointer wherever
+ * it stands, so a GPS IFD hung off the Exif or Interop IFD is found too. `findJpegExif` lets
+ * the caller look inside an embedded thumbnail JPEG for its own EXIF block.
  */
 export function analyseExif(
   tiff: Buffer,
@@ -164,20 +179,29 @@ export function analyseExif(
   if (u16(2) !== 42) return unreadable(result);
 
   const visited = new Set<number>();
+  /** Byte ranges of the block that hold a table or a kept value: the rest must be padding. */
+  const used: [number, number][] = [[0, 8]];
+  let clean = true;
   let thumbnailOffset: number | undefined;
   let thumbnailLength: number | undefined;
 
   const walk = (offset: number, kind: IfdKind): number => {
-    if (offset === 0 || visited.has(offset) || offset + 2 > tiff.length || visited.size > 16) {
+    if (offset === 0) return 0;
+    if (visited.has(offset) || offset + 2 > tiff.length || visited.size > 64) {
+      clean = false;
+      findings.add(LABELS.exif);
       return 0;
     }
     visited.add(offset);
     const count = u16(offset);
     if (offset + 2 + count * 12 + 4 > tiff.length) {
+      clean = false;
       findings.add(LABELS.exif);
       return 0;
     }
+    used.push([offset, offset + 2 + count * 12 + 4]);
     if (kind === "ifd1" && count > 0) findings.add(LABELS.thumbnail);
+    if (kind !== "ifd0" && kind !== "exif" && kind !== "interop") clean = false;
     for (let index = 0; index < count; index++) {
       const entry = offset + 2 + index * 12;
       const tag = u16(entry);
@@ -188,6 +212,30 @@ export function analyseExif(
       const inBounds = valueAt + byteLength <= tiff.length;
       const pointer = () => u32(entry + 8);
 
+      // Pointers to other IFDs are followed wherever they stand.
+      if (tag === TAG.gpsIfd && kind !== "gps") {
+        clean = false;
+        walk(pointer(), "gps");
+        continue;
+      }
+      if (tag === TAG.exifIfd && kind !== "gps") {
+        if (kind !== "ifd0") clean = false;
+        walk(pointer(), "exif");
+        continue;
+      }
+      if (tag === TAG.interopIfd && kind !== "gps") {
+        if (kind !== "exif") clean = false;
+        walk(pointer(), "interop");
+        continue;
+      }
+      if (tag === TAG.subIfds && kind !== "gps") {
+        clean = false;
+        findings.add(LABELS.thumbnail);
+        for (let n = 0; n < Math.min(valueCount, 16) && inBounds; n++) {
+          walk(byteLength <= 4 ? pointer() : u32(valueAt + n * 4), "other");
+        }
+        continue;
+      }
       if (kind === "gps") {
         findings.add(
           GPS_LOCATION_TAGS.has(tag) ? LABELS.gps : LABELS.gpsOther,
@@ -200,32 +248,43 @@ export function analyseExif(
         if (tag === TAG.thumbnailLength) thumbnailLength = pointer();
         continue;
       }
-      if (KEPT[kind].has(tag) && byteLength <= 4) {
+      if (
+        (kind === "ifd0" || kind === "exif" || kind === "interop") &&
+        KEPT[kind].has(tag) &&
+        TYPE_SIZES[type] !== undefined &&
+        byteLength <= MAX_KEPT_VALUE &&
+        inBounds
+      ) {
         result.kept[kind].push({
           tag,
           type,
           count: valueCount,
-          value: Buffer.from(tiff.subarray(entry + 8, entry + 12)),
+          value: Buffer.from(tiff.subarray(valueAt, valueAt + byteLength)),
         });
+        if (byteLength > 4) used.push([valueAt, valueAt + byteLength]);
         if (tag === TAG.orientation && kind === "ifd0" && type === 3)
           result.orientation = u16(entry + 8);
         continue;
       }
-      if (kind === "interop") continue;
-      if (tag === TAG.exifIfd && kind === "ifd0") walk(pointer(), "exif");
-      else if (tag === TAG.gpsIfd && kind === "ifd0") walk(pointer(), "gps");
-      else if (tag === TAG.interopIfd && kind === "exif") walk(pointer(), "interop");
-      else if (tag === TAG.xmp) {
+      clean = false;
+      if (tag === TAG.xmp) {
         const xmp = inBounds ? xmpFindings(tiff.subarray(valueAt, valueAt + byteLength)) : null;
         if (xmp) findings.merge(xmp);
         else findings.add(LABELS.xmp);
       } else if (!HARMLESS.has(tag)) findings.add(TAG_LABELS.get(tag) ?? LABELS.settings);
+      else findings.add(LABELS.exif);
     }
     return u32(offset + 2 + count * 12);
   };
 
-  const ifd1 = walk(u32(4), "ifd0");
-  walk(ifd1, "ifd1");
+  // IFD0, then every IFD chained after it (IFD1 is the thumbnail; more are never needed).
+  let next = walk(u32(4), "ifd0");
+  let kind: IfdKind = "ifd1";
+  while (next !== 0 && !visited.has(next)) {
+    clean = false;
+    next = walk(next, kind);
+    kind = "other";
+  }
 
   if (thumbnailOffset !== undefined && thumbnailLength !== undefined && findJpegExif) {
     const end = Math.min(tiff.length, thumbnailOffset + thumbnailLength);
@@ -236,8 +295,24 @@ export function analyseExif(
     }
   }
   result.readable = true;
-  result.clean = findings.labels.size === 0;
+  result.clean = clean && onlyPadding(tiff, used);
   return result;
+}
+
+/** True when the bytes outside `used` are all zero (word-alignment padding). */
+function onlyPadding(tiff: Buffer, used: [number, number][]): boolean {
+  used.sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  for (const [start, end] of used) {
+    if (start > covered && !allZeroRange(tiff, covered, start)) return false;
+    covered = Math.max(covered, end);
+  }
+  return covered >= tiff.length || allZeroRange(tiff, covered, tiff.length);
+}
+
+function allZeroRange(bytes: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; at++) if (bytes[at] !== 0) return false;
+  return true;
 }
 
 function unreadable(result: ExifAnalysis): ExifAnalysis {
@@ -269,6 +344,11 @@ export function minimalExif(analysis: ExifAnalysis): Buffer | null {
     offsets.push(size);
     size += 2 + table.length * 12 + 4;
   }
+  const valuesAt = size;
+  for (const table of tables) {
+    for (const entry of table)
+      if (entry.value.length > 4) size += entry.value.length + (entry.value.length & 1);
+  }
 
   const out = Buffer.alloc(size);
   const w16 = (value: number, at: number) =>
@@ -278,6 +358,7 @@ export function minimalExif(analysis: ExifAnalysis): Buffer | null {
   out.write(littleEndian ? "II" : "MM", 0, "latin1");
   w16(42, 2);
   w32(8, 4);
+  let valueAt = valuesAt;
   tables.forEach((table, index) => {
     const at = offsets[index] ?? 0;
     w16(table.length, at);
@@ -286,7 +367,11 @@ export function minimalExif(analysis: ExifAnalysis): Buffer | null {
       w16(entry.tag, field);
       w16(entry.type, field + 2);
       w32(entry.count, field + 4);
-      entry.value.copy(out, field + 8);
+      if (entry.value.length > 4) {
+        entry.value.copy(out, valueAt);
+        w32(valueAt, field + 8);
+        valueAt += entry.value.length + (entry.value.length & 1);
+      } else entry.value.copy(out, field + 8);
       if (entry.tag === TAG.exifIfd && table === ifd0) w32(offsets[index + 1] ?? 0, field + 8);
       if (entry.tag === TAG.interopIfd && table === exif) w32(offsets[index + 1] ?? 0, field + 8);
     });

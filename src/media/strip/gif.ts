@@ -1,6 +1,8 @@
 /**
- * GIF: drop comment extensions and the application extensions that carry XMP or IPTC;
- * keep image data, colour tables, animation control and ICC profiles byte for byte.
+ * GIF: a closed world. Image data, colour tables, graphic control (animation timing and
+ * transparency) and the looping (NETSCAPE2.0/ANIMEXTS1.0) and ICC application extensions are
+ * copied byte for byte; comments, plain-text extensions, every other application extension
+ * (XMP, IPTC, vendors') and unknown extensions are dropped.
  */
 import { allZero, BufferedReader, type Sink, type Source } from "./io.ts";
 import { type Findings, LABELS } from "./labels.ts";
@@ -8,6 +10,81 @@ import { iptcFindings, xmpFindings } from "./xmp.ts";
 
 const KEPT_APPLICATIONS = new Set(["NETSCAPE2.0", "ANIMEXTS1.0", "ICCRGBG1012"]);
 const MAX_METADATA_READ = 16 << 20;
+
+/**
+ * Follows a GIF LZW code stream as a decoder does, counting pixels without producing them:
+ * every code must be one the table can hold, and once the image's pixels are all there only
+ * a clear or end-of-information code may come, then zero padding. Anything else in the
+ * sub-blocks is not pixels.
+ */
+class LzwCheck {
+  private readonly clear: number;
+  private readonly minimum: number;
+  private readonly pixels: number;
+  private readonly lengths = new Int32Array(4096);
+  private size: number;
+  private next: number;
+  private previous = -1;
+  private produced = 0;
+  private bits = 0;
+  private count = 0;
+  private ended = false;
+
+  constructor(minimum: number, pixels: number) {
+    this.minimum = minimum;
+    this.clear = 1 << minimum;
+    this.pixels = pixels;
+    this.size = minimum + 1;
+    this.next = this.clear + 2;
+    this.lengths.fill(1, 0, this.clear);
+  }
+
+  /** Consumes a sub-block; false when it holds something that is not this image's pixels. */
+  feed(block: Buffer): boolean {
+    for (let i = 0; i < block.length; i++) {
+      const byte = block[i] ?? 0;
+      if (this.ended) {
+        if (byte !== 0) return false;
+        continue;
+      }
+      this.bits |= byte << this.count;
+      this.count += 8;
+      while (this.count >= this.size) {
+        const code = this.bits & ((1 << this.size) - 1);
+        this.bits >>>= this.size;
+        this.count -= this.size;
+        if (code === this.clear) {
+          this.size = this.minimum + 1;
+          this.next = this.clear + 2;
+          this.previous = -1;
+          continue;
+        }
+        if (code === this.clear + 1) {
+          this.ended = true;
+          break;
+        }
+        if (this.produced >= this.pixels) return false; // all pixels are there already
+        let length: number;
+        if (this.previous === -1) {
+          if (code >= this.clear) return false;
+          length = 1;
+        } else {
+          if (code > this.next || (code === this.next && this.next >= 4096)) return false;
+          const previous = this.lengths[this.previous] ?? 1;
+          length = code === this.next ? previous + 1 : (this.lengths[code] ?? 1);
+          if (this.next < 4096) {
+            this.lengths[this.next] = previous + 1;
+            this.next += 1;
+            if (this.next === 1 << this.size && this.size < 12) this.size += 1;
+          }
+        }
+        this.produced += length;
+        this.previous = code;
+      }
+    }
+    return true;
+  }
+}
 
 export async function stripGif(src: Source, sink: Sink, findings: Findings): Promise<void> {
   const reader = new BufferedReader(src, 0);
@@ -53,8 +130,26 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
       const descriptor = await reader.take(9, "an image descriptor");
       const local = descriptor[8] ?? 0;
       if (local & 0x80) reader.position += 3 * 2 ** ((local & 7) + 1);
-      reader.position += 1; // LZW minimum code size
-      await subBlocks(false);
+      const minimumCodeSize = (await reader.take(1, "an image's code size"))[0] ?? 0;
+      if (minimumCodeSize < 1 || minimumCodeSize > 11) {
+        throw src.malformed(`the image at byte ${start} has an impossible LZW code size`);
+      }
+      // The compressed pixels end with an end-of-information code; nothing may follow it.
+      const lzw = new LzwCheck(
+        minimumCodeSize,
+        descriptor.readUInt16LE(4) * descriptor.readUInt16LE(6),
+      );
+      for (;;) {
+        src.signal?.throwIfAborted();
+        const length = (await reader.take(1, "a data sub-block"))[0] ?? 0;
+        if (length === 0) break;
+        const block = await reader.take(length, "a data sub-block");
+        if (!lzw.feed(block)) {
+          throw src.malformed(
+            `the image at byte ${start} has data that is not its compressed pixels, or after their end`,
+          );
+        }
+      }
       await sink.copy(src, start, reader.position);
       continue;
     }
@@ -73,6 +168,11 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
       );
       if (KEPT_APPLICATIONS.has(id)) {
         await subBlocks(false);
+        // Looping extensions hold one 3- or 5-byte sub-block; nothing else may ride along.
+        const size = reader.position - start;
+        if (id !== "ICCRGBG1012" && size !== 2 + 12 + 4 + 1 && size !== 2 + 12 + 6 + 1) {
+          throw src.malformed(`its ${id} extension at byte ${start} is not the size GIF defines`);
+        }
         await sink.copy(src, start, reader.position);
       } else {
         const data = await subBlocks(true);
@@ -81,9 +181,16 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
           findings.merge(iptcFindings(data));
         else findings.add(LABELS.other);
       }
+    } else if (label === 0xf9) {
+      // Graphic control: exactly one 4-byte sub-block (timing, transparency) and the terminator.
+      await subBlocks(false);
+      if (reader.position - start !== 8) {
+        throw src.malformed(`its graphic control extension at byte ${start} is not 4 bytes long`);
+      }
+      await sink.copy(src, start, reader.position);
     } else {
       await subBlocks(false);
-      await sink.copy(src, start, reader.position);
+      findings.add(label === 0x01 ? LABELS.text : LABELS.other);
     }
   }
   // Bytes after the trailer are not part of the picture.

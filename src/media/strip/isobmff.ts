@@ -1,13 +1,20 @@
 /**
  * ISO base media files: HEIC/HEIF/AVIF photos and MP4/MOV videos. Nothing moves: the file is
  * copied a chunk at a time and identifying data is then overwritten in place, so every
- * offset (iloc extents, stco/co64 chunk offsets) stays valid.
+ * offset (iloc extents, stco/co64 chunk offsets) stays valid. A closed world:
  *
- * - Photos: the Exif item's TIFF block becomes a minimal one padded with zeros; XMP items
- *   become an empty packet padded with spaces. Orientation lives in irot/imir properties,
- *   which are untouched (the minimal EXIF keeps its Orientation tag too).
- * - Videos: location atoms (udta ©xyz and loci, mdta keys com.apple.quicktime.location.*,
- *   iTunes-style ©xyz items) and XMP boxes are renamed `free` and zeroed.
+ * - Top level: only the boxes that make up the picture or the movie stay (ftyp, meta, moov,
+ *   mdat, moof, …). Anything else (a Samsung `sefd` trailer, a motion photo's `mpvd` video,
+ *   XMP or unknown `uuid` boxes, boxes nobody listed) is renamed `free` and zeroed.
+ * - Photos: every item of the (single) item list is considered. Image items stay; the Exif
+ *   item's TIFF block becomes a minimal one padded with zeros; XMP and every other non-image
+ *   item are zeroed. An item whose data can't be located within the file is refused, as is a
+ *   second item list. Unknown boxes in `meta` and unknown item properties are freed.
+ *   Orientation lives in irot/imir, which are untouched (the minimal EXIF keeps its
+ *   Orientation tag too). Auxiliary images (Apple's HDR gain map, depth) are images: they stay.
+ * - Videos: every `udta`, every `meta` (QuickTime keys and iTunes-style items: location,
+ *   make, model, software), every `uuid` box inside the movie and boxes that are not part of
+ *   the movie or its tracks are renamed `free` and zeroed; a compressed movie box is refused.
  * - GPS that lives in a timed-metadata track (GoPro gpmd, camm, Sony rtmd, Apple mebx with
  *   location keys) is sample data inside mdat: it is reported in `notRemoved`, not touched.
  */
@@ -31,6 +38,91 @@ const ZERO_CHUNK = Buffer.alloc(1 << 16);
 
 const XMP_UUID = "be7acfcb97a942e89c71999491e3afac";
 const MAX_METADATA_READ = 16 << 20;
+/** Top-level boxes that are part of a picture or a movie (ISO 14496-12, HEIF, QuickTime). */
+const TOP_LEVEL = new Set([
+  "ftyp",
+  "styp",
+  "meta",
+  "moov",
+  "mdat",
+  "moof",
+  "mfra",
+  "sidx",
+  "ssix",
+  "prft",
+  "pdin",
+  "free",
+  "skip",
+  "wide",
+]);
+/** Boxes of a HEIF `meta` that describe the items; anything else is freed. */
+const META_CHILDREN = new Set([
+  "hdlr",
+  "pitm",
+  "iloc",
+  "iinf",
+  "iref",
+  "iprp",
+  "idat",
+  "dinf",
+  "grpl",
+  "free",
+  "skip",
+]);
+/** Item types that are pictures (or built from pictures): their data is the image. */
+const IMAGE_ITEMS = new Set([
+  "hvc1",
+  "hev1",
+  "hvt1",
+  "lhv1",
+  "av01",
+  "avc1",
+  "avc3",
+  "vvc1",
+  "j2k1",
+  "jpeg",
+  "unci",
+  "mski",
+  "grid",
+  "iden",
+  "iovl",
+  "tmap",
+]);
+/** Item properties that say how to decode and show an image. */
+const PROPERTIES = new Set([
+  "hvcC",
+  "av1C",
+  "avcC",
+  "vvcC",
+  "lhvC",
+  "j2kH",
+  "jpgC",
+  "uncC",
+  "cmpd",
+  "ispe",
+  "pixi",
+  "colr",
+  "irot",
+  "imir",
+  "clap",
+  "pasp",
+  "auxC",
+  "rloc",
+  "lsel",
+  "oinf",
+  "tols",
+  "a1op",
+  "a1lx",
+  "clli",
+  "mdcv",
+  "cclv",
+  "amve",
+  "reve",
+  "altt",
+  "iscl",
+  "free",
+  "skip",
+]);
 const GPS_TRACK_FORMATS = new Map([
   ["gpmd", "GoPro GPMF"],
   ["camm", "camera-motion (camm)"],
@@ -88,11 +180,45 @@ export async function stripIsobmff(src: Source, sink: Sink, findings: Findings):
     throw src.malformed("it does not start with an ftyp box");
   }
   const patches: Patch[] = [];
+  let sawMeta = false;
+  /** Where the image items' data is (a photo); undefined for a movie. */
+  let imageData: Extent[] | undefined;
   for (const box of top) {
     src.signal?.throwIfAborted();
-    if (box.type === "meta") patches.push(...(await itemMetadata(src, box, findings)));
-    else if (box.type === "moov") patches.push(...(await movieMetadata(src, box, findings)));
-    else if (box.type === "uuid") patches.push(...(await xmpBox(src, box, findings)));
+    if (box.type === "meta" && !sawMeta) {
+      sawMeta = true;
+      const items = await itemMetadata(src, box, findings);
+      patches.push(...items.patches);
+      imageData = items.imageData;
+    } else if (box.type === "moov") patches.push(...(await movieMetadata(src, box, findings)));
+    else if (box.type === "uuid") {
+      const xmp = await xmpBox(src, box, findings);
+      if (xmp.length === 0) findings.add(LABELS.other);
+      patches.push(...freeBox(box));
+    } else if (box.type === "mpvd") {
+      // A Samsung motion photo's video: an MP4 of its own, with its own location atoms.
+      findings.add(LABELS.motionVideo);
+      findings.note(MOTION_PHOTO_DROPPED);
+      patches.push(...freeBox(box));
+    } else if (box.type === "free" || box.type === "skip") {
+      if (box.end > box.body) patches.push({ at: box.body, zeros: box.end - box.body });
+    } else if (!TOP_LEVEL.has(box.type) || box.type === "meta") {
+      findings.add(LABELS.other); // e.g. Samsung's sefd: country code, UTC time stamp
+      patches.push(...freeBox(box));
+    }
+  }
+  const isMovie = top.some((box) => box.type === "moov" || box.type === "moof");
+  if (!isMovie && (await isImageFile(src, first))) {
+    if (!imageData) {
+      throw src.malformed(
+        "it has neither a movie nor an item list (meta/iinf) describing its picture",
+      );
+    }
+    // A photo's media data holds its items and nothing else: every byte of an mdat box that no
+    // image item uses (metadata items are already blanked) is zeroed.
+    for (const box of top.filter((b) => b.type === "mdat")) {
+      patches.push(...unusedRanges(box.body, box.end, imageData));
+    }
   }
   await sink.copy(src, 0, src.size);
   for (const patch of patches) {
@@ -106,6 +232,9 @@ export async function stripIsobmff(src: Source, sink: Sink, findings: Findings):
     }
   }
 }
+
+const MOTION_PHOTO_DROPPED =
+  "this is a motion photo: its short video (which can carry its own location) was dropped; the still photo is sent.";
 
 async function xmpBox(src: Source, box: Box, findings: Findings): Promise<Patch[]> {
   const uuid = (await src.read(box.body - 16, 16)).toString("hex");
@@ -141,30 +270,118 @@ interface Extent {
   length: number;
 }
 
-async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise<Patch[]> {
-  const boxes = await children(src, meta.body + 4, meta.end, "meta");
-  const find = (type: string) => boxes.find((box) => box.type === type);
-  const iinf = find("iinf");
-  const iloc = find("iloc");
-  if (!iinf || !iloc) return [];
-  const items = await itemInfos(src, iinf);
-  const locations = await itemLocations(src, iloc, find("idat"));
+/** HEIF/AVIF brands: the file is a photo made of items, not a movie. */
+const IMAGE_BRANDS = new Set([
+  "mif1",
+  "mif2",
+  "msf1",
+  "heic",
+  "heix",
+  "heim",
+  "heis",
+  "avif",
+  "avis",
+  "avio",
+  "MiHE",
+  "MiAF",
+  "miaf",
+]);
+
+async function isImageFile(src: Source, ftyp: Box): Promise<boolean> {
+  if (ftyp.type !== "ftyp") return false;
+  const length = Math.min(ftyp.end - ftyp.body, 1024);
+  const brands = await src.read(ftyp.body, length, "the file type box");
+  for (let at = 0; at + 4 <= brands.length; at += 4) {
+    if (at !== 4 && IMAGE_BRANDS.has(fourcc(brands, at))) return true;
+  }
+  return false;
+}
+
+/** Zero patches for the parts of [start, end) that no extent covers. */
+function unusedRanges(start: number, end: number, used: Extent[]): Patch[] {
   const patches: Patch[] = [];
+  const sorted = used
+    .filter((extent) => extent.offset < end && extent.offset + extent.length > start)
+    .sort((a, b) => a.offset - b.offset);
+  let at = start;
+  for (const extent of sorted) {
+    if (extent.offset > at) patches.push({ at, zeros: extent.offset - at });
+    at = Math.max(at, extent.offset + extent.length);
+  }
+  if (at < end) patches.push({ at, zeros: end - at });
+  return patches;
+}
+
+async function itemMetadata(
+  src: Source,
+  meta: Box,
+  findings: Findings,
+): Promise<{ patches: Patch[]; imageData: Extent[] | undefined }> {
+  const boxes = await children(src, meta.body + 4, meta.end, "meta");
+  const patches: Patch[] = [];
+  const lists = boxes.filter((box) => box.type === "iinf");
+  const tables = boxes.filter((box) => box.type === "iloc");
+  if (lists.length > 1 || tables.length > 1) {
+    throw src.malformed(
+      `it has ${lists.length > 1 ? "two item lists (iinf)" : "two item location tables (iloc)"}, so dmshare can't tell which metadata it holds`,
+    );
+  }
+  for (const box of boxes) {
+    if (box.type === "iprp") patches.push(...(await itemProperties(src, box, findings)));
+    else if (!META_CHILDREN.has(box.type)) {
+      // xml/bxml (XML metadata), uuid, anything not needed to find and show the items.
+      const length = box.end - box.body;
+      const data = length <= MAX_METADATA_READ ? await src.read(box.body, length) : Buffer.alloc(0);
+      if (box.type === "xml " || box.type === "bxml" || xmpHasLocation(data))
+        findings.merge(xmpFindings(data));
+      else findings.add(LABELS.other);
+      patches.push(...freeBox(box));
+    }
+  }
+  const [iinf] = lists;
+  const [iloc] = tables;
+  if (!iinf) return { patches, imageData: undefined };
+  const imageData: Extent[] = [];
+  const items = await itemInfos(src, iinf);
+  const locations: Awaited<ReturnType<typeof itemLocations>> = iloc
+    ? await itemLocations(
+        src,
+        iloc,
+        boxes.find((box) => box.type === "idat"),
+      )
+    : new Map();
+  // Data located in iloc but declared by no item: nothing shows it, so nothing needs it.
+  const declared = new Set(items.map((item) => item.id));
+  for (const [id, location] of locations) {
+    if (declared.has(id) || typeof location === "string") continue;
+    findings.add(LABELS.other);
+    for (const extent of location) patches.push({ at: extent.offset, zeros: extent.length });
+  }
   for (const item of items) {
     const isExif = item.type === "Exif";
     const isXmp = item.type === "mime" && item.contentType === "application/rdf+xml";
-    if (!isExif && !isXmp) continue;
-    const extents = locations.get(item.id);
-    if (!extents) {
-      findings.cannotRemove(
-        `dmshare could not find where this ${src.label} file stores its ${isExif ? "EXIF" : "XMP"} data, so it may still be there.`,
-        true,
-      );
+    if (IMAGE_ITEMS.has(item.type)) {
+      const location = locations.get(item.id);
+      if (typeof location === "object") imageData.push(...location);
       continue;
     }
+    const what = isExif ? "EXIF" : isXmp ? "XMP" : `"${item.type || "unnamed"}" item`;
+    const location = locations.get(item.id);
+    if (location === "absent") continue; // declared but with no data
+    if (!location || location === "invalid") {
+      throw src.malformed(
+        `its ${what} data (item ${item.id}) is not where the file says it is (past the end of the file, or stored in a way dmshare can't read)`,
+      );
+    }
+    const extents = location;
     const total = extents.reduce((sum, extent) => sum + extent.length, 0);
-    if (total > MAX_METADATA_READ) {
-      findings.cannotRemove(`This ${src.label} file's metadata is too large to check.`, true);
+    if (total > MAX_METADATA_READ && (isExif || isXmp)) {
+      throw src.malformed(`its ${what} data is too large to check`);
+    }
+    if (!isExif && !isXmp) {
+      // Not a picture and not metadata dmshare knows: its data is zeroed.
+      findings.add(item.type === "mime" ? LABELS.xmp : LABELS.other);
+      for (const extent of extents) patches.push({ at: extent.offset, zeros: extent.length });
       continue;
     }
     const parts: Buffer[] = [];
@@ -174,11 +391,26 @@ async function itemMetadata(src: Source, meta: Box, findings: Findings): Promise
     const replacement = isExif
       ? blankExifItem(payload, findings)
       : blankXmpItem(payload, item, findings);
+    imageData.push(...extents); // rewritten in place below, not zeroed as unused
     if (!replacement) continue;
     let done = 0;
     for (const extent of extents) {
       patches.push({ at: extent.offset, bytes: replacement.subarray(done, done + extent.length) });
       done += extent.length;
+    }
+  }
+  return { patches, imageData };
+}
+
+/** Frees item properties that are not about decoding or showing an image (e.g. udes: a title, a description, tags). */
+async function itemProperties(src: Source, iprp: Box, findings: Findings): Promise<Patch[]> {
+  const patches: Patch[] = [];
+  for (const box of await children(src, iprp.body, iprp.end, "iprp")) {
+    if (box.type !== "ipco") continue;
+    for (const property of await children(src, box.body, box.end, "ipco")) {
+      if (PROPERTIES.has(property.type)) continue;
+      findings.add(property.type === "udes" ? LABELS.comments : LABELS.other);
+      patches.push(...freeBox(property));
     }
   }
   return patches;
@@ -259,7 +491,7 @@ async function itemLocations(
   src: Source,
   iloc: Box,
   idat: Box | undefined,
-): Promise<Map<number, Extent[]>> {
+): Promise<Map<number, Extent[] | "invalid" | "absent">> {
   const length = iloc.end - iloc.body;
   if (length > MAX_METADATA_READ)
     throw src.malformed("its item location table is impossibly large");
@@ -283,7 +515,7 @@ async function itemLocations(
   const baseOffsetSize = sizes2 >> 4;
   const indexSize = version === 1 || version === 2 ? sizes2 & 15 : 0;
   const count = uint(version < 2 ? 2 : 4);
-  const map = new Map<number, Extent[]>();
+  const map = new Map<number, Extent[] | "invalid" | "absent">();
   for (let n = 0; n < count; n++) {
     const id = uint(version < 2 ? 2 : 4);
     const method = version === 1 || version === 2 ? uint(2) & 15 : 0;
@@ -301,10 +533,16 @@ async function itemLocations(
       for (const extent of extents) extent.offset += idat.body;
     }
     const fileEnd = method === 1 && idat ? idat.end : src.size;
+    // A zero length means "to the end of the file" (or of idat): take it at its word.
+    for (const extent of extents) {
+      if (extent.length === 0 && extentCount === 1)
+        extent.length = Math.max(0, fileEnd - extent.offset);
+    }
     const valid =
       (method === 0 || (method === 1 && idat)) &&
-      extents.every((extent) => extent.length > 0 && extent.offset + extent.length <= fileEnd);
-    if (valid) map.set(id, extents);
+      extents.every((extent) => extent.offset + extent.length <= fileEnd);
+    if (extentCount === 0) map.set(id, "absent");
+    else map.set(id, valid ? extents : "invalid");
   }
   return map;
 }
@@ -312,21 +550,68 @@ async function itemLocations(
 // ---------------------------------------------------------------------------------------
 // Videos: the movie box.
 
-const MOVIE_CONTAINERS = new Set(["trak", "mdia", "minf", "stbl", "udta", "edts"]);
-const LOCATION_ATOMS = new Set(["©xyz", "loci"]);
+const MOVIE_CONTAINERS = new Set(["trak", "mdia", "minf", "stbl", "udta", "edts", "dinf", "mvex"]);
+/** Location in user data: ISO 6709 text (©xyz, and @xyz on older iPhones) and 3GPP loci. */
+const LOCATION_ATOMS = new Set(["©xyz", "@xyz", "loci"]);
+/** What a movie and a track are made of; anything else directly inside them is freed. */
+const MOVIE_CHILDREN: Record<string, Set<string>> = {
+  moov: new Set(["mvhd", "trak", "mvex", "iods", "udta", "meta", "uuid", "free", "skip", "pssh"]),
+  trak: new Set([
+    "tkhd",
+    "tref",
+    "trgr",
+    "edts",
+    "mdia",
+    "tapt",
+    "txas",
+    "load",
+    "imap",
+    "matt",
+    "kmat",
+    "clip",
+    "udta",
+    "meta",
+    "uuid",
+    "free",
+    "skip",
+    "sgpd",
+    "sbgp",
+  ]),
+};
+
+/**
+ * User data that stays: make, model, software and date (what dmshare promises to keep for
+ * videos), and the containers walked for location. Every other user-data atom is freed.
+ */
+const USER_DATA = new Set(["©mak", "©mod", "©swr", "©day", "meta", "free", "skip"]);
+/** QuickTime metadata keys that stay; the values of every other key are freed. */
+const KEPT_KEYS = /^com\.apple\.quicktime\.(make|model|software|creationdate)$/;
 
 async function movieMetadata(src: Source, moov: Box, findings: Findings): Promise<Patch[]> {
   const patches: Patch[] = [];
   const walk = async (parent: Box, start: number): Promise<void> => {
     for (const box of await children(src, start, parent.end, parent.type)) {
       src.signal?.throwIfAborted();
-      if (LOCATION_ATOMS.has(box.type) && parent.type === "udta") {
+      const allowed = MOVIE_CHILDREN[parent.type];
+      if (box.type === "cmov") {
+        throw src.malformed("its movie header is compressed (cmov), so dmshare can't check it");
+      } else if (allowed && !allowed.has(box.type)) {
+        findings.add(LABELS.other);
+        patches.push(...freeBox(box));
+      } else if (LOCATION_ATOMS.has(box.type) && parent.type === "udta") {
         findings.add(LABELS.videoLocation, true);
         patches.push(...freeBox(box));
-      } else if (box.type === "XMP_" && parent.type === "udta") {
+      } else if ((box.type === "XMP_" || box.type === "xml ") && parent.type === "udta") {
         patches.push(...(await xmpAtom(src, box, findings)));
+      } else if (parent.type === "udta" && !USER_DATA.has(box.type)) {
+        // Vendors' user data (Samsung smta/smrd, GoPro, …): not needed to play the movie.
+        findings.add(LABELS.other);
+        patches.push(...freeBox(box));
       } else if (box.type === "uuid") {
-        patches.push(...(await xmpBox(src, box, findings)));
+        // XMP, or a vendor's box nobody listed: neither is needed to play the movie.
+        const xmp = await xmpBox(src, box, findings);
+        if (xmp.length === 0) findings.add(LABELS.other);
+        patches.push(...freeBox(box));
       } else if (box.type === "meta") {
         patches.push(...(await movieMeta(src, box, findings)));
       } else if (box.type === "stsd") {
@@ -350,8 +635,14 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
   const boxes = await children(src, await metaChildrenStart(src, meta), meta.end, "meta");
   const patches: Patch[] = [];
   const keys = boxes.find((box) => box.type === "keys");
-  const locationKeys = new Map<number, { at: number; length: number }>();
-  if (keys && keys.end - keys.body <= MAX_METADATA_READ) {
+  /** Keys (by 1-based index) whose items go: every key not on the list, location first. */
+  const dropped = new Map<number, { at: number; length: number; location: boolean }>();
+  /** Keys whose items stay: only names on the list, read in full. */
+  const kept = new Set<number>();
+  if (keys && keys.end - keys.body > MAX_METADATA_READ) {
+    throw src.malformed("its metadata keys are too large to check");
+  }
+  if (keys) {
     const data = await src.read(keys.body, keys.end - keys.body, "the metadata keys");
     const count = data.length >= 8 ? data.readUInt32BE(4) : 0;
     let at = 8;
@@ -359,8 +650,14 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
       const size = data.readUInt32BE(at);
       if (size < 8 || at + size > data.length) break;
       const name = data.toString("utf8", at + 8, at + size);
-      if (/location/i.test(name))
-        locationKeys.set(index, { at: keys.body + at + 8, length: size - 8 });
+      if (KEPT_KEYS.test(name)) kept.add(index);
+      else {
+        dropped.set(index, {
+          at: keys.body + at + 8,
+          length: size - 8,
+          location: /location/i.test(name),
+        });
+      }
       at += size;
     }
   }
@@ -368,20 +665,19 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
     if (box.type === "ilst") {
       for (const item of await children(src, box.body, box.end, "ilst")) {
         const index = (await src.read(item.start + 4, 4)).readUInt32BE(0);
-        const key = locationKeys.get(index);
-        if (key || LOCATION_ATOMS.has(item.type)) {
-          findings.add(LABELS.videoLocation, true);
-          patches.push(...freeBox(item));
-          if (key) patches.push({ at: key.at, bytes: Buffer.alloc(key.length) });
-        }
+        const key = keys ? dropped.get(index) : undefined;
+        const location = key ? key.location : LOCATION_ATOMS.has(item.type);
+        const goes = keys ? !kept.has(index) : !USER_DATA.has(item.type);
+        if (!goes) continue;
+        findings.add(location ? LABELS.videoLocation : LABELS.text, location);
+        patches.push(...freeBox(item));
+        if (key) patches.push({ at: key.at, bytes: Buffer.alloc(key.length) });
       }
     } else if (box.type === "XMP_" || box.type === "xml ") {
-      const data =
-        box.end - box.body <= MAX_METADATA_READ
-          ? await src.read(box.body, box.end - box.body)
-          : Buffer.alloc(0);
-      if (box.type === "XMP_" || xmpHasLocation(data))
-        patches.push(...(await xmpAtom(src, box, findings)));
+      patches.push(...(await xmpAtom(src, box, findings)));
+    } else if (box.type !== "hdlr" && box.type !== "keys" && box.type !== "free") {
+      findings.add(LABELS.other);
+      patches.push(...freeBox(box));
     }
   }
   return patches;

@@ -16,6 +16,7 @@ export const LABELS = {
   makerNotes: "camera maker notes",
   comments: "description and comments",
   thumbnail: "embedded thumbnail",
+  motionVideo: "motion-photo video",
   camera: "camera make and model",
   software: "software name",
   dates: "date and time taken",
@@ -40,6 +41,8 @@ export class Findings {
   notRemoved: string | undefined;
   /** True when location data is known to remain in the copy. */
   locationRemains = false;
+  /** Sentences the user is told about what happened to this file (e.g. a motion photo's video dropped). */
+  readonly notes: string[] = [];
 
   add(label: Label, isLocation = false): void {
     this.labels.add(label);
@@ -51,6 +54,11 @@ export class Findings {
     this.hadLocation ||= other.hadLocation;
     this.locationRemains ||= other.locationRemains;
     this.notRemoved ??= other.notRemoved;
+    for (const note of other.notes) this.note(note);
+  }
+
+  note(sentence: string): void {
+    if (!this.notes.includes(sentence)) this.notes.push(sentence);
   }
 
   cannotRemove(sentence: string, isLocation: boolean): void {

@@ -1,7 +1,10 @@
 /**
- * PNG: drop eXIf and the text chunks (which carry XMP, ImageMagick's hex-encoded EXIF/IPTC
- * "Raw profile" blocks, authors and comments); every other chunk, IDAT above all, is copied
- * byte for byte. An eXIf whose orientation matters is replaced by a minimal one.
+ * PNG: a closed world. The critical chunks (IHDR, PLTE, IDAT, IEND) and a short list of
+ * rendering chunks (colour, gamma, transparency, background, physical size, animation, HDR
+ * signalling) are copied byte for byte; an eXIf is kept only as a minimal block (orientation).
+ * Every other ancillary chunk is dropped: text chunks (XMP, ImageMagick's "Raw profile"
+ * EXIF/IPTC, authors, comments) and EXIF or XMP under any other name (exIf, EXIF, zxIf, tXMP,
+ * caBX…). An unknown critical chunk can't be dropped without breaking the file: refused.
  */
 import { crc32, inflateSync } from "node:zlib";
 import { analyseExif, minimalExif } from "./exif.ts";
@@ -12,6 +15,40 @@ import { iptcFindings, xmpFindings, xmpHasLocation } from "./xmp.ts";
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const TEXT_CHUNKS = new Set(["tEXt", "zTXt", "iTXt"]);
+/** Chunks whose size the PNG specification fixes: nothing can ride along inside them. */
+const FIXED_SIZES: Record<string, number[]> = {
+  IHDR: [13],
+  IEND: [0],
+  gAMA: [4],
+  cHRM: [32],
+  sRGB: [1],
+  pHYs: [9],
+  bKGD: [1, 2, 6],
+  sBIT: [1, 2, 3, 4],
+  acTL: [8],
+  fcTL: [26],
+  cICP: [4],
+  mDCV: [24],
+  cLLI: [8],
+};
+const CRITICAL = new Set(["IHDR", "PLTE", "IDAT", "IEND"]);
+/** Ancillary chunks that change how the picture is shown, and say nothing about who took it. */
+const RENDERING = new Set([
+  "gAMA",
+  "cHRM",
+  "sRGB",
+  "iCCP",
+  "pHYs",
+  "tRNS",
+  "bKGD",
+  "sBIT",
+  "acTL",
+  "fcTL",
+  "fdAT",
+  "cICP",
+  "mDCV",
+  "cLLI",
+]);
 /** Text chunks are small in practice; larger ones are dropped unread. */
 const MAX_TEXT_READ = 16 << 20;
 
@@ -21,6 +58,7 @@ export async function stripPng(src: Source, sink: Sink, findings: Findings): Pro
   await sink.write(signature);
   let at = 8;
   let sawIhdr = false;
+  let sawExif = false;
   for (;;) {
     src.signal?.throwIfAborted();
     if (at === src.size) throw src.malformed("it ends without an IEND chunk");
@@ -37,7 +75,8 @@ export async function stripPng(src: Source, sink: Sink, findings: Findings): Pro
     if (!sawIhdr && type !== "IHDR") throw src.malformed("the first chunk is not IHDR");
     sawIhdr = true;
 
-    if (type === "eXIf") {
+    if (type === "eXIf" && !sawExif) {
+      sawExif = true;
       const data = await src.read(at + 8, length, "the eXIf chunk");
       const analysis = analyseExif(data, exifInJpeg);
       if (analysis.readable && analysis.clean) await sink.copy(src, at, end);
@@ -49,10 +88,19 @@ export async function stripPng(src: Source, sink: Sink, findings: Findings): Pro
     } else if (TEXT_CHUNKS.has(type)) {
       const data = length <= MAX_TEXT_READ ? await src.read(at + 8, length, "a text chunk") : null;
       findings.merge(data ? textFindings(type, data) : textFindings(type, Buffer.from("large\0")));
-    } else if (type === "caBX") {
-      findings.add(LABELS.other); // C2PA content credentials: who made it, and often where
-    } else {
+    } else if (CRITICAL.has(type) || RENDERING.has(type)) {
+      const sizes = FIXED_SIZES[type];
+      if (sizes && !sizes.includes(length)) {
+        throw src.malformed(`its ${type} chunk at byte ${at} is not the size PNG defines for it`);
+      }
       await sink.copy(src, at, end);
+    } else if (isCritical(type) && !(await looksLikeMetadata(src, at + 8, length))) {
+      throw src.malformed(
+        `it has a critical chunk ${JSON.stringify(type)} at byte ${at} that dmshare does not know`,
+      );
+    } else {
+      const data = length <= MAX_TEXT_READ ? await src.read(at + 8, length, "a chunk") : null;
+      findings.merge(unknownChunkFindings(data));
     }
     at = end;
     if (type === "IEND") break;
@@ -66,6 +114,32 @@ export async function stripPng(src: Source, sink: Sink, findings: Findings): Pro
       await sink.write(rest);
     }
   }
+}
+
+/** Bit 5 of the first letter clear (upper case): a decoder must understand the chunk. */
+const isCritical = (type: string) => (type.charCodeAt(0) & 0x20) === 0;
+
+/** True when a chunk's data is an EXIF block or an XMP packet, whatever the chunk's name. */
+async function looksLikeMetadata(src: Source, start: number, length: number): Promise<boolean> {
+  const head = await src.readSome(start, Math.min(length, 4096));
+  return (
+    /^(Exif\0\0)?(II\*\0|MM\0\*)/.test(head.toString("latin1", 0, 10)) ||
+    /<x:xmpmeta|<rdf:RDF|<\?xpacket/.test(head.toString("latin1"))
+  );
+}
+
+/** What an unknown chunk held: EXIF or XMP under another name, or something else. */
+function unknownChunkFindings(data: Buffer | null): Findings {
+  const findings = new Findings();
+  if (!data) findings.add(LABELS.other);
+  else if (/^(Exif\0\0)?(II\*\0|MM\0\*)/.test(data.toString("latin1", 0, 10))) {
+    const tiff = data.toString("latin1", 0, 6) === "Exif\0\0" ? data.subarray(6) : data;
+    findings.merge(analyseExif(tiff, exifInJpeg).findings);
+    findings.add(LABELS.exif);
+  } else if (/<x:xmpmeta|<rdf:RDF|xpacket/.test(data.toString("latin1"))) {
+    findings.merge(xmpFindings(data));
+  } else findings.add(LABELS.other);
+  return findings;
 }
 
 function chunk(type: string, data: Buffer): Buffer {

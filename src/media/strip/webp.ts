@@ -1,6 +1,8 @@
 /**
- * WebP (RIFF): drop the EXIF and XMP chunks (keeping a minimal EXIF when orientation needs
- * it), correct the VP8X flags and the RIFF size; image chunks are copied byte for byte.
+ * WebP (RIFF): a closed world. The image chunks (VP8, VP8L, ALPH), animation (ANIM, ANMF with
+ * only image chunks inside) and the ICC profile are copied byte for byte, EXIF is kept only as
+ * a minimal block (orientation), VP8X's flags are set to what is left and the RIFF size fixed.
+ * Every other chunk is dropped: XMP under any name ("XMP ", "XMP\0", "_PMX"), unknown ones.
  */
 import { analyseExif, minimalExif } from "./exif.ts";
 import { fourcc, type Sink, type Source } from "./io.ts";
@@ -11,6 +13,8 @@ import { xmpFindings } from "./xmp.ts";
 const VP8X_EXIF = 0x08;
 const VP8X_XMP = 0x04;
 const MAX_METADATA_READ = 16 << 20;
+const IMAGE_CHUNKS = new Set(["VP8 ", "VP8L", "ALPH", "ANIM", "ICCP"]);
+const FRAME_CHUNKS = new Set(["VP8 ", "VP8L", "ALPH"]);
 
 type Piece = { copy: [number, number] } | { bytes: Buffer };
 
@@ -39,33 +43,46 @@ export async function stripWebp(src: Source, sink: Sink, findings: Findings): Pr
         `the ${JSON.stringify(type)} chunk at byte ${at} runs past the end of the file`,
       );
     }
-    if (type === "EXIF" || type === "XMP ") {
+    if (type === "EXIF") {
       const data = size <= MAX_METADATA_READ ? await src.read(at + 8, size) : Buffer.alloc(0);
-      if (type === "XMP ") {
-        findings.merge(xmpFindings(data));
-        changed = true;
+      // Some writers put "Exif\0\0" before the TIFF header, as in JPEG.
+      const tiff = data.toString("latin1", 0, 6) === "Exif\0\0" ? data.subarray(6) : data;
+      const analysis = analyseExif(tiff, exifInJpeg);
+      if (analysis.readable && analysis.clean && !exifOut && tiff === data) {
+        pieces.push({ copy: [at, Math.min(end, riffEnd)] });
+        exifOut = true;
       } else {
-        // Some writers put "Exif\0\0" before the TIFF header, as in JPEG.
-        const tiff = data.toString("latin1", 0, 6) === "Exif\0\0" ? data.subarray(6) : data;
-        const analysis = analyseExif(tiff, exifInJpeg);
-        if (analysis.readable && analysis.clean && !exifOut) {
-          pieces.push({ copy: [at, Math.min(end, riffEnd)] });
+        changed = true;
+        findings.merge(analysis.findings);
+        const minimal = analysis.readable && !exifOut ? minimalExif(analysis) : null;
+        if (minimal) {
+          pieces.push({ bytes: riffChunk("EXIF", minimal) });
           exifOut = true;
-        } else {
-          changed = true;
-          findings.merge(analysis.findings);
-          const minimal = analysis.readable && !exifOut ? minimalExif(analysis) : null;
-          if (minimal) {
-            pieces.push({ bytes: riffChunk("EXIF", minimal) });
-            exifOut = true;
-          }
         }
       }
-    } else if (type === "VP8X" && vp8x === undefined && size >= 10) {
+    } else if (type === "VP8X" && vp8x === undefined && size >= 10 && size <= 64) {
       vp8x = { index: pieces.length, payload: await src.read(at + 8, size) };
       pieces.push({ bytes: Buffer.alloc(0) }); // filled in below, once the flags are known
-    } else {
+    } else if (type === "ANMF" && size >= 16) {
+      const frame = await animationFrame(src, at, at + 8 + size, findings);
+      const [first] = frame;
+      if (frame.length === 1 && first && "copy" in first)
+        pieces.push({ copy: [at, Math.min(end, riffEnd)] });
+      else {
+        changed = true;
+        pieces.push(...frame);
+      }
+    } else if (IMAGE_CHUNKS.has(type)) {
       pieces.push({ copy: [at, Math.min(end, riffEnd)] });
+    } else {
+      changed = true;
+      const data = size <= MAX_METADATA_READ ? await src.read(at + 8, size) : Buffer.alloc(0);
+      if (
+        /^XMP|PMX|<x:xmpmeta|xpacket/.test(type) ||
+        /<x:xmpmeta|<rdf:RDF/.test(data.toString("latin1"))
+      ) {
+        findings.merge(xmpFindings(data));
+      } else findings.add(LABELS.other);
     }
     at = end;
   }
@@ -92,6 +109,43 @@ export async function stripWebp(src: Source, sink: Sink, findings: Findings): Pr
     if ("copy" in piece) await sink.copy(src, piece.copy[0], piece.copy[1]);
     else await sink.write(piece.bytes);
   }
+}
+
+/**
+ * An ANMF chunk: its 16-byte frame header and sub-chunks. One piece (the chunk as it is) when
+ * it holds only image chunks, else the pieces of a copy without the others.
+ */
+async function animationFrame(
+  src: Source,
+  start: number,
+  end: number,
+  findings: Findings,
+): Promise<Piece[]> {
+  const pieces: Piece[] = [];
+  let clean = true;
+  let at = start + 8 + 16;
+  while (at + 8 <= end) {
+    const header = await src.read(at, 8, "an animation frame's chunk");
+    const type = fourcc(header, 0);
+    const size = header.readUInt32LE(4);
+    const next = at + 8 + size + (size & 1);
+    if (at + 8 + size > end)
+      throw src.malformed(`an animation frame at byte ${start} is cut short`);
+    if (FRAME_CHUNKS.has(type)) pieces.push({ copy: [at, Math.min(next, end)] });
+    else {
+      clean = false;
+      findings.add(LABELS.other);
+    }
+    at = next;
+  }
+  if (clean) return [{ copy: [start, end] }];
+  const frameHeader = await src.read(start, 8 + 16);
+  const body = pieces.reduce(
+    (sum, piece) => sum + ("copy" in piece ? piece.copy[1] - piece.copy[0] : piece.bytes.length),
+    16,
+  );
+  frameHeader.writeUInt32LE(body, 4);
+  return [{ bytes: frameHeader }, ...pieces];
 }
 
 function riffChunk(type: string, data: Buffer): Buffer {
