@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import type { Ctx } from "../context.ts";
 import { register as registerCompletion } from "./completion.ts";
 import { register as registerConfig } from "./config.ts";
+import { register as registerInspect } from "./inspect.ts";
 import { register as registerList } from "./list.ts";
 import { register as registerLogin } from "./login.ts";
 import { register as registerRevoke } from "./revoke.ts";
@@ -51,6 +52,7 @@ Examples:
   $ find . -name '*.jpg' -newer last-week | dmshare send - --album weekend --json
   $ dmshare list
   $ dmshare revoke k3x9m2qa
+  $ dmshare inspect IMG_0001.jpg
   $ dmshare prune`,
     );
   for (const register of [
@@ -58,6 +60,7 @@ Examples:
     registerList,
     registerRevoke,
     registerSync,
+    registerInspect,
     registerLogin,
     registerStatus,
     registerConfig,
