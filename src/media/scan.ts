@@ -733,6 +733,15 @@ function checkIptc(bytes: Buffer, where: string, report: Report): void {
 const JPEG_SOS = 0xda;
 const JPEG_EOI = 0xd9;
 
+/**
+ * Markers of the coding process: SOF0–SOF15 (but JPG), DHT, DAC, SOS, DQT, DNL, DRI, DHP, EXP.
+ * Their segments hold tables and frame headers; any other marker with a length is unknown.
+ */
+const CODING_MARKERS = new Set([
+  0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xda,
+  0xdb, 0xdc, 0xdd, 0xde, 0xdf,
+]);
+
 const startsWith = (data: Buffer, text: string) =>
   data.length >= text.length && data.toString("latin1", 0, text.length) === text;
 
@@ -801,6 +810,11 @@ async function scanJpeg(
     if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) {
       const payload = await reader.read(at + 4, length - 2);
       sawExif = judgeSegment(marker, payload, name(segmentName(marker, payload)), report, sawExif);
+    } else if (!CODING_MARKERS.has(marker)) {
+      // Not a marker any decoder uses (readers such as exifr still find EXIF inside one).
+      const where = name(`JPEG marker 0xFF${marker.toString(16).toUpperCase()} segment`);
+      report.find("structure", "a segment with an unknown marker", where);
+      await scanOpaque(reader, at + 4, segmentEnd, report, where);
     }
     at = segmentEnd;
     if (marker === JPEG_SOS) at = await skipScan(reader, at, end);
@@ -1472,6 +1486,26 @@ async function scanItems(
       );
     }
   }
+  // Items located but not described: their data could be anything, so it is searched.
+  const described = new Set(items.map((item) => item.id));
+  for (const [id, extents] of locations) {
+    if (described.has(id) || !extents) continue;
+    const label = `${where} item ${id} (not described)`;
+    for (const extent of extents) {
+      if (
+        await scanOpaque(
+          reader,
+          extent.offset,
+          extent.offset + Math.min(extent.length, MAX_STRUCTURE),
+          report,
+          label,
+        )
+      ) {
+        report.find("structure", "an item with no description", label);
+        break;
+      }
+    }
+  }
   for (const item of items) {
     if (CODED_ITEMS.has(item.type)) continue;
     const label = `${where} item ${item.id} (${item.type === "mime" ? item.contentType || "mime" : printable(item.type)})`;
@@ -1524,7 +1558,15 @@ async function itemInfos(
   const entriesAt = iinf.body + 4 + ((head[0] ?? 0) === 0 ? 2 : 4);
   const items: Item[] = [];
   for (const infe of await boxesIn(reader, entriesAt, iinf.end, report, `${where} iinf`)) {
-    if (infe.type !== "infe") continue;
+    if (infe.type !== "infe") {
+      // An entry readers may still take for an item description: nothing else belongs here.
+      report.find(
+        "structure",
+        `an unknown "${printable(infe.type)}" box in the item list`,
+        `${where} iinf`,
+      );
+      continue;
+    }
     const data = await reader.read(infe.body, Math.min(infe.end - infe.body, 4096));
     const version = data[0] ?? 0;
     const strings = (from: number) => data.subarray(from).toString("utf8").split("\0");

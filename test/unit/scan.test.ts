@@ -242,6 +242,24 @@ describe("what a stripper gap would leave is refused", () => {
     expect(report.coordinates?.latitude).toBeCloseTo(48.858, 2);
   });
 
+  it("JPEG: EXIF in a segment whose marker no decoder uses (found by the property tests)", async () => {
+    const odd = Buffer.from(exifSegment(tiff({ entries: [[0x8825, { ifd: GPS_IFD }]] })));
+    odd[1] = 0x66;
+    const report = await scan(insertJpegSegments(jpegBytes(), [odd]));
+    expect(whats(refusing(report))).toEqual(
+      expect.arrayContaining(["a segment with an unknown marker", "an EXIF block"]),
+    );
+  });
+
+  it("HEIC: an Exif item whose description box is renamed is still searched", async () => {
+    const heic = Buffer.from(cameraHeic({ xmp: false }));
+    const second = heic.indexOf("infe", heic.indexOf("infe") + 4);
+    heic.write("meta", second, "latin1");
+    const found = whats(refusing(await scan(heic)));
+    expect(found).toContain('an unknown "meta" box in the item list');
+    expect(found).toContain("an item with no description");
+  });
+
   it("EXIF: tables that point at each other in a loop end, and are refused", async () => {
     const block = Buffer.from(tiff({ entries: [[0x8769, { long: [8] }]] }));
     const report = await scan(insertJpegSegments(jpegBytes(), [exifSegment(block)]));
