@@ -625,8 +625,13 @@ const XMP_ALLOWED: Record<string, Set<string> | "any"> = {
   "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "any",
   // Ultra HDR: the gain map's rendering parameters (ISO 21496-1 / Adobe gain map).
   "http://ns.adobe.com/hdr-gain-map/1.0/": "any",
-  // Apple's HDR gain-map description of an auxiliary image.
+  // Apple's HDR gain-map description of an auxiliary image, and what kind of image it is.
   "http://ns.apple.com/HDRGainMap/1.0/": "any",
+  "http://ns.apple.com/pixeldatainfo/1.0/": new Set([
+    "AuxiliaryImageType",
+    "NativeFormat",
+    "StoredFormat",
+  ]),
   // The directory of an Ultra HDR or motion photo: which item is the gain map or the video.
   "http://ns.google.com/photos/1.0/container/": new Set(["Directory", "Item"]),
   "http://ns.google.com/photos/1.0/container/item/": new Set([
@@ -1051,6 +1056,9 @@ const PNG_ALLOWED = new Set([
   "sCAL",
   "sTER",
   "gIFg",
+  // Layout hints that hold only numbers: Apple's parallel-decoding index, ImageMagick's page.
+  "iDOT",
+  "vpAg",
 ]);
 /** Coded picture data: not searched. */
 const PNG_CODED = new Set(["IDAT", "fdAT"]);

@@ -189,6 +189,30 @@ describe("what the stripper keeps passes the gate", () => {
     ]);
   });
 
+  it("an iPhone HDR gain map's XMP (apdi + HDRGainMap) and a screenshot PNG's iDOT pass", async () => {
+    const appleGainMap = segment(
+      0xe1,
+      Buffer.from(
+        `http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:HDRGainMap="http://ns.apple.com/HDRGainMap/1.0/" xmlns:apdi="http://ns.apple.com/pixeldatainfo/1.0/" HDRGainMap:HDRGainMapVersion="65536" apdi:AuxiliaryImageType="urn:com:apple:photo:2020:aux:hdrgainmap" apdi:NativeFormat="1278226488"/></rdf:RDF></x:xmpmeta>`,
+        "latin1",
+      ),
+    );
+    const report = await scan(
+      Buffer.concat([jpegBytes(), insertJpegSegments(jpegBytes(), [appleGainMap])]),
+    );
+    expect(report.findings).toEqual([]);
+    const png = pngBytes(256);
+    const idot = pngChunk(
+      "iDOT",
+      Buffer.from([
+        0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 8, 0, 0, 0, 8, 0, 0, 0, 8, 0, 0, 0, 64,
+      ]),
+    );
+    expect(
+      (await scan(Buffer.concat([png.subarray(0, 33), idot, png.subarray(33)]))).findings,
+    ).toEqual([]);
+  });
+
   it("never searches coded picture data: signatures inside a JPEG scan, IDAT or mdat are not findings", async () => {
     const bait = Buffer.concat([
       Buffer.from("II*\0\x08\0\0\0\x01\0\x12\x01\x03\0", "latin1"),
