@@ -27,6 +27,9 @@ let dir = "";
 const bases = new Map<Format, Buffer>();
 let nested: Buffer = Buffer.alloc(0);
 const outcomes = { accepted: 0, refused: 0 };
+const byFormat = new Map<Format, { accepted: number; refused: number }>();
+/** Why mutants were refused: not recognised, damaged (removal failed), or caught by the gate. */
+const reasons = { unrecognised: 0, damaged: 0, gate: 0 };
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "dmshare-props-"));
@@ -40,7 +43,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
   console.log(
-    `strip properties: ${outcomes.accepted + outcomes.refused} mutants, ${outcomes.accepted} accepted clean, ${outcomes.refused} refused (exit 2); seed ${SEED}`,
+    `strip properties: ${outcomes.accepted + outcomes.refused} mutants, ${outcomes.accepted} accepted clean, ${outcomes.refused} refused (exit 2); seed ${SEED}; ${[
+      ...byFormat,
+    ]
+      .map(([format, counts]) => `${format} ${counts.accepted}/${counts.refused}`)
+      .join(
+        ", ",
+      )} (accepted/refused); refused as ${reasons.unrecognised} unrecognised, ${reasons.damaged} damaged, ${reasons.gate} by the gate`,
   );
 });
 
@@ -49,7 +58,10 @@ let counter = 0;
 /** Prepares `bytes` as a send would; returns the outcome, or throws for a property failure. */
 async function prepare(bytes: Buffer): Promise<"accepted" | "refused"> {
   const type = detectMediaType(bytes.subarray(0, 64));
-  if (!type) return "refused"; // `send` refuses what is not a photo or video, with exit 2
+  if (!type) {
+    reasons.unrecognised++;
+    return "refused"; // `send` refuses what is not a photo or video, with exit 2
+  }
   const file = path.join(dir, `m${counter++}`);
   await writeFile(file, bytes);
   const workspace = await mkdtemp(path.join(dir, "w"));
@@ -92,7 +104,10 @@ async function prepare(bytes: Buffer): Promise<"accepted" | "refused"> {
     }
     return "accepted";
   } catch (error) {
-    if (error instanceof DmshareError && error.exitCode === 2) return "refused";
+    if (error instanceof DmshareError && error.exitCode === 2) {
+      reasons[/dmshare's check still found/.test(error.message) ? "gate" : "damaged"]++;
+      return "refused";
+    }
     throw error;
   } finally {
     clearTimeout(timer);
@@ -111,7 +126,11 @@ describe("metadata removal and the gate on mutated files", () => {
           async (mutations: Mutation[]) => {
             let bytes = bases.get(format) as Buffer;
             for (const step of mutations) bytes = mutate(format, bytes, step, nested);
-            outcomes[await prepare(bytes)]++;
+            const outcome = await prepare(bytes);
+            outcomes[outcome]++;
+            const counts = byFormat.get(format) ?? { accepted: 0, refused: 0 };
+            counts[outcome]++;
+            byFormat.set(format, counts);
           },
         ),
         { seed: SEED, numRuns: RUNS_PER_FORMAT, endOnFailure: true },
