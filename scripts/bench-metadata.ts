@@ -1,5 +1,6 @@
 // What metadata removal costs: time and peak memory added per 12-megapixel JPEG and per
-// 100 MB video. Each case runs in a fresh child process so that its peak RSS is its own.
+// 100 MB video, without and with the independent gate that checks the copy before upload.
+// Each case runs in a fresh child process so that its peak RSS is its own.
 //
 //   node scripts/bench-metadata.ts [results.json]
 //
@@ -14,7 +15,7 @@ import { cameraJpeg, cameraVideo } from "../test/helpers/camera.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const output = path.resolve(process.argv[2] ?? path.join(root, "bench-results", "metadata.json"));
-const RUNS = 7;
+const RUNS = 11;
 
 interface Case {
   name: string;
@@ -34,6 +35,8 @@ interface Measurement {
   throughputMBps: number;
   peakAddedMB: number;
   removed: string[];
+  /** Removal followed by the gate (scanMedia on the copy), as a send does it. */
+  withGate: { medianMs: number; gateMedianMs: number; peakAddedMB: number; ratio: number };
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), "dmshare-bench-"));
@@ -62,28 +65,36 @@ try {
 
   const child = path.join(dir, "measure.mjs");
   const module = pathToFileURL(path.join(root, "src", "media", "metadata.ts")).href;
+  const scanModule = pathToFileURL(path.join(root, "src", "media", "scan.ts")).href;
   await writeFile(
     child,
     `import { rm } from "node:fs/promises";
 import { removeMetadata } from ${JSON.stringify(module)};
-const [file, mime, label, video, runs, out] = process.argv.slice(2);
+import { scanMedia } from ${JSON.stringify(scanModule)};
+const [file, mime, label, video, runs, out, gate] = process.argv.slice(2);
 const type = { mime, label, video: video === "true" };
 const before = process.memoryUsage().rss;
 const times = [];
+const gateTimes = [];
 let result;
 for (let run = 0; run < Number(runs); run++) {
   const start = process.hrtime.bigint();
   result = await removeMetadata(file, out + run, type);
+  const stripped = process.hrtime.bigint();
+  if (gate === "gate") {
+    const report = await scanMedia(out + run);
+    if (report.findings.some((finding) => finding.refuse)) throw new Error("the gate refused the bench file");
+    gateTimes.push(Number(process.hrtime.bigint() - stripped) / 1e6);
+  }
   times.push(Number(process.hrtime.bigint() - start) / 1e6);
   await rm(out + run);
 }
 const peak = process.resourceUsage().maxRSS * 1024;
-process.stdout.write(JSON.stringify({ times, before, peak, removed: result.removed }));`,
+process.stdout.write(JSON.stringify({ times, gateTimes, before, peak, removed: result.removed }));`,
   );
 
   const results: Measurement[] = [];
-  for (const item of cases) {
-    const { size } = await stat(item.file);
+  const measure = async (item: Case, gate: boolean) => {
     const raw = await run(process.execPath, [
       child,
       item.file,
@@ -92,36 +103,56 @@ process.stdout.write(JSON.stringify({ times, before, peak, removed: result.remov
       String(item.video),
       String(RUNS),
       path.join(dir, `out-${path.basename(item.file)}-`),
+      gate ? "gate" : "strip",
     ]);
-    const { times, before, peak, removed } = JSON.parse(raw) as {
+    const parsed = JSON.parse(raw) as {
       times: number[];
+      gateTimes: number[];
       before: number;
       peak: number;
       removed: string[];
     };
-    const sorted = [...times].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    return {
+      ...parsed,
+      median: median(parsed.times),
+      gateMedian: median(parsed.gateTimes),
+      peakAdded: Math.max(0, parsed.peak - parsed.before) / 1024 / 1024,
+    };
+  };
+  for (const item of cases) {
+    const { size } = await stat(item.file);
+    const strip = await measure(item, false);
+    const gated = await measure(item, true);
+    const sorted = [...strip.times].sort((a, b) => a - b);
     results.push({
       name: item.name,
       bytes: size,
-      runs: times.length,
-      medianMs: round(median),
+      runs: strip.times.length,
+      medianMs: round(strip.median),
       minMs: round(sorted[0] ?? 0),
       maxMs: round(sorted.at(-1) ?? 0),
-      throughputMBps: round(size / 1024 / 1024 / (median / 1000)),
-      peakAddedMB: round(Math.max(0, peak - before) / 1024 / 1024),
-      removed,
+      throughputMBps: round(size / 1024 / 1024 / (strip.median / 1000)),
+      peakAddedMB: round(strip.peakAdded),
+      removed: strip.removed,
+      withGate: {
+        medianMs: round(gated.median),
+        gateMedianMs: round(gated.gateMedian),
+        peakAddedMB: round(gated.peakAdded),
+        // Within the same process and runs, so that machine noise between processes cancels.
+        ratio:
+          Math.round((gated.median / Math.max(0.001, gated.median - gated.gateMedian)) * 100) / 100,
+      },
     });
   }
 
   const lines = [
     `removeMetadata, ${RUNS} runs each, Node ${process.version}, ${process.platform}/${process.arch}`,
     "",
-    "| file | size | median | min–max | throughput | peak memory added |",
-    "|---|---:|---:|---:|---:|---:|",
+    "| file | size | median | min–max | throughput | peak memory added | with gate | gate alone | memory with gate | ratio |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...results.map(
       (r) =>
-        `| ${r.name} | ${(r.bytes / 1024 / 1024).toFixed(1)} MB | ${r.medianMs} ms | ${r.minMs}–${r.maxMs} ms | ${r.throughputMBps} MB/s | ${r.peakAddedMB} MB |`,
+        `| ${r.name} | ${(r.bytes / 1024 / 1024).toFixed(1)} MB | ${r.medianMs} ms | ${r.minMs}–${r.maxMs} ms | ${r.throughputMBps} MB/s | ${r.peakAddedMB} MB | ${r.withGate.medianMs} ms | ${r.withGate.gateMedianMs} ms | ${r.withGate.peakAddedMB} MB | ${r.withGate.ratio}× |`,
     ),
   ];
   console.log(lines.join("\n"));
@@ -133,6 +164,11 @@ process.stdout.write(JSON.stringify({ times, before, peak, removed: result.remov
   console.log(`\nWrote ${path.relative(process.cwd(), output) || output}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 function round(value: number): number {

@@ -3,6 +3,7 @@ import type { Ctx } from "../context.ts";
 import { autoPruneBefore } from "./auto-prune.ts";
 import { register as registerCompletion } from "./completion.ts";
 import { register as registerConfig } from "./config.ts";
+import { register as registerInspect } from "./inspect.ts";
 import { register as registerList } from "./list.ts";
 import { register as registerLogin } from "./login.ts";
 import { register as registerRevoke } from "./revoke.ts";
@@ -52,6 +53,7 @@ Examples:
   $ find . -name '*.jpg' -newer last-week | dmshare send - --album weekend --json
   $ dmshare list
   $ dmshare revoke k3x9m2qa
+  $ dmshare inspect IMG_0001.jpg
   $ dmshare prune`,
     );
   // Links past the expiry dmshare enforces go before any command sees them (README: "Link lifecycle").
@@ -61,6 +63,7 @@ Examples:
     registerList,
     registerRevoke,
     registerSync,
+    registerInspect,
     registerLogin,
     registerStatus,
     registerConfig,

@@ -155,9 +155,29 @@ async function prepareFile(
     }
   }
 
+  if (!options.keepMetadata && type && current.contentPath !== file.path) {
+    await gate(file, current.contentPath, signal);
+  }
+
   const bytes =
     current.contentPath === file.path ? file.bytes : (await stat(current.contentPath)).size;
   return { ...current, bytes, preparation };
+}
+
+/**
+ * The second gate (DESIGN.md §3): the copy about to be uploaded is read again by an
+ * independent checker that knows nothing of how metadata was removed. Anything it finds that
+ * could identify the sender stops the send, so a gap in the stripper fails closed.
+ */
+async function gate(file: LocalFile, prepared: string, signal: AbortSignal): Promise<void> {
+  const { scanMedia, summariseFindings } = await import("../media/scan.ts");
+  const report = await scanMedia(prepared, signal);
+  const found = report.findings.filter((finding) => finding.refuse);
+  if (found.length === 0) return;
+  throw usageError(
+    `Can't send ${file.path}: after removing its metadata, dmshare's check still found ${summariseFindings(found)} in the copy it would upload.`,
+    `Nothing was uploaded. See everything the file holds with: dmshare inspect ${JSON.stringify(file.path)}. To send it anyway, with all its metadata, use --keep-metadata.`,
+  );
 }
 
 /** A file dmshare can't parse is bad input: exit 2, naming the file and the way around it. */

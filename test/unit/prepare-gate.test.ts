@@ -1,0 +1,61 @@
+// A gap in metadata removal fails closed: the prepared copy is checked again, independently,
+// before anything is uploaded. The stripper is replaced here by one that copies the file
+// unchanged, the worst bug it could have.
+
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { prepareFiles } from "../../src/core/prepare.ts";
+import { DmshareError } from "../../src/errors.ts";
+import { cameraJpeg } from "../helpers/camera.ts";
+import { localPhoto } from "../helpers/media.ts";
+
+vi.mock("../../src/media/metadata.ts", () => ({
+  removeMetadata: async (source: string, destination: string) => {
+    await copyFile(source, destination);
+    return { removed: [], locationRemoved: false };
+  },
+}));
+
+let dir = "";
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "dmshare-gate-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const options = { keepMetadata: false, convertToJpeg: false };
+
+describe("the gate after metadata removal", () => {
+  it("refuses a copy that still holds GPS and names (exit 2, what was found, --keep-metadata)", async () => {
+    const file = await localPhoto(dir, await cameraJpeg());
+    const workspace = await mkdtemp(path.join(dir, "w-"));
+    const error = await prepareFiles(
+      [file],
+      options,
+      workspace,
+      new AbortController().signal,
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DmshareError);
+    const { exitCode, message, hint } = error as DmshareError;
+    expect(exitCode).toBe(2);
+    expect(message).toContain(file.path);
+    expect(message).toMatch(/GPS/);
+    expect(hint).toMatch(/Nothing was uploaded/);
+    expect(hint).toMatch(/--keep-metadata/);
+  });
+
+  it("is skipped with --keep-metadata", async () => {
+    const file = await localPhoto(dir, await cameraJpeg());
+    const workspace = await mkdtemp(path.join(dir, "w-"));
+    const prepared = await prepareFiles(
+      [file],
+      { ...options, keepMetadata: true },
+      workspace,
+      new AbortController().signal,
+    );
+    expect(prepared[0]?.contentPath).toBe(file.path);
+  });
+});
