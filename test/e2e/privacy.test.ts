@@ -95,6 +95,19 @@ describe("metadata removal on upload", () => {
     expect(stderr).toBe("");
   });
 
+  it("a video whose GPS is a track in the media data is refused, never sent with a warning", async () => {
+    const before = bed.emulator.listFiles().length;
+    const { code, stdout, stderr } = await send({
+      "GOPR0001.mov": cameraVideo({ quicktime: true, gpsTrack: true }),
+    });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("GOPR0001.mov");
+    expect(stderr).toMatch(/GPS track/);
+    expect(stderr).toContain("--keep-metadata");
+    expect(bed.emulator.listFiles()).toHaveLength(before);
+  });
+
   it("--convert jpeg turns a HEIC into an upright JPEG without metadata, and says it re-encoded", async () => {
     const { code, stdout, stderr } = await send(
       { "IMG_0002.HEIC": cameraHeic() },
