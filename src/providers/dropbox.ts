@@ -392,9 +392,14 @@ async function connect(session: ProviderSession): Promise<Provider> {
   };
 
   const linkFrom = (link: sharing.SharedLinkMetadataReference, reused: boolean): SharedLink => ({
-    url: link.url,
-    expiresAt: link.expires ? new Date(link.expires) : null,
+    // Checked by the core before it is trusted (an HTML page answered with 200 has no url).
+    url: link?.url,
+    expiresAt: link?.expires ? new Date(link.expires) : null,
     reused,
+    identity: {
+      ...(typeof link?.id === "string" && { itemId: link.id }),
+      ...(typeof link?.path_lower === "string" && { pathLower: link.path_lower }),
+    },
   });
 
   const provider = {

@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Ctx, Env, OutputStream } from "../context.ts";
 import { DmshareError, EXIT_CODES } from "../errors.ts";
+import { withoutControls } from "../text.ts";
 import { redactKnownSecrets, redactSecrets } from "./redact.ts";
 
 export interface OutputOptions {
@@ -108,15 +109,16 @@ export class Output {
 /** An error as printed and as a failed item's JSON: message, next step, exit code (redacted). */
 export function errorSummary(error: unknown, env: Env) {
   if (error instanceof DmshareError) {
+    // Messages quote servers (names, error texts): no control character of theirs is printed.
     return {
-      message: redactSecrets(error.message, env),
-      hint: error.hint ? redactSecrets(error.hint, env) : null,
+      message: withoutControls(redactSecrets(error.message, env), true),
+      hint: error.hint ? withoutControls(redactSecrets(error.hint, env), true) : null,
       exitCode: error.exitCode,
     };
   }
   const message = error instanceof Error ? error.message : String(error);
   return {
-    message: `Unexpected error: ${redactSecrets(message, env)}`,
+    message: `Unexpected error: ${withoutControls(redactSecrets(message, env), true)}`,
     hint: "This is a bug in dmshare. Run again with --verbose and report what it prints.",
     exitCode: EXIT_CODES.unexpected,
   };
