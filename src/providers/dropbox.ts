@@ -33,7 +33,7 @@ import {
   withRetry,
 } from "./retry.ts";
 import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
-import { loginWithToken } from "./token-login.ts";
+import { checkCredentialShape, loginWithToken } from "./token-login.ts";
 import {
   Concurrency,
   chunkBytesFor,
@@ -172,6 +172,13 @@ async function connect(session: ProviderSession): Promise<Provider> {
       "Run: dmshare login dropbox   (or set DMSHARE_DROPBOX_TOKEN for scripts)",
     );
   }
+  checkCredentialShape(
+    stored,
+    LABEL,
+    fromEnv
+      ? "Set DMSHARE_DROPBOX_TOKEN to the token alone, or unset it and run: dmshare login dropbox"
+      : "Log in again: dmshare login dropbox",
+  );
   const auth = new DropboxAuth({
     accessToken: stored.accessToken,
     refreshToken: stored.refreshToken,

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Credentials, OAuth2Client } from "google-auth-library";
 import type { Ctx } from "../context.ts";
 import { authError, providerError, usageError } from "../errors.ts";
+import { rememberSecrets } from "../secrets.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { baseUrlOverride } from "./base-url.ts";
 import { openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
@@ -21,7 +22,7 @@ import {
   withRetry,
 } from "./retry.ts";
 import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
-import { loginWithToken } from "./token-login.ts";
+import { checkCredentialShape, loginWithToken } from "./token-login.ts";
 import type { Concurrency } from "./transfer.ts";
 
 export interface GoogleService {
@@ -103,6 +104,13 @@ export async function connectGoogle(
       `Run: dmshare login ${service.provider}   (or set ${variable} for scripts)`,
     );
   }
+  checkCredentialShape(
+    stored,
+    service.label,
+    envToken
+      ? `Set ${variable} to the token alone, or unset it and run: dmshare login ${service.provider}`
+      : `Log in again: dmshare login ${service.provider}`,
+  );
   const auth = await newOAuthClient(ctx, stored);
   auth.setCredentials({
     access_token: stored.accessToken,
@@ -326,6 +334,7 @@ async function clientConfig(ctx: Ctx, request: LoginRequest): Promise<ClientConf
       'Create a Desktop app OAuth client (see the README, "Create a Google OAuth client"), then run: dmshare login gdrive --credentials client_secret.json  (or --client-id ID --client-secret SECRET, or DMSHARE_GOOGLE_CLIENT_ID / DMSHARE_GOOGLE_CLIENT_SECRET)',
     );
   }
+  rememberSecrets(clientSecret);
   return { clientId, clientSecret };
 }
 
