@@ -3,6 +3,7 @@ import type { Ctx } from "../context.ts";
 import { authError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { baseUrlOverride } from "./base-url.ts";
+import { providerFetch } from "./guarded-fetch.ts";
 import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type {
   Account,
@@ -32,7 +33,6 @@ import {
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
-import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
 import { checkCredentialShape, loginWithToken } from "./token-login.ts";
 import {
   Concurrency,
@@ -64,7 +64,8 @@ export const DEFAULT_LOGIN_PORT = 53682;
  */
 function dropboxFetch(ctx: Ctx): typeof fetch {
   const base = apiBaseUrl(ctx);
-  const send = streamingUploads(ctx.fetch, stallTimeoutMs(ctx.env));
+  const hosts = base ? [new URL(base).host] : ["api.dropboxapi.com", "content.dropboxapi.com"];
+  const send = providerFetch(ctx, LABEL, hosts);
   return (input, init) => {
     const url = String(input);
     const upload = url.startsWith("https://content.dropboxapi.com/");

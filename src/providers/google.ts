@@ -9,6 +9,7 @@ import { authError, providerError, usageError } from "../errors.ts";
 import { rememberSecrets } from "../secrets.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { baseUrlOverride } from "./base-url.ts";
+import { providerFetch } from "./guarded-fetch.ts";
 import { openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type { Account, LoginRequest, LoginUi, ProviderName, ProviderSession } from "./provider.ts";
 import { tokenVariable } from "./registry.ts";
@@ -21,7 +22,6 @@ import {
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
-import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
 import { checkCredentialShape, loginWithToken } from "./token-login.ts";
 import type { Concurrency } from "./transfer.ts";
 
@@ -50,6 +50,13 @@ export function googleEndpoints(ctx: Ctx): GoogleEndpoints {
     tokenInfoUrl: `${base ?? "https://oauth2.googleapis.com"}/tokeninfo`,
     authUrl: base ? `${base}/o/oauth2/v2/auth` : "https://accounts.google.com/o/oauth2/v2/auth",
   };
+}
+
+/** The hosts dmshare's Google requests may go to (credentials go nowhere else). */
+function googleHosts(ctx: Ctx): string[] {
+  const base = baseUrlOverride(ctx, "DMSHARE_GOOGLE_API_URL", "Google");
+  if (base) return [new URL(base).host];
+  return ["www.googleapis.com", "photoslibrary.googleapis.com", "oauth2.googleapis.com"];
 }
 
 export interface GoogleConnection {
@@ -83,7 +90,7 @@ async function newOAuthClient(
       tokenInfoUrl: endpoints.tokenInfoUrl,
     },
     transporterOptions: {
-      fetchImplementation: streamingUploads(ctx.fetch, stallTimeoutMs(ctx.env)),
+      fetchImplementation: providerFetch(ctx, "Google", googleHosts(ctx)),
     },
   });
 }

@@ -139,7 +139,8 @@ export function explainFailure(
 ): Error {
   const last = lastFailure(error);
   if (isAbort(last, signal)) return interruptedError(`stopped while trying to ${action}.`);
-  const translated = translate(last);
+  // dmshare's own verdict on an answer (too big, a foreign host), wrapped by an SDK.
+  const translated = ownVerdict(last) ?? translate(last);
   if (!(error instanceof RetriesExhausted) || !(translated instanceof DmshareError)) {
     return translated;
   }
@@ -149,6 +150,14 @@ export function explainFailure(
     `${translated.message.replace(/[.\s]+$/, "")} (tried ${error.attempts} times over ${seconds} s).`,
     { hint: translated.hint, cause: translated.cause ?? error.cause },
   );
+}
+
+function ownVerdict(error: unknown): DmshareError | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (cause instanceof DmshareError) return cause;
+    cause = cause.cause;
+  }
+  return undefined;
 }
 
 const CONNECTION_ERRORS = [

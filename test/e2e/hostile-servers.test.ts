@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -8,7 +8,11 @@ import {
 } from "../emulators/dropbox.ts";
 import { DEFAULT_CLIENT, type GoogleEmulator, startGoogleEmulator } from "../emulators/google.ts";
 import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
-import { type HostileServer, startHostileProxy } from "../helpers/hostile-proxy.ts";
+import {
+  type HostileServer,
+  startHostileProxy,
+  startRecordingServer,
+} from "../helpers/hostile-proxy.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 // Servers that answer what they should not, through a proxy in front of the emulators: what
@@ -132,5 +136,126 @@ describe("no stored credential is ever printed", () => {
     ]) {
       expect(stdout + stderr).not.toContain(secret);
     }
+  });
+});
+
+describe("credentials go only to the provider's own hosts", () => {
+  let elsewhere: HostileServer;
+  beforeAll(async () => {
+    elsewhere = await startRecordingServer();
+  });
+  afterAll(() => elsewhere.close());
+
+  it("a 307 from the token endpoint to another host: refused, the refresh token is not posted there", async () => {
+    const { accessToken, refreshToken } = dropbox.issueAccessToken();
+    await storeCredentials({ dropbox: { accessToken, refreshToken, clientId: DEFAULT_CLIENT_ID } });
+    dropbox.expireAccessTokens();
+    await writeFiles(dir, { "a.jpg": jpegBytes() });
+    const before = elsewhere.requests.length;
+    dropboxProxy.tamper({
+      route: "/oauth2/token",
+      respond: (_request, response) => {
+        response.writeHead(307, { location: `${elsewhere.url}/oauth2/token` });
+        response.end();
+      },
+    });
+    const { code, stderr } = await dmshare(sendArgs("dropbox"));
+    expect(elsewhere.requests.slice(before)).toEqual([]);
+    expect(code).toBe(4);
+    expect(stderr).toContain("no credential went there");
+  });
+
+  it("a Drive resumable upload URL on another host: refused, the bearer token is not sent there", async () => {
+    const { accessToken, refreshToken } = google.issueAccessToken();
+    await storeCredentials({ gdrive: { accessToken, refreshToken, ...DEFAULT_CLIENT } });
+    const file = path.join(dir, "a.jpg");
+    await writeFile(file, jpegBytes(4096));
+    await truncate(file, 6 * 1024 * 1024);
+    const before = elsewhere.requests.length;
+    googleProxy.tamper({
+      route: "/upload/drive/v3/files",
+      rewrite: (upstream) =>
+        upstream.headers.location
+          ? {
+              ...upstream,
+              headers: {
+                ...upstream.headers,
+                location: upstream.headers.location.replace(googleProxy.url, elsewhere.url),
+              },
+            }
+          : upstream,
+    });
+    const { code, stderr } = await dmshare([...sendArgs("gdrive"), "--keep-metadata"]);
+    expect(elsewhere.requests.slice(before)).toEqual([]);
+    expect(code).toBe(4);
+    expect(stderr).toContain("no credential went there");
+  });
+});
+
+describe("every call has bounds", () => {
+  // A token of its own: other tests expire the emulator's tokens.
+  const env = () => ({
+    DMSHARE_DROPBOX_TOKEN: dropbox.issueAccessToken().accessToken,
+    DMSHARE_STALL_TIMEOUT: "1",
+    DMSHARE_CALL_TIMEOUT: "2",
+  });
+  const LINK_ROUTE = "/2/sharing/create_shared_link_with_settings";
+  const linkRequests = () => dropboxProxy.requests.filter((request) => request.path === LINK_ROUTE);
+
+  it("a link request that never answers is given up after the stall timeout and retried", async () => {
+    await writeFiles(dir, { "a.jpg": jpegBytes() });
+    const before = linkRequests().length;
+    dropboxProxy.tamper({ route: LINK_ROUTE, times: 1, respond: () => {} });
+    const { code, stdout, stderr } = await dmshare([...sendArgs("dropbox"), "--quiet"], env());
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fi\//);
+    expect(linkRequests().length - before).toBe(2);
+  });
+
+  it("a server dripping a byte at a time is given up after the call's total bound and retried", async () => {
+    await writeFiles(dir, { "a.jpg": jpegBytes() });
+    const before = linkRequests().length;
+    dropboxProxy.tamper({
+      route: LINK_ROUTE,
+      times: 1,
+      respond: (_request, response) => {
+        response.writeHead(200, { "content-type": "application/json" });
+        const drip = setInterval(() => response.write(" "), 300);
+        response.on("close", () => clearInterval(drip));
+      },
+    });
+    const { code, stdout, stderr } = await dmshare([...sendArgs("dropbox"), "--quiet"], env());
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fi\//);
+    expect(linkRequests().length - before).toBe(2);
+  });
+
+  it("a 100 MB error body is not read: exit 4 after 1 MiB", async () => {
+    await writeFiles(dir, { "a.jpg": jpegBytes() });
+    let sent = 0;
+    dropboxProxy.tamper({
+      route: LINK_ROUTE,
+      respond: (_request, response) => {
+        response.writeHead(500, {
+          "content-type": "text/plain",
+          "content-length": 100 * 1024 * 1024,
+        });
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        const pump = () => {
+          while (sent < 100 * 1024 * 1024 && !response.destroyed) {
+            sent += chunk.length;
+            if (!response.write(chunk)) return void response.once("drain", pump);
+          }
+          response.end();
+        };
+        pump();
+      },
+    });
+    const { code, stderr } = await dmshare(sendArgs("dropbox"), env());
+    expect(code).toBe(4);
+    expect(stderr).toContain("more than 1 MiB");
+    expect(sent).toBeLessThan(20 * 1024 * 1024);
   });
 });

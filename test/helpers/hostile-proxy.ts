@@ -44,8 +44,9 @@ export interface HostileServer {
 const HOP_HEADERS = ["content-length", "transfer-encoding", "connection", "content-encoding"];
 
 /** Starts a proxy to `target` (an emulator's base URL) on a free port. */
-export function startHostileProxy(target: string): Promise<HostileServer> {
-  return startServer(async (seen, response, tampers) => {
+export async function startHostileProxy(target: string): Promise<HostileServer> {
+  let self = "";
+  const proxy = await startServer(async (seen, response, tampers) => {
     const tamper = take(tampers, seen.path);
     if (tamper?.respond) return tamper.respond(seen, response);
     const upstream = await fetch(`${target}${seen.path}${seen.query}`, {
@@ -63,7 +64,13 @@ export function startHostileProxy(target: string): Promise<HostileServer> {
     let reply: ProxyReply = {
       status: upstream.status,
       headers: Object.fromEntries(
-        [...upstream.headers].filter(([name]) => !HOP_HEADERS.includes(name)),
+        [...upstream.headers]
+          .filter(([name]) => !HOP_HEADERS.includes(name))
+          // The emulator's own upload URLs point back through the proxy, as a client expects.
+          .map(([name, value]) => [
+            name,
+            name === "location" ? value.replace(target, self) : value,
+          ]),
       ),
       body: Buffer.from(await upstream.arrayBuffer()),
     };
@@ -71,6 +78,8 @@ export function startHostileProxy(target: string): Promise<HostileServer> {
     response.writeHead(reply.status, { ...reply.headers, "content-length": reply.body.length });
     response.end(reply.body);
   });
+  self = proxy.url;
+  return proxy;
 }
 
 /** A server somewhere else: it records what arrives (an Authorization header…) and says 200. */
