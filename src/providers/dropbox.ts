@@ -30,6 +30,7 @@ import {
   lastFailure,
   RATE_LIMITED,
   type RetryDecision,
+  retryAfterMs,
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
@@ -92,8 +93,7 @@ const errorTag = (error: DropboxResponseError<unknown>): string => {
 
 function retryDecision(error: unknown): RetryDecision {
   if (error instanceof DropboxResponseError) {
-    const seconds = Number(error.headers?.get?.("retry-after") ?? Number.NaN);
-    const afterMs = Number.isFinite(seconds) ? seconds * 1000 : undefined;
+    const afterMs = retryAfterMs(error.headers?.get?.("retry-after"));
     // 429: too_many_requests or too_many_write_operations, both with Retry-After.
     if (error.status === 429) return { retry: true, reason: RATE_LIMITED, afterMs };
     if (error.status >= 500) {

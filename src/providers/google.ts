@@ -19,6 +19,7 @@ import {
   lastFailure,
   RATE_LIMITED,
   type RetryDecision,
+  retryAfterMs,
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
@@ -220,21 +221,20 @@ export function httpErrorOf(error: unknown): GoogleHttpError | undefined {
   const headers = response?.headers;
   const retryAfter =
     headers instanceof Headers ? headers.get("retry-after") : headers?.["retry-after"];
-  const seconds = Number(retryAfter);
-  const retryAfterMs = retryAfter && Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  const afterMs = retryAfterMs(retryAfter);
   if (typeof body.error === "string") {
     return {
       status,
       reason: body.error,
       message: body.error_description ?? body.error,
-      retryAfterMs,
+      retryAfterMs: afterMs,
     };
   }
   return {
     status,
     reason: body.error?.errors?.[0]?.reason ?? body.error?.status ?? `HTTP ${status}`,
     message: body.error?.message ?? `HTTP ${status}`,
-    retryAfterMs,
+    retryAfterMs: afterMs,
   };
 }
 

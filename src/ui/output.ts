@@ -11,6 +11,9 @@ export interface OutputOptions {
   color?: boolean;
 }
 
+/** Waits at least this long are shown even off a terminal and with --quiet. */
+const LONG_WAIT_SECONDS = 10;
+
 /** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR overrides. */
 export function colorEnabled(stream: OutputStream, env: Env, flag = true): boolean {
   if (!flag || env.NO_COLOR) return false;
@@ -71,8 +74,16 @@ export class Output {
 
   /** A provider call waits before trying again: said on a terminal, so a pause has a reason. */
   retrying(reason: string, delayMs: number): void {
-    if (!this.ctx.stderr.isTTY || this.quiet) return;
     const seconds = Math.max(1, Math.round(delayMs / 1000));
+    // A long wait (a server's Retry-After) is said everywhere: a silent minute looks hung.
+    if (seconds >= LONG_WAIT_SECONDS) {
+      const until = new Date(Date.now() + delayMs).toTimeString().slice(0, 8);
+      this.toStderr(
+        this.err.yellow(`waiting ${seconds} s, until ${until}, as the server asked (${reason})`),
+      );
+      return;
+    }
+    if (!this.ctx.stderr.isTTY || this.quiet) return;
     this.toStderr(this.err.dim(`retrying in ${seconds} s (${reason})`));
   }
 

@@ -259,3 +259,24 @@ describe("every call has bounds", () => {
     expect(sent).toBeLessThan(20 * 1024 * 1024);
   });
 });
+
+describe("Retry-After", () => {
+  it("longer than 5 minutes: exit 4 at once, saying when to try again", async () => {
+    await writeFiles(dir, { "a.jpg": jpegBytes() });
+    dropbox.inject({
+      route: "/2/files/upload",
+      kind: "status",
+      status: 429,
+      reason: "too_many_write_operations",
+      retryAfterSeconds: 3600,
+    });
+    const { code, stdout, stderr } = await dmshare(sendArgs("dropbox"), {
+      DMSHARE_DROPBOX_TOKEN: dropbox.issueAccessToken().accessToken,
+    });
+    dropbox.clearFaults();
+    expect(code).toBe(4);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("wait 60 min");
+    expect(stderr).toMatch(/Try again after \d\d:\d\d/);
+  });
+});
