@@ -2,6 +2,7 @@ import { Dropbox, DropboxAuth, DropboxResponseError, type files, type sharing } 
 import type { Ctx } from "../context.ts";
 import { authError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
+import { withoutControls } from "../text.ts";
 import { baseUrlOverride } from "./base-url.ts";
 import { providerFetch } from "./guarded-fetch.ts";
 import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
@@ -309,7 +310,8 @@ async function connect(session: ProviderSession): Promise<Provider> {
   ): UploadedFile => ({
     localPath: file.path,
     bytes: file.bytes,
-    remotePath: metadata.path_display ?? `${folder}/${metadata.name}`,
+    // A path from the server: printed and stored, so without control characters.
+    remotePath: withoutControls(metadata.path_display ?? `${folder}/${metadata.name}`),
     remoteId: metadata.id,
   });
 
@@ -452,7 +454,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
         dbx.filesCreateFolderV2({ path: `${ROOT}/${name}`, autorename: true }),
       );
       return {
-        remotePath: metadata.path_display ?? `${ROOT}/${metadata.name}`,
+        remotePath: withoutControls(metadata.path_display ?? `${ROOT}/${metadata.name}`),
         remoteId: metadata.id,
       };
     },
@@ -628,7 +630,9 @@ function providerLinkFrom(link: sharing.SharedLinkMetadataReference): ProviderLi
   if (kind !== "file" && kind !== "folder") return null;
   const file = link as Partial<sharing.FileLinkMetadataReference>;
   // path_lower is lower case; the display path keeps the item's own name.
-  const remotePath = `${pathLower.slice(0, pathLower.lastIndexOf("/"))}/${link.name}`;
+  const remotePath = withoutControls(
+    `${pathLower.slice(0, pathLower.lastIndexOf("/"))}/${link.name}`,
+  );
   return {
     ...liveLinkFrom(link),
     kind: kind === "file" ? "photo" : "album",

@@ -1,5 +1,6 @@
 import type { drive_v3 } from "@googleapis/drive";
 import { providerError } from "../errors.ts";
+import { withoutControls } from "../text.ts";
 import { connectGoogle, type GoogleConnection, type GoogleService, loginGoogle } from "./google.ts";
 import { parseLinkRef } from "./link-identity.ts";
 import type {
@@ -104,7 +105,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       localPath: file.path,
       bytes: file.bytes,
       remoteId: created.id as string,
-      remotePath: `${parent.path}/${created.name ?? file.name}`,
+      remotePath: withoutControls(`${parent.path}/${created.name ?? file.name}`),
       ...(created.webViewLink && { viewUrl: created.webViewLink }),
     };
     return uploaded;
@@ -196,7 +197,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
         }),
       );
       return {
-        remotePath: `${ROOT_FOLDER}/${data.name ?? name}`,
+        remotePath: withoutControls(`${ROOT_FOLDER}/${data.name ?? name}`),
         remoteId: data.id as string,
         ...(data.webViewLink && { viewUrl: data.webViewLink }),
       };
@@ -330,7 +331,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
         );
         for (const file of data.files ?? []) {
           if (!file.id || !file.webViewLink) continue;
-          const name = file.name ?? file.id;
+          const name = withoutControls(file.name ?? file.id);
           found.push({
             url: file.webViewLink,
             expiresAt: null,

@@ -10,6 +10,7 @@ import { DEFAULT_CLIENT, type GoogleEmulator, startGoogleEmulator } from "../emu
 import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
 import {
   type HostileServer,
+  rewriteJson,
   startHostileProxy,
   startRecordingServer,
 } from "../helpers/hostile-proxy.ts";
@@ -278,5 +279,51 @@ describe("Retry-After", () => {
     expect(stdout).toBe("");
     expect(stderr).toContain("wait 60 min");
     expect(stderr).toMatch(/Try again after \d\d:\d\d/);
+  });
+});
+
+describe("what servers say is printed without control characters", () => {
+  it("an error summary with ESC sequences and a line break", async () => {
+    await writeFiles(dir, { "a.jpg": jpegBytes() });
+    const hostile = "path/\u001b]0;owned\u0007\u001b[2J\rnot_found/";
+    dropboxProxy.tamper({
+      route: "/2/sharing/create_shared_link_with_settings",
+      times: 1,
+      respond: (_request, response) => {
+        response.writeHead(409, { "content-type": "application/json" });
+        response.end(JSON.stringify({ error_summary: hostile, error: { ".tag": "path" } }));
+      },
+    });
+    const { code, stderr } = await dmshare(sendArgs("dropbox"), {
+      DMSHARE_DROPBOX_TOKEN: dropbox.issueAccessToken().accessToken,
+    });
+    expect(code).toBe(4);
+    expect(stderr).toContain("not_found");
+    for (const control of [7, 13, 27]) {
+      expect(stderr).not.toContain(String.fromCharCode(control));
+    }
+  });
+});
+
+describe("a Drive link is checked before it is trusted", () => {
+  it("webViewLink javascript:…: exit 4, the file is deleted (and with it its link), nothing recorded", async () => {
+    await writeFiles(dir, { "trap.jpg": jpegBytes() });
+    googleProxy.tamper({
+      route: "/upload/drive/v3/files",
+      rewrite: rewriteJson((body) => ({ ...body, webViewLink: "javascript:alert(1)" })),
+    });
+    const { code, stdout, stderr } = await dmshare(
+      ["send", "trap.jpg", "--via", "gdrive", "--no-copy"],
+      { DMSHARE_GDRIVE_TOKEN: google.issueAccessToken().accessToken },
+    );
+    expect(code).toBe(4);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("does not trust it");
+    expect(stderr).not.toContain("javascript:");
+    expect(google.driveFiles().filter((file) => file.name === "trap.jpg" && !file.trashed)).toEqual(
+      [],
+    );
+    const listed = await dmshare(["list", "--all", "--json"]);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
   });
 });
