@@ -182,3 +182,35 @@ describe("the answer to a link request is checked before it is trusted", () => {
     });
   }
 });
+
+describe("sync trusts only links on the provider's own hosts", () => {
+  it("listed javascript:, http: or ESC-laden links in dmshare's folder are not adopted", async () => {
+    await send("real.jpg");
+    proxy.tamper({
+      route: "/2/sharing/list_shared_links",
+      rewrite: rewriteJson((body) => ({
+        ...body,
+        links: [
+          ...(body.links as object[]),
+          ...[
+            "javascript:alert(1)",
+            "http://www.dropbox.com/scl/fi/hostile00001/x.jpg?rlkey=k1&dl=0",
+            "https://www.dropbox.com/scl/fi/hostile00002/y.jpg?rlkey=k2&dl=0\u001b[2J",
+          ].map((url, index) => ({
+            ".tag": "file",
+            url,
+            id: `id:hostile00000000000${index}`,
+            name: `x${index}.jpg`,
+            path_lower: `/dmshare/x${index}.jpg`,
+          })),
+        ],
+      })),
+    });
+    const { code } = await dmshare(["sync"]);
+    expect(code).toBe(0);
+    // Links of earlier tests (same emulator account) are adopted too: they are real ones.
+    const urls = (await ledger()).map((entry) => entry.url);
+    expect(urls.length).toBeGreaterThan(0);
+    expect(urls.join()).not.toMatch(/javascript:|http:|hostile/);
+  });
+});
