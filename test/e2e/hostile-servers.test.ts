@@ -327,3 +327,34 @@ describe("a Drive link is checked before it is trusted", () => {
     expect(JSON.parse(listed.stdout)).toEqual([]);
   });
 });
+
+describe("an entry is marked revoked only when the provider confirms it", () => {
+  it("a Drive entry whose file can't be told from its URL: exit 4, still active, not 'already revoked'", async () => {
+    await mkdir(configDir(), { recursive: true });
+    const entry = {
+      id: "k3x9m2qa",
+      provider: "gdrive",
+      kind: "photo",
+      name: "old.jpg",
+      url: "https://drive.google.com/somewhere-else",
+      message: null,
+      target: null,
+      files: [],
+      createdAt: "2026-11-01T10:00:00.000Z",
+      expiresAt: null,
+      revokedAt: null,
+      status: "active",
+    };
+    await writeFile(
+      path.join(configDir(), "ledger.json"),
+      JSON.stringify({ version: 1, entries: [entry] }),
+      { mode: 0o600 },
+    );
+    const env = { DMSHARE_GDRIVE_TOKEN: google.issueAccessToken().accessToken };
+    const { code, stderr } = await dmshare(["revoke", entry.id], env);
+    expect(code).toBe(4);
+    expect(stderr).toContain("can't tell which Google Drive file");
+    const listed = await dmshare(["list", "--all", "--json"], env);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ status: "active" })]);
+  });
+});
