@@ -197,3 +197,18 @@ describe("a server's Retry-After", () => {
     expect(retryAfterMs("soon")).toBeUndefined();
   });
 });
+
+describe("a wait shown to the person", () => {
+  it("a long one (a server's Retry-After) is said on stderr even off a terminal; a short one is not", async () => {
+    const { testContext } = await import("../helpers/context.ts");
+    const { Output } = await import("../../src/ui/output.ts");
+    const run = testContext({ configDir: "/nonexistent" });
+    const output = new Output(run.ctx, { quiet: true });
+    output.retrying("rate limited", 2_000);
+    expect(run.stderr()).toBe("");
+    output.retrying("rate limited", 240_000);
+    expect(run.stderr()).toMatch(
+      /^waiting 240 s, until \d\d:\d\d:\d\d, as the server asked \(rate limited\)\n$/,
+    );
+  });
+});
