@@ -1,3 +1,4 @@
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
@@ -99,6 +100,18 @@ describe("revoke takes a link in any spelling", () => {
     const { code, stderr } = await dmshare(["revoke", cut]);
     expect(code).toBe(0);
     expect(stderr).toMatch(/quote/i);
+    expect(emulator.resolveSharedLink(sent.url)).toBeNull();
+  });
+
+  it("an entry written before identities were recorded (no `link`) is still named by any spelling", async () => {
+    const sent = await send("old.jpg");
+    const file = path.join(dir, "config", "ledger.json");
+    const document = JSON.parse(await readFile(file, "utf8"));
+    for (const entry of document.entries) delete entry.link;
+    await writeFile(file, JSON.stringify(document));
+    const { code, stderr } = await dmshare(["revoke", `${sent.url.replace("dl=0", "dl=1")}&e=1.`]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
     expect(emulator.resolveSharedLink(sent.url)).toBeNull();
   });
 
