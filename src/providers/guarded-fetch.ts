@@ -100,12 +100,15 @@ function boundedCalls(
           ),
         limits.stallMs,
       );
+      // Bounds only: a timer never keeps dmshare running once nothing else does.
+      stall.unref();
     };
     const deadline = setTimeout(
       () =>
         controller.abort(timedOut(`no complete answer in ${Math.round(limits.totalMs / 1000)} s`)),
       limits.totalMs,
     );
+    deadline.unref();
     const done = () => {
       clearTimeout(stall);
       clearTimeout(deadline);
