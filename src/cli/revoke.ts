@@ -41,7 +41,8 @@ export const register: CommandRegistrar = (program, ctx, outcome) => {
       `
 Examples:
   $ dmshare revoke k3x9m2qa
-  $ dmshare revoke https://www.dropbox.com/scl/fi/…/beach.jpg?rlkey=…&dl=0
+  $ dmshare revoke 'https://www.dropbox.com/scl/fi/…/beach.jpg?rlkey=…&dl=0'
+    (quote URLs: an unquoted shell cuts them at "&")
   $ dmshare revoke k3x9 7hw2 --delete-files --yes
   $ dmshare revoke --older-than 30d --dry-run
   $ dmshare revoke --all --album`,
@@ -139,6 +140,7 @@ async function runRevoke(ctx: Ctx, refs: string[], options: RevokeCliOptions, co
     expired: options.expired === true,
     olderThan: options.olderThan,
     album: options.album === true,
+    onNote: (text) => output.warn(text),
   });
   const deleteFiles = options.deleteFiles === true;
   const dryRun = options.dryRun === true;

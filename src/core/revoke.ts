@@ -3,6 +3,7 @@ import { usageError } from "../errors.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { LedgerEntry } from "../store/ledger.ts";
 import { parseDuration } from "./duration.ts";
+import { matchUrlRef } from "./link-match.ts";
 import { type LinkView, statusOf, viewOf } from "./links.ts";
 import { connectProvider, openLedger } from "./session.ts";
 
@@ -16,6 +17,8 @@ export interface RevokeSelection {
   olderThan?: string;
   /** Only album links: narrows the other selectors, or alone selects every live album link. */
   album?: boolean;
+  /** Told when a URL matched although the shell cut it (so the user quotes it next time). */
+  onNote?: (text: string) => void;
 }
 
 export interface RevokeOptions {
@@ -63,7 +66,9 @@ export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise
       : ctx.now().getTime() - parseDuration("--older-than", olderThan);
   const entries = await openLedger(ctx).entries();
   const now = ctx.now();
-  const selected = new Map(selectEntries(entries, refs).map((entry) => [entry.id, entry]));
+  const selected = new Map(
+    selectEntries(entries, refs, selection.onNote).map((entry) => [entry.id, entry]),
+  );
   for (const entry of entries) {
     const status = statusOf(entry, now);
     // needs-sharing items have no link dmshare could revoke; they are only revoked by name.
@@ -138,27 +143,48 @@ function remoteItemsOf(entry: LedgerEntry) {
 }
 
 /** Resolves each ref to exactly one entry; any ref that matches none (or several) is an error. */
-export function selectEntries(entries: LedgerEntry[], refs: string[]): LedgerEntry[] {
+export function selectEntries(
+  entries: LedgerEntry[],
+  refs: string[],
+  onNote?: (text: string) => void,
+): LedgerEntry[] {
   const selected = new Map<string, LedgerEntry>();
   const problems: string[] = [];
+  let cut = false;
   for (const ref of refs) {
-    const matches = matchRef(entries, ref.trim());
+    const byUrl = matchUrlRef(entries, ref);
+    const matches = byUrl ? byUrl.entries : matchId(entries, ref.trim());
     const [match] = matches;
-    if (matches.length === 1 && match) selected.set(match.id, match);
-    else if (matches.length === 0) problems.push(`"${ref}" is not a link dmshare made`);
-    else problems.push(`"${ref}" matches ${matches.length} links; name one by its full id`);
+    if (matches.length === 1 && match) {
+      selected.set(match.id, match);
+      if (byUrl?.truncated) cut = true;
+    } else if (matches.length === 0) {
+      problems.push(`"${ref}" is not a link dmshare made`);
+    } else if (byUrl?.truncated) {
+      problems.push(
+        `"${ref}" lost the part after "&" (its rlkey), so it matches ${matches.length} links`,
+      );
+    } else {
+      problems.push(`"${ref}" matches ${matches.length} links; name one by its full id`);
+    }
   }
   if (problems.length > 0) {
     throw usageError(
       `Can't revoke: ${problems.join("; ")}.`,
-      "Nothing was revoked. dmshare list --all shows the ids and URLs it knows.",
+      cut || problems.some((problem) => problem.includes('after "&"'))
+        ? "Nothing was revoked. Put the URL in single quotes so the shell keeps all of it ('https://…&dl=0'), or name the link by its id: dmshare list --all shows them."
+        : "Nothing was revoked. dmshare list --all shows the ids and URLs it knows.",
+    );
+  }
+  if (cut) {
+    onNote?.(
+      "The URL was cut at \"&\" (an unquoted shell does that); it still named one link. Quote URLs next time: dmshare revoke 'https://…'",
     );
   }
   return [...selected.values()];
 }
 
-function matchRef(entries: LedgerEntry[], ref: string): LedgerEntry[] {
-  if (/^https?:\/\//i.test(ref)) return entries.filter((entry) => entry.url === ref);
+function matchId(entries: LedgerEntry[], ref: string): LedgerEntry[] {
   const exact = entries.filter((entry) => entry.id === ref.toLowerCase());
   if (exact.length > 0 || ref.length < MIN_PREFIX) return exact;
   return entries.filter((entry) => entry.id.startsWith(ref.toLowerCase()));

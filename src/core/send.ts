@@ -1,7 +1,8 @@
 import { stat } from "node:fs/promises";
 import type { Ctx } from "../context.ts";
-import { DmshareError, interruptedError, usageError } from "../errors.ts";
+import { DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
 import { hashFile } from "../media/hash.ts";
+import { identityOfLink, type LinkIdentity, linkProblem } from "../providers/link-identity.ts";
 import {
   type FileFailure,
   IncompleteUpload,
@@ -18,6 +19,7 @@ import { type ExpiryEnforcer, type Ledger, type LedgerEntry, newLinkId } from ".
 import { HEARTBEAT_EVERY_MS, thisProcessAsOwner } from "../store/owner.ts";
 import { parseExpiry } from "./duration.ts";
 import { inspectFiles } from "./inputs.ts";
+import { listedAmong } from "./link-match.ts";
 import { expiryEnforcerOf, statusOf } from "./links.ts";
 import {
   checkTemplate,
@@ -339,8 +341,13 @@ async function findLiveLink(
   const contentHash = await contentHashOfPlan();
   const candidates = lookalikes.filter((entry) => entry.contentHash === contentHash);
   for (const entry of candidates) {
-    if (entry.target && (await stillWorks(provider, entry.target, entry.url))) return entry;
-    await ledger.patch(entry.id, { status: "revoked", revokedAt: now.toISOString() });
+    const works = entry.target ? await stillWorks(provider, entry) : "unknown";
+    if (works === "yes") return entry;
+    // Marked revoked only when the provider says so: the item is gone, or it lists its links
+    // and this one (by its id, not its URL text) is not among them.
+    if (works === "no") {
+      await ledger.patch(entry.id, { status: "revoked", revokedAt: now.toISOString() });
+    }
   }
   return undefined;
 }
@@ -356,9 +363,11 @@ function sameSizes(entry: LedgerEntry, plan: PreparedPlan): boolean {
   return sizes(entry.files) === sizes(plan.files);
 }
 
-async function stillWorks(provider: Provider, target: RemoteItem, url: string | null) {
-  const state = await provider.linkState(target);
-  return state.item === "present" && state.links.some((link) => link.url === url);
+async function stillWorks(provider: Provider, entry: LedgerEntry) {
+  if (!entry.target) return "unknown";
+  const state = await provider.linkState(entry.target);
+  if (state.item === "gone") return "no";
+  return listedAmong(entry, state.links);
 }
 
 /** What a message says about a recorded link. */
@@ -617,8 +626,13 @@ async function sendRecorded(
     },
     style,
   );
+  const identity: LinkIdentity = {
+    ...identityOfLink(link.url, target.remoteId),
+    ...link.identity,
+  };
   const saved = await ledger.patchUnlessRevoked(entry.id, {
     url: link.url,
+    link: identity,
     message,
     expiresAt: expiresAt?.toISOString() ?? null,
     expiryEnforcedBy: expiresAt ? (options.expiryEnforcedBy ?? "provider") : undefined,
@@ -629,7 +643,11 @@ async function sendRecorded(
     // The revoke may have run before this link existed: it goes now, as the user asked. The
     // link is on record first; should removing it fail, the entry is pending again for
     // `dmshare revoke` to finish.
-    const error = await revokedMeanwhile(ledger, entry.id, { url: link.url, message });
+    const error = await revokedMeanwhile(ledger, entry.id, {
+      url: link.url,
+      link: identity,
+      message,
+    });
     try {
       await provider.revoke({ url: link.url, target });
     } catch (failure) {
@@ -697,10 +715,14 @@ async function shareOrExplain(
   options: ShareOptions,
   entryId: string,
 ): Promise<SharedLink> {
+  let link: SharedLink;
   try {
-    return await provider.share(target, options);
+    link = await provider.share(target, options);
   } catch (error) {
-    if (!(error instanceof DmshareError)) throw error;
+    if (!(error instanceof DmshareError)) {
+      // An answer the SDK could not make sense of: a link may exist all the same.
+      throw await undoUntrustedShare(ctx, provider, target, entryId, "its answer made no sense");
+    }
     if (error.kind === "usage") {
       await provider.deleteItems([target]);
       await openLedger(ctx).remove(entryId);
@@ -715,6 +737,41 @@ async function shareOrExplain(
         `to make sure it is gone, then send again.${error.hint ? `\n${error.hint}` : ""}`,
     });
   }
+  const problem = linkProblem(provider.name, link?.url);
+  if (problem) throw await undoUntrustedShare(ctx, provider, target, entryId, problem);
+  return link;
+}
+
+/**
+ * The provider answered the link request with something that is not one of its links (an
+ * HTML page, JSON without a URL, `javascript:…`, another host, control characters): nothing of
+ * it is shown, copied or stored. Whatever link it may have made goes, then the upload, then
+ * the entry; should that fail, the entry stays pending (it may exist) for revoke to finish.
+ */
+async function undoUntrustedShare(
+  ctx: Ctx,
+  provider: Provider,
+  target: RemoteItem,
+  entryId: string,
+  problem: string,
+): Promise<DmshareError> {
+  const label = displayNameOf(provider.name);
+  const message = `${label} answered the request for a link to ${target.remotePath}, but ${problem}; dmshare does not trust it.`;
+  try {
+    await provider.revoke({ url: null, target });
+    if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+    await openLedger(ctx).remove(entryId);
+  } catch {
+    return providerError(
+      message,
+      `Nothing was copied or shown. dmshare could not make sure no link was left: run dmshare revoke ${entryId} ` +
+        `--delete-files, or check the file at ${label}. Then send again later.`,
+    );
+  }
+  return providerError(
+    message,
+    `Nothing was shared: any link it made was revoked and the upload removed. Send again later; if it happens again, something between you and ${label} (a proxy, captive portal) changes its answers.`,
+  );
 }
 
 async function uploadPlan(

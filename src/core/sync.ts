@@ -1,8 +1,11 @@
 import type { Ctx } from "../context.ts";
+import { identityOfLink, linkProblem } from "../providers/link-identity.ts";
 import type { LinkState, Provider, ProviderLink, ProviderName } from "../providers/provider.ts";
 import { displayNameOf, findProvider } from "../providers/registry.ts";
 import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
 import { ownerState } from "../store/owner.ts";
+import { withoutControls } from "../text.ts";
+import { identityOf, keyOfLive, listedAmong } from "./link-match.ts";
 import { connectProvider, loggedInProviders, openLedger } from "./session.ts";
 import { humanSpan } from "./time-format.ts";
 
@@ -101,17 +104,23 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
   const entries = (await ledger.entries()).filter((entry) => entry.provider === provider.name);
   const now = ctx.now();
   const stamp = now.toISOString();
-  // One listing answers for most active links; the rest are asked about one by one.
-  const listed = await provider.listLinks();
-  const listedUrls = new Set(listed.map((link) => link.url));
+  // One listing answers for most active links; the rest are asked about one by one. Links are
+  // compared by what the provider identifies them by: the same link may be listed as
+  // `…&dl=0&e=1` today and was recorded as `…&dl=0`.
+  const listed = (await provider.listLinks()).filter(
+    (link) => linkProblem(provider.name, link.url) === null,
+  );
 
   for (const entry of entries) {
     if (entry.status !== "active" && entry.status !== "pending") continue;
     result.checked += 1;
-    if (entry.status === "active" && entry.url && listedUrls.has(entry.url)) continue;
+    if (entry.status === "active" && listedAmong(entry, listed) === "yes") continue;
     const state: LinkState | null = entry.target ? await provider.linkState(entry.target) : null;
     if (entry.status === "active") {
-      if (!state || state.links.some((link) => link.url === entry.url)) continue;
+      // Revoked only when the provider says so: the item is gone, or it lists the item's
+      // links and this one is not among them (an entry whose link can't be identified stays).
+      if (!state) continue;
+      if (state.item !== "gone" && listedAmong(entry, state.links) !== "no") continue;
       result.changes.push({
         change: "revoked",
         entry: { ...entry, status: "revoked", revokedAt: stamp },
@@ -123,7 +132,9 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
       continue;
     }
     // Pending: the send stopped between recording its intent and recording the link.
-    const [link] = state?.links ?? [];
+    const [link] = (state?.links ?? []).filter(
+      (live) => linkProblem(provider.name, live.url) === null,
+    );
     if (link) {
       const expiresAt = entry.expiresAt ?? link.expiresAt?.toISOString() ?? null;
       result.changes.push({
@@ -131,6 +142,7 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
         entry: {
           ...entry,
           url: link.url,
+          link: { ...entry.link, ...identityOfLink(link.url, entry.target?.remoteId) },
           status: "active",
           owner: undefined,
           expiresAt,
@@ -166,13 +178,16 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
     });
   }
 
-  // Links in dmshare's folder that no entry knows (by URL, or by the item they share).
+  // Links in dmshare's folder that no entry knows (by the link's id, or the item it shares).
   const known = new Set(
-    entries.flatMap((entry) => [entry.url, entry.target?.remoteId]).filter(Boolean),
+    entries
+      .flatMap((entry) => [linkKeyText(identityOf(entry)), entry.target?.remoteId])
+      .filter(Boolean),
   );
   for (const link of listed) {
-    if (known.has(link.url) || known.has(link.target.remoteId)) continue;
-    known.add(link.url);
+    const key = linkKeyText(keyOfLive(link));
+    if (!key || known.has(key) || known.has(link.target.remoteId)) continue;
+    known.add(key);
     result.changes.push({
       change: "adopted",
       entry: adoptedEntry(provider.name, link, stamp),
@@ -184,14 +199,20 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
   return result;
 }
 
+/** A link's identity as one string, for sets; undefined when it has none. */
+const linkKeyText = (identity: { key?: string; secret?: string } | undefined) =>
+  identity?.key ? `${identity.key}?${identity.secret ?? ""}` : undefined;
+
 function adoptedEntry(provider: ProviderName, link: ProviderLink, stamp: string): LedgerEntry {
   const expiresAt = link.expiresAt?.toISOString() ?? null;
   return {
     id: newLinkId(),
     provider,
     kind: link.kind,
-    name: link.name,
+    // A name from the server: printed later, so without control characters.
+    name: withoutControls(link.name),
     url: link.url,
+    link: identityOfLink(link.url, link.target.remoteId),
     message: null,
     target: link.target,
     // The local files behind it are not known: only what the provider holds.
@@ -213,7 +234,10 @@ async function applyChanges(ctx: Ctx, changes: SyncChange[]): Promise<void> {
       const index = entries.findIndex((candidate) => candidate.id === entry.id);
       const current = entries[index];
       if (change === "adopted") {
-        if (!entries.some((candidate) => candidate.url === entry.url)) entries.push(entry);
+        const key = linkKeyText(identityOf(entry));
+        if (!entries.some((candidate) => linkKeyText(identityOf(candidate)) === key)) {
+          entries.push(entry);
+        }
       } else if (!current) {
         // removed meanwhile (revoke, another sync): nothing to do
       } else if (change === "cleaned") {

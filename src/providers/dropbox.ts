@@ -2,8 +2,10 @@ import { Dropbox, DropboxAuth, DropboxResponseError, type files, type sharing } 
 import type { Ctx } from "../context.ts";
 import { authError, providerError, usageError } from "../errors.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
+import { withoutControls } from "../text.ts";
 import { baseUrlOverride } from "./base-url.ts";
 import { BUILTIN_APPS } from "./builtin-apps.ts";
+import { providerFetch } from "./guarded-fetch.ts";
 import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type {
   Account,
@@ -30,11 +32,11 @@ import {
   lastFailure,
   RATE_LIMITED,
   type RetryDecision,
+  retryAfterMs,
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
-import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
-import { loginWithToken } from "./token-login.ts";
+import { checkCredentialShape, loginWithToken } from "./token-login.ts";
 import {
   Concurrency,
   chunkBytesFor,
@@ -65,7 +67,8 @@ export const DEFAULT_LOGIN_PORT = 53682;
  */
 function dropboxFetch(ctx: Ctx): typeof fetch {
   const base = apiBaseUrl(ctx);
-  const send = streamingUploads(ctx.fetch, stallTimeoutMs(ctx.env));
+  const hosts = base ? [new URL(base).host] : ["api.dropboxapi.com", "content.dropboxapi.com"];
+  const send = providerFetch(ctx, LABEL, hosts);
   return (input, init) => {
     const url = String(input);
     const upload = url.startsWith("https://content.dropboxapi.com/");
@@ -92,8 +95,7 @@ const errorTag = (error: DropboxResponseError<unknown>): string => {
 
 function retryDecision(error: unknown): RetryDecision {
   if (error instanceof DropboxResponseError) {
-    const seconds = Number(error.headers?.get?.("retry-after") ?? Number.NaN);
-    const afterMs = Number.isFinite(seconds) ? seconds * 1000 : undefined;
+    const afterMs = retryAfterMs(error.headers?.get?.("retry-after"));
     // 429: too_many_requests or too_many_write_operations, both with Retry-After.
     if (error.status === 429) return { retry: true, reason: RATE_LIMITED, afterMs };
     if (error.status >= 500) {
@@ -173,6 +175,13 @@ async function connect(session: ProviderSession): Promise<Provider> {
       "Run: dmshare login dropbox   (or set DMSHARE_DROPBOX_TOKEN for scripts)",
     );
   }
+  checkCredentialShape(
+    stored,
+    LABEL,
+    fromEnv
+      ? "Set DMSHARE_DROPBOX_TOKEN to the token alone, or unset it and run: dmshare login dropbox"
+      : "Log in again: dmshare login dropbox",
+  );
   const auth = new DropboxAuth({
     accessToken: stored.accessToken,
     refreshToken: stored.refreshToken,
@@ -302,7 +311,8 @@ async function connect(session: ProviderSession): Promise<Provider> {
   ): UploadedFile => ({
     localPath: file.path,
     bytes: file.bytes,
-    remotePath: metadata.path_display ?? `${folder}/${metadata.name}`,
+    // A path from the server: printed and stored, so without control characters.
+    remotePath: withoutControls(metadata.path_display ?? `${folder}/${metadata.name}`),
     remoteId: metadata.id,
   });
 
@@ -393,9 +403,14 @@ async function connect(session: ProviderSession): Promise<Provider> {
   };
 
   const linkFrom = (link: sharing.SharedLinkMetadataReference, reused: boolean): SharedLink => ({
-    url: link.url,
-    expiresAt: link.expires ? new Date(link.expires) : null,
+    // Checked by the core before it is trusted (an HTML page answered with 200 has no url).
+    url: link?.url,
+    expiresAt: link?.expires ? new Date(link.expires) : null,
     reused,
+    identity: {
+      ...(typeof link?.id === "string" && { itemId: link.id }),
+      ...(typeof link?.path_lower === "string" && { pathLower: link.path_lower }),
+    },
   });
 
   const provider = {
@@ -440,7 +455,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
         dbx.filesCreateFolderV2({ path: `${ROOT}/${name}`, autorename: true }),
       );
       return {
-        remotePath: metadata.path_display ?? `${ROOT}/${metadata.name}`,
+        remotePath: withoutControls(metadata.path_display ?? `${ROOT}/${metadata.name}`),
         remoteId: metadata.id,
       };
     },
@@ -616,7 +631,9 @@ function providerLinkFrom(link: sharing.SharedLinkMetadataReference): ProviderLi
   if (kind !== "file" && kind !== "folder") return null;
   const file = link as Partial<sharing.FileLinkMetadataReference>;
   // path_lower is lower case; the display path keeps the item's own name.
-  const remotePath = `${pathLower.slice(0, pathLower.lastIndexOf("/"))}/${link.name}`;
+  const remotePath = withoutControls(
+    `${pathLower.slice(0, pathLower.lastIndexOf("/"))}/${link.name}`,
+  );
   return {
     ...liveLinkFrom(link),
     kind: kind === "file" ? "photo" : "album",

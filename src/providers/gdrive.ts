@@ -1,6 +1,8 @@
 import type { drive_v3 } from "@googleapis/drive";
 import { providerError } from "../errors.ts";
+import { withoutControls } from "../text.ts";
 import { connectGoogle, type GoogleConnection, type GoogleService, loginGoogle } from "./google.ts";
+import { parseLinkRef } from "./link-identity.ts";
 import type {
   Account,
   LinkState,
@@ -47,9 +49,11 @@ const VIEW_ONLY: drive_v3.Schema$Permission = {
   allowFileDiscovery: false,
 };
 
-/** Drive file ids from webViewLink URLs (`/file/d/ID/view`, `/drive/folders/ID`). */
-const idFromUrl = (url: string) =>
-  /\/(?:file\/d|folders)\/([\w-]+)/.exec(url)?.[1] ?? new URL(url).searchParams.get("id");
+/** Drive file ids from webViewLink URLs (`/file/d/ID/view`, `/drive/folders/ID`, `?id=`). */
+const idFromUrl = (url: string) => {
+  const parsed = parseLinkRef(url);
+  return parsed?.provider === "gdrive" ? parsed.key : null;
+};
 
 const isNotFound = (status: number) => status === 404;
 
@@ -101,7 +105,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
       localPath: file.path,
       bytes: file.bytes,
       remoteId: created.id as string,
-      remotePath: `${parent.path}/${created.name ?? file.name}`,
+      remotePath: withoutControls(`${parent.path}/${created.name ?? file.name}`),
       ...(created.webViewLink && { viewUrl: created.webViewLink }),
     };
     return uploaded;
@@ -193,7 +197,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
         }),
       );
       return {
-        remotePath: `${ROOT_FOLDER}/${data.name ?? name}`,
+        remotePath: withoutControls(`${ROOT_FOLDER}/${data.name ?? name}`),
         remoteId: data.id as string,
         ...(data.webViewLink && { viewUrl: data.webViewLink }),
       };
@@ -227,10 +231,12 @@ async function connect(session: ProviderSession): Promise<Provider> {
       }
       // Before the link exists, so that it never works without the restriction.
       if (options.noDownload) await restrictDownloads(target);
+      let permissionId = viewOnly?.id ?? undefined;
       if (!viewOnly) {
-        await call(`create a link to ${target.remotePath}`, () =>
+        const { data: made } = await call(`create a link to ${target.remotePath}`, () =>
           api.permissions.create({ fileId: target.remoteId, requestBody: VIEW_ONLY }),
         );
+        permissionId = made?.id ?? undefined;
       }
       const url =
         target.viewUrl ??
@@ -245,12 +251,28 @@ async function connect(session: ProviderSession): Promise<Provider> {
           "Try again; dmshare revoke removes the half-made share.",
         );
       }
-      return { url, expiresAt: null, reused: Boolean(viewOnly) };
+      return {
+        url,
+        expiresAt: null,
+        reused: Boolean(viewOnly),
+        identity: {
+          key: target.remoteId,
+          itemId: target.remoteId,
+          ...(typeof permissionId === "string" && { permissionId }),
+        },
+      };
     },
 
     async revoke(link: LinkToRevoke): Promise<RevokeOutcome> {
       const fileId = link.target?.remoteId ?? (link.url ? idFromUrl(link.url) : null);
-      if (!fileId) return "already-revoked";
+      if (!fileId) {
+        // Nothing was made (no upload, no link) is the only case that needs no asking.
+        if (!link.url) return "already-revoked";
+        throw providerError(
+          `dmshare can't tell which Google Drive file the link ${link.url} is for, so it can't check that the link is gone.`,
+          "Stop sharing it on drive.google.com (Share → General access → Restricted).",
+        );
+      }
       const permissions = await anyonePermissions(fileId);
       for (const permission of permissions) await deletePermission(fileId, permission.id as string);
       return permissions.length > 0 ? "revoked" : "already-revoked";
@@ -309,7 +331,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
         );
         for (const file of data.files ?? []) {
           if (!file.id || !file.webViewLink) continue;
-          const name = file.name ?? file.id;
+          const name = withoutControls(file.name ?? file.id);
           found.push({
             url: file.webViewLink,
             expiresAt: null,

@@ -7,9 +7,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Credentials, OAuth2Client } from "google-auth-library";
 import type { Ctx } from "../context.ts";
 import { authError, DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
+import { rememberSecrets } from "../secrets.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import { baseUrlOverride } from "./base-url.ts";
 import { BUILTIN_APPS } from "./builtin-apps.ts";
+import { providerFetch } from "./guarded-fetch.ts";
 import { openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
 import type { Account, LoginRequest, LoginUi, ProviderName, ProviderSession } from "./provider.ts";
 import { tokenVariable } from "./registry.ts";
@@ -19,11 +21,11 @@ import {
   lastFailure,
   RATE_LIMITED,
   type RetryDecision,
+  retryAfterMs,
   retryOptionsFor,
   withRetry,
 } from "./retry.ts";
-import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
-import { loginWithToken } from "./token-login.ts";
+import { checkCredentialShape, loginWithToken } from "./token-login.ts";
 import type { Concurrency } from "./transfer.ts";
 
 export interface GoogleService {
@@ -54,6 +56,13 @@ export function googleEndpoints(ctx: Ctx): GoogleEndpoints {
     authUrl: base ? `${base}/o/oauth2/v2/auth` : "https://accounts.google.com/o/oauth2/v2/auth",
     deviceCodeUrl: `${base ?? "https://oauth2.googleapis.com"}/device/code`,
   };
+}
+
+/** The hosts dmshare's Google requests may go to (credentials go nowhere else). */
+function googleHosts(ctx: Ctx): string[] {
+  const base = baseUrlOverride(ctx, "DMSHARE_GOOGLE_API_URL", "Google");
+  if (base) return [new URL(base).host];
+  return ["www.googleapis.com", "photoslibrary.googleapis.com", "oauth2.googleapis.com"];
 }
 
 export interface GoogleConnection {
@@ -87,7 +96,7 @@ async function newOAuthClient(
       tokenInfoUrl: endpoints.tokenInfoUrl,
     },
     transporterOptions: {
-      fetchImplementation: streamingUploads(ctx.fetch, stallTimeoutMs(ctx.env)),
+      fetchImplementation: providerFetch(ctx, "Google", googleHosts(ctx)),
     },
   });
 }
@@ -108,6 +117,13 @@ export async function connectGoogle(
       `Run: dmshare login ${service.provider}   (or set ${variable} for scripts)`,
     );
   }
+  checkCredentialShape(
+    stored,
+    service.label,
+    envToken
+      ? `Set ${variable} to the token alone, or unset it and run: dmshare login ${service.provider}`
+      : `Log in again: dmshare login ${service.provider}`,
+  );
   const auth = await newOAuthClient(ctx, stored);
   auth.setCredentials({
     access_token: stored.accessToken,
@@ -210,21 +226,20 @@ export function httpErrorOf(error: unknown): GoogleHttpError | undefined {
   const headers = response?.headers;
   const retryAfter =
     headers instanceof Headers ? headers.get("retry-after") : headers?.["retry-after"];
-  const seconds = Number(retryAfter);
-  const retryAfterMs = retryAfter && Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  const afterMs = retryAfterMs(retryAfter);
   if (typeof body.error === "string") {
     return {
       status,
       reason: body.error,
       message: body.error_description ?? body.error,
-      retryAfterMs,
+      retryAfterMs: afterMs,
     };
   }
   return {
     status,
     reason: body.error?.errors?.[0]?.reason ?? body.error?.status ?? `HTTP ${status}`,
     message: body.error?.message ?? `HTTP ${status}`,
-    retryAfterMs,
+    retryAfterMs: afterMs,
   };
 }
 
@@ -339,7 +354,10 @@ async function clientConfig(
   const clientId = request.clientId ?? fromFile?.clientId ?? ctx.env.DMSHARE_GOOGLE_CLIENT_ID;
   const clientSecret =
     request.clientSecret ?? fromFile?.clientSecret ?? ctx.env.DMSHARE_GOOGLE_CLIENT_SECRET;
-  if (clientId && clientSecret) return { clientId, clientSecret };
+  if (clientId && clientSecret) {
+    rememberSecrets(clientSecret);
+    return { clientId, clientSecret };
+  }
   const builtin = request.device ? BUILTIN_APPS.googleDevice : BUILTIN_APPS.google;
   if (!clientId && !clientSecret && builtin) return { ...builtin, builtin: true };
   const none = clientId || clientSecret ? "" : ", and this build of dmshare carries none";

@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.ts";
 import type { CredentialStore } from "../store/credentials.ts";
+import type { LinkIdentity } from "./link-identity.ts";
 
 /** What a provider can honour. The core refuses an option a provider can't honour before
  * anything is uploaded; a flag is never silently ignored. */
@@ -81,6 +82,8 @@ export interface SharedLink {
   expiresAt: Date | null;
   /** True when the provider already had a matching link for this item. */
   reused: boolean;
+  /** What the provider said identifies the link, beyond its URL (Drive's permission id…). */
+  identity?: LinkIdentity;
 }
 
 export interface LinkToRevoke {

@@ -26,6 +26,25 @@ export interface RetryOptions {
   maxTotalMs: number;
   onRetry?: RetryListener;
   signal?: AbortSignal;
+  /** How to wait (tests give one that does not); false when the signal aborted first. */
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<boolean>;
+  /** The clock (tests move it). */
+  now?: () => number;
+}
+
+/** The longest wait a server's Retry-After is honoured for; beyond it dmshare stops and says when. */
+export const MAX_SERVER_WAIT_MS = 5 * 60_000;
+
+/** A Retry-After header, in seconds or as an HTTP date, as milliseconds from now. */
+export function retryAfterMs(
+  value: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (!value?.trim()) return undefined;
+  const seconds = Number(value.trim());
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const when = Date.parse(value);
+  return Number.isNaN(when) ? undefined : Math.max(0, when - now);
 }
 
 export const DEFAULT_RETRY: Omit<RetryOptions, "onRetry" | "signal"> = {
@@ -51,6 +70,17 @@ export class RetriesExhausted extends Error {
   }
 }
 
+/** The server asked for a wait longer than dmshare makes a person wait. */
+export class RetryLater extends Error {
+  readonly afterMs: number;
+
+  constructor(cause: unknown, afterMs: number) {
+    super(`the server asked to wait ${Math.round(afterMs / 1000)} s`, { cause });
+    this.name = "RetryLater";
+    this.afterMs = afterMs;
+  }
+}
+
 /**
  * Runs `attempt` until it succeeds, `decide` says the error is final, or the attempts or the
  * time run out. Waits the server's Retry-After when given (never less than the base delay,
@@ -62,7 +92,8 @@ export async function withRetry<T>(
   decide: (error: unknown) => RetryDecision,
   options: RetryOptions,
 ): Promise<T> {
-  const started = Date.now();
+  const clock = options.now ?? Date.now;
+  const started = clock();
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
       return await attempt(attemptNumber);
@@ -70,20 +101,30 @@ export async function withRetry<T>(
       const decision = decide(error);
       const giveUp = (): never => {
         if (attemptNumber === 1) throw error;
-        throw new RetriesExhausted(error, attemptNumber, Date.now() - started);
+        throw new RetriesExhausted(error, attemptNumber, clock() - started);
       };
       if (!decision.retry || attemptNumber >= options.attempts || options.signal?.aborted) {
         giveUp();
       }
+      const asked = decision.retry ? decision.afterMs : undefined;
       const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attemptNumber);
       const backoff = options.baseDelayMs / 2 + Math.random() * ceiling;
-      const delayMs = Math.min(
-        options.maxDelayMs,
-        Math.max(options.baseDelayMs, decision.retry ? (decision.afterMs ?? backoff) : backoff),
-      );
-      if (Date.now() - started + delayMs > options.maxTotalMs) giveUp();
+      // The server's Retry-After is honoured up to 5 minutes (never less than the base delay);
+      // a longer one ends the call at once, saying when to try again.
+      const delayMs =
+        asked === undefined
+          ? Math.min(options.maxDelayMs, Math.max(options.baseDelayMs, backoff))
+          : Math.max(options.baseDelayMs, asked);
+      const elapsed = (options.now ?? Date.now)() - started;
+      if (
+        asked !== undefined &&
+        (asked > MAX_SERVER_WAIT_MS || elapsed + delayMs > options.maxTotalMs + MAX_SERVER_WAIT_MS)
+      ) {
+        throw new RetryLater(error, asked);
+      }
+      if (asked === undefined && elapsed + delayMs > options.maxTotalMs) giveUp();
       if (decision.retry) options.onRetry?.(decision.reason, delayMs);
-      if (!(await sleep(delayMs, options.signal))) giveUp();
+      if (!(await (options.sleep ?? sleep)(delayMs, options.signal))) giveUp();
     }
   }
 }
@@ -124,7 +165,7 @@ export function retryOptionsFor(
 
 /** The error behind a RetriesExhausted (what the provider actually said), else the error. */
 export const lastFailure = (error: unknown): unknown =>
-  error instanceof RetriesExhausted ? error.cause : error;
+  error instanceof RetriesExhausted || error instanceof RetryLater ? error.cause : error;
 
 /**
  * The error a failed call ends with: "interrupted" after Ctrl-C, else the provider's last
@@ -139,7 +180,19 @@ export function explainFailure(
 ): Error {
   const last = lastFailure(error);
   if (isAbort(last, signal)) return interruptedError(`stopped while trying to ${action}.`);
-  const translated = translate(last);
+  // dmshare's own verdict on an answer (too big, a foreign host), wrapped by an SDK.
+  const translated = ownVerdict(last) ?? translate(last);
+  if (error instanceof RetryLater && translated instanceof DmshareError) {
+    const when = new Date(Date.now() + error.afterMs);
+    return new DmshareError(
+      "provider",
+      `${translated.message.replace(/[.\s]+$/, "")}, and asked dmshare to wait ${humanWait(error.afterMs)} before trying again.`,
+      {
+        hint: `dmshare waits at most ${MAX_SERVER_WAIT_MS / 60_000} minutes. Try again after ${when.toTimeString().slice(0, 5)} (${when.toISOString().slice(0, 16).replace("T", " ")} UTC).`,
+        cause: translated.cause ?? error.cause,
+      },
+    );
+  }
   if (!(error instanceof RetriesExhausted) || !(translated instanceof DmshareError)) {
     return translated;
   }
@@ -149,6 +202,22 @@ export function explainFailure(
     `${translated.message.replace(/[.\s]+$/, "")} (tried ${error.attempts} times over ${seconds} s).`,
     { hint: translated.hint, cause: translated.cause ?? error.cause },
   );
+}
+
+/** `45 s`, `12 min`, `3 h`. */
+export function humanWait(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+function ownVerdict(error: unknown): DmshareError | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (cause instanceof DmshareError) return cause;
+    cause = cause.cause;
+  }
+  return undefined;
 }
 
 const CONNECTION_ERRORS = [

@@ -1,4 +1,6 @@
 import { authError, DmshareError } from "../errors.ts";
+import { rememberSecrets } from "../secrets.ts";
+import type { StoredCredentials } from "../store/credentials.ts";
 import type { Account, ProviderName, ProviderSession } from "./provider.ts";
 import { displayNameOf, tokenVariable } from "./registry.ts";
 
@@ -13,6 +15,7 @@ export async function loginWithToken(
   whoami: (session: ProviderSession) => Promise<Account>,
 ): Promise<Account> {
   const { ctx, credentials } = session;
+  rememberSecrets(token);
   let account: Account;
   try {
     account = await whoami({
@@ -29,4 +32,33 @@ export async function loginWithToken(
   }
   await credentials.set(name, { accessToken: token, accountId: account.id });
   return account;
+}
+
+/** Visible ASCII only: what an OAuth token or secret is made of (RFC 6749, RFC 6750). */
+const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
+
+/**
+ * Refuses credentials that can't be what the provider issued (a newline, a space, a control
+ * character: a damaged file or a bad paste) before they go into a header, where the HTTP
+ * library would reject them with the value in its message.
+ */
+export function checkCredentialShape(
+  credentials: StoredCredentials,
+  label: string,
+  fix: string,
+): void {
+  const { accessToken, refreshToken, clientSecret } = credentials;
+  rememberSecrets(accessToken, refreshToken, clientSecret);
+  for (const [what, value] of [
+    ["access token", accessToken],
+    ["refresh token", refreshToken],
+    ["client secret", clientSecret],
+  ] as const) {
+    if (value !== undefined && !TOKEN_SHAPE.test(value)) {
+      throw authError(
+        `dmshare's ${label} ${what} has characters no ${what} has (a space, a line break or a control character).`,
+        fix,
+      );
+    }
+  }
 }

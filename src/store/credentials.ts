@@ -1,6 +1,7 @@
 import { chmod } from "node:fs/promises";
 import type { Env } from "../context.ts";
 import { DmshareError } from "../errors.ts";
+import { rememberSecrets } from "../secrets.ts";
 import { localFileError, PRIVATE_FILE_MODE, readTextIfExists, writeFileAtomic } from "./files.ts";
 import { credentialStoreChoice, keychainOrFile } from "./keychain.ts";
 import { withFileLock } from "./lock.ts";
@@ -85,6 +86,25 @@ export function fileCredentialStore(configDir: string): CredentialStore {
 export function openCredentialStore(env: Env, configDir: string): CredentialStore {
   const choice = credentialStoreChoice(env.DMSHARE_CREDENTIAL_STORE);
   const file = fileCredentialStore(configDir);
-  if (choice === "file") return file;
-  return keychainOrFile(file, configDir, env, { required: choice === "keychain" });
+  if (choice === "file") return remembering(file);
+  return remembering(keychainOrFile(file, configDir, env, { required: choice === "keychain" }));
+}
+
+/** Every credential read or saved is remembered, so no message or log can print it. */
+function remembering(store: CredentialStore): CredentialStore {
+  const remember = (credentials: StoredCredentials | undefined) => {
+    if (credentials) {
+      rememberSecrets(credentials.accessToken, credentials.refreshToken, credentials.clientSecret);
+    }
+    return credentials;
+  };
+  return {
+    locate: (provider) => store.locate(provider),
+    get: async (provider) => remember(await store.get(provider)),
+    set: (provider, credentials) => {
+      remember(credentials);
+      return store.set(provider, credentials);
+    },
+    delete: (provider) => store.delete(provider),
+  };
 }

@@ -1,4 +1,5 @@
 import { DmshareError } from "../errors.ts";
+import type { LinkIdentity } from "../providers/link-identity.ts";
 import type { RemoteItem } from "../providers/provider.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { type LinkSummary, readLedgerIndex, summaryOf, writeLedgerIndex } from "./ledger-index.ts";
@@ -49,6 +50,12 @@ export interface LedgerEntry {
   adoptedAt?: string;
   /** While pending: the send that works on it, so `sync` leaves it alone meanwhile. */
   owner?: PendingOwner;
+  /**
+   * What the provider identifies the link by (its id, rlkey, permission, the item's id), which
+   * every comparison uses, never the URL text. Absent in entries from before it existed: it
+   * is then derived from `url` and `target` (core/link-match.ts).
+   */
+  link?: LinkIdentity;
 }
 
 interface LedgerDocument {

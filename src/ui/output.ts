@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Ctx, Env, OutputStream } from "../context.ts";
 import { DmshareError, EXIT_CODES } from "../errors.ts";
+import { withoutControls } from "../text.ts";
 import { redactKnownSecrets, redactSecrets } from "./redact.ts";
 
 export interface OutputOptions {
@@ -9,6 +10,9 @@ export interface OutputOptions {
   /** false when --no-color was given. */
   color?: boolean;
 }
+
+/** Waits at least this long are shown even off a terminal and with --quiet. */
+const LONG_WAIT_SECONDS = 10;
 
 /** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR overrides. */
 export function colorEnabled(stream: OutputStream, env: Env, flag = true): boolean {
@@ -70,8 +74,16 @@ export class Output {
 
   /** A provider call waits before trying again: said on a terminal, so a pause has a reason. */
   retrying(reason: string, delayMs: number): void {
-    if (!this.ctx.stderr.isTTY || this.quiet) return;
     const seconds = Math.max(1, Math.round(delayMs / 1000));
+    // A long wait (a server's Retry-After) is said everywhere: a silent minute looks hung.
+    if (seconds >= LONG_WAIT_SECONDS) {
+      const until = new Date(Date.now() + delayMs).toTimeString().slice(0, 8);
+      this.toStderr(
+        this.err.yellow(`waiting ${seconds} s, until ${until}, as the server asked (${reason})`),
+      );
+      return;
+    }
+    if (!this.ctx.stderr.isTTY || this.quiet) return;
     this.toStderr(this.err.dim(`retrying in ${seconds} s (${reason})`));
   }
 
@@ -108,15 +120,16 @@ export class Output {
 /** An error as printed and as a failed item's JSON: message, next step, exit code (redacted). */
 export function errorSummary(error: unknown, env: Env) {
   if (error instanceof DmshareError) {
+    // Messages quote servers (names, error texts): no control character of theirs is printed.
     return {
-      message: redactSecrets(error.message, env),
-      hint: error.hint ? redactSecrets(error.hint, env) : null,
+      message: withoutControls(redactSecrets(error.message, env), true),
+      hint: error.hint ? withoutControls(redactSecrets(error.hint, env), true) : null,
       exitCode: error.exitCode,
     };
   }
   const message = error instanceof Error ? error.message : String(error);
   return {
-    message: `Unexpected error: ${redactSecrets(message, env)}`,
+    message: `Unexpected error: ${withoutControls(redactSecrets(message, env), true)}`,
     hint: "This is a bug in dmshare. Run again with --verbose and report what it prints.",
     exitCode: EXIT_CODES.unexpected,
   };

@@ -25,3 +25,30 @@ describe("redactSecrets", () => {
     );
   });
 });
+
+describe("credentials the store held", () => {
+  it("are removed in every spelling dmshare writes them: raw, URL-encoded, form, JSON, by line", async () => {
+    const { rememberSecrets } = await import("../../src/secrets.ts");
+    const secret = "1//0g-stored/refresh+token=with\nbreak";
+    rememberSecrets(secret);
+    const spellings = [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ refresh_token: secret }).toString(),
+      JSON.stringify({ error: secret }),
+      "1//0g-stored/refresh+token=with",
+    ];
+    for (const text of spellings) {
+      expect(redactKnownSecrets(`said: ${text}`, {}), text).not.toMatch(/stored|break/);
+    }
+  });
+
+  it("client secrets from the environment and form bodies that start with the parameter", () => {
+    expect(
+      redactSecrets("x GOCSPX-abcdef y", { DMSHARE_GOOGLE_CLIENT_SECRET: "GOCSPX-abcdef" }),
+    ).toBe("x [redacted] y");
+    expect(redactSecrets("refresh_token=r3fr3sh-token&client_id=x", {})).toBe(
+      "refresh_token=[redacted]&client_id=x",
+    );
+  });
+});

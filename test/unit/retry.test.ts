@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { DmshareError } from "../../src/errors.ts";
 import {
+  DEFAULT_RETRY,
   explainFailure,
   isAbort,
   RetriesExhausted,
   type RetryDecision,
+  RetryLater,
+  retryAfterMs,
   withRetry,
 } from "../../src/providers/retry.ts";
 
@@ -61,20 +64,12 @@ describe("withRetry", () => {
     expect((startedAt[1] as number) - (startedAt[0] as number)).toBeGreaterThanOrEqual(140);
   });
 
-  it("honours Retry-After, capped at the longest wait", async () => {
-    const waits: number[] = [];
-    const { attempt } = flaky(2);
-    await withRetry(attempt, () => ({ retry: true, reason: "rate limited", afterMs: 60_000 }), {
-      ...FAST,
-      onRetry: (_, delayMs) => waits.push(delayMs),
-    });
-    expect(waits).toEqual([200, 200]);
-  });
-
-  it("does not start a wait that would go past the total time", async () => {
+  it("does not start a backoff wait that would go past the total time", async () => {
     const { attempt, startedAt } = flaky(10);
-    const error = await withRetry(attempt, () => ({ retry: true, reason: "x", afterMs: 150 }), {
+    const error = await withRetry(attempt, () => ({ retry: true, reason: "x" }), {
       ...FAST,
+      baseDelayMs: 150,
+      maxDelayMs: 150,
       attempts: 100,
       maxTotalMs: 400,
     }).catch((e) => e);
@@ -136,5 +131,84 @@ describe("isAbort", () => {
     interrupt.abort();
     expect(isAbort(wrapped, interrupt.signal)).toBe(true);
     expect(isAbort(new Error("HTTP 500"), interrupt.signal)).toBe(false);
+  });
+});
+
+describe("a server's Retry-After", () => {
+  /** A clock that moves only when dmshare sleeps, so nothing waits for real. */
+  function fakeTime() {
+    let now = 1_000_000;
+    const slept: number[] = [];
+    return {
+      slept,
+      now: () => now,
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+        return true;
+      },
+    };
+  }
+  const asked = (ms: number) => (): RetryDecision => ({
+    retry: true,
+    reason: "rate limited",
+    afterMs: ms,
+  });
+
+  it("is honoured up to 5 minutes, beyond the usual 20 s cap, and told to the listener", async () => {
+    const time = fakeTime();
+    const { attempt } = flaky(1);
+    const told: number[] = [];
+    const result = await withRetry(attempt, asked(240_000), {
+      ...DEFAULT_RETRY,
+      ...time,
+      onRetry: (_reason, delayMs) => told.push(delayMs),
+    });
+    expect(result).toBe("done");
+    expect(time.slept).toEqual([240_000]);
+    expect(told).toEqual([240_000]);
+  });
+
+  it("beyond 5 minutes ends the call at once, saying when to try again (exit 4)", async () => {
+    const time = fakeTime();
+    const { attempt, startedAt } = flaky(5);
+    const error = await withRetry(attempt, asked(3_600_000), { ...DEFAULT_RETRY, ...time }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(RetryLater);
+    expect(time.slept).toEqual([]);
+    expect(startedAt).toHaveLength(1);
+    const explained = explainFailure(
+      error,
+      "upload a.jpg",
+      new AbortController().signal,
+      () => new DmshareError("provider", "Dropbox is rate-limiting dmshare."),
+    ) as DmshareError;
+    expect(explained.exitCode).toBe(4);
+    expect(explained.message).toContain("wait 60 min");
+    expect(explained.hint).toMatch(/Try again after \d\d:\d\d/);
+  });
+
+  it("is read in seconds or as an HTTP date", () => {
+    expect(retryAfterMs("120")).toBe(120_000);
+    expect(retryAfterMs("Sun, 06 Dec 2026 05:10:00 GMT", Date.parse("2026-12-06T05:00:00Z"))).toBe(
+      600_000,
+    );
+    expect(retryAfterMs("soon")).toBeUndefined();
+  });
+});
+
+describe("a wait shown to the person", () => {
+  it("a long one (a server's Retry-After) is said on stderr even off a terminal; a short one is not", async () => {
+    const { testContext } = await import("../helpers/context.ts");
+    const { Output } = await import("../../src/ui/output.ts");
+    const run = testContext({ configDir: "/nonexistent" });
+    const output = new Output(run.ctx, { quiet: true });
+    output.retrying("rate limited", 2_000);
+    expect(run.stderr()).toBe("");
+    output.retrying("rate limited", 240_000);
+    expect(run.stderr()).toMatch(
+      /^waiting 240 s, until \d\d:\d\d:\d\d, as the server asked \(rate limited\)\n$/,
+    );
   });
 });
