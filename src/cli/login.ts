@@ -129,7 +129,7 @@ async function askForClient(
     const appKey = await askText(
       output,
       interrupted,
-      'Your Dropbox app key (README: "Connect Dropbox")',
+      'Your Dropbox app key (README "Connect Dropbox"; https://www.dropbox.com/developers/apps)',
       {
         validate: (text) => /^\w+$/.test(text.trim()) || "The app key is letters and digits.",
       },

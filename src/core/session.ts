@@ -57,7 +57,7 @@ export const notLoggedInAnywhere = () =>
     "Log in once with: dmshare login dropbox   (or: dmshare login gdrive)\n" +
       (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google
         ? "It opens your browser, where you allow dmshare to use your account."
-        : 'You bring your own app key or OAuth client: see "Connect Dropbox" in the README (two minutes).'),
+        : 'You bring your own app (two minutes): README "Connect Dropbox", https://www.dropbox.com/developers/apps'),
   );
 
 /** `--via`, else the configured default. */

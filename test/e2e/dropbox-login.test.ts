@@ -306,7 +306,7 @@ describe("a build that carries dmshare's own Dropbox app", () => {
     expect(sent.code).toBe(3);
     expect(sent.stderr).toContain("dmshare is not logged in to any account yet.");
     expect(sent.stderr).toContain("It opens your browser");
-    expect(sent.stderr).not.toContain("You bring your own app key");
+    expect(sent.stderr).not.toContain("You bring your own app");
   });
 
   it("the user's app key wins: --app-key, DMSHARE_DROPBOX_APP_KEY", async () => {

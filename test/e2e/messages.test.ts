@@ -251,7 +251,7 @@ describe("no terminal, no questions", () => {
     expect(stderr.trimEnd().split("\n")).toEqual([
       "✖ dmshare is not logged in to any account yet.",
       "  Log in once with: dmshare login dropbox   (or: dmshare login gdrive)",
-      '  You bring your own app key or OAuth client: see "Connect Dropbox" in the README (two minutes).',
+      '  You bring your own app (two minutes): README "Connect Dropbox", https://www.dropbox.com/developers/apps',
     ]);
   });
 

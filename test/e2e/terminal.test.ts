@@ -191,7 +191,9 @@ describe("dmshare login at a terminal", () => {
       DMSHARE_DROPBOX_TOKEN: undefined,
       DMSHARE_DROPBOX_APP_KEY: undefined,
     });
-    await term.waitFor('Your Dropbox app key (README: "Connect Dropbox")');
+    await term.waitFor(
+      'Your Dropbox app key (README "Connect Dropbox"; https://www.dropbox.com/developers/apps)',
+    );
     await term.type("myappkey123");
     await term.press("Enter");
     const screen = await term.waitFor("Open this page to log in to Dropbox");
