@@ -157,6 +157,7 @@ async function askForClient(
 async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, command: Command) {
   const output = new Output(ctx, { color: globalOptions(command).color });
   const entry = findProvider(providerName);
+  refuseWithDevice(options);
   const token = options.token === "-" ? (await readAll(ctx)).trim() : options.token;
   if (options.token !== undefined && !token) throw usageError("--token was given but empty.");
   if (token === undefined) Object.assign(options, await askForClient(output, entry.name, options));
@@ -209,6 +210,22 @@ async function runLogout(ctx: Ctx, providerName: string, command: Command) {
   const variable = tokenVariable(entry.name);
   if (ctx.env[variable])
     output.warn(`${variable} is still set in the environment and will be used.`);
+}
+
+/** `--device` opens no browser and listens on no port: flags about those can't apply to it. */
+function refuseWithDevice(options: LoginOptions): void {
+  if (!options.device) return;
+  const clashing = [
+    options.token !== undefined && "--token",
+    options.port !== undefined && "--port",
+    !options.browser && "--no-browser",
+    !options.redirect && "--no-redirect",
+  ].filter((flag): flag is string => Boolean(flag));
+  if (clashing.length === 0) return;
+  throw usageError(
+    `--device can't be combined with ${clashing.join(", ")}.`,
+    "--device shows a code to enter on another device: it opens no browser here and needs no redirect port. Drop the other options, or --device.",
+  );
 }
 
 function parsePort(text: string): number {

@@ -184,6 +184,16 @@ describe("dmshare login gdrive --device", () => {
     expect(dropbox.stderr).toMatch(/Dropbox has no device login/);
   });
 
+  it("refuses options that can't apply to a device login instead of ignoring them", async () => {
+    for (const extra of [["--port", "53999"], ["--no-browser"], ["--no-redirect"]]) {
+      const result = await bed.dmshare(["login", "gdrive", "--device", ...yourTv, ...extra], {
+        env: loginEnv(),
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`--device can't be combined with ${extra[0]}.`);
+    }
+  });
+
   it("the browser login suggests --device when it could not open a page", async () => {
     const { url, done } = await startLogin([
       "gdrive",
