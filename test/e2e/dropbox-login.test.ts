@@ -22,9 +22,18 @@ beforeEach(async () => {
 const env = () => bed.env();
 
 /** Starts `dmshare login` and resolves with the authorize URL it prints, as a person would read it. */
-async function startLogin(extraArgs: string[]) {
-  const child = spawnCli(["login", "dropbox", "--app-key", APP_KEY, "--no-browser", ...extraArgs], {
-    env: env(),
+function startLogin(extraArgs: string[]) {
+  return spawnLogin(["--app-key", APP_KEY, ...extraArgs]);
+}
+
+/** `dmshare login dropbox --no-browser ARGS` (of `bin`, with `env`): its URL, once printed. */
+async function spawnLogin(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; bin?: string } = {},
+) {
+  const child = spawnCli(["login", "dropbox", "--no-browser", ...args], {
+    env: options.env ?? env(),
+    bin: options.bin,
   });
   const done = collect(child, 30_000);
   const url = await new Promise<string>((resolve, reject) => {
@@ -259,19 +268,9 @@ describe("a build that carries dmshare's own Dropbox app", () => {
 
   /** Logs in with the built-in build; the app key the consent page was opened for. */
   async function login(args: string[], extraEnv: Record<string, string | undefined> = {}) {
-    const child = spawnCli(["login", "dropbox", "--no-browser", "--port", String(port), ...args], {
+    const { url, done } = await spawnLogin(["--port", String(port), ...args], {
       env: { ...env(), ...extraEnv },
       bin: build.bin,
-    });
-    const done = collect(child, 30_000);
-    const url = await new Promise<string>((resolve, reject) => {
-      let seen = "";
-      child.stderr?.on("data", (chunk: string) => {
-        seen += chunk;
-        const match = /(http:\/\/127\.0\.0\.1:\d+\/oauth2\/authorize\?\S+)/.exec(seen);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child.once("close", () => reject(new Error(`login exited before printing a URL:\n${seen}`)));
     });
     await fetch((await playBrowserConsent(url, "allow")).location as string);
     return { appKey: new URL(url).searchParams.get("client_id"), result: await done };
