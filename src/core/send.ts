@@ -233,6 +233,8 @@ export async function send(
         }
         observer.failed(plan);
         if (ctx.signal.aborted) {
+          // Its clean-up could not finish: the message says what may exist and how to end it.
+          if (error instanceof LeftPending) outcome.failures.push({ plan, error });
           outcome.interrupted = true;
           break;
         }
@@ -722,7 +724,7 @@ async function undoInterruptedShare(
     const why = bound.aborted
       ? `${label} did not answer within ${Math.round(cleanupBoundMs(ctx) / 1000)} s when dmshare asked to remove it`
       : `${label} could not remove it (${errorMessage(error)})`;
-    return new DmshareError("interrupted", `Interrupted while the link was being made; ${why}.`, {
+    return new LeftPending(`Interrupted while the link was being made; ${why}.`, {
       cause: error,
       hint: pending,
     });
@@ -735,6 +737,13 @@ async function undoInterruptedShare(
       ? `nothing was shared: the link was revoked as soon as it was made${removed}.`
       : `nothing was shared: the link request was stopped, any link it made was revoked${removed}.`,
   );
+}
+
+/** Interrupted, and what the send made may still exist: its entry stays pending. */
+class LeftPending extends DmshareError {
+  constructor(message: string, options: { hint: string; cause: unknown }) {
+    super("interrupted", message, options);
+  }
 }
 
 /** The link request was stopped by Ctrl-C: the caller cleans up, within its own bound. */

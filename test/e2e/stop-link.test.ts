@@ -167,6 +167,44 @@ describe("Ctrl-C while Dropbox holds the answer to the link request", () => {
   });
 });
 
+describe("Ctrl-C while Dropbox holds the link answer of a batch's second share", () => {
+  it("keeps the first link, and names the second as pending with how to finish it", async () => {
+    const bed = dropbox;
+    await writeFiles(bed.dir, { "first.jpg": jpegBytes(), "second.jpg": jpegBytes(64) });
+    const before = bed.emulator.requests.length;
+    bed.emulator.inject({ kind: "hold", until: untilTestEnds(), route: CREATE_LINK, skip: 1 });
+    const term = await open(bed, [
+      "send",
+      "first.jpg",
+      "second.jpg",
+      "--each",
+      "--via",
+      "dropbox",
+      "--no-copy",
+    ]);
+    await waitFor(async () =>
+      bed.emulator.requests.slice(before).filter((request) => request.path === CREATE_LINK)
+        .length === 2
+        ? true
+        : undefined,
+    );
+    bed.emulator.inject({ kind: "hold", until: untilTestEnds(), times: 1_000 });
+    await term.press("C-c");
+
+    expect(await term.exitCode()).toBe(130);
+    const entries = await ledgerEntries(bed);
+    const pending = entries.find((entry) => entry.name === "second.jpg");
+    expect(entries.map((entry) => [entry.name, entry.status]).sort()).toEqual([
+      ["first.jpg", "active"],
+      ["second.jpg", "pending"],
+    ]);
+    const screen = (await term.screen()).replace(/\s+/g, " ");
+    expect(screen).toMatch(/https:\/\/www\.dropbox\.com\/scl\/fi\/\S+first\.jpg/);
+    expect(screen).toContain("Could not send second.jpg");
+    expect(screen).toContain(`dmshare revoke ${String(pending?.id)} --delete-files`);
+  });
+});
+
 describe("Ctrl-C while Google Drive holds the answer to the link request", () => {
   it("exits 130 without the answer; the anyone permission it made is deleted, the upload removed", async () => {
     const bed = google;
