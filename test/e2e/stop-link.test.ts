@@ -241,6 +241,43 @@ describe("Ctrl-C while Google Drive holds the answer to the link request", () =>
   });
 });
 
+describe("Ctrl-C while Google Drive answers nothing more after the link request", () => {
+  it("exits 130, leaves the entry pending with how to finish; revoke then finishes it", async () => {
+    const bed = google;
+    await writeFiles(bed.dir, { "silent.jpg": jpegBytes() });
+    const before = bed.emulator.requests.length;
+    bed.emulator.inject({
+      kind: "hold",
+      until: untilTestEnds(),
+      route: DRIVE_PERMISSIONS,
+      method: "POST",
+    });
+    const term = await open(bed, ["send", "silent.jpg", "--via", "gdrive", "--no-copy"]);
+    await requested(bed, before, DRIVE_PERMISSIONS);
+    bed.emulator.inject({ kind: "hold", until: untilTestEnds(), times: 1_000 });
+    await term.press("C-c");
+
+    expect(await term.exitCode()).toBe(130);
+    const [entry] = await ledgerEntries(bed);
+    expect(entry).toMatchObject({ status: "pending", target: expect.anything() });
+    const id = String(entry?.id);
+    const screen = (await term.screen()).replace(/\s+/g, " ");
+    expect(screen).toContain("may exist at Google Drive");
+    expect(screen).toContain(`dmshare revoke ${id} --delete-files`);
+    const fileId = String((entry?.target as { remoteId: string }).remoteId);
+    // The ledger claims no less than what exists: anyone with the link can open the file.
+    expect(bed.emulator.drivePermissions(fileId)).toContainEqual(
+      expect.objectContaining({ type: "anyone" }),
+    );
+
+    bed.emulator.clearFaults();
+    const revoked = await bed.dmshare(["revoke", id, "--delete-files"]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(bed.emulator.driveFiles().filter((each) => each.id === fileId)).toEqual([]);
+    expect((await ledgerEntries(bed)).map((each) => each.status)).toEqual(["revoked"]);
+  });
+});
+
 function hasTmux(): boolean {
   try {
     execFileSync("tmux", ["-V"], { stdio: "ignore" });
