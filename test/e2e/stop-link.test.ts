@@ -264,7 +264,7 @@ describe("Ctrl-C while Google Drive answers nothing more after the link request"
     const screen = (await term.screen()).replace(/\s+/g, " ");
     expect(screen).toContain("may exist at Google Drive");
     expect(screen).toContain(`dmshare revoke ${id} --delete-files`);
-    const fileId = String((entry?.target as { remoteId: string }).remoteId);
+    const fileId = String((entry?.target as { remoteId?: string } | undefined)?.remoteId);
     // The ledger claims no less than what exists: anyone with the link can open the file.
     expect(bed.emulator.drivePermissions(fileId)).toContainEqual(
       expect.objectContaining({ type: "anyone" }),
