@@ -6,10 +6,15 @@ import { fileURLToPath } from "node:url";
 module.enableCompileCache?.();
 
 const interrupt = new AbortController();
+/** Set by the command while quitting now would leave something unfinished: how to finish it. */
+const lastWords = {};
 process.once("SIGINT", () => {
   interrupt.abort();
   // A second Ctrl-C means "now".
-  process.once("SIGINT", () => process.exit(130));
+  process.once("SIGINT", () => {
+    if (lastWords.text) process.stderr.write(`\n! ${lastWords.text}\n`);
+    process.exit(130);
+  });
 });
 
 // A reader that stops early (`dmshare list | head -1`) is not a failure: stop quietly.
@@ -33,5 +38,5 @@ const { run, realContext } = await import(main.href).catch((error) => {
   );
   process.exit(1);
 });
-const ctx = realContext(process, interrupt.signal);
+const ctx = realContext(process, interrupt.signal, lastWords);
 process.exitCode = await run(process.argv.slice(2), ctx);

@@ -34,6 +34,11 @@ export interface Ctx {
   onRetry?: (reason: string, delayMs: number) => void;
   /** Told about something the user should know that does not stop the command (stderr). */
   onNotice?: (text: string, hint?: string) => void;
+  /**
+   * What a second Ctrl-C, which quits at once, prints: set while a command does something
+   * it would leave unfinished (how to finish it), else unset.
+   */
+  lastWords?: { text?: string };
 }
 
 interface ProcessLike {
@@ -45,7 +50,11 @@ interface ProcessLike {
   platform: NodeJS.Platform;
 }
 
-export function realContext(proc: ProcessLike, signal: AbortSignal): Ctx {
+export function realContext(
+  proc: ProcessLike,
+  signal: AbortSignal,
+  lastWords: { text?: string } = {},
+): Ctx {
   return {
     stdin: proc.stdin,
     stdout: proc.stdout,
@@ -57,6 +66,7 @@ export function realContext(proc: ProcessLike, signal: AbortSignal): Ctx {
     openUrl: (url) => openInBrowser(url, proc.platform),
     paths: { configDir: configDirFor(proc.env) },
     signal,
+    lastWords,
   };
 }
 

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Ctx } from "../context.ts";
 import { DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
 import { hashFile } from "../media/hash.ts";
+import { stoppedBy } from "../providers/guarded-fetch.ts";
 import { identityOfLink, type LinkIdentity, linkProblem } from "../providers/link-identity.ts";
 import {
   type FileFailure,
@@ -232,6 +233,8 @@ export async function send(
         }
         observer.failed(plan);
         if (ctx.signal.aborted) {
+          // Its clean-up could not finish: the message says what may exist and how to end it.
+          if (error instanceof LeftPending) outcome.failures.push({ plan, error });
           outcome.interrupted = true;
           break;
         }
@@ -601,14 +604,17 @@ async function sendRecorded(
     );
   } catch (error) {
     // A refusal already removed everything; after Ctrl-C a half-made link may exist.
-    if (!ctx.signal.aborted || (error instanceof DmshareError && error.kind === "usage")) {
+    if (
+      !(error instanceof ShareInterrupted) &&
+      (!ctx.signal.aborted || (error instanceof DmshareError && error.kind === "usage"))
+    ) {
       throw error;
     }
-    throw await undoInterruptedShare(ledger, provider, entry.id, target, null);
+    throw await undoInterruptedShare(ctx, ledger, provider, entry.id, target, null);
   }
   if (ctx.signal.aborted) {
     // Ctrl-C while the link was being made: it must not outlive the send.
-    throw await undoInterruptedShare(ledger, provider, entry.id, target, link.url);
+    throw await undoInterruptedShare(ctx, ledger, provider, entry.id, target, link.url);
   }
   observer.linked(plan, link);
   // dmshare's own expiry (prune revokes the link then), or the one the provider enforces.
@@ -675,12 +681,22 @@ async function revokedMeanwhile(
   });
 }
 
+/** How long the clean-up after Ctrl-C may take, in all: 2 s (`DMSHARE_CLEANUP_TIMEOUT`, tests). */
+function cleanupBoundMs(ctx: Ctx): number {
+  const seconds = Number(ctx.env.DMSHARE_CLEANUP_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 2_000;
+}
+
 /**
- * Ctrl-C came while the link was being made: the link (when known, else every link to the
- * target) is revoked and the upload removed; the entry goes once that is done. Should that
- * fail, the entry stays pending, with the link on record, for `dmshare revoke` to finish.
+ * Ctrl-C came while the link was being made (its request was dropped at once, or its answer
+ * came first): the provider is asked for the links to the target (or the one known) and they
+ * are revoked, the upload removed, then the entry goes. All of it within a short bound of its
+ * own (Ctrl-C already stopped everything else): a provider that doesn't answer in time leaves
+ * the entry pending, with the target on record, for `dmshare revoke` to finish, since a link
+ * may exist. A second Ctrl-C quits at once, leaving it so.
  */
 async function undoInterruptedShare(
+  ctx: Ctx,
   ledger: ReturnType<typeof openLedger>,
   provider: Provider,
   id: string,
@@ -688,20 +704,54 @@ async function undoInterruptedShare(
   url: string | null,
 ): Promise<DmshareError> {
   if (url) await ledger.patch(id, { url });
+  const label = displayNameOf(provider.name);
+  const finish = `dmshare revoke ${id} --delete-files`;
+  const files = provider.capabilities.deleteFiles ? " and the uploaded files" : "";
+  const pending = `A link to ${target.remotePath} may exist at ${label}: it is pending in dmshare list. To remove it${files}: ${finish}`;
+  ctx.onNotice?.(
+    `Making sure no link to ${target.remotePath} is left${files ? ", and removing the upload" : ""}…`,
+    `Ctrl-C again quits at once and leaves it pending; then run: ${finish}`,
+  );
+  if (ctx.lastWords) ctx.lastWords.text = `Quit at once: ${pending}`;
+  const bound = AbortSignal.timeout(cleanupBoundMs(ctx));
   try {
-    await provider.revoke({ url, target });
-    if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+    await stoppedBy(bound, async () => {
+      await provider.revoke({ url, target });
+      if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+    });
   } catch (error) {
-    return new DmshareError(
-      "interrupted",
-      "Interrupted while the link was being made, and it could not be removed.",
-      { cause: error, hint: `Run dmshare revoke ${id} --delete-files to make sure it is gone.` },
-    );
+    if (ctx.lastWords) ctx.lastWords.text = undefined;
+    const why = bound.aborted
+      ? `${label} did not answer within ${Math.round(cleanupBoundMs(ctx) / 1000)} s when dmshare asked to remove it`
+      : `${label} could not remove it (${errorMessage(error)})`;
+    return new LeftPending(`Interrupted while the link was being made; ${why}.`, {
+      cause: error,
+      hint: pending,
+    });
   }
   await ledger.remove(id);
+  if (ctx.lastWords) ctx.lastWords.text = undefined;
+  const removed = files ? " and the uploaded files were removed" : "";
   return interruptedError(
-    `nothing was shared: the link was revoked as soon as it was made${provider.capabilities.deleteFiles ? " and the uploaded files were removed" : ""}.`,
+    url
+      ? `nothing was shared: the link was revoked as soon as it was made${removed}.`
+      : `nothing was shared: the link request was stopped, any link it made was revoked${removed}.`,
   );
+}
+
+/** Interrupted, and what the send made may still exist: its entry stays pending. */
+class LeftPending extends DmshareError {
+  constructor(message: string, options: { hint: string; cause: unknown }) {
+    super("interrupted", message, options);
+  }
+}
+
+/** The link request was stopped by Ctrl-C: the caller cleans up, within its own bound. */
+class ShareInterrupted extends Error {
+  constructor(cause?: unknown) {
+    super("interrupted while the link was being made", { cause });
+    this.name = "ShareInterrupted";
+  }
 }
 
 /**
@@ -717,8 +767,10 @@ async function shareOrExplain(
 ): Promise<SharedLink> {
   let link: SharedLink;
   try {
-    link = await provider.share(target, options);
+    // Ctrl-C drops the request at once: a provider slow to answer doesn't hold the exit.
+    link = await stoppedBy(ctx.signal, () => provider.share(target, options));
   } catch (error) {
+    if (ctx.signal.aborted) throw new ShareInterrupted(error);
     if (!(error instanceof DmshareError)) {
       // An answer the SDK could not make sense of: a link may exist all the same.
       throw await undoUntrustedShare(ctx, provider, target, entryId, "its answer made no sense");
@@ -738,6 +790,8 @@ async function shareOrExplain(
     });
   }
   const problem = linkProblem(provider.name, link?.url);
+  // Nothing of an untrusted answer is kept; after Ctrl-C the caller removes what was made.
+  if (problem && ctx.signal.aborted) throw new ShareInterrupted();
   if (problem) throw await undoUntrustedShare(ctx, provider, target, entryId, problem);
   return link;
 }

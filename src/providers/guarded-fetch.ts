@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Readable } from "node:stream";
 import type { Ctx, Env } from "../context.ts";
 import { providerError } from "../errors.ts";
@@ -41,6 +42,21 @@ export function callLimits(env: Env): CallLimits {
   };
 }
 
+/** The signal that also stops the provider calls made by the work `stoppedBy` runs. */
+const callSignal = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * Runs `work` so that every provider call it makes (through `providerFetch`, whichever SDK
+ * makes it) is also stopped when `signal` aborts: the request is dropped and its promise fails
+ * at once, without waiting for the provider's answer. The SDKs take one fetch for all their
+ * calls, so the signal follows the work rather than being passed to each call. Nested uses
+ * stop on either signal.
+ */
+export function stoppedBy<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const outer = callSignal.getStore();
+  return callSignal.run(outer ? AbortSignal.any([outer, signal]) : signal, work);
+}
+
 /** A call that got no byte for a while, or no complete answer in time: a network error. */
 function timedOut(text: string): Error {
   return Object.assign(new Error(text), { code: "ETIMEDOUT" });
@@ -59,9 +75,14 @@ export function providerFetch(ctx: Ctx, label: string, hosts: readonly string[])
     boundedCalls(ctx.fetch, limits, label, hosts),
     stallTimeoutMs(ctx.env),
   );
-  return async (input, init) => {
+  return async (input, given) => {
     const url = urlOf(input);
     if (!hosts.includes(url.host)) throw foreignHost(label, url, "a request (an upload address?)");
+    const stop = callSignal.getStore();
+    const init =
+      stop === undefined
+        ? given
+        : { ...given, signal: given?.signal ? AbortSignal.any([given.signal, stop]) : stop };
     const response = await inner(input, init);
     // Uploads have their own stall timeout; their answer is bounded like any other.
     return init?.body instanceof Readable

@@ -86,7 +86,7 @@ describe("Ctrl-C at a colour terminal, at the other steps", () => {
 
     expect(await term.exitCode()).toBe(130);
     const screen = await term.screen();
-    expect(screen).toContain("Interrupted: nothing was shared: the link was revoked");
+    expect(screen).toContain("Interrupted: nothing was shared: the link request was stopped");
     expect(screen).not.toMatch(/https:\/\/www\.dropbox\.com\/scl/);
     expect(bed.emulator.sharedLinks().filter((link) => link.pathLower.includes("late"))).toEqual([
       expect.objectContaining({ status: "revoked" }),
