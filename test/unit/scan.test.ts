@@ -353,6 +353,19 @@ describe("what a stripper gap would leave is refused", () => {
     expect(refusing(withSecondary).map((f) => f.category)).toContain("location");
   });
 
+  it("JPEG: 0xFF fill longer than a read chunk before the end marker ends, and what follows is seen", async () => {
+    // Found while making the scan walk faster: a chunk of nothing but 0xFF read again forever.
+    const jpeg = jpegBytes();
+    const fill = Buffer.alloc(3 << 20, 0xff);
+    const file = Buffer.concat([
+      jpeg.subarray(0, jpeg.length - 2),
+      fill,
+      jpeg.subarray(jpeg.length - 2),
+      Buffer.from("owner=Jane;"),
+    ]);
+    expect(whats(refusing(await scan(file)))).toContain("data appended after the image");
+  });
+
   it("JPEG trailer: an embedded motion-photo video is checked as a video", async () => {
     const video = cameraVideo({ quicktime: false });
     const report = await scan(Buffer.concat([jpegBytes(), video]));
