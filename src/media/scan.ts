@@ -41,9 +41,8 @@ export interface Finding {
   /** The value when it is short and readable (a name, a date, coordinates). */
   value?: string;
   /**
-   * False for what is shown by `inspect` but does not stop a send: a video's make, model,
-   * software and creation date in its user data (the gate's rules for videos are location,
-   * people's names, serial numbers, EXIF/XMP/IPTC and embedded files).
+   * False for what would be shown by `inspect` but not stop a send. Nothing is such today: a
+   * video's make, model, software and creation date stop it too, as a photo's would.
    */
   refuse: boolean;
 }
@@ -1822,10 +1821,8 @@ async function scanMovie(reader: Reader, moov: Box, report: Report, where: strin
       } else if (parent.type === "udta") {
         const named = UDTA_NAMES[box.type];
         const data = await reader.read(box.body, Math.min(box.end - box.body, 1 << 16));
-        if (named) {
-          const refuse = named[0] === "people";
-          report.find(named[0], named[1], label, ascii(data.subarray(4)), refuse);
-        } else if (box.type !== "free" && box.type !== "skip" && !allZero(data)) {
+        if (named) report.find(named[0], named[1], label, ascii(data.subarray(4)));
+        else if (box.type !== "free" && box.type !== "skip" && !allZero(data)) {
           report.keep(`user data "${printable(box.type)}"`, label);
         }
         for (const signature of signaturesIn(data))
@@ -1873,9 +1870,9 @@ async function movieMeta(reader: Reader, meta: Box, report: Report, where: strin
             locationFromIso6709(value, report);
           }
         } else if (/serial/i.test(key)) report.find("device", key, itemLabel, value);
-        else if (/make|model/i.test(key)) report.find("device", key, itemLabel, value, false);
-        else if (/date/i.test(key)) report.find("dates", key, itemLabel, value, false);
-        else if (/software/i.test(key)) report.find("software", key, itemLabel, value, false);
+        else if (/make|model/i.test(key)) report.find("device", key, itemLabel, value);
+        else if (/date/i.test(key)) report.find("dates", key, itemLabel, value);
+        else if (/software/i.test(key)) report.find("software", key, itemLabel, value);
         else if (/author|artist|owner|copyright/i.test(key))
           report.find("people", key, itemLabel, value);
         else for (const s of signaturesIn(data)) report.find(s.category, s.what, itemLabel);

@@ -227,7 +227,7 @@ describe("what the stripper keeps passes the gate", () => {
     const idat = Buffer.concat([png.subarray(0, 33), pngChunk("IDAT", bait), png.subarray(33)]);
     expect((await scan(idat)).findings).toEqual([]);
 
-    const video = cameraVideo({ location: false, mediaBytes: 16 });
+    const video = await stripped(cameraVideo({ location: false, mediaBytes: 16 }));
     expect(whats(refusing(await scan(Buffer.concat([video, box("mdat", bait)]))))).toEqual([]);
   });
 });
@@ -431,6 +431,25 @@ describe("what a stripper gap would leave is refused", () => {
     expect(whats(refusing(await scan(cameraVideo({ gpsTrack: true, location: false }))))).toContain(
       "a GoPro GPS track (gpmd)",
     );
+  });
+
+  it("MP4/MOV: make, model, software and creation date stop a send, as a photo's would", async () => {
+    for (const quicktime of [false, true]) {
+      const report = await scan(cameraVideo({ quicktime, location: false }));
+      expect(whats(refusing(report))).toEqual(
+        expect.arrayContaining([
+          "camera make",
+          "camera model",
+          "software",
+          "date",
+          "com.apple.quicktime.make",
+          "com.apple.quicktime.model",
+          "com.apple.quicktime.software",
+          "com.apple.quicktime.creationdate",
+        ]),
+      );
+      expect(report.findings.every((finding) => finding.refuse)).toBe(true);
+    }
   });
 
   it("a 1 GiB video is checked without reading it into memory", async () => {
