@@ -32,7 +32,7 @@ const FORBIDDEN =
 
 /**
  * What a video's user data and QuickTime keys say about the device and the time (exiftool's
- * names). The movie and track headers' own CreateDate/ModifyDate are not user data.
+ * names). The movie, track and media headers' own CreateDate/ModifyDate must be zero.
  */
 const VIDEO_DEVICE =
   /^(Android)?(Make|Model)$|^Software(Version)?$|^(Content)?Creat(e|ion)Date$|^AndroidVersion$/;
@@ -185,6 +185,13 @@ async function metadataProblems(
       if (FORBIDDEN.test(tag)) problems.push(`exiftool: ${key}=${String(value).slice(0, 40)}`);
       else if (isVideo && !/^(QuickTime|Track\d+)$/.test(group) && VIDEO_DEVICE.test(tag)) {
         problems.push(`exiftool: ${key}=${String(value).slice(0, 40)} (device or date in a video)`);
+      } else if (
+        isVideo &&
+        /^(QuickTime|Track\d+)$/.test(group) &&
+        /(Create|Modify)Date$/.test(tag) &&
+        !/^0000:00:00/.test(String(value))
+      ) {
+        problems.push(`exiftool: ${key}=${String(value)} (a video header's time)`);
       }
     }
   }

@@ -1772,6 +1772,19 @@ const GPS_TRACKS: Record<string, string> = {
   camm: "a camera-motion track with GPS (camm)",
   rtmd: "a Sony real-time metadata track (rtmd)",
 };
+/** Headers that carry a creation and a modification time. */
+const HEADER_TIMES: Record<string, string> = {
+  mvhd: "movie creation time",
+  tkhd: "track creation time",
+  mdhd: "media creation time",
+};
+
+/** A QuickTime time (seconds since 1904-01-01 UTC) as ISO 8601, when it is a plausible one. */
+function quickTimeDate(seconds: number): string | undefined {
+  const date = new Date((seconds - 2_082_844_800) * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(".000Z", "Z");
+}
+
 /** udta atoms that are location: ©xyz (ISO 6709 text), @xyz (older iPhones), loci (3GPP). */
 const LOCATION_ATOMS = new Set(["\xa9xyz", "@xyz", "loci"]);
 /** udta atoms a user should hear about by name. */
@@ -1813,6 +1826,15 @@ async function scanMovie(reader: Reader, moov: Box, report: Report, where: strin
         if (GPS_TRACKS[format]) report.find("location", GPS_TRACKS[format] as string, label);
         else if (format === "mebx" && /location/i.test(data.toString("latin1"))) {
           report.find("location", "a timed location track (mebx)", label);
+        }
+      } else if (HEADER_TIMES[box.type]) {
+        // Creation and modification times: 4 bytes each in version 0, 8 in version 1.
+        const head = await reader.read(box.body, 20);
+        const width = head[0] === 1 ? 8 : 4;
+        const times = head.subarray(4, 4 + 2 * width);
+        if (times.length === 2 * width && !allZero(times)) {
+          const seconds = width === 8 ? Number(times.readBigUInt64BE(0)) : times.readUInt32BE(0);
+          report.find("dates", HEADER_TIMES[box.type] as string, label, quickTimeDate(seconds));
         }
       } else if (box.type === "udta") {
         await walk(box, box.body, label);

@@ -676,6 +676,33 @@ export const VIDEO_DEVICE = {
   date: "2024-05-01T10:20:30+0200",
 } as const;
 
+/** 2024-05-01T08:20:30Z in QuickTime's clock (seconds since 1904-01-01 UTC). */
+export const VIDEO_TAKEN_SECONDS = Date.UTC(2024, 4, 1, 8, 20, 30) / 1000 + 2_082_844_800;
+
+/**
+ * A movie whose movie (mvhd, version 0), track (tkhd, version 1) and media (mdhd, version 0)
+ * headers say when it was taken, as cameras write them; no user data.
+ */
+export function videoWithHeaderTimes(): Buffer {
+  const times0 = Buffer.alloc(8);
+  times0.writeUInt32BE(VIDEO_TAKEN_SECONDS, 0);
+  times0.writeUInt32BE(VIDEO_TAKEN_SECONDS + 5, 4);
+  const times1 = Buffer.alloc(16);
+  times1.writeBigUInt64BE(BigInt(VIDEO_TAKEN_SECONDS), 0);
+  times1.writeBigUInt64BE(BigInt(VIDEO_TAKEN_SECONDS + 5), 8);
+  const mvhd = fullBox("mvhd", 0, 0, times0, Buffer.alloc(88));
+  const tkhd = fullBox("tkhd", 1, 3, times1, Buffer.alloc(76));
+  const mdhd = fullBox("mdhd", 0, 0, times0, Buffer.alloc(12));
+  const ftyp = box(
+    "ftyp",
+    Buffer.from("isom", "latin1"),
+    u32(0x200),
+    Buffer.from("isom", "latin1"),
+  );
+  const moov = box("moov", mvhd, box("trak", tkhd, box("mdia", mdhd)));
+  return Buffer.concat([ftyp, moov, box("mdat", Buffer.alloc(64, 7))]);
+}
+
 /**
  * An MP4 (or QuickTime MOV) with location as phones write it: udta/©xyz (Android, ISO 6709)
  * and an mdta meta box with com.apple.quicktime.location.ISO6709 (iPhone), plus make, model,

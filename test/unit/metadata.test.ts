@@ -26,6 +26,7 @@ import {
   rationalBytes,
   tiff,
   VIDEO_DEVICE,
+  videoWithHeaderTimes,
 } from "../helpers/camera.ts";
 import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 
@@ -521,6 +522,27 @@ describe("removeMetadata: MP4 and MOV", () => {
       expect(findBox(output, ["moov", "meta"])).toBeDefined();
     },
   );
+
+  it("movie, track and media headers lose when the video was taken (version 0 and 1 times)", async () => {
+    const input = videoWithHeaderTimes();
+    const { result, output } = await strip(input, "times.mp4");
+    expect(result).toEqual({ removed: ["date and time taken"], locationRemoved: false });
+    expect(output.length).toBe(input.length);
+    for (const [path, width] of [
+      [["moov", "mvhd"], 4],
+      [["moov", "trak", "tkhd"], 8],
+      [["moov", "trak", "mdia", "mdhd"], 4],
+    ] as const) {
+      const before = findBox(input, [...path]) as Buffer;
+      const after = findBox(output, [...path]) as Buffer;
+      expect(before.subarray(12, 12 + 2 * width).some((byte) => byte !== 0)).toBe(true);
+      expect(after.subarray(12, 12 + 2 * width).every((byte) => byte === 0)).toBe(true);
+      // Version, flags and everything after the times are untouched.
+      expect(after.subarray(0, 12).equals(before.subarray(0, 12))).toBe(true);
+      expect(after.subarray(12 + 2 * width).equals(before.subarray(12 + 2 * width))).toBe(true);
+    }
+    expect(findBox(output, ["mdat"])?.equals(findBox(input, ["mdat"]) as Buffer)).toBe(true);
+  });
 
   it("MOV: says plainly that a GPS track inside the media data can't be removed", async () => {
     const { result, output } = await strip(

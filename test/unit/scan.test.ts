@@ -22,6 +22,7 @@ import {
   IDENTITY,
   insertJpegSegments,
   tiff,
+  videoWithHeaderTimes,
 } from "../helpers/camera.ts";
 import { jpegBytes, pngBytes, pngChunk } from "../helpers/media.ts";
 
@@ -431,6 +432,21 @@ describe("what a stripper gap would leave is refused", () => {
     expect(whats(refusing(await scan(cameraVideo({ gpsTrack: true, location: false }))))).toContain(
       "a GoPro GPS track (gpmd)",
     );
+  });
+
+  it("MP4/MOV: movie, track and media headers that say when it was taken stop a send", async () => {
+    const report = await scan(videoWithHeaderTimes());
+    expect(whats(refusing(report))).toEqual([
+      "movie creation time",
+      "track creation time",
+      "media creation time",
+    ]);
+    expect(report.findings.map((finding) => finding.value)).toEqual([
+      "2024-05-01T08:20:30Z",
+      "2024-05-01T08:20:30Z",
+      "2024-05-01T08:20:30Z",
+    ]);
+    expect((await scan(await stripped(videoWithHeaderTimes()))).findings).toEqual([]);
   });
 
   it("MP4/MOV: make, model, software and creation date stop a send, as a photo's would", async () => {

@@ -16,7 +16,8 @@
  *   date too, as a photo loses them from its EXIF), every item of every `meta` (QuickTime
  *   keys and iTunes-style items) with its key's name, every `uuid` box inside the movie and
  *   boxes that are not part of the movie or its tracks are renamed `free` and zeroed; a
- *   compressed movie box is refused. The movie and track headers' creation times stay.
+ *   compressed movie box is refused. The movie, track and media headers' creation and
+ *   modification times are zeroed (when it was taken, as a photo's EXIF dates).
  * - GPS that lives in a timed-metadata track (GoPro gpmd, camm, Sony rtmd, Apple mebx with
  *   location keys) is sample data inside mdat: it is reported in `notRemoved`, not touched.
  */
@@ -627,6 +628,8 @@ async function movieMetadata(src: Source, moov: Box, findings: Findings): Promis
         patches.push(...(await movieMeta(src, box, findings)));
       } else if (box.type === "stsd") {
         await timedMetadata(src, box, findings);
+      } else if (HEADERS_WITH_TIMES.has(box.type)) {
+        patches.push(...(await headerTimes(src, box, findings)));
       } else if (MOVIE_CONTAINERS.has(box.type)) {
         await walk(box, box.body);
       }
@@ -634,6 +637,24 @@ async function movieMetadata(src: Source, moov: Box, findings: Findings): Promis
   };
   await walk(moov, moov.body);
   return patches;
+}
+
+/** Movie, track and media headers: each starts with a creation and a modification time. */
+const HEADERS_WITH_TIMES = new Set(["mvhd", "tkhd", "mdhd"]);
+
+/**
+ * Zeroes a header's creation and modification times (when the video was taken, as a photo's
+ * EXIF dates are): 4 bytes each in version 0, 8 in version 1, right after version and flags.
+ * Players don't need them; zero is what "not set" means.
+ */
+async function headerTimes(src: Source, box: Box, findings: Findings): Promise<Patch[]> {
+  const head = await src.readSome(box.body, 20);
+  const width = head[0] === 1 ? 8 : 4;
+  if (head.length < 4 + 2 * width || head.subarray(4, 4 + 2 * width).every((byte) => byte === 0)) {
+    return [];
+  }
+  findings.add(LABELS.dates);
+  return [{ at: box.body + 4, zeros: 2 * width }];
 }
 
 /** QuickTime's meta box has no version/flags; the ISO one does. */
