@@ -1,7 +1,8 @@
 // Sends each real camera/phone file of ../shared/real-photos through the built binary to the
 // Dropbox emulator and checks what arrived with readers that are not dmshare's: exifr, and
 // exiftool when it is on PATH. For each file: no GPS, serial number, owner/artist/copyright
-// name, maker notes, XMP/IPTC location; the picture (decoded pixels, and a JPEG's coded scan
+// name, maker notes, XMP/IPTC location, nor (in a video) the device's make, model, software or
+// creation date, which a photo from the same phone loses too; the picture (decoded pixels, and a JPEG's coded scan
 // data) and the orientation unchanged; MANIFEST.tsv's `expect` honoured (`clean`: sent clean;
 // `clean-or-refuse`: sent clean or refused with exit 2).
 //
@@ -28,6 +29,13 @@ const TOKEN = "real-photos-token";
 /** Tag names that locate or identify: GPS, serials, people, maker notes, XMP/IPTC places. */
 const FORBIDDEN =
   /GPS|Latitude|Longitude|Serial|Owner|Artist|Copyright|Creator(?!Tool)|By-?line|Author|MakerNote|^City$|Country|Sub-?location|Province|^State$|^Location|LocationCreated|LocationShown|ISO6709/i;
+
+/**
+ * What a video's user data and QuickTime keys say about the device and the time (exiftool's
+ * names). The movie, track and media headers' own CreateDate/ModifyDate must be zero.
+ */
+const VIDEO_DEVICE =
+  /^(Android)?(Make|Model)$|^Software(Version)?$|^(Content)?Creat(e|ion)Date$|^AndroidVersion$/;
 
 interface Row {
   file: string;
@@ -175,6 +183,16 @@ async function metadataProblems(
       // profile's maker, e.g. "Apple Computer Inc.", not the person).
       if (/^(System|File|ExifTool|Composite|ICC.*)$/.test(group)) continue;
       if (FORBIDDEN.test(tag)) problems.push(`exiftool: ${key}=${String(value).slice(0, 40)}`);
+      else if (isVideo && !/^(QuickTime|Track\d+)$/.test(group) && VIDEO_DEVICE.test(tag)) {
+        problems.push(`exiftool: ${key}=${String(value).slice(0, 40)} (device or date in a video)`);
+      } else if (
+        isVideo &&
+        /^(QuickTime|Track\d+)$/.test(group) &&
+        /(Create|Modify)Date$/.test(tag) &&
+        !/^0000:00:00/.test(String(value))
+      ) {
+        problems.push(`exiftool: ${key}=${String(value)} (a video header's time)`);
+      }
     }
   }
   // The original's ISO 6709 position must not appear anywhere in the copy (video location).

@@ -95,7 +95,7 @@ export function render(inspection: Inspection, output: Output): string {
       after.removed.length > 0 ? `removed: ${after.removed.join(", ")}` : "nothing to remove";
     lines.push(`    ${style.green("a clean copy")} (${removed}); the picture itself is unchanged.`);
     if (notes.length > 0) {
-      lines.push("    Still in the copy, as for any video:");
+      lines.push("    Still in the copy (it does not stop a send):");
       lines.push(...findingLines(notes));
     }
   }

@@ -66,6 +66,7 @@ export async function removeMetadata(
       await sink.copy(src, 0, size);
       findings.notRemoved = `dmshare can't read the metadata of ${type.label} files, so this one was sent as it is.`;
     }
+    await sink.flush();
     await output.close();
     output = undefined;
     const result: MetadataRemoval = {

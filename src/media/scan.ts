@@ -41,9 +41,8 @@ export interface Finding {
   /** The value when it is short and readable (a name, a date, coordinates). */
   value?: string;
   /**
-   * False for what is shown by `inspect` but does not stop a send: a video's make, model,
-   * software and creation date in its user data (the gate's rules for videos are location,
-   * people's names, serial numbers, EXIF/XMP/IPTC and embedded files).
+   * False for what would be shown by `inspect` but not stop a send. Nothing is such today: a
+   * video's make, model, software and creation date stop it too, as a photo's would.
    */
   refuse: boolean;
 }
@@ -67,6 +66,8 @@ const MAX_STRUCTURE = 16 << 20;
 /** Opaque regions are searched a chunk at a time, with an overlap for patterns across chunks. */
 const SCAN_CHUNK = 1 << 20;
 const OVERLAP = 256;
+/** Reads up to this size are served from one read of this size around them. */
+const SMALL_READ = 1 << 16;
 /** Nesting bound for embedded files (a JPEG in a JPEG's trailer, a video in a HEIC). */
 const MAX_DEPTH = 4;
 /** Findings beyond this many are summarised, so a hostile file can't flood the report. */
@@ -92,35 +93,65 @@ class Reader {
   private scratch: Buffer | undefined;
 
   /** Gives the chunk buffer back for the next scan: memory stays flat over many files. */
+  private ahead: Buffer | undefined;
+
   release(): void {
-    if (this.scratch && SCRATCH_POOL.length < 4) SCRATCH_POOL.push(this.scratch);
+    for (const buffer of [this.scratch, this.ahead]) {
+      if (buffer && SCRATCH_POOL.length < 8) SCRATCH_POOL.push(buffer);
+    }
     this.scratch = undefined;
+    this.ahead = undefined;
   }
 
   /**
    * Up to SCAN_CHUNK bytes at `position` in one buffer reused from call to call (valid until
    * the next call): for walking large regions without allocating a chunk each time.
    */
-  async chunk(position: number, length: number): Promise<Buffer> {
+  chunk(position: number, length: number): Promise<Buffer> {
     this.scratch ??= SCRATCH_POOL.pop() ?? Buffer.allocUnsafe(SCAN_CHUNK + OVERLAP);
-    const wanted = Math.max(0, Math.min(length, this.scratch.length, this.size - position));
+    return this.fill(this.scratch, position, length);
+  }
+
+  /**
+   * Like `chunk`, but alternating between two buffers (`turn` 0 or 1), so that the next chunk
+   * can be read while the last one is searched. A read still under way must be awaited before
+   * the scan ends (the buffers go back to the pool, the file is closed).
+   */
+  chunkAhead(position: number, length: number, turn: number): Promise<Buffer> {
+    if (turn === 0) return this.chunk(position, length);
+    this.ahead ??= SCRATCH_POOL.pop() ?? Buffer.allocUnsafe(SCAN_CHUNK + OVERLAP);
+    return this.fill(this.ahead, position, length);
+  }
+
+  private async fill(buffer: Buffer, position: number, length: number): Promise<Buffer> {
+    const wanted = Math.max(0, Math.min(length, buffer.length, this.size - position));
     let done = 0;
     while (done < wanted) {
-      const { bytesRead } = await this.handle.read(
-        this.scratch,
-        done,
-        wanted - done,
-        position + done,
-      );
+      const { bytesRead } = await this.handle.read(buffer, done, wanted - done, position + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
-    return this.scratch.subarray(0, done);
+    return buffer.subarray(0, done);
   }
+
+  /** The surroundings of the last small read, kept: a header is many small reads. */
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
 
   /** Up to `length` bytes at `position` (fewer at the end of the file). */
   async read(position: number, length: number): Promise<Buffer> {
     const wanted = Math.max(0, Math.min(length, this.size - position));
+    if (wanted <= SMALL_READ) {
+      const offset = position - this.windowStart;
+      if (offset < 0 || offset + wanted > this.window.length) {
+        // A new buffer each time: reads under way at once can't overwrite each other's.
+        const window = await this.fill(Buffer.allocUnsafe(SMALL_READ), position, SMALL_READ);
+        this.window = window;
+        this.windowStart = position;
+        return Buffer.from(window.subarray(0, wanted));
+      }
+      return Buffer.from(this.window.subarray(offset, offset + wanted));
+    }
     const buffer = Buffer.alloc(wanted);
     let done = 0;
     while (done < wanted) {
@@ -954,36 +985,69 @@ async function findByte(reader: Reader, start: number, end: number, byte: number
   return -1;
 }
 
-/** Skips entropy-coded data: up to the next marker that is not stuffing, a restart or fill. */
+/**
+ * Skips entropy-coded data: up to the next marker that is not stuffing, a restart or fill.
+ * The whole scan is read (that is where a JPEG's end is), so the next chunk is read while this
+ * one is searched.
+ */
 async function skipScan(reader: Reader, start: number, end: number): Promise<number> {
   let at = start;
-  while (at < end) {
-    reader.signal?.throwIfAborted();
-    const data = await reader.chunk(at, Math.min(SCAN_CHUNK, end - at));
-    if (data.length === 0) return end;
-    let search = 0;
-    for (;;) {
-      const ff = data.indexOf(0xff, search);
-      if (ff === -1) break;
-      let next = ff + 1;
-      while (next < data.length && data[next] === 0xff) next++;
-      if (next >= data.length) {
-        if (at + data.length >= end) return end;
-        // The marker byte is in the next chunk: continue from this 0xFF.
-        search = -1;
-        at += ff;
-        break;
-      }
-      const byte = data[next] ?? 0;
-      if (byte === 0x00 || (byte >= 0xd0 && byte <= 0xd7)) {
-        search = next + 1;
+  let turn = 0;
+  let pending = reader.chunkAhead(at, Math.min(SCAN_CHUNK, end - at), turn);
+  try {
+    while (at < end) {
+      reader.signal?.throwIfAborted();
+      const data = await pending;
+      if (data.length === 0) return end;
+      const following = at + data.length;
+      turn ^= 1;
+      pending =
+        following < end
+          ? reader.chunkAhead(following, Math.min(SCAN_CHUNK, end - following), turn)
+          : Promise.resolve(EMPTY);
+      const marker = markerIn(data);
+      if (marker >= 0) return at + marker;
+      if (marker === -1) {
+        at = following;
         continue;
       }
-      return at + next - 1;
+      // The chunk ends in 0xFF bytes whose meaning is in the next chunk: read again from there.
+      if (following >= end) return end;
+      // (A chunk of nothing but 0xFF fill moves on to its last byte, so the loop always advances.)
+      const ff = data.length + marker + 1;
+      await pending;
+      at += ff > 0 ? ff : data.length - 1;
+      turn ^= 1;
+      pending = reader.chunkAhead(at, Math.min(SCAN_CHUNK, end - at), turn);
     }
-    if (search !== -1) at += data.length;
+    return end;
+  } finally {
+    await pending.catch(() => {});
   }
-  return end;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Where a marker that ends entropy-coded data starts in `data` (its first 0xFF); -1 when there
+ * is none; or, when `data` ends in a run of 0xFF bytes that the next byte decides, that run's
+ * start as `ff - data.length - 1` (below -1).
+ */
+function markerIn(data: Buffer): number {
+  let search = 0;
+  for (;;) {
+    const ff = data.indexOf(0xff, search);
+    if (ff === -1) return -1;
+    let next = ff + 1;
+    while (next < data.length && data[next] === 0xff) next++;
+    if (next >= data.length) return ff - data.length - 1;
+    const byte = data[next] ?? 0;
+    if (byte === 0x00 || (byte >= 0xd0 && byte <= 0xd7)) {
+      search = next + 1;
+      continue;
+    }
+    return next - 1;
+  }
 }
 
 /** What follows a JPEG's end-of-image marker. */
@@ -1708,6 +1772,19 @@ const GPS_TRACKS: Record<string, string> = {
   camm: "a camera-motion track with GPS (camm)",
   rtmd: "a Sony real-time metadata track (rtmd)",
 };
+/** Headers that carry a creation and a modification time. */
+const HEADER_TIMES: Record<string, string> = {
+  mvhd: "movie creation time",
+  tkhd: "track creation time",
+  mdhd: "media creation time",
+};
+
+/** A QuickTime time (seconds since 1904-01-01 UTC) as ISO 8601, when it is a plausible one. */
+function quickTimeDate(seconds: number): string | undefined {
+  const date = new Date((seconds - 2_082_844_800) * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(".000Z", "Z");
+}
+
 /** udta atoms that are location: ©xyz (ISO 6709 text), @xyz (older iPhones), loci (3GPP). */
 const LOCATION_ATOMS = new Set(["\xa9xyz", "@xyz", "loci"]);
 /** udta atoms a user should hear about by name. */
@@ -1750,6 +1827,15 @@ async function scanMovie(reader: Reader, moov: Box, report: Report, where: strin
         else if (format === "mebx" && /location/i.test(data.toString("latin1"))) {
           report.find("location", "a timed location track (mebx)", label);
         }
+      } else if (HEADER_TIMES[box.type]) {
+        // Creation and modification times: 4 bytes each in version 0, 8 in version 1.
+        const head = await reader.read(box.body, 20);
+        const width = head[0] === 1 ? 8 : 4;
+        const times = head.subarray(4, 4 + 2 * width);
+        if (times.length === 2 * width && !allZero(times)) {
+          const seconds = width === 8 ? Number(times.readBigUInt64BE(0)) : times.readUInt32BE(0);
+          report.find("dates", HEADER_TIMES[box.type] as string, label, quickTimeDate(seconds));
+        }
       } else if (box.type === "udta") {
         await walk(box, box.body, label);
       } else if (MOVIE_CONTAINERS.has(box.type)) {
@@ -1757,10 +1843,8 @@ async function scanMovie(reader: Reader, moov: Box, report: Report, where: strin
       } else if (parent.type === "udta") {
         const named = UDTA_NAMES[box.type];
         const data = await reader.read(box.body, Math.min(box.end - box.body, 1 << 16));
-        if (named) {
-          const refuse = named[0] === "people";
-          report.find(named[0], named[1], label, ascii(data.subarray(4)), refuse);
-        } else if (box.type !== "free" && box.type !== "skip" && !allZero(data)) {
+        if (named) report.find(named[0], named[1], label, ascii(data.subarray(4)));
+        else if (box.type !== "free" && box.type !== "skip" && !allZero(data)) {
           report.keep(`user data "${printable(box.type)}"`, label);
         }
         for (const signature of signaturesIn(data))
@@ -1808,9 +1892,9 @@ async function movieMeta(reader: Reader, meta: Box, report: Report, where: strin
             locationFromIso6709(value, report);
           }
         } else if (/serial/i.test(key)) report.find("device", key, itemLabel, value);
-        else if (/make|model/i.test(key)) report.find("device", key, itemLabel, value, false);
-        else if (/date/i.test(key)) report.find("dates", key, itemLabel, value, false);
-        else if (/software/i.test(key)) report.find("software", key, itemLabel, value, false);
+        else if (/make|model/i.test(key)) report.find("device", key, itemLabel, value);
+        else if (/date/i.test(key)) report.find("dates", key, itemLabel, value);
+        else if (/software/i.test(key)) report.find("software", key, itemLabel, value);
         else if (/author|artist|owner|copyright/i.test(key))
           report.find("people", key, itemLabel, value);
         else for (const s of signaturesIn(data)) report.find(s.category, s.what, itemLabel);

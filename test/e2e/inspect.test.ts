@@ -67,9 +67,11 @@ describe("dmshare inspect", () => {
         (f) => f.category === "location" && f.value?.startsWith("+48.8582"),
       ),
     ).toBe(true);
+    // Make, model, software and date are shown before and are gone after, as for a photo.
+    const before = video?.before.findings.map((f) => f.value) ?? [];
+    expect(before).toEqual(expect.arrayContaining([IDENTITY.make, IDENTITY.model]));
     expect(video?.after.verdict).toBe("clean");
-    // A video's make stays, and is shown as still there (it does not stop a send).
-    expect(video?.after.findings.every((finding) => !finding.refuse)).toBe(true);
+    expect(video?.after.findings).toEqual([]);
   });
 
   it("a file that is not a photo or is missing: exit 2 when all fail, 5 when some do", async () => {

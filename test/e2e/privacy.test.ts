@@ -7,7 +7,14 @@ import path from "node:path";
 import exifr from "exifr";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { cameraHeic, cameraJpeg, cameraVideo, IDENTITY, PLACE } from "../helpers/camera.ts";
+import {
+  cameraHeic,
+  cameraJpeg,
+  cameraVideo,
+  IDENTITY,
+  PLACE,
+  VIDEO_DEVICE,
+} from "../helpers/camera.ts";
 import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
@@ -85,13 +92,16 @@ describe("metadata removal on upload", () => {
     expect(refused.code).toBe(2);
   });
 
-  it("removes a video's location atoms in place", async () => {
+  it("removes a video's location, make, model, software and date in place", async () => {
     const video = cameraVideo();
     const { code, stdout, stderr } = await send({ "clip.mp4": video }, "--json");
     expect(code).toBe(0);
     const uploaded = stored(JSON.parse(stdout));
     expect(uploaded.length).toBe(video.length);
     expect(uploaded.includes(Buffer.from(PLACE.iso6709))).toBe(false);
+    for (const text of [IDENTITY.make, IDENTITY.model, VIDEO_DEVICE.software, VIDEO_DEVICE.date]) {
+      expect(uploaded.includes(Buffer.from(text))).toBe(false);
+    }
     expect(stderr).toBe("");
   });
 

@@ -670,9 +670,43 @@ export interface VideoOptions {
   mediaBytes?: number;
 }
 
+/** What a phone writes about itself and the time into a video's user data, besides IDENTITY. */
+export const VIDEO_DEVICE = {
+  software: "PhonecamOS 17.5.1",
+  date: "2024-05-01T10:20:30+0200",
+} as const;
+
+/** 2024-05-01T08:20:30Z in QuickTime's clock (seconds since 1904-01-01 UTC). */
+export const VIDEO_TAKEN_SECONDS = Date.UTC(2024, 4, 1, 8, 20, 30) / 1000 + 2_082_844_800;
+
+/**
+ * A movie whose movie (mvhd, version 0), track (tkhd, version 1) and media (mdhd, version 0)
+ * headers say when it was taken, as cameras write them; no user data.
+ */
+export function videoWithHeaderTimes(): Buffer {
+  const times0 = Buffer.alloc(8);
+  times0.writeUInt32BE(VIDEO_TAKEN_SECONDS, 0);
+  times0.writeUInt32BE(VIDEO_TAKEN_SECONDS + 5, 4);
+  const times1 = Buffer.alloc(16);
+  times1.writeBigUInt64BE(BigInt(VIDEO_TAKEN_SECONDS), 0);
+  times1.writeBigUInt64BE(BigInt(VIDEO_TAKEN_SECONDS + 5), 8);
+  const mvhd = fullBox("mvhd", 0, 0, times0, Buffer.alloc(88));
+  const tkhd = fullBox("tkhd", 1, 3, times1, Buffer.alloc(76));
+  const mdhd = fullBox("mdhd", 0, 0, times0, Buffer.alloc(12));
+  const ftyp = box(
+    "ftyp",
+    Buffer.from("isom", "latin1"),
+    u32(0x200),
+    Buffer.from("isom", "latin1"),
+  );
+  const moov = box("moov", mvhd, box("trak", tkhd, box("mdia", mdhd)));
+  return Buffer.concat([ftyp, moov, box("mdat", Buffer.alloc(64, 7))]);
+}
+
 /**
  * An MP4 (or QuickTime MOV) with location as phones write it: udta/©xyz (Android, ISO 6709)
- * and an mdta meta box with com.apple.quicktime.location.ISO6709 (iPhone), plus make/model.
+ * and an mdta meta box with com.apple.quicktime.location.ISO6709 (iPhone), plus make, model,
+ * software and creation date both ways (udta ©mak/©mod/©swr/©day, QuickTime keys).
  * The media data is random: the file is structurally valid, not playable.
  */
 export function cameraVideo(options: VideoOptions = {}): Buffer {
@@ -683,10 +717,15 @@ export function cameraVideo(options: VideoOptions = {}): Buffer {
   const mvhd = fullBox("mvhd", 0, 0, Buffer.alloc(96));
   const xyzText = Buffer.from(PLACE.iso6709, "latin1");
   const xyz = box("©xyz", u16(xyzText.length), u16(0x15c7), xyzText);
+  const text = (type: string, value: string) =>
+    box(type, u16(Buffer.byteLength(value)), u16(0), Buffer.from(value));
   const udta = box(
     "udta",
     ...(location ? [xyz] : []),
-    box("©mak", u16(IDENTITY.make.length), u16(0), Buffer.from(IDENTITY.make)),
+    text("©mak", IDENTITY.make),
+    text("©mod", IDENTITY.model),
+    text("©swr", VIDEO_DEVICE.software),
+    text("©day", VIDEO_DEVICE.date),
   );
   const key = (name: string) => {
     const text = Buffer.from(name, "utf8");
@@ -695,8 +734,17 @@ export function cameraVideo(options: VideoOptions = {}): Buffer {
   const keyNames = [
     ...(location ? ["com.apple.quicktime.location.ISO6709"] : []),
     "com.apple.quicktime.make",
+    "com.apple.quicktime.model",
+    "com.apple.quicktime.software",
+    "com.apple.quicktime.creationdate",
   ];
-  const values = [...(location ? [PLACE.iso6709] : []), IDENTITY.make];
+  const values = [
+    ...(location ? [PLACE.iso6709] : []),
+    IDENTITY.make,
+    IDENTITY.model,
+    VIDEO_DEVICE.software,
+    VIDEO_DEVICE.date,
+  ];
   const keys = fullBox("keys", 0, 0, u32(keyNames.length), ...keyNames.map(key));
   const ilst = box(
     "ilst",

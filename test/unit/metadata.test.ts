@@ -25,6 +25,8 @@ import {
   PLACE,
   rationalBytes,
   tiff,
+  VIDEO_DEVICE,
+  videoWithHeaderTimes,
 } from "../helpers/camera.ts";
 import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 
@@ -468,15 +470,78 @@ describe("removeMetadata: MP4 and MOV", () => {
     expect(input.includes(PLACE.iso6709)).toBe(true);
     expect(input.includes("com.apple.quicktime.location.ISO6709")).toBe(true);
     const { result, output } = await strip(input, "clip.mp4");
-    expect(result).toEqual({ removed: ["video location"], locationRemoved: true });
+    expect(result).toEqual({
+      removed: ["video location", "camera make and model", "software name", "date and time taken"],
+      locationRemoved: true,
+    });
     expect(output.length).toBe(input.length);
     expect(output.includes(PLACE.iso6709)).toBe(false);
     expect(output.includes("+48.8582")).toBe(false);
     expect(output.includes("quicktime.location")).toBe(false);
     expect(findBox(output, ["mdat"])?.equals(findBox(input, ["mdat"]) as Buffer)).toBe(true);
-    // What is not location (make) stays, and the movie box still parses.
-    expect(output.includes(IDENTITY.make)).toBe(true);
+    // The movie box still parses.
     expect(findBox(output, ["moov", "udta", "free"])).toBeDefined();
+  });
+
+  it.each([
+    ["MP4", false, "clip.mp4"],
+    ["MOV", true, "clip.mov"],
+  ])(
+    "%s: make, model, software and creation date go too, as from a photo (udta atoms and QuickTime keys)",
+    async (_, quicktime, name) => {
+      const input = cameraVideo({ quicktime, location: false });
+      for (const text of [
+        IDENTITY.make,
+        IDENTITY.model,
+        VIDEO_DEVICE.software,
+        VIDEO_DEVICE.date,
+      ]) {
+        expect(input.includes(text)).toBe(true);
+      }
+      const { result, output } = await strip(input, name);
+      expect(result).toEqual({
+        removed: ["camera make and model", "software name", "date and time taken"],
+        locationRemoved: false,
+      });
+      for (const text of [
+        IDENTITY.make,
+        IDENTITY.model,
+        VIDEO_DEVICE.software,
+        VIDEO_DEVICE.date,
+        "com.apple.quicktime",
+      ]) {
+        expect(output.includes(text)).toBe(false);
+      }
+      for (const atom of ["©mak", "©mod", "©swr", "©day"]) {
+        expect(output.includes(Buffer.from(atom, "latin1"))).toBe(false);
+      }
+      // Blanked in place: same size, same media data, and the boxes still nest.
+      expect(output.length).toBe(input.length);
+      expect(findBox(output, ["mdat"])?.equals(findBox(input, ["mdat"]) as Buffer)).toBe(true);
+      expect(findBox(output, ["moov", "udta", "free"])).toBeDefined();
+      expect(findBox(output, ["moov", "meta"])).toBeDefined();
+    },
+  );
+
+  it("movie, track and media headers lose when the video was taken (version 0 and 1 times)", async () => {
+    const input = videoWithHeaderTimes();
+    const { result, output } = await strip(input, "times.mp4");
+    expect(result).toEqual({ removed: ["date and time taken"], locationRemoved: false });
+    expect(output.length).toBe(input.length);
+    for (const [path, width] of [
+      [["moov", "mvhd"], 4],
+      [["moov", "trak", "tkhd"], 8],
+      [["moov", "trak", "mdia", "mdhd"], 4],
+    ] as const) {
+      const before = findBox(input, [...path]) as Buffer;
+      const after = findBox(output, [...path]) as Buffer;
+      expect(before.subarray(12, 12 + 2 * width).some((byte) => byte !== 0)).toBe(true);
+      expect(after.subarray(12, 12 + 2 * width).every((byte) => byte === 0)).toBe(true);
+      // Version, flags and everything after the times are untouched.
+      expect(after.subarray(0, 12).equals(before.subarray(0, 12))).toBe(true);
+      expect(after.subarray(12 + 2 * width).equals(before.subarray(12 + 2 * width))).toBe(true);
+    }
+    expect(findBox(output, ["mdat"])?.equals(findBox(input, ["mdat"]) as Buffer)).toBe(true);
   });
 
   it("MOV: says plainly that a GPS track inside the media data can't be removed", async () => {
@@ -490,8 +555,8 @@ describe("removeMetadata: MP4 and MOV", () => {
     expect(output.includes(PLACE.iso6709)).toBe(false);
   });
 
-  it("leaves a video without location unchanged", async () => {
-    const input = cameraVideo({ location: false });
+  it("leaves a video with nothing to remove unchanged (a copy stripped again)", async () => {
+    const input = (await strip(cameraVideo(), "once.mp4")).output;
     const { result, output } = await strip(input, "plain.mp4");
     expect(result).toEqual({ removed: [], locationRemoved: false });
     expect(output.equals(input)).toBe(true);
@@ -534,7 +599,10 @@ process.stdout.write(JSON.stringify({ result, before, peak }));`,
     const code = await new Promise((resolve) => child.on("close", resolve));
     expect(code).toBe(0);
     const { result, before, peak } = JSON.parse(stdout);
-    expect(result).toEqual({ removed: ["video location"], locationRemoved: true });
+    expect(result).toEqual({
+      removed: ["video location", "camera make and model", "software name", "date and time taken"],
+      locationRemoved: true,
+    });
     expect((await stat(destination)).size).toBe(size);
     expect(peak - before).toBeLessThan(64 * 1024 * 1024);
     await rm(destination);

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { prepareFiles } from "../../src/core/prepare.ts";
 import { DmshareError } from "../../src/errors.ts";
-import { cameraJpeg } from "../helpers/camera.ts";
+import { cameraJpeg, cameraVideo } from "../helpers/camera.ts";
 import { localPhoto } from "../helpers/media.ts";
 
 vi.mock("../../src/media/metadata.ts", () => ({
@@ -45,6 +45,21 @@ describe("the gate after metadata removal", () => {
     expect(message).toMatch(/GPS/);
     expect(hint).toMatch(/Nothing was uploaded/);
     expect(hint).toMatch(/--keep-metadata/);
+  });
+
+  it("refuses a video copy that still tells the camera's make and model, as a photo's would", async () => {
+    const video = await localPhoto(dir, cameraVideo({ location: false }));
+    const file = { ...video, mime: "video/mp4", name: "clip.mp4" };
+    const workspace = await mkdtemp(path.join(dir, "w-"));
+    const error = await prepareFiles(
+      [file],
+      options,
+      workspace,
+      new AbortController().signal,
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DmshareError);
+    expect((error as DmshareError).exitCode).toBe(2);
+    expect((error as DmshareError).message).toMatch(/camera make/);
   });
 
   it("is skipped with --keep-metadata", async () => {

@@ -3,6 +3,13 @@ import type { FileHandle } from "node:fs/promises";
 /** Bytes copied per read when a range is passed through untouched. */
 export const COPY_CHUNK = 1 << 20;
 
+/**
+ * Reads and writes up to this size go through a buffer: a photo's header is dozens of small
+ * segments, and each file call is a round trip to the thread pool (most of the time a photo's
+ * header took was those round trips).
+ */
+const SMALL_IO = 1 << 16;
+
 /** A file that cannot be parsed as the type its first bytes claim. */
 export class MalformedMediaError extends Error {
   constructor(label: string, problem: string) {
@@ -29,10 +36,32 @@ export class Source {
     return new MalformedMediaError(this.label, problem);
   }
 
+  /** The last small read's surroundings, served from memory (the source never changes). */
+  private window: Buffer | undefined;
+  private windowStart = 0;
+  private windowLength = 0;
+
   /** Reads exactly `length` bytes at `position`, or throws naming what was being read. */
   async read(position: number, length: number, what = "data"): Promise<Buffer> {
     if (position < 0 || length < 0 || position + length > this.size) {
       throw this.malformed(`${what} at byte ${position} runs past the end of the file`);
+    }
+    if (length <= SMALL_IO) {
+      const inWindow =
+        position >= this.windowStart && position + length <= this.windowStart + this.windowLength;
+      if (!inWindow) {
+        // A new buffer each time: two reads under way at once can't overwrite each other's.
+        const filled = await this.readInto(Buffer.allocUnsafe(SMALL_IO), position);
+        if (filled.length < length) {
+          throw this.malformed(`${what} at byte ${position} runs past the end of the file`);
+        }
+        this.window = filled;
+        this.windowStart = position;
+        this.windowLength = filled.length;
+        return Buffer.from(filled.subarray(0, length));
+      }
+      const offset = position - this.windowStart;
+      return Buffer.from(this.window?.subarray(offset, offset + length) ?? []);
     }
     const buffer = Buffer.allocUnsafe(length);
     let done = 0;
@@ -65,19 +94,49 @@ export class Source {
   }
 }
 
-/** Sequential writes to the destination, with ranges of the source copied in bounded chunks. */
+/**
+ * Sequential writes to the destination, with ranges of the source copied in bounded chunks.
+ * Small writes are gathered and written together: `flush` before the file is closed.
+ */
 export class Sink {
   readonly handle: FileHandle;
+  /** Where the next byte goes (gathered bytes included). */
   position = 0;
   private scratch: Buffer | undefined;
+  private gathered: Buffer | undefined;
+  private gatheredLength = 0;
 
   constructor(handle: FileHandle) {
     this.handle = handle;
   }
 
   async write(data: Uint8Array): Promise<void> {
+    if (data.length <= SMALL_IO) {
+      if (this.gatheredLength + data.length > SMALL_IO) await this.flush();
+      this.gathered ??= Buffer.allocUnsafe(SMALL_IO);
+      this.gathered.set(data, this.gatheredLength);
+      this.gatheredLength += data.length;
+      this.position += data.length;
+      return;
+    }
+    await this.flush();
     await this.writeAt(this.position, data);
     this.position += data.length;
+  }
+
+  /** Writes what was gathered. */
+  async flush(): Promise<void> {
+    if (!this.gathered || this.gatheredLength === 0) return;
+    const length = this.gatheredLength;
+    this.gatheredLength = 0;
+    await this.writeAt(this.position - length, this.gathered.subarray(0, length));
+  }
+
+  /** Cuts the copy back to `length` bytes and writes on from there. */
+  async truncate(length: number): Promise<void> {
+    await this.flush();
+    await this.handle.truncate(length);
+    this.position = length;
   }
 
   /** Copies source bytes [start, end) to the current position, one chunk in memory at a time. */
@@ -97,8 +156,9 @@ export class Sink {
   }
 
   /** Overwrites bytes already written, without moving the write position. */
-  patch(position: number, data: Uint8Array): Promise<void> {
-    return this.writeAt(position, data);
+  async patch(position: number, data: Uint8Array): Promise<void> {
+    await this.flush();
+    await this.writeAt(position, data);
   }
 
   private async writeAt(position: number, data: Uint8Array): Promise<void> {

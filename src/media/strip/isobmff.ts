@@ -12,16 +12,19 @@
  *   second item list. Unknown boxes in `meta` and unknown item properties are freed.
  *   Orientation lives in irot/imir, which are untouched (the minimal EXIF keeps its
  *   Orientation tag too). Auxiliary images (Apple's HDR gain map, depth) are images: they stay.
- * - Videos: every `udta`, every `meta` (QuickTime keys and iTunes-style items: location,
- *   make, model, software), every `uuid` box inside the movie and boxes that are not part of
- *   the movie or its tracks are renamed `free` and zeroed; a compressed movie box is refused.
+ * - Videos: every user-data atom in every `udta` (location, and make, model, software and
+ *   date too, as a photo loses them from its EXIF), every item of every `meta` (QuickTime
+ *   keys and iTunes-style items) with its key's name, every `uuid` box inside the movie and
+ *   boxes that are not part of the movie or its tracks are renamed `free` and zeroed; a
+ *   compressed movie box is refused. The movie, track and media headers' creation and
+ *   modification times are zeroed (when it was taken, as a photo's EXIF dates).
  * - GPS that lives in a timed-metadata track (GoPro gpmd, camm, Sony rtmd, Apple mebx with
  *   location keys) is sample data inside mdat: it is reported in `notRemoved`, not touched.
  */
 import { analyseExif, minimalExif } from "./exif.ts";
 import { fourcc, type Sink, type Source } from "./io.ts";
 import { exifInJpeg } from "./jpeg.ts";
-import { type Findings, LABELS } from "./labels.ts";
+import { type Findings, LABELS, type Label } from "./labels.ts";
 import { blankXmp, xmpFindings, xmpHasLocation } from "./xmp.ts";
 
 interface Box {
@@ -580,12 +583,19 @@ const MOVIE_CHILDREN: Record<string, Set<string>> = {
 };
 
 /**
- * User data that stays: make, model, software and date (what dmshare promises to keep for
- * videos), and the containers walked for location. Every other user-data atom is freed.
+ * User data that stays: only the containers walked for location and padding. Every user-data
+ * atom is freed, make, model, software and date included: a video from a phone tells its
+ * recipient no more than a photo from the same phone.
  */
-const USER_DATA = new Set(["©mak", "©mod", "©swr", "©day", "meta", "free", "skip"]);
-/** QuickTime metadata keys that stay; the values of every other key are freed. */
-const KEPT_KEYS = /^com\.apple\.quicktime\.(make|model|software|creationdate)$/;
+const USER_DATA = new Set(["meta", "free", "skip"]);
+
+/** What a user-data atom or QuickTime key that goes is called in the list of what was removed. */
+function userDataLabel(name: string): Label {
+  if (/^©(mak|mod)$|make|model/i.test(name)) return LABELS.camera;
+  if (/^©swr$|software/i.test(name)) return LABELS.software;
+  if (/^©day$|date/i.test(name)) return LABELS.dates;
+  return LABELS.text;
+}
 
 async function movieMetadata(src: Source, moov: Box, findings: Findings): Promise<Patch[]> {
   const patches: Patch[] = [];
@@ -604,8 +614,10 @@ async function movieMetadata(src: Source, moov: Box, findings: Findings): Promis
       } else if ((box.type === "XMP_" || box.type === "xml ") && parent.type === "udta") {
         patches.push(...(await xmpAtom(src, box, findings)));
       } else if (parent.type === "udta" && !USER_DATA.has(box.type)) {
-        // Vendors' user data (Samsung smta/smrd, GoPro, …): not needed to play the movie.
-        findings.add(LABELS.other);
+        // Make, model, dates, vendors' user data (Samsung smta/smrd, GoPro, …): not needed
+        // to play the movie.
+        const label = userDataLabel(box.type);
+        findings.add(label === LABELS.text ? LABELS.other : label);
         patches.push(...freeBox(box));
       } else if (box.type === "uuid") {
         // XMP, or a vendor's box nobody listed: neither is needed to play the movie.
@@ -616,6 +628,8 @@ async function movieMetadata(src: Source, moov: Box, findings: Findings): Promis
         patches.push(...(await movieMeta(src, box, findings)));
       } else if (box.type === "stsd") {
         await timedMetadata(src, box, findings);
+      } else if (HEADERS_WITH_TIMES.has(box.type)) {
+        patches.push(...(await headerTimes(src, box, findings)));
       } else if (MOVIE_CONTAINERS.has(box.type)) {
         await walk(box, box.body);
       }
@@ -623,6 +637,24 @@ async function movieMetadata(src: Source, moov: Box, findings: Findings): Promis
   };
   await walk(moov, moov.body);
   return patches;
+}
+
+/** Movie, track and media headers: each starts with a creation and a modification time. */
+const HEADERS_WITH_TIMES = new Set(["mvhd", "tkhd", "mdhd"]);
+
+/**
+ * Zeroes a header's creation and modification times (when the video was taken, as a photo's
+ * EXIF dates are): 4 bytes each in version 0, 8 in version 1, right after version and flags.
+ * Players don't need them; zero is what "not set" means.
+ */
+async function headerTimes(src: Source, box: Box, findings: Findings): Promise<Patch[]> {
+  const head = await src.readSome(box.body, 20);
+  const width = head[0] === 1 ? 8 : 4;
+  if (head.length < 4 + 2 * width || head.subarray(4, 4 + 2 * width).every((byte) => byte === 0)) {
+    return [];
+  }
+  findings.add(LABELS.dates);
+  return [{ at: box.body + 4, zeros: 2 * width }];
 }
 
 /** QuickTime's meta box has no version/flags; the ISO one does. */
@@ -635,10 +667,11 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
   const boxes = await children(src, await metaChildrenStart(src, meta), meta.end, "meta");
   const patches: Patch[] = [];
   const keys = boxes.find((box) => box.type === "keys");
-  /** Keys (by 1-based index) whose items go: every key not on the list, location first. */
-  const dropped = new Map<number, { at: number; length: number; location: boolean }>();
-  /** Keys whose items stay: only names on the list, read in full. */
-  const kept = new Set<number>();
+  /** Keys (by 1-based index): every item goes, with its key's name. */
+  const dropped = new Map<
+    number,
+    { at: number; length: number; location: boolean; label: Label }
+  >();
   if (keys && keys.end - keys.body > MAX_METADATA_READ) {
     throw src.malformed("its metadata keys are too large to check");
   }
@@ -650,14 +683,12 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
       const size = data.readUInt32BE(at);
       if (size < 8 || at + size > data.length) break;
       const name = data.toString("utf8", at + 8, at + size);
-      if (KEPT_KEYS.test(name)) kept.add(index);
-      else {
-        dropped.set(index, {
-          at: keys.body + at + 8,
-          length: size - 8,
-          location: /location/i.test(name),
-        });
-      }
+      dropped.set(index, {
+        at: keys.body + at + 8,
+        length: size - 8,
+        location: /location/i.test(name),
+        label: userDataLabel(name),
+      });
       at += size;
     }
   }
@@ -667,9 +698,11 @@ async function movieMeta(src: Source, meta: Box, findings: Findings): Promise<Pa
         const index = (await src.read(item.start + 4, 4)).readUInt32BE(0);
         const key = keys ? dropped.get(index) : undefined;
         const location = key ? key.location : LOCATION_ATOMS.has(item.type);
-        const goes = keys ? !kept.has(index) : !USER_DATA.has(item.type);
-        if (!goes) continue;
-        findings.add(location ? LABELS.videoLocation : LABELS.text, location);
+        // Padding, an item freed before (a copy stripped again stays as it is).
+        if (item.type === "free" || item.type === "skip") continue;
+        if (!keys && USER_DATA.has(item.type)) continue;
+        const label = key ? key.label : userDataLabel(item.type);
+        findings.add(location ? LABELS.videoLocation : label, location);
         patches.push(...freeBox(item));
         if (key) patches.push({ at: key.at, bytes: Buffer.alloc(key.length) });
       }

@@ -451,8 +451,7 @@ async function trailer(
     src.signal?.throwIfAborted();
     const chunk = await src.readInto(scratch.subarray(0, Math.min(scratch.length, end - at)), at);
     if (!allZero(chunk)) {
-      await sink.handle.truncate(keptFrom);
-      sink.position = keptFrom;
+      await sink.truncate(keptFrom);
       await describeTrailer(src, start, findings);
       return;
     }
