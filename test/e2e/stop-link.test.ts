@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,7 +5,7 @@ import { waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { useGoogleTestbed } from "../helpers/google-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
-import { startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
 // Ctrl-C at a colour terminal while the link request is in flight, at a provider that does
 // not answer it: the request is dropped at once (the held answer is released only when the
@@ -48,10 +47,7 @@ async function open(bed: Bed, args: string[], env: Record<string, string | undef
     cwd: bed.dir,
     // Colour on, as in most people's terminals; no display, so no clipboard either.
     env: bed.env({
-      TERM: "xterm-256color",
-      NO_COLOR: undefined,
-      DISPLAY: undefined,
-      WAYLAND_DISPLAY: undefined,
+      ...COLOUR_TERMINAL,
       TMPDIR: tmp,
       ...env,
     }),
@@ -277,12 +273,3 @@ describe("Ctrl-C while Google Drive answers nothing more after the link request"
     expect((await ledgerEntries(bed)).map((each) => each.status)).toEqual(["revoked"]);
   });
 });
-
-function hasTmux(): boolean {
-  try {
-    execFileSync("tmux", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
-import { startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
 // Ctrl-C pressed by a person at a real colour terminal (tmux), with the spinner and the
 // questions drawn: one press stops the send, removes what was uploaded, makes no link, exit 130.
@@ -30,10 +29,7 @@ async function open(args: string[], env: Record<string, string | undefined> = {}
     cwd: bed.dir,
     // Colour on, as in most people's terminals; no display, so no clipboard either.
     env: bed.env({
-      TERM: "xterm-256color",
-      NO_COLOR: undefined,
-      DISPLAY: undefined,
-      WAYLAND_DISPLAY: undefined,
+      ...COLOUR_TERMINAL,
       TMPDIR: privateTmp(),
       ...env,
     }),
@@ -173,12 +169,3 @@ describe("dmshare send - at a terminal", () => {
     expect(await term.screen()).toMatch(/^https:\/\/www\.dropbox\.com\/scl\/fi\/\S+typed\.jpg/m);
   });
 });
-
-function hasTmux(): boolean {
-  try {
-    execFileSync("tmux", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}

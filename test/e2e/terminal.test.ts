@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes, pngBytes } from "../helpers/media.ts";
-import { startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
 // A person at a real terminal: tmux runs the built binary in a pseudo-terminal of a fixed
 // size, the test presses keys and reads the screen. CI installs tmux (.ci/run).
@@ -275,12 +274,3 @@ describe("colours", () => {
     expect(await plain.exitCode()).toBe(130);
   });
 });
-
-function hasTmux(): boolean {
-  try {
-    execFileSync("tmux", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}

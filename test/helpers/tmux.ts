@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -136,3 +136,21 @@ export async function startTerminal(
 }
 
 const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/** Whether tmux is installed (the terminal tests say how to install it when it is not). */
+export function hasTmux(): boolean {
+  try {
+    execFileSync("tmux", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A person's colour terminal: colour on, no display (so no clipboard either). */
+export const COLOUR_TERMINAL: Record<string, string | undefined> = {
+  TERM: "xterm-256color",
+  NO_COLOR: undefined,
+  DISPLAY: undefined,
+  WAYLAND_DISPLAY: undefined,
+};
