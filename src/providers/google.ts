@@ -9,6 +9,7 @@ import type { Ctx } from "../context.ts";
 import { authError, DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
 import { rememberSecrets } from "../secrets.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
+import { withoutControls } from "../text.ts";
 import { baseUrlOverride } from "./base-url.ts";
 import { BUILTIN_APPS } from "./builtin-apps.ts";
 import { providerFetch } from "./guarded-fetch.ts";
@@ -535,6 +536,30 @@ function refuseScopesOutsideDeviceFlow(service: GoogleService): void {
   );
 }
 
+/**
+ * The page a person is sent to for the device code: Google's own (`https://www.google.com/device`),
+ * or, when DMSHARE_GOOGLE_API_URL points at an emulator, the page it names. Anything else, or a
+ * URL with control characters or spaces, is not shown: it came from an answer dmshare can't
+ * trust.
+ */
+function isVerificationPage(ctx: Ctx, text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (withoutControls(text) !== text || /\s/.test(text)) return false;
+  // An emulator (or a proxy in front of one) serves its own page, on whatever host it names.
+  if (baseUrlOverride(ctx, "DMSHARE_GOOGLE_API_URL", "Google")) {
+    return url.protocol === "http:" || url.protocol === "https:";
+  }
+  return url.protocol === "https:" && ["www.google.com", "google.com"].includes(url.hostname);
+}
+
+/** Errors of `postForm` that mean Google could not be reached: a poll may simply try again. */
+const unreachableErrors = new WeakSet<Error>();
+
 interface FormAnswer {
   status: number;
   body: Record<string, unknown>;
@@ -550,7 +575,13 @@ async function postForm(
   let response: Response;
   let text: string;
   try {
-    response = await ctx.fetch(url, {
+    // Through the guarded fetch: the client secret goes to Google's hosts only (a redirect
+    // elsewhere is refused), and a silent or dripping answer ends within the call bounds.
+    response = await providerFetch(
+      ctx,
+      "Google",
+      googleHosts(ctx),
+    )(url, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(form).toString(),
@@ -559,11 +590,15 @@ async function postForm(
     text = await response.text();
   } catch (error) {
     if (ctx.signal.aborted) throw interruptedError("the login was not finished.");
-    throw providerError(
+    // A refusal of the guarded fetch (a redirect to another host, say) ends the login.
+    if (error instanceof DmshareError) throw error;
+    const unreachable = providerError(
       `Could not reach Google to ${action}.`,
       "Check your network connection and try again.",
       error,
     );
+    unreachableErrors.add(unreachable);
+    throw unreachable;
   }
   let body: unknown;
   try {
@@ -625,8 +660,9 @@ async function deviceLogin(
   if (
     !deviceCode ||
     !userCode ||
+    !/^[A-Za-z0-9-]{1,32}$/.test(userCode) ||
     !verificationUrl ||
-    !/^https?:\/\//.test(verificationUrl) ||
+    !isVerificationPage(ctx, verificationUrl) ||
     !expiresIn
   ) {
     throw providerError(
@@ -665,7 +701,7 @@ async function deviceLogin(
         "finish the device login",
       );
     } catch (error) {
-      if (!(error instanceof DmshareError) || error.kind !== "provider") throw error;
+      if (!(error instanceof DmshareError) || !unreachableErrors.has(error)) throw error;
       unreachable = error; // a dropped connection: ask again at the next interval
       continue;
     }

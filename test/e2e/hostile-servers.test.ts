@@ -166,6 +166,31 @@ describe("credentials go only to the provider's own hosts", () => {
     expect(stderr).toContain("no credential went there");
   });
 
+  it("a 307 from the token endpoint during a device login: refused, the client secret is not posted there", async () => {
+    google.registerClient("hostile-tv.apps.googleusercontent.com", "hostile-tv-secret", "tv");
+    const before = elsewhere.requests.length;
+    googleProxy.tamper({
+      route: "/token",
+      respond: (_request, response) => {
+        response.writeHead(307, { location: `${elsewhere.url}/token` });
+        response.end();
+      },
+    });
+    const { code, stderr } = await dmshare([
+      "login",
+      "gdrive",
+      "--device",
+      "--client-id",
+      "hostile-tv.apps.googleusercontent.com",
+      "--client-secret",
+      "hostile-tv-secret",
+    ]);
+    expect(elsewhere.requests.slice(before)).toEqual([]);
+    expect(code).toBe(4);
+    expect(stderr).toContain("no credential went there");
+    expect(stderr).not.toContain("hostile-tv-secret");
+  });
+
   it("a Drive resumable upload URL on another host: refused, the bearer token is not sent there", async () => {
     const { accessToken, refreshToken } = google.issueAccessToken();
     await storeCredentials({ gdrive: { accessToken, refreshToken, ...DEFAULT_CLIENT } });
