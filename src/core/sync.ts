@@ -152,6 +152,15 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
       });
       continue;
     }
+    if ((state?.links ?? []).length > 0) {
+      // Links are listed, none of them one dmshare can trust (no https, another host…): a
+      // link may well exist, so the entry is neither completed nor cleaned away.
+      result.waiting.push({
+        entry,
+        reason: `${label} lists a link for it that dmshare can't trust; run dmshare revoke ${entry.id} to stop whatever link it has`,
+      });
+      continue;
+    }
     const age = now.getTime() - Date.parse(entry.createdAt);
     // The send that owns it says whether it is still at work; entries from before owners
     // were recorded have only their age to go by.

@@ -197,6 +197,35 @@ describe("the answer to a link request is checked before it is trusted", () => {
 });
 
 describe("sync trusts only links on the provider's own hosts", () => {
+  it("a pending entry whose item lists only untrusted links is left pending, not cleaned away", async () => {
+    const sent = await send("pending.jpg");
+    // As if its send had stopped before recording the link, two hours ago.
+    const file = path.join(dir, "config", "ledger.json");
+    const document = JSON.parse(await readFile(file, "utf8"));
+    for (const entry of document.entries) {
+      if (entry.id !== sent.id) continue;
+      Object.assign(entry, { status: "pending", url: null, message: null, link: undefined });
+      entry.createdAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    }
+    await writeFile(file, JSON.stringify(document));
+    proxy.tamper({
+      route: "/2/sharing/list_shared_links",
+      rewrite: rewriteJson((body) => ({
+        ...body,
+        links: (body.links as { url: string }[]).map((link) => ({
+          ...link,
+          url: link.url.replace("https:", "http:"),
+        })),
+      })),
+    });
+    const { code, stdout } = await dmshare(["sync"]);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain("cleaned");
+    const entry = (await ledger()).find((listed) => listed.id === sent.id);
+    expect(entry?.status).toBe("pending");
+    expect(emulator.readFile(sent.files[0]?.remotePath ?? "")).not.toBeNull();
+  });
+
   it("listed javascript:, http: or ESC-laden links in dmshare's folder are not adopted", async () => {
     await send("real.jpg");
     proxy.tamper({
