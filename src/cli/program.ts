@@ -1,6 +1,5 @@
 import { Command, Option } from "commander";
 import type { Ctx } from "../context.ts";
-import { autoPruneBefore } from "./auto-prune.ts";
 import { register as registerCompletion } from "./completion.ts";
 import { register as registerConfig } from "./config.ts";
 import { register as registerInspect } from "./inspect.ts";
@@ -57,7 +56,11 @@ Examples:
   $ dmshare prune`,
     );
   // Links past the expiry dmshare enforces go before any command sees them (README: "Link lifecycle").
-  program.hook("preAction", (_program, action) => autoPruneBefore(ctx, action));
+  // Loaded only when a command runs: help and version never pay for the ledger and revoke code.
+  program.hook("preAction", async (_program, action) => {
+    const { autoPruneBefore } = await import("./auto-prune.ts");
+    await autoPruneBefore(ctx, action);
+  });
   for (const register of [
     registerSend,
     registerList,
