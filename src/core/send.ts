@@ -715,10 +715,7 @@ async function undoInterruptedShare(
   if (ctx.lastWords) ctx.lastWords.text = `Quit at once: ${pending}`;
   const bound = AbortSignal.timeout(cleanupBoundMs(ctx));
   try {
-    await stoppedBy(bound, async () => {
-      await provider.revoke({ url, target });
-      if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
-    });
+    await stoppedBy(bound, () => removeShared(provider, target, url));
   } catch (error) {
     if (ctx.lastWords) ctx.lastWords.text = undefined;
     const why = bound.aborted
@@ -737,6 +734,12 @@ async function undoInterruptedShare(
       ? `nothing was shared: the link was revoked as soon as it was made${removed}.`
       : `nothing was shared: the link request was stopped, any link it made was revoked${removed}.`,
   );
+}
+
+/** Stops whatever link the item has and, where the provider can, deletes the upload. */
+async function removeShared(provider: Provider, target: RemoteItem, url: string | null) {
+  await provider.revoke({ url, target });
+  if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
 }
 
 /** Interrupted, and what the send made may still exist: its entry stays pending. */
@@ -812,8 +815,7 @@ async function undoUntrustedShare(
   const label = displayNameOf(provider.name);
   const message = `${label} answered the request for a link to ${target.remotePath}, but ${problem}; dmshare does not trust it.`;
   try {
-    await provider.revoke({ url: null, target });
-    if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+    await removeShared(provider, target, null);
     await openLedger(ctx).remove(entryId);
   } catch {
     return providerError(
