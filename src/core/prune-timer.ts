@@ -453,17 +453,24 @@ export function whoEndsIt(
   if (state.timer.kind !== null && state.timerHere && timerCannot === undefined) {
     return `dmshare revokes ${it} within the hour after ${when}, with ${describeTimer(state.timer)}.`;
   }
+  const otherFolder = state.timer.kind !== null && !state.timerHere;
   const why =
     state.timer.kind === null
       ? ""
-      : !state.timerHere
+      : otherFolder
         ? `the prune timer installed here is for another config folder${state.timer.configDir ? ` (${state.timer.configDir})` : ""}, so `
         : `${timerCannot}, so `;
-  const fix = why === "" ? "dmshare prune --install" : "dmshare prune --install (run from here)";
+  // There is one timer per user: installing it from here replaces the other folder's.
+  const install =
+    state.timer.kind === null
+      ? "dmshare prune --install"
+      : otherFolder
+        ? "dmshare prune --install from here (in place of that folder's timer)"
+        : null;
   if (state.autoPrune) {
-    return `${why}dmshare revokes ${it} the first time you run dmshare after ${when}, which may be much later: ${fix} revokes ${it} on time (hourly).`;
+    return `${why}dmshare revokes ${it} the first time you run dmshare after ${when}, which may be much later${install ? `: ${install} revokes ${it} on time (hourly)` : ""}.`;
   }
   const keeps =
     why === "" ? (several ? "They keep" : "It keeps") : several ? "they keep" : "it keeps";
-  return `${why}${keeps} working after ${when} until you run dmshare prune (auto-prune is off): ${fix} does that hourly.`;
+  return `${why}${keeps} working after ${when} until you run dmshare prune (auto-prune is off)${install ? `: ${install} does that hourly` : ""}.`;
 }

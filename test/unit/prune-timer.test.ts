@@ -435,12 +435,30 @@ describe("who ends a link dmshare must revoke", () => {
       /^dmshare revokes it the first time you run dmshare after Dec 12, 10:00, which may be much later: dmshare prune --install/,
     ],
     [
+      { kind: "cron" as const, where: "crontab -l", configDir: "/elsewhere" },
+      false,
+      /^the prune timer installed here is for another config folder \(\/elsewhere\), so it keeps working after Dec 12, 10:00 until you run dmshare prune \(auto-prune is off\): dmshare prune --install from here \(in place of that folder's timer\)/,
+    ],
+    [
       { kind: null, where: null },
       false,
       /^It keeps working after Dec 12, 10:00 until you run dmshare prune \(auto-prune is off\)/,
     ],
   ])("timer %j, auto-prune %s", (timer, autoPrune, said) => {
-    expect(whoEndsIt({ timer, timerHere: timer.kind !== null, autoPrune }, when)).toMatch(said);
+    const timerHere = timer.kind !== null && !("configDir" in timer);
+    expect(whoEndsIt({ timer, timerHere, autoPrune }, when)).toMatch(said);
+  });
+
+  it("a timer whose runs can't log in is not a timer that ends the link on time", () => {
+    const said = whoEndsIt(
+      { timer: { kind: "cron", where: "crontab -l" }, timerHere: true, autoPrune: true },
+      when,
+      false,
+      "the prune timer can't use your Dropbox login, which is only in DMSHARE_DROPBOX_TOKEN (dmshare login dropbox stores it)",
+    );
+    expect(said).toBe(
+      "the prune timer can't use your Dropbox login, which is only in DMSHARE_DROPBOX_TOKEN (dmshare login dropbox stores it), so dmshare revokes it the first time you run dmshare after Dec 12, 10:00, which may be much later.",
+    );
   });
 
   it("reads the auto-prune setting and the timer", async () => {
