@@ -105,13 +105,29 @@ async function runPruneTimer(ctx: Ctx, options: PruneCliOptions, command: Comman
       system,
       timers.timerSpecFor(system, ctx.paths.configDir),
     );
+    // The timer's runs get no DMSHARE_*_TOKEN: a login only there can't revoke anything.
+    const { envOnlyLogins } = await import("../core/session.ts");
+    const { tokenVariable } = await import("../providers/registry.ts");
+    const envOnly = await envOnlyLogins(ctx);
     if (options.json)
-      output.document({ installed: true, kind: installed.kind, where: installed.where });
+      output.document({
+        installed: true,
+        kind: installed.kind,
+        where: installed.where,
+        configDir: installed.configDir ?? null,
+        envOnlyLogins: envOnly,
+      });
     else {
       output.success(
         `Installed ${timers.describeTimer(installed)}: it runs dmshare prune --yes, so links past their expiry are revoked within the hour.`,
       );
       output.info("dmshare status shows it; dmshare prune --uninstall removes it.");
+    }
+    for (const name of envOnly) {
+      output.warn(
+        `The timer can't revoke your ${name} links: that login is only in ${tokenVariable(name)}, which the timer does not get (it never keeps a token).`,
+        `Store the login so the timer can use it: dmshare login ${name}   (or: dmshare login ${name} --token -)`,
+      );
     }
     return EXIT_CODES.success;
   }

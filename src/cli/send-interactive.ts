@@ -3,7 +3,12 @@ import path from "node:path";
 import { findPhotos } from "../core/inputs.ts";
 import { defaultAlbumName } from "../core/plan.ts";
 import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../core/prune-timer.ts";
-import { connectProvider, loggedInProviders, notLoggedInAnywhere } from "../core/session.ts";
+import {
+  connectProvider,
+  loggedInProviders,
+  notLoggedInAnywhere,
+  timerCannotReach,
+} from "../core/session.ts";
 import type { ProviderName } from "../providers/provider.ts";
 import { findProvider } from "../providers/registry.ts";
 import { ConfigStore } from "../store/config.ts";
@@ -59,7 +64,7 @@ export async function askWhatToSend(
   if (expires === undefined && findProvider(via).makesLinks) {
     if (ender?.by === "dmshare") {
       output.prompt(
-        `${findProvider(via).displayName} can't expire links on this account: ${whoEndsIt(ender.how, "the time you pick")}`,
+        `${findProvider(via).displayName} can't expire links on this account: ${whoEndsIt(ender.how, "the time you pick", false, ender.cannot)}`,
       );
     }
     expires =
@@ -91,7 +96,9 @@ export async function askWhatToSend(
 async function whoEndsLinks(
   output: Output,
   via: string,
-): Promise<{ by: "provider" } | { by: "dmshare"; how: DmshareExpiry } | null> {
+): Promise<
+  { by: "provider" } | { by: "dmshare"; how: DmshareExpiry; cannot: string | undefined } | null
+> {
   const { ctx } = output;
   try {
     const provider = await connectProvider(ctx, via);
@@ -102,6 +109,7 @@ async function whoEndsLinks(
     return {
       by: "dmshare",
       how: await dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir),
+      cannot: await timerCannotReach(ctx, via),
     };
   } catch {
     return null;
@@ -112,7 +120,9 @@ async function whoEndsLinks(
 function endedBy(ender: Awaited<ReturnType<typeof whoEndsLinks>>, provider: string): string {
   if (!ender) return "";
   if (ender.by === "provider") return `, ended by ${provider}`;
-  if (ender.how.timer.kind !== null) return ", revoked by dmshare's hourly timer";
+  if (ender.how.timer.kind !== null && ender.how.timerHere && !ender.cannot) {
+    return ", revoked by dmshare's hourly timer";
+  }
   return ender.how.autoPrune
     ? ", revoked by dmshare when it next runs after that"
     : ", revoked only when you run dmshare prune";

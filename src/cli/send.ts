@@ -5,6 +5,7 @@ import { presetNames, sharedWhat } from "../core/message.ts";
 import type { SharePlan } from "../core/plan.ts";
 import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../core/prune-timer.ts";
 import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send.ts";
+import { timerCannotReach } from "../core/session.ts";
 import { localDateTime } from "../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../errors.ts";
 import { displayNameOf } from "../providers/registry.ts";
@@ -184,7 +185,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     newLink: options.newLink === true,
     partial: options.partial === true,
     concurrency: options.concurrency,
-    dmshareExpiryOnTime: async () => (await dmshareExpiry(ctx)).timer.kind !== null,
+    dmshareExpiryOnTime: async (provider) => (await timerEndsOnTime(ctx, provider)).onTime,
   };
   let progress: Progress | undefined;
   let uploadStarted = 0;
@@ -218,6 +219,19 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
   } finally {
     progress?.stop();
   }
+}
+
+/**
+ * Whether the prune timer ends this provider's links on time: installed, for this config
+ * folder, and with a stored login it can use (it gets no DMSHARE_*_TOKEN).
+ */
+async function timerEndsOnTime(ctx: Ctx, provider: string) {
+  const state = await dmshareExpiry(ctx);
+  const cannot =
+    state.timer.kind !== null && state.timerHere
+      ? await timerCannotReach(ctx, provider)
+      : undefined;
+  return { state, cannot, onTime: state.timer.kind !== null && state.timerHere && !cannot };
 }
 
 /** How dmshare ends the links it must revoke itself (read once per run, when needed). */
@@ -325,10 +339,10 @@ async function reportLocalExpiry(output: Output, result: SendOutcome) {
   if (!first?.entry.expiresAt) return;
   const when = localDateTime(new Date(first.entry.expiresAt));
   const several = local.length > 1;
-  const state = await dmshareExpiry(output.ctx);
+  const { state, cannot, onTime } = await timerEndsOnTime(output.ctx, result.provider);
   output.warn(
-    `${displayNameOf(result.provider)} won't expire ${several ? "these links" : "this link"} on this account: ${whoEndsIt(state, when, several)}`,
-    state.timer.kind === null ? "So the message does not say until when it works." : undefined,
+    `${displayNameOf(result.provider)} won't expire ${several ? "these links" : "this link"} on this account: ${whoEndsIt(state, when, several, cannot)}`,
+    onTime ? undefined : "So the message does not say until when it works.",
   );
 }
 

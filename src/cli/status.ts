@@ -42,8 +42,14 @@ async function runStatus(ctx: Ctx, options: { json?: boolean }, command: Command
 async function describeExpiry(ctx: Ctx, output: Output): Promise<string> {
   const { realScheduler } = await import("../store/scheduler.ts");
   const { describeTimer, dmshareExpiryHere } = await import("../core/prune-timer.ts");
-  const { timer, autoPrune } = await dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir);
+  const { timer, timerHere, autoPrune } = await dmshareExpiryHere(
+    realScheduler(ctx.env),
+    ctx.paths.configDir,
+  );
   const style = output.out;
+  if (timer.kind !== null && !timerHere) {
+    return `${style.yellow("!")} Expiry: ${describeTimer(timer)} prunes ${timer.configDir ? `another config folder (${timer.configDir})` : "a config folder it does not name"}, not this one. Run: dmshare prune --install`;
+  }
   if (timer.kind !== null) {
     return `${style.green("✔")} Expiry: ${describeTimer(timer)} revokes links past the expiry dmshare enforces (dmshare prune --uninstall removes it)`;
   }

@@ -14,7 +14,7 @@ export type TimerKind = "systemd" | "cron" | "launchd" | "schtasks";
 export interface TimerSpec {
   /** The command line that runs dmshare (node and its script, absolute paths). */
   command: string[];
-  /** Set for the timer's runs: DMSHARE_CONFIG_DIR when dmshare uses another one. Never secrets. */
+  /** Set for the timer's runs (DMSHARE_CONFIG_DIR: the config folder it prunes). Never secrets. */
   env: Record<string, string>;
   /** Where cron and launchd keep what the runs print. */
   logFile: string;
@@ -24,7 +24,14 @@ export interface TimerState {
   kind: TimerKind | null;
   /** The file or name that holds it, for the person to find it. */
   where: string | null;
+  /**
+   * The config folder whose links it prunes (as written in its definition); null when none
+   * is written there (a timer from an older dmshare, or one dmshare can't read).
+   */
+  configDir?: string | null;
 }
+
+const NO_TIMER: TimerState = { kind: null, where: null };
 
 export const TIMER_NAME = "dmshare-prune";
 const LAUNCHD_LABEL = "com.dmshare.prune";
@@ -33,12 +40,19 @@ const PRUNE_ARGS = ["prune", "--yes"];
 
 /** What the timer runs, and with which settings, for the dmshare running now. */
 export function timerSpecFor(system: SchedulerSystem, configDir: string): TimerSpec {
-  const override = system.env.DMSHARE_CONFIG_DIR;
+  // Always written out, so that the timer prunes this folder whatever the default is then,
+  // and so that pruneTimerState can tell which folder it prunes.
   return {
     command: system.self,
-    env: override ? { DMSHARE_CONFIG_DIR: path.resolve(override) } : {},
+    env: { DMSHARE_CONFIG_DIR: path.resolve(configDir) },
     logFile: path.join(configDir, "prune.log"),
   };
+}
+
+/** The config folder a timer definition prunes: its DMSHARE_CONFIG_DIR, unescaped. */
+function configDirIn(text: string | null, pattern: RegExp, decode: (s: string) => string) {
+  const found = text === null ? null : pattern.exec(text);
+  return found?.[1] === undefined ? null : decode(found[1]);
 }
 
 // ---- The definitions (pure) ----
@@ -71,6 +85,13 @@ export function systemdUnits(spec: TimerSpec): { service: string; timer: string 
   return { service, timer };
 }
 
+const systemdUnquote = (word: string) =>
+  word
+    .replace(/\$\$/g, "$")
+    .replace(/%%/g, "%")
+    .replace(/\\(["\\])/g, "$1");
+const SYSTEMD_CONFIG_DIR = /^Environment="DMSHARE_CONFIG_DIR=((?:[^"\\]|\\.)*)"$/m;
+
 /** A word for a POSIX shell (cron runs its lines with /bin/sh). */
 const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
@@ -98,6 +119,19 @@ export function withoutCronLine(crontab: string): string {
     .filter((line) => !line.includes(CRON_MARK))
     .join("");
 }
+
+const shellUnquote = (word: string) => word.replace(/'\\''/g, "'").replace(/\\%/g, "%");
+const CRON_CONFIG_DIR = /DMSHARE_CONFIG_DIR='((?:[^']|'\\'')*)'/;
+
+const xmlUnescape = (text: string) =>
+  text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
+const PLIST_CONFIG_DIR = /<key>DMSHARE_CONFIG_DIR<\/key>\s*<string>([^<]*)<\/string>/;
+const SCHTASKS_CONFIG_DIR = /set "DMSHARE_CONFIG_DIR=([^"]*)"/;
 
 const xmlEscape = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -163,6 +197,13 @@ const systemdFiles = (system: SchedulerSystem) => ({
 const plistPath = (system: SchedulerSystem) =>
   path.join(system.home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`);
 
+/** `systemctl --user is-enabled`: whether systemd will run the timer, not only whether its file is there. */
+async function systemdTimerEnabled(system: SchedulerSystem): Promise<boolean> {
+  return (
+    (await system.run("systemctl", ["--user", "is-enabled", `${TIMER_NAME}.timer`])).code === 0
+  );
+}
+
 async function hasSystemdUser(system: SchedulerSystem): Promise<boolean> {
   return (await system.run("systemctl", ["--user", "show-environment"])).code === 0;
 }
@@ -174,28 +215,57 @@ async function readCrontab(system: SchedulerSystem): Promise<string | null> {
   return listed.code === 0 ? listed.stdout : "";
 }
 
-/** Whether a prune timer is installed, and which. */
+/** Whether a prune timer is installed, which, and which config folder it prunes. */
 export async function pruneTimerState(system: SchedulerSystem): Promise<TimerState> {
   switch (system.platform) {
     case "darwin": {
       const file = plistPath(system);
-      return (await system.readFile(file)) === null
-        ? { kind: null, where: null }
-        : { kind: "launchd", where: file };
+      const plist = await system.readFile(file);
+      if (plist === null) return NO_TIMER;
+      const configDir = configDirIn(plist, PLIST_CONFIG_DIR, xmlUnescape);
+      return { kind: "launchd", where: file, configDir };
     }
     case "win32": {
-      const query = await system.run("schtasks", ["/Query", "/TN", TIMER_NAME]);
-      return query.code === 0
-        ? { kind: "schtasks", where: `Task Scheduler: ${TIMER_NAME}` }
-        : { kind: null, where: null };
+      const query = await system.run("schtasks", ["/Query", "/TN", TIMER_NAME, "/XML"]);
+      if (query.code !== 0) return NO_TIMER;
+      const configDir = configDirIn(xmlUnescape(query.stdout), SCHTASKS_CONFIG_DIR, (s) => s);
+      return { kind: "schtasks", where: `Task Scheduler: ${TIMER_NAME}`, configDir };
     }
     default: {
-      const { timer } = systemdFiles(system);
-      if ((await system.readFile(timer)) !== null) return { kind: "systemd", where: timer };
+      const files = systemdFiles(system);
+      if ((await system.readFile(files.timer)) !== null && (await systemdTimerEnabled(system))) {
+        const service = await system.readFile(files.service);
+        const configDir = configDirIn(service, SYSTEMD_CONFIG_DIR, systemdUnquote);
+        return { kind: "systemd", where: files.timer, configDir };
+      }
       const crontab = await readCrontab(system);
-      if (crontab?.includes(CRON_MARK)) return { kind: "cron", where: "crontab -l" };
-      return { kind: null, where: null };
+      const line = crontab?.split("\n").find((text) => text.includes(CRON_MARK));
+      if (line === undefined) return NO_TIMER;
+      const configDir = configDirIn(line, CRON_CONFIG_DIR, shellUnquote);
+      return { kind: "cron", where: "crontab -l", configDir };
     }
+  }
+}
+
+/** Runs the steps after a timer's files are written; when one fails, removes them again. */
+async function orUndo(
+  system: SchedulerSystem,
+  files: string[],
+  steps: () => Promise<void>,
+  undo: () => Promise<unknown> = async () => undefined,
+): Promise<void> {
+  try {
+    await steps();
+  } catch (error) {
+    for (const file of files) await system.removeFile(file).catch(() => undefined);
+    await undo().catch(() => undefined);
+    if (error instanceof DmshareError) {
+      throw new DmshareError(error.kind, error.message, {
+        hint: `Nothing was left installed. Run dmshare prune --yes from a scheduler of your own (see "Link lifecycle" in the README), or run dmshare prune from time to time.`,
+        cause: error.cause,
+      });
+    }
+    throw error;
   }
 }
 
@@ -208,13 +278,19 @@ export async function installPruneTimer(
     case "darwin": {
       const file = plistPath(system);
       await system.writeFile(file, launchdPlist(spec));
-      await system.run("launchctl", ["unload", file]);
-      await must(system, "launchctl", ["load", "-w", file], "load the launchd agent");
-      return { kind: "launchd", where: file };
+      await orUndo(system, [file], async () => {
+        await system.run("launchctl", ["unload", file]);
+        await must(system, "launchctl", ["load", "-w", file], "load the launchd agent");
+      });
+      return { kind: "launchd", where: file, configDir: spec.env.DMSHARE_CONFIG_DIR ?? null };
     }
     case "win32": {
       await must(system, "schtasks", schtasksCreateArgs(spec), "create the scheduled task");
-      return { kind: "schtasks", where: `Task Scheduler: ${TIMER_NAME}` };
+      return {
+        kind: "schtasks",
+        where: `Task Scheduler: ${TIMER_NAME}`,
+        configDir: spec.env.DMSHARE_CONFIG_DIR ?? null,
+      };
     }
     default: {
       if (await hasSystemdUser(system)) {
@@ -222,16 +298,28 @@ export async function installPruneTimer(
         const units = systemdUnits(spec);
         await system.writeFile(files.service, units.service);
         await system.writeFile(files.timer, units.timer);
-        await must(system, "systemctl", ["--user", "daemon-reload"], "reload systemd");
-        await must(
+        // Files without an enabled timer would look installed and run nothing.
+        await orUndo(
           system,
-          "systemctl",
-          ["--user", "enable", "--now", `${TIMER_NAME}.timer`],
-          "start the timer",
+          [files.timer, files.service],
+          async () => {
+            await must(system, "systemctl", ["--user", "daemon-reload"], "reload systemd");
+            await must(
+              system,
+              "systemctl",
+              ["--user", "enable", "--now", `${TIMER_NAME}.timer`],
+              "start the timer",
+            );
+          },
+          () => system.run("systemctl", ["--user", "daemon-reload"]),
         );
         // One way only: a crontab line from an earlier install would run prune twice.
         await removeCronLine(system);
-        return { kind: "systemd", where: files.timer };
+        return {
+          kind: "systemd",
+          where: files.timer,
+          configDir: spec.env.DMSHARE_CONFIG_DIR ?? null,
+        };
       }
       const crontab = await readCrontab(system);
       if (crontab === null) {
@@ -247,7 +335,7 @@ export async function installPruneTimer(
         "write the crontab",
         withCronLine(crontab, cronLine(spec)),
       );
-      return { kind: "cron", where: "crontab -l" };
+      return { kind: "cron", where: "crontab -l", configDir: spec.env.DMSHARE_CONFIG_DIR ?? null };
     }
   }
 }
@@ -328,6 +416,8 @@ export function describeTimer(state: TimerState): string {
 /** How dmshare ends the links whose expiry it enforces itself, here and now. */
 export interface DmshareExpiry {
   timer: TimerState;
+  /** The timer prunes this config folder (a timer for another folder leaves these links be). */
+  timerHere: boolean;
   /** Each dmshare command first revokes what is overdue (`auto-prune`, on by default). */
   autoPrune: boolean;
 }
@@ -341,20 +431,46 @@ export async function dmshareExpiryHere(
     pruneTimerState(system),
     new ConfigStore(configDir).get("auto-prune"),
   ]);
-  return { timer, autoPrune: setting !== "off" };
+  const timerHere =
+    timer.kind !== null &&
+    typeof timer.configDir === "string" &&
+    path.resolve(timer.configDir) === path.resolve(configDir);
+  return { timer, timerHere, autoPrune: setting !== "off" };
 }
 
 /**
  * Who ends a link dmshare must revoke, and how, in a sentence: "dmshare revokes it within
  * the hour after Dec 12, 10:00 (…)". `when` is the expiry as the person reads it.
  */
-export function whoEndsIt(state: DmshareExpiry, when: string, several = false): string {
+export function whoEndsIt(
+  state: DmshareExpiry,
+  when: string,
+  several = false,
+  /** Why the installed timer can't revoke these links, when it can't (e.g. env-only login). */
+  timerCannot?: string,
+): string {
   const it = several ? "them" : "it";
-  if (state.timer.kind !== null) {
+  if (state.timer.kind !== null && state.timerHere && timerCannot === undefined) {
     return `dmshare revokes ${it} within the hour after ${when}, with ${describeTimer(state.timer)}.`;
   }
+  const otherFolder = state.timer.kind !== null && !state.timerHere;
+  const why =
+    state.timer.kind === null
+      ? ""
+      : otherFolder
+        ? `the prune timer installed here is for another config folder${state.timer.configDir ? ` (${state.timer.configDir})` : ""}, so `
+        : `${timerCannot}, so `;
+  // There is one timer per user: installing it from here replaces the other folder's.
+  const install =
+    state.timer.kind === null
+      ? "dmshare prune --install"
+      : otherFolder
+        ? "dmshare prune --install from here (in place of that folder's timer)"
+        : null;
   if (state.autoPrune) {
-    return `dmshare revokes ${it} the first time you run dmshare after ${when}, which may be much later: dmshare prune --install revokes ${it} on time (hourly).`;
+    return `${why}dmshare revokes ${it} the first time you run dmshare after ${when}, which may be much later${install ? `: ${install} revokes ${it} on time (hourly)` : ""}.`;
   }
-  return `${several ? "They keep" : "It keeps"} working after ${when} until you run dmshare prune (auto-prune is off): dmshare prune --install does that hourly.`;
+  const keeps =
+    why === "" ? (several ? "They keep" : "It keeps") : several ? "they keep" : "it keeps";
+  return `${why}${keeps} working after ${when} until you run dmshare prune (auto-prune is off)${install ? `: ${install} does that hourly` : ""}.`;
 }

@@ -68,10 +68,11 @@ export interface SendRequest {
   /** `--concurrency N`, as typed: how many files of an album upload at once. */
   concurrency?: string;
   /**
-   * Whether dmshare revokes its own expiring links on time here (an hourly prune timer is
-   * installed). Only then does the message promise the expiry date of such a link.
+   * Whether dmshare revokes its own expiring links of this provider on time here (an hourly
+   * prune timer for this config folder, with a stored login for the provider). Only then does
+   * the message promise the expiry date of such a link.
    */
-  dmshareExpiryOnTime?: () => Promise<boolean>;
+  dmshareExpiryOnTime?: (provider: string) => Promise<boolean>;
 }
 
 /** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
@@ -148,10 +149,10 @@ export async function send(
   const provider = await connectProvider(ctx, providerName);
   const expiryBy = await expiryEnforcer(provider, shareOptions.expiresAt);
   // The message names the date only when something will end the link then.
-  const onTime = expiryBy === "dmshare" ? await request.dmshareExpiryOnTime?.() : false;
+  const onTime = expiryBy === "dmshare" ? await request.dmshareExpiryOnTime?.(providerName) : false;
   if (expiryBy === "dmshare" && !onTime && style.template?.includes("{expires}")) {
     throw usageError(
-      `The message promises the link ends on {expires}, but nothing would end it then: ${displayNameOf(providerName)} can't expire it on this account, and no dmshare prune timer is installed.`,
+      `The message promises the link ends on {expires}, but nothing would end it then: ${displayNameOf(providerName)} can't expire it on this account, and no dmshare prune timer here can revoke it (dmshare status says why).`,
       "Nothing was uploaded. Run dmshare prune --install (it revokes such links hourly), or leave {expires} out of the message.",
     );
   }

@@ -2,7 +2,12 @@ import type { Ctx } from "../context.ts";
 import { authError, usageError } from "../errors.ts";
 import { BUILTIN_APPS } from "../providers/builtin-apps.ts";
 import type { Provider, ProviderName, ProviderSession } from "../providers/provider.ts";
-import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
+import {
+  displayNameOf,
+  findProvider,
+  providerNames,
+  tokenVariable,
+} from "../providers/registry.ts";
 import { openCredentialStore } from "../store/credentials.ts";
 import { Ledger } from "../store/ledger.ts";
 import { ledgerPath } from "../store/paths.ts";
@@ -43,6 +48,29 @@ export async function loggedInProviders(ctx: Ctx): Promise<ProviderName[]> {
   const found: ProviderName[] = [];
   for (const name of providerNames()) {
     if (ctx.env[tokenVariable(name)] || (await credentials.get(name))) found.push(name);
+  }
+  return found;
+}
+
+/**
+ * Why the prune timer can't revoke a provider's links, or undefined when it can: its runs get
+ * no DMSHARE_*_TOKEN (never a secret in a timer definition), only the login stored here.
+ */
+export async function timerCannotReach(ctx: Ctx, name: string): Promise<string | undefined> {
+  const { credentials } = providerSession(ctx);
+  if (await credentials.get(name)) return undefined;
+  const variable = tokenVariable(name);
+  return ctx.env[variable]
+    ? `the prune timer can't use your ${displayNameOf(name)} login, which is only in ${variable} (dmshare login ${name} stores it)`
+    : `the prune timer has no stored ${displayNameOf(name)} login (dmshare login ${name} stores one)`;
+}
+
+/** The providers whose only login here is a DMSHARE_*_TOKEN variable, which the timer won't get. */
+export async function envOnlyLogins(ctx: Ctx): Promise<string[]> {
+  const { credentials } = providerSession(ctx);
+  const found: string[] = [];
+  for (const name of providerNames()) {
+    if (ctx.env[tokenVariable(name)] && !(await credentials.get(name))) found.push(name);
   }
   return found;
 }

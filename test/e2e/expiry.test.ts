@@ -143,7 +143,7 @@ describe("prune --install", () => {
    * A machine of the test's own: HOME in the test's folder, no systemd user session, and a
    * `crontab` that keeps the table in a file there (the real crontab is never touched).
    */
-  async function fakeMachine() {
+  async function fakeMachine({ storedLogin = true } = {}) {
     const bin = path.join(bed.dir, "bin");
     const home = path.join(bed.dir, "home");
     const table = path.join(bed.dir, "crontab.txt");
@@ -173,6 +173,12 @@ exit 1
       PATH: `${bin}:${process.env.PATH}`,
       FAKE_CRONTAB: table,
     };
+    if (storedLogin) {
+      // The timer gets no token from the environment: the login must be stored.
+      const login = await bed.dmshare(["login", "dropbox", "--token", "-"], { env, stdin: TOKEN });
+      expect(login.code, login.stderr).toBe(0);
+      Object.assign(env, { DMSHARE_DROPBOX_TOKEN: "" });
+    }
     return {
       run: (args: string[]) => bed.dmshare(args, { env }),
       crontab: () => readFile(table, "utf8").catch(() => null),
@@ -228,6 +234,62 @@ exit 1
     expect((await machine.run(["status"])).stdout).toContain("Expiry: no prune timer installed");
     const again = await machine.run(["prune", "--uninstall"]);
     expect(again.stderr).toContain("No dmshare prune timer was installed");
+  });
+
+  it("a login only in DMSHARE_DROPBOX_TOKEN: --install says the timer can't use it, and the message promises no date", async () => {
+    const machine = await fakeMachine({ storedLogin: false });
+    const installed = await machine.run(["prune", "--install"]);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stderr).toContain(
+      "The timer can't revoke your dropbox links: that login is only in DMSHARE_DROPBOX_TOKEN",
+    );
+    expect(installed.stderr).toContain("dmshare login dropbox");
+    expect(installed.stderr).not.toContain(TOKEN);
+    await writeFiles(bed.dir, { "envonly.jpg": jpegBytes() });
+    const sent = await machine.run([
+      "send",
+      "envonly.jpg",
+      "--via",
+      "dropbox",
+      "--expires",
+      "2d",
+      "--no-copy",
+      "--json",
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(JSON.parse(sent.stdout).message).not.toContain("works until");
+    expect(sent.stderr).toContain("the prune timer can't use your Dropbox login");
+    expect(sent.stderr).toContain("So the message does not say until when it works.");
+  });
+
+  it("a timer installed for another config folder does not count for this one", async () => {
+    const machine = await fakeMachine();
+    const other = path.join(bed.dir, "other-config");
+    const installed = await bed.dmshare(["prune", "--install"], {
+      env: {
+        HOME: path.join(bed.dir, "home"),
+        PATH: `${path.join(bed.dir, "bin")}:${process.env.PATH}`,
+        FAKE_CRONTAB: machine.table,
+        DMSHARE_CONFIG_DIR: other,
+      },
+    });
+    expect(installed.code, installed.stderr).toBe(0);
+    const status = await machine.run(["status"]);
+    expect(status.stdout).toContain(`prunes another config folder (${other}), not this one`);
+    await writeFiles(bed.dir, { "elsewhere.jpg": jpegBytes() });
+    const sent = await machine.run([
+      "send",
+      "elsewhere.jpg",
+      "--via",
+      "dropbox",
+      "--expires",
+      "2d",
+      "--no-copy",
+      "--json",
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(JSON.parse(sent.stdout).message).not.toContain("works until");
+    expect(sent.stderr).toContain("is for another config folder");
   });
 
   it("without a timer, a message template that names {expires} is refused before uploading", async () => {

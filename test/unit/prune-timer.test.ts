@@ -183,6 +183,44 @@ function machine(platform: NodeJS.Platform, answers: Record<string, Answer>) {
   return system;
 }
 
+/** A machine where a timer of `kind` installs and is then found (its scheduler kept in memory). */
+function kindMachine(kind: string, platform: NodeJS.Platform) {
+  if (kind === "systemd") {
+    let enabled = false;
+    return machine(platform, {
+      systemctl: (args) => {
+        if (args.includes("enable")) enabled = true;
+        if (args.includes("disable")) enabled = false;
+        return args.includes("is-enabled") && !enabled ? { code: 1 } : { code: 0 };
+      },
+      crontab: crontab(null).answer,
+    });
+  }
+  if (kind === "cron") {
+    return machine(platform, { systemctl: () => ({ code: 1 }), crontab: crontab(null).answer });
+  }
+  if (kind === "launchd") return machine(platform, { launchctl: () => ({ code: 0 }) });
+  let task: string | null = null;
+  return machine(platform, {
+    schtasks: (args) => {
+      if (args[0] === "/Create") task = args.at(-1) ?? "";
+      if (args[0] === "/Delete") task = null;
+      if (args[0] !== "/Query") return { code: 0 };
+      if (task === null) return { code: 1 };
+      // What `schtasks /Query /XML` prints: the task's XML, the command in <Arguments>.
+      const xml = task
+        .replace(/&/g, "&amp;")
+        .replace(/</g, "&lt;")
+        .replace(/>/g, "&gt;")
+        .replace(/"/g, "&quot;");
+      return {
+        code: 0,
+        stdout: `<Task><Actions><Exec><Command>cmd</Command><Arguments>${xml}</Arguments></Exec></Actions></Task>`,
+      };
+    },
+  });
+}
+
 /** A crontab kept in memory, as `crontab -l` and `crontab -` see it. */
 function crontab(initial: string | null) {
   let table = initial;
@@ -206,7 +244,11 @@ describe("installing and removing the timer", () => {
     });
     const installed = await installPruneTimer(system, SPEC);
     const unitDir = "/home/ada/.config/systemd/user";
-    expect(installed).toEqual({ kind: "systemd", where: `${unitDir}/dmshare-prune.timer` });
+    expect(installed).toEqual({
+      kind: "systemd",
+      where: `${unitDir}/dmshare-prune.timer`,
+      configDir: null,
+    });
     expect([...system.files.keys()].sort()).toEqual([
       `${unitDir}/dmshare-prune.service`,
       `${unitDir}/dmshare-prune.timer`,
@@ -240,7 +282,11 @@ describe("installing and removing the timer", () => {
       systemctl: () => ({ code: 1, stderr: "Failed to connect to bus" }),
       crontab: table.answer,
     });
-    expect(await installPruneTimer(system, SPEC)).toEqual({ kind: "cron", where: "crontab -l" });
+    expect(await installPruneTimer(system, SPEC)).toEqual({
+      kind: "cron",
+      where: "crontab -l",
+      configDir: null,
+    });
     expect(table.read()).toBe(`0 5 * * * backup\n${cronLine(SPEC)}\n`);
     // Installing again leaves one line, not two.
     await installPruneTimer(system, SPEC);
@@ -273,10 +319,82 @@ describe("installing and removing the timer", () => {
     });
   });
 
+  it("systemd: when enabling fails, the unit files are removed again and no timer is reported", async () => {
+    const system = machine("linux", {
+      systemctl: (args) =>
+        args.includes("enable")
+          ? { code: 1, stderr: "Failed to connect to bus: No medium found" }
+          : args.includes("is-enabled")
+            ? { code: 1, stdout: "disabled" }
+            : { code: 0 },
+      crontab: crontab(null).answer,
+    });
+    await expect(installPruneTimer(system, SPEC)).rejects.toMatchObject({
+      kind: "usage",
+      message:
+        "Could not start the timer: systemctl failed: Failed to connect to bus: No medium found.",
+    });
+    expect([...system.files.keys()]).toEqual([]);
+    expect((await pruneTimerState(system)).kind).toBeNull();
+  });
+
+  it("systemd: unit files that systemd does not have enabled are not a timer", async () => {
+    const system = machine("linux", {
+      systemctl: (args) =>
+        args.includes("is-enabled") ? { code: 1, stdout: "disabled" } : { code: 0 },
+    });
+    const unitDir = "/home/ada/.config/systemd/user";
+    system.files.set(`${unitDir}/dmshare-prune.timer`, systemdUnits(SPEC).timer);
+    system.files.set(`${unitDir}/dmshare-prune.service`, systemdUnits(SPEC).service);
+    expect((await pruneTimerState(system)).kind).toBeNull();
+    expect(system.ran).toContain("systemctl --user is-enabled dmshare-prune.timer");
+  });
+
+  it("launchd: when loading fails, the agent file is removed again", async () => {
+    const system = machine("darwin", {
+      launchctl: (args) =>
+        args[0] === "load" ? { code: 1, stderr: "Load failed: 5" } : { code: 0 },
+    });
+    await expect(installPruneTimer(system, SPEC)).rejects.toMatchObject({ kind: "usage" });
+    expect(system.files.size).toBe(0);
+    expect((await pruneTimerState(system)).kind).toBeNull();
+  });
+
+  it.each([
+    ["systemd", "linux" as const],
+    ["cron", "linux" as const],
+    ["launchd", "darwin" as const],
+    ["schtasks", "win32" as const],
+  ])(
+    "%s: the timer says which config folder it prunes; another folder's dmshare does not count it",
+    async (kind, platform) => {
+      const system = kindMachine(kind, platform);
+      system.env = {};
+      // Quotes, %, $, & and < > survive each definition's escaping (Windows paths can't hold ").
+      const configA =
+        platform === "win32"
+          ? "/home/ada/100% & configA"
+          : `/home/o'brien/100% <"dm"> & $HOME/configA`;
+      const specA = timerSpecFor(system, configA);
+      expect((await installPruneTimer(system, specA)).kind).toBe(kind);
+      const state = await pruneTimerState(system);
+      expect(state).toMatchObject({ kind, configDir: path.resolve(configA) });
+      expect((await dmshareExpiryHere(system, configA)).timerHere).toBe(true);
+      expect((await dmshareExpiryHere(system, "/home/ada/configB")).timerHere).toBe(false);
+      expect(
+        whoEndsIt(await dmshareExpiryHere(system, "/home/ada/configB"), "Dec 12, 10:00"),
+      ).toMatch(/another config folder/);
+    },
+  );
+
   it("macOS: a launchd agent, loaded; unloaded and removed", async () => {
     const system = machine("darwin", { launchctl: () => ({ code: 0 }) });
     const plist = "/home/ada/Library/LaunchAgents/com.dmshare.prune.plist";
-    expect(await installPruneTimer(system, SPEC)).toEqual({ kind: "launchd", where: plist });
+    expect(await installPruneTimer(system, SPEC)).toEqual({
+      kind: "launchd",
+      where: plist,
+      configDir: null,
+    });
     expect(system.files.get(plist)).toBe(launchdPlist(SPEC));
     expect(system.ran).toEqual([`launchctl unload ${plist}`, `launchctl load -w ${plist}`]);
     expect((await pruneTimerState(system)).kind).toBe("launchd");
@@ -317,17 +435,39 @@ describe("who ends a link dmshare must revoke", () => {
       /^dmshare revokes it the first time you run dmshare after Dec 12, 10:00, which may be much later: dmshare prune --install/,
     ],
     [
+      { kind: "cron" as const, where: "crontab -l", configDir: "/elsewhere" },
+      false,
+      /^the prune timer installed here is for another config folder \(\/elsewhere\), so it keeps working after Dec 12, 10:00 until you run dmshare prune \(auto-prune is off\): dmshare prune --install from here \(in place of that folder's timer\)/,
+    ],
+    [
       { kind: null, where: null },
       false,
       /^It keeps working after Dec 12, 10:00 until you run dmshare prune \(auto-prune is off\)/,
     ],
   ])("timer %j, auto-prune %s", (timer, autoPrune, said) => {
-    expect(whoEndsIt({ timer, autoPrune }, when)).toMatch(said);
+    const timerHere = timer.kind !== null && !("configDir" in timer);
+    expect(whoEndsIt({ timer, timerHere, autoPrune }, when)).toMatch(said);
+  });
+
+  it("a timer whose runs can't log in is not a timer that ends the link on time", () => {
+    const said = whoEndsIt(
+      { timer: { kind: "cron", where: "crontab -l" }, timerHere: true, autoPrune: true },
+      when,
+      false,
+      "the prune timer can't use your Dropbox login, which is only in DMSHARE_DROPBOX_TOKEN (dmshare login dropbox stores it)",
+    );
+    expect(said).toBe(
+      "the prune timer can't use your Dropbox login, which is only in DMSHARE_DROPBOX_TOKEN (dmshare login dropbox stores it), so dmshare revokes it the first time you run dmshare after Dec 12, 10:00, which may be much later.",
+    );
   });
 
   it("reads the auto-prune setting and the timer", async () => {
     const system = machine("darwin", {});
     const state = await dmshareExpiryHere(system, "/nonexistent/dmshare-config");
-    expect(state).toEqual({ timer: { kind: null, where: null }, autoPrune: true });
+    expect(state).toEqual({
+      timer: { kind: null, where: null },
+      timerHere: false,
+      autoPrune: true,
+    });
   });
 });
