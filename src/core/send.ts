@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import type { Ctx } from "../context.ts";
+import { envMs } from "../env.ts";
 import { DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
 import { hashFile } from "../media/hash.ts";
 import { stoppedBy } from "../providers/guarded-fetch.ts";
@@ -684,8 +685,7 @@ async function revokedMeanwhile(
 
 /** How long the clean-up after Ctrl-C may take, in all: 2 s (`DMSHARE_CLEANUP_TIMEOUT`, tests). */
 function cleanupBoundMs(ctx: Ctx): number {
-  const seconds = Number(ctx.env.DMSHARE_CLEANUP_TIMEOUT);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 2_000;
+  return envMs(ctx.env, "DMSHARE_CLEANUP_TIMEOUT", 2_000);
 }
 
 /**

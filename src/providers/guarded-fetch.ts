@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Readable } from "node:stream";
 import type { Ctx, Env } from "../context.ts";
+import { envMs } from "../env.ts";
 import { providerError } from "../errors.ts";
 import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
 
@@ -30,13 +31,9 @@ const DEFAULT_CALL_SECONDS = 120;
  * total bound of a call that is not an upload.
  */
 export function callLimits(env: Env): CallLimits {
-  const seconds = (value: string | undefined) => {
-    const number = Number(value);
-    return Number.isFinite(number) && number > 0 ? number * 1000 : undefined;
-  };
   return {
-    stallMs: seconds(env.DMSHARE_STALL_TIMEOUT) ?? DEFAULT_API_STALL_SECONDS * 1000,
-    totalMs: seconds(env.DMSHARE_CALL_TIMEOUT) ?? DEFAULT_CALL_SECONDS * 1000,
+    stallMs: envMs(env, "DMSHARE_STALL_TIMEOUT", DEFAULT_API_STALL_SECONDS * 1000),
+    totalMs: envMs(env, "DMSHARE_CALL_TIMEOUT", DEFAULT_CALL_SECONDS * 1000),
     maxBodyBytes: 16 * MIB,
     maxErrorBodyBytes: 1 * MIB,
   };

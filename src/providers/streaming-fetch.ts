@@ -1,5 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
+import type { Env } from "../context.ts";
+import { envMs } from "../env.ts";
 import { FilePart } from "./transfer.ts";
 
 /** Statuses whose answer has no body (a Response refuses one). */
@@ -9,9 +11,8 @@ const NO_BODY = new Set([204, 205, 304]);
 const DEFAULT_STALL_SECONDS = 120;
 
 /** `DMSHARE_STALL_TIMEOUT` (seconds) when it is a positive number, else the default. */
-export function stallTimeoutMs(env: Record<string, string | undefined>): number {
-  const seconds = Number(env.DMSHARE_STALL_TIMEOUT);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_STALL_SECONDS) * 1000;
+export function stallTimeoutMs(env: Env): number {
+  return envMs(env, "DMSHARE_STALL_TIMEOUT", DEFAULT_STALL_SECONDS * 1000);
 }
 
 /**
