@@ -37,8 +37,6 @@ const matches = (step: Step) => (request: RequestRecord) =>
   (typeof step.route === "string" ? request.path === step.route : step.route.test(request.path)) &&
   (step.method === undefined || request.method === step.method);
 
-const HOLD_MS = 20_000;
-
 function dropboxScenario(): Scenario {
   const bed = useDropboxTestbed({ token: "crash-dropbox-token" });
   return {
@@ -110,13 +108,13 @@ describe.each([
       const seen = (match: (request: RequestRecord) => boolean) =>
         bed.emulator.requests.slice(before).find(match);
       const held = hold === "upload" ? scenario.upload : scenario.link;
-      // The provider does the work at once; only its answer is held back (for the ledger
-      // kill point, just long enough to take the ledger's lock before the answer arrives).
-      (bed.emulator.inject as (fault: object) => void)({
-        ...held,
-        kind: "latency",
-        ms: hold === "ledger" ? 800 : HOLD_MS,
+      // The provider does the work at once; only its answer is held back: until the end of the
+      // test, or for the ledger kill point until the test has taken the ledger's lock.
+      let release = () => {};
+      const until = new Promise<void>((resolve) => {
+        release = resolve;
       });
+      bed.emulator.inject({ ...held, kind: "hold", until });
       const child = spawnCli(["send", "killed.jpg", "--via", scenario.via, "--no-copy"], {
         cwd: bed.dir,
         env: bed.env(),
@@ -128,6 +126,7 @@ describe.each([
           // send then gets its answer but can't record it.
           await waitFor(async () => seen(matches(scenario.link)));
           await writeFile(`${ledgerFile()}.lock`, String(process.pid));
+          release();
           await waitFor(async () => seen(matches(scenario.link))?.status);
           await new Promise((resolve) => setTimeout(resolve, 300));
         } else {
@@ -136,6 +135,7 @@ describe.each([
         child.kill("SIGKILL");
         expect((await finished).code).toBeNull();
       } finally {
+        release();
         bed.emulator.clearFaults();
         await rm(`${ledgerFile()}.lock`, { force: true });
       }

@@ -280,8 +280,13 @@ describe("sync while a send is still uploading", () => {
   it("leaves the send's pending entry alone, even hours later by the clock, and the send completes", async () => {
     await writeFiles(bed.dir, { "big.jpg": jpegBytes(50_000) });
     const before = bed.emulator.requests.length;
-    // The upload is stored at once; its answer comes late, as for a big file on a slow line.
-    bed.emulator.inject({ route: "/2/files/upload", kind: "latency", ms: 8_000 });
+    // The upload is stored at once; its answer is held until sync has run, as for a big file on
+    // a slow line.
+    let release = () => {};
+    const until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    bed.emulator.inject({ route: "/2/files/upload", kind: "hold", until });
     const sending = spawnCli(["send", "big.jpg", "--via", "dropbox", "--no-copy", "--json"], {
       cwd: bed.dir,
       env: bed.env(),
@@ -299,7 +304,10 @@ describe("sync while a send is still uploading", () => {
       );
       expect(synced.stdout).not.toContain("Cleaned up");
       expect(synced.code).toBe(0);
+      // The send is still waiting for its upload's answer: sync ran inside the send.
+      expect(sending.exitCode).toBeNull();
     } finally {
+      release();
       bed.emulator.clearFaults();
     }
     const { code, stdout, stderr } = await sent;
