@@ -237,6 +237,40 @@ describe("a config folder or credentials file open to other users", () => {
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain("dmshare's");
   });
+
+  it("a folder that is not dmshare's is left as it is, and --version or --help change nothing", async () => {
+    // DMSHARE_CONFIG_DIR pointed at a folder the user shares with others, with no dmshare files.
+    const shared = path.join(bed.dir, "shared");
+    await mkdir(shared, { recursive: true });
+    await writeFile(path.join(shared, "notes.txt"), "ours\n");
+    await chmod(shared, 0o777);
+    for (const args of [["--version"], ["--help"], ["send", "--help"]]) {
+      const result = await dmshare(args, { env: { DMSHARE_CONFIG_DIR: shared } });
+      expect(result.code, args.join(" ")).toBe(0);
+      expect(result.stderr, args.join(" ")).not.toContain("dmshare's");
+      expect((await stat(shared)).mode & 0o777, args.join(" ")).toBe(0o777);
+    }
+  });
+
+  it("--version leaves even dmshare's own open folder for the command that uses it", async () => {
+    await mkdir(bed.configDir, { recursive: true });
+    await writeFile(path.join(bed.configDir, "ledger.json"), '{"version":1,"entries":[]}\n');
+    await chmod(bed.configDir, 0o755);
+    try {
+      const version = await dmshare(["--version"]);
+      expect(version.code).toBe(0);
+      expect(version.stderr).toBe("");
+      expect((await stat(bed.configDir)).mode & 0o777).toBe(0o755);
+      const listed = await dmshare(["list"]);
+      expect(listed.code).toBe(0);
+      expect(listed.stderr).toContain(
+        `dmshare's folder ${bed.configDir} was readable by other users (mode 0755); it is 0700 again.`,
+      );
+      expect((await stat(bed.configDir)).mode & 0o777).toBe(0o700);
+    } finally {
+      await chmod(bed.configDir, 0o700);
+    }
+  });
 });
 
 describe("many photos under a low limit of open files", () => {
