@@ -1,4 +1,6 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { constants } from "node:fs";
+import { open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RequestRecord } from "../emulators/http.ts";
@@ -122,13 +124,22 @@ describe.each([
       const finished = collect(child, 30_000);
       try {
         if (hold === "ledger") {
-          // Take the ledger's lock as another dmshare would, once the link request is in: the
-          // send then gets its answer but can't record it.
+          // Take the ledger's lock once the link request is in: the send then gets its answer
+          // but can't record it. The lock is a named pipe, so the test sees the send open it
+          // to learn who holds the lock, i.e. that the send is waiting for it right now.
+          const lock = `${ledgerFile()}.lock`;
           await waitFor(async () => seen(matches(scenario.link)));
-          await writeFile(`${ledgerFile()}.lock`, String(process.pid));
+          execFileSync("mkfifo", ["-m", "600", lock]);
           release();
-          await waitFor(async () => seen(matches(scenario.link))?.status);
-          await new Promise((resolve) => setTimeout(resolve, 300));
+          await waitFor(async () => {
+            const writer = await open(lock, constants.O_WRONLY | constants.O_NONBLOCK).catch(
+              () => undefined, // ENXIO: nobody has the lock open for reading yet
+            );
+            if (!writer) return undefined;
+            await writer.write(String(process.pid));
+            await writer.close();
+            return true;
+          });
         } else {
           await waitFor(async () => seen(matches(held)));
         }
