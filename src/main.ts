@@ -2,8 +2,6 @@ import { CommanderError } from "commander";
 import { buildProgram, type Outcome } from "./cli/program.ts";
 import type { Ctx } from "./context.ts";
 import { EXIT_CODES, exitCodeOf } from "./errors.ts";
-import { tightenPrivateFiles } from "./store/files.ts";
-import { credentialsPath } from "./store/paths.ts";
 import { Output } from "./ui/output.ts";
 
 export { realContext } from "./context.ts";
@@ -26,7 +24,6 @@ export async function run(argv: readonly string[], given: Ctx): Promise<number> 
       new Output(ctx).warn("Interrupted: stopping cleanly…", "Press Ctrl-C again to quit at once."),
     { once: true },
   );
-  await tightenConfig(ctx);
   const program = buildProgram(ctx, outcome);
   if (argv.length === 0) {
     program.outputHelp();
@@ -43,28 +40,5 @@ export async function run(argv: readonly string[], given: Ctx): Promise<number> 
     const output = new Output(ctx, { color: !argv.includes("--no-color") });
     output.error(error, argv.includes("--verbose") || Boolean(ctx.env.DMSHARE_DEBUG));
     return exitCodeOf(error);
-  }
-}
-
-const octal = (mode: number) => `0${mode.toString(8)}`;
-
-/** The config folder and credentials file are private again when found open to others. */
-async function tightenConfig(ctx: Ctx): Promise<void> {
-  const { configDir } = ctx.paths;
-  for (const { file, what, was, now } of await tightenPrivateFiles(
-    configDir,
-    credentialsPath(configDir),
-  )) {
-    const open = was & 0o022 ? "writable" : "readable";
-    if (now === null) {
-      ctx.onNotice?.(
-        `dmshare's ${what} ${file} is ${open} by other users (mode ${octal(was)}) and dmshare can't change that.`,
-        `Make it yours and private: chmod ${what === "folder" ? "700" : "600"} '${file}'`,
-      );
-    } else {
-      ctx.onNotice?.(
-        `dmshare's ${what} ${file} was ${open} by other users (mode ${octal(was)}); it is ${octal(now)} again.`,
-      );
-    }
   }
 }

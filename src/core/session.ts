@@ -8,12 +8,80 @@ import {
   providerNames,
   tokenVariable,
 } from "../providers/registry.ts";
-import { openCredentialStore } from "../store/credentials.ts";
+import { type CredentialStore, openCredentialStore } from "../store/credentials.ts";
+import { tightenPrivateFiles } from "../store/files.ts";
 import { Ledger } from "../store/ledger.ts";
-import { ledgerPath } from "../store/paths.ts";
+import { credentialsPath, ledgerPath } from "../store/paths.ts";
 
 export function providerSession(ctx: Ctx): ProviderSession {
-  return { ctx, credentials: openCredentialStore(ctx.env, ctx.paths.configDir) };
+  return {
+    ctx,
+    credentials: tightenedFirst(ctx, openCredentialStore(ctx.env, ctx.paths.configDir)),
+  };
+}
+
+/**
+ * The config folder is tightened once per command, and only by commands that read or write
+ * what it keeps. Keyed by the command's notice sink, which contexts derived from the
+ * command's (`{ ...ctx, signal }`) share, so a notice is given once.
+ */
+const tightening = new WeakMap<object, Promise<void>>();
+
+function tightenConfigOnce(ctx: Ctx): Promise<void> {
+  const command: object = ctx.onNotice ?? ctx;
+  let done = tightening.get(command);
+  if (!done) {
+    done = tightenConfig(ctx);
+    tightening.set(command, done);
+  }
+  return done;
+}
+
+const octal = (mode: number) => `0${mode.toString(8)}`;
+
+/**
+ * dmshare's config folder and credentials file are private again when found open to others.
+ * The folder counts as dmshare's only when it holds the ledger or the credentials.
+ */
+async function tightenConfig(ctx: Ctx): Promise<void> {
+  const { configDir } = ctx.paths;
+  const credentials = credentialsPath(configDir);
+  for (const { file, what, was, now } of await tightenPrivateFiles(configDir, credentials, [
+    ledgerPath(configDir),
+    credentials,
+  ])) {
+    const open = was & 0o022 ? "writable" : "readable";
+    if (now === null) {
+      ctx.onNotice?.(
+        `dmshare's ${what} ${file} is ${open} by other users (mode ${octal(was)}) and dmshare can't change that.`,
+        `Make it yours and private: chmod ${what === "folder" ? "700" : "600"} '${file}'`,
+      );
+    } else {
+      ctx.onNotice?.(
+        `dmshare's ${what} ${file} was ${open} by other users (mode ${octal(was)}); it is ${octal(now)} again.`,
+      );
+    }
+  }
+}
+
+/** The credential store, reading or writing only once the config folder is private. */
+function tightenedFirst(ctx: Ctx, store: CredentialStore): CredentialStore {
+  const ready = () => tightenConfigOnce(ctx);
+  return {
+    locate: store.locate,
+    get: async (provider) => {
+      await ready();
+      return store.get(provider);
+    },
+    set: async (provider, credentials) => {
+      await ready();
+      return store.set(provider, credentials);
+    },
+    delete: async (provider) => {
+      await ready();
+      return store.delete(provider);
+    },
+  };
 }
 
 /** Skipped ledger entries already reported to this command's user: each is said once. */
@@ -21,6 +89,7 @@ const reported = new WeakMap<Ctx, Set<string>>();
 
 export const openLedger = (ctx: Ctx) =>
   new Ledger(ledgerPath(ctx.paths.configDir), {
+    beforeUse: () => tightenConfigOnce(ctx),
     onSkipped: (skipped) => {
       const said = reported.get(ctx) ?? new Set<string>();
       reported.set(ctx, said);

@@ -154,20 +154,30 @@ export interface Tightened {
 
 /**
  * Gives the config folder 0700 and the credentials file 0600 back when they are open to
- * other users (a copied dotfiles folder, a umask of 000, a chmod by hand). Returns what was
- * loose, with `now: null` where it could not be changed (another user's file). POSIX only.
+ * other users (a copied dotfiles folder, a umask of 000, a chmod by hand). The folder is
+ * changed only when it is dmshare's, i.e. holds one of `ownFiles` (the ledger, the
+ * credentials): a folder the user shares and merely pointed DMSHARE_CONFIG_DIR at is left as
+ * it is. Returns what was loose, with `now: null` where it could not be changed (another
+ * user's file). POSIX only.
  */
 export async function tightenPrivateFiles(
   configDir: string,
   credentialsFile: string,
+  ownFiles: readonly string[],
 ): Promise<Tightened[]> {
   if (process.platform === "win32") return [];
   const { stat, chmod } = await import("node:fs/promises");
   const found: Tightened[] = [];
-  const wanted: [string, number, string][] = [
-    [configDir, PRIVATE_DIR_MODE, "folder"],
-    [credentialsFile, PRIVATE_FILE_MODE, "credentials file"],
-  ];
+  const exists = (file: string) =>
+    stat(file).then(
+      () => true,
+      () => false,
+    );
+  const wanted: [string, number, string][] = [];
+  if ((await Promise.all(ownFiles.map(exists))).some(Boolean)) {
+    wanted.push([configDir, PRIVATE_DIR_MODE, "folder"]);
+  }
+  wanted.push([credentialsFile, PRIVATE_FILE_MODE, "credentials file"]);
   for (const [file, mode, what] of wanted) {
     let was: number;
     try {

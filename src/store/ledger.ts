@@ -71,6 +71,8 @@ interface LoadedLedger extends LedgerDocument {
 export interface LedgerOptions {
   /** Told about entries that are skipped because they are not valid link records. */
   onSkipped?: (skipped: SkippedEntry[]) => void;
+  /** Run once before the ledger file is first read or written (e.g. to make its folder private). */
+  beforeUse?: () => Promise<void>;
 }
 
 const STORED_STATUSES: readonly string[] = ["pending", "active", "revoked", "needs-sharing"];
@@ -170,14 +172,23 @@ export function newLinkId(): string {
 export class Ledger {
   readonly file: string;
   private readonly onSkipped: ((skipped: SkippedEntry[]) => void) | undefined;
+  private readonly beforeUse: (() => Promise<void>) | undefined;
+  private used: Promise<void> | undefined;
 
   constructor(file: string, options: LedgerOptions = {}) {
     this.file = file;
     this.onSkipped = options.onSkipped;
+    this.beforeUse = options.beforeUse;
+  }
+
+  private ready(): Promise<void> {
+    this.used ??= this.beforeUse?.() ?? Promise.resolve();
+    return this.used;
   }
 
   /** The usable entries; any others are reported through `onSkipped` and left out. */
   async entries(): Promise<LedgerEntry[]> {
+    await this.ready();
     return (await this.load()).entries;
   }
 
@@ -187,6 +198,7 @@ export class Ledger {
    * missing or out of date.
    */
   async summaries(): Promise<LinkSummary[]> {
+    await this.ready();
     const indexed = await readLedgerIndex(this.file);
     if (!indexed) return (await this.entries()).map(summaryOf);
     this.report(indexed.skipped);
@@ -195,6 +207,7 @@ export class Ledger {
 
   /** Applies `change` to the current entries and saves them (and the index), under the lock. */
   async update<T>(change: (entries: LedgerEntry[]) => T): Promise<T> {
+    await this.ready();
     return withFileLock(`${this.file}.lock`, async () => {
       const document = await this.load();
       const result = change(document.entries);

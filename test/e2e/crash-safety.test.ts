@@ -1,4 +1,6 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { constants } from "node:fs";
+import { open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RequestRecord } from "../emulators/http.ts";
@@ -36,8 +38,6 @@ interface Scenario {
 const matches = (step: Step) => (request: RequestRecord) =>
   (typeof step.route === "string" ? request.path === step.route : step.route.test(request.path)) &&
   (step.method === undefined || request.method === step.method);
-
-const HOLD_MS = 20_000;
 
 function dropboxScenario(): Scenario {
   const bed = useDropboxTestbed({ token: "crash-dropbox-token" });
@@ -110,13 +110,13 @@ describe.each([
       const seen = (match: (request: RequestRecord) => boolean) =>
         bed.emulator.requests.slice(before).find(match);
       const held = hold === "upload" ? scenario.upload : scenario.link;
-      // The provider does the work at once; only its answer is held back (for the ledger
-      // kill point, just long enough to take the ledger's lock before the answer arrives).
-      (bed.emulator.inject as (fault: object) => void)({
-        ...held,
-        kind: "latency",
-        ms: hold === "ledger" ? 800 : HOLD_MS,
+      // The provider does the work at once; only its answer is held back: until the end of the
+      // test, or for the ledger kill point until the test has taken the ledger's lock.
+      let release = () => {};
+      const until = new Promise<void>((resolve) => {
+        release = resolve;
       });
+      bed.emulator.inject({ ...held, kind: "hold", until });
       const child = spawnCli(["send", "killed.jpg", "--via", scenario.via, "--no-copy"], {
         cwd: bed.dir,
         env: bed.env(),
@@ -124,18 +124,29 @@ describe.each([
       const finished = collect(child, 30_000);
       try {
         if (hold === "ledger") {
-          // Take the ledger's lock as another dmshare would, once the link request is in: the
-          // send then gets its answer but can't record it.
+          // Take the ledger's lock once the link request is in: the send then gets its answer
+          // but can't record it. The lock is a named pipe, so the test sees the send open it
+          // to learn who holds the lock, i.e. that the send is waiting for it right now.
+          const lock = `${ledgerFile()}.lock`;
           await waitFor(async () => seen(matches(scenario.link)));
-          await writeFile(`${ledgerFile()}.lock`, String(process.pid));
-          await waitFor(async () => seen(matches(scenario.link))?.status);
-          await new Promise((resolve) => setTimeout(resolve, 300));
+          execFileSync("mkfifo", ["-m", "600", lock]);
+          release();
+          await waitFor(async () => {
+            const writer = await open(lock, constants.O_WRONLY | constants.O_NONBLOCK).catch(
+              () => undefined, // ENXIO: nobody has the lock open for reading yet
+            );
+            if (!writer) return undefined;
+            await writer.write(String(process.pid));
+            await writer.close();
+            return true;
+          });
         } else {
           await waitFor(async () => seen(matches(held)));
         }
         child.kill("SIGKILL");
         expect((await finished).code).toBeNull();
       } finally {
+        release();
         bed.emulator.clearFaults();
         await rm(`${ledgerFile()}.lock`, { force: true });
       }

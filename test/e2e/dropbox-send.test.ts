@@ -499,8 +499,12 @@ describe("links stay independent and failures stay honest", () => {
 
   it("a second Ctrl-C during the clean-up exits at once, and no link is made after the first", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(3_000_000), "b.jpg": jpegBytes(3_000_000) });
-    // The clean-up after the first Ctrl-C hangs on a slow delete.
-    bed.emulator.inject({ route: "/2/files/delete_v2", kind: "latency", ms: 20_000 });
+    // The clean-up after the first Ctrl-C hangs on a delete whose answer is held until the end.
+    let release = () => {};
+    const until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    bed.emulator.inject({ route: "/2/files/delete_v2", kind: "hold", until });
     const before = bed.emulator.requests.length;
     const paths = () => bed.emulator.requests.slice(before).map((request) => request.path);
     bed.emulator.bandwidthBytesPerSecond = 2_000_000;
@@ -521,6 +525,7 @@ describe("links stay independent and failures stay honest", () => {
       expect(code).toBe(130);
       expect(Date.now() - secondAt).toBeLessThan(3_000);
     } finally {
+      release();
       bed.emulator.bandwidthBytesPerSecond = 0;
       bed.emulator.clearFaults();
     }
@@ -689,23 +694,32 @@ describe("bad input is refused before anything is uploaded", () => {
 describe("the ledger", () => {
   it("records the intent before the link exists and completes it after", async () => {
     await writeFiles(bed.dir, { "slow.jpg": jpegBytes() });
+    let release = () => {};
+    const until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     bed.emulator.inject({
       route: "/2/sharing/create_shared_link_with_settings",
-      kind: "latency",
-      ms: 1500,
+      kind: "hold",
+      until,
     });
     const before = bed.emulator.requests.length;
     const sending = dmshare(["send", "slow.jpg", "--via", "dropbox", "--no-copy", "--json"]);
-    const pending = await waitFor(async () => {
-      // The link request has arrived and is held by the latency: the link is being made now.
-      const seen = bed.emulator.requests
-        .slice(before)
-        .some(
-          (r) => r.path === "/2/sharing/create_shared_link_with_settings" && r.arg !== undefined,
-        );
-      if (!seen) return undefined;
-      return (await readLedger()).entries;
-    });
+    let pending: unknown;
+    try {
+      pending = await waitFor(async () => {
+        // The link request has arrived and its answer is held: the link is being made now.
+        const seen = bed.emulator.requests
+          .slice(before)
+          .some(
+            (r) => r.path === "/2/sharing/create_shared_link_with_settings" && r.arg !== undefined,
+          );
+        if (!seen) return undefined;
+        return (await readLedger()).entries;
+      });
+    } finally {
+      release();
+    }
     expect(pending).toEqual([expect.objectContaining({ status: "pending", url: null })]);
     const { code, stdout } = await sending;
     expect(code).toBe(0);

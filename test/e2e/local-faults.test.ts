@@ -237,6 +237,40 @@ describe("a config folder or credentials file open to other users", () => {
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain("dmshare's");
   });
+
+  it("a folder that is not dmshare's is left as it is, and --version or --help change nothing", async () => {
+    // DMSHARE_CONFIG_DIR pointed at a folder the user shares with others, with no dmshare files.
+    const shared = path.join(bed.dir, "shared");
+    await mkdir(shared, { recursive: true });
+    await writeFile(path.join(shared, "notes.txt"), "ours\n");
+    await chmod(shared, 0o777);
+    for (const args of [["--version"], ["--help"], ["send", "--help"]]) {
+      const result = await dmshare(args, { env: { DMSHARE_CONFIG_DIR: shared } });
+      expect(result.code, args.join(" ")).toBe(0);
+      expect(result.stderr, args.join(" ")).not.toContain("dmshare's");
+      expect((await stat(shared)).mode & 0o777, args.join(" ")).toBe(0o777);
+    }
+  });
+
+  it("--version leaves even dmshare's own open folder for the command that uses it", async () => {
+    await mkdir(bed.configDir, { recursive: true });
+    await writeFile(path.join(bed.configDir, "ledger.json"), '{"version":1,"entries":[]}\n');
+    await chmod(bed.configDir, 0o755);
+    try {
+      const version = await dmshare(["--version"]);
+      expect(version.code).toBe(0);
+      expect(version.stderr).toBe("");
+      expect((await stat(bed.configDir)).mode & 0o777).toBe(0o755);
+      const listed = await dmshare(["list"]);
+      expect(listed.code).toBe(0);
+      expect(listed.stderr).toContain(
+        `dmshare's folder ${bed.configDir} was readable by other users (mode 0755); it is 0700 again.`,
+      );
+      expect((await stat(bed.configDir)).mode & 0o777).toBe(0o700);
+    } finally {
+      await chmod(bed.configDir, 0o700);
+    }
+  });
 });
 
 describe("many photos under a low limit of open files", () => {
@@ -280,8 +314,13 @@ describe("sync while a send is still uploading", () => {
   it("leaves the send's pending entry alone, even hours later by the clock, and the send completes", async () => {
     await writeFiles(bed.dir, { "big.jpg": jpegBytes(50_000) });
     const before = bed.emulator.requests.length;
-    // The upload is stored at once; its answer comes late, as for a big file on a slow line.
-    bed.emulator.inject({ route: "/2/files/upload", kind: "latency", ms: 8_000 });
+    // The upload is stored at once; its answer is held until sync has run, as for a big file on
+    // a slow line.
+    let release = () => {};
+    const until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    bed.emulator.inject({ route: "/2/files/upload", kind: "hold", until });
     const sending = spawnCli(["send", "big.jpg", "--via", "dropbox", "--no-copy", "--json"], {
       cwd: bed.dir,
       env: bed.env(),
@@ -299,7 +338,10 @@ describe("sync while a send is still uploading", () => {
       );
       expect(synced.stdout).not.toContain("Cleaned up");
       expect(synced.code).toBe(0);
+      // The send is still waiting for its upload's answer: sync ran inside the send.
+      expect(sending.exitCode).toBeNull();
     } finally {
+      release();
       bed.emulator.clearFaults();
     }
     const { code, stdout, stderr } = await sent;

@@ -74,13 +74,21 @@ describe("Ctrl-C at a colour terminal, at the other steps", () => {
     await writeFiles(bed.dir, { "late.jpg": jpegBytes() });
     const requested = requestedSince(bed.emulator.requests.length);
     const createLink = "/2/sharing/create_shared_link_with_settings";
-    // The link exists at Dropbox as soon as the request arrives; the answer comes later.
-    bed.emulator.inject({ route: createLink, kind: "latency", ms: 1_500 });
+    // The link exists at Dropbox as soon as the request arrives; its answer is held until the
+    // send has exited, so Ctrl-C lands while the link is being made however slow the machine.
+    let release = () => {};
+    const until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    bed.emulator.inject({ route: createLink, kind: "hold", until });
     const term = await open(["send", "late.jpg", "--via", "dropbox", "--no-copy"]);
-    await waitFor(async () => (requested().includes(createLink) ? true : undefined));
-    await term.press("C-c");
-
-    expect(await term.exitCode()).toBe(130);
+    try {
+      await waitFor(async () => (requested().includes(createLink) ? true : undefined));
+      await term.press("C-c");
+      expect(await term.exitCode()).toBe(130);
+    } finally {
+      release();
+    }
     const screen = await term.screen();
     expect(screen).toContain("Interrupted: nothing was shared: the link request was stopped");
     expect(screen).not.toMatch(/https:\/\/www\.dropbox\.com\/scl/);

@@ -63,6 +63,8 @@ export type FaultKind = LatencyFault | StatusFault | CutFault | HoldFault;
 export type Fault<K extends FaultKind = FaultKind> = K & {
   /** Exact request path, or a pattern tested against it; every path when absent. */
   route?: string | RegExp;
+  /** Only requests with this method (e.g. "POST"); every method when absent. */
+  method?: string;
   /** How many matching requests the fault applies to (default 1). */
   times?: number;
   /** How many matching requests go through untouched before the fault applies (default 0). */
@@ -151,12 +153,13 @@ export class HttpEmulator {
     await closed;
   }
 
-  private takeFaults(path: string): FaultKind[] {
+  private takeFaults(method: string, path: string): FaultKind[] {
     const taken: FaultKind[] = [];
     for (const active of this.faults) {
       const { route } = active.fault;
       const matches =
-        route === undefined || (typeof route === "string" ? route === path : route.test(path));
+        (active.fault.method === undefined || active.fault.method === method) &&
+        (route === undefined || (typeof route === "string" ? route === path : route.test(path)));
       if (matches && active.toSkip > 0) {
         active.toSkip -= 1;
       } else if (matches && active.remaining > 0) {
@@ -179,7 +182,7 @@ export class HttpEmulator {
       faults: [],
     };
     this.requests.push(record);
-    const faults = this.takeFaults(url.pathname);
+    const faults = this.takeFaults(record.method, url.pathname);
     const cut = faults.find((fault): fault is CutFault => fault.kind === "cut");
     const status = faults.find((fault): fault is StatusFault => fault.kind === "status");
     const { socket } = req;
