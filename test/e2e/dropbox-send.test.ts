@@ -519,11 +519,10 @@ describe("links stay independent and failures stay honest", () => {
       );
       child.kill("SIGINT");
       await waitFor(async () => (paths().includes("/2/files/delete_v2") ? true : undefined));
-      const secondAt = Date.now();
+      // The delete's answer is held until the end: a send that waited for it could not exit.
       child.kill("SIGINT");
       const { code } = await done;
       expect(code).toBe(130);
-      expect(Date.now() - secondAt).toBeLessThan(3_000);
     } finally {
       release();
       bed.emulator.bandwidthBytesPerSecond = 0;
