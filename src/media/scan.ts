@@ -823,6 +823,19 @@ const CODING_MARKERS = new Set([
   0xdb, 0xdc, 0xdd, 0xde, 0xdf,
 ]);
 
+/** APPn segments a viewer needs to show the picture the same way: kept, and said to be. */
+const KEPT_APP_SEGMENTS = [
+  { app: 0, signature: "JFIF\0", what: "JFIF header" },
+  { app: 2, signature: "ICC_PROFILE\0", what: "ICC colour profile" },
+  { app: 2, signature: "MPF\0", what: "multi-picture index (MPF)" },
+  {
+    app: 2,
+    signature: "urn:iso:std:iso:ts:21496:-1\0",
+    what: "HDR gain-map parameters (ISO 21496-1)",
+  },
+  { app: 14, signature: "Adobe", what: "Adobe colour transform" },
+] as const;
+
 const startsWith = (data: Buffer, text: string) =>
   data.length >= text.length && data.toString("latin1", 0, text.length) === text;
 
@@ -926,8 +939,11 @@ function judgeSegment(
     return sawExif;
   }
   const app = marker - 0xe0;
-  if (app === 0 && startsWith(payload, "JFIF\0")) {
-    report.keep("JFIF header", where);
+  const kept = KEPT_APP_SEGMENTS.find(
+    (segment) => segment.app === app && startsWith(payload, segment.signature),
+  );
+  if (kept) {
+    report.keep(kept.what, where);
     return sawExif;
   }
   if (app === 0 && startsWith(payload, "JFXX\0")) {
@@ -946,22 +962,6 @@ function judgeSegment(
   if (app === 1 && startsWith(payload, "http://ns.adobe.com/xmp/extension/\0")) {
     report.find("other", "extended XMP", where);
     checkXmp(payload.subarray(35 + 40), where, report);
-    return sawExif;
-  }
-  if (app === 2 && startsWith(payload, "ICC_PROFILE\0")) {
-    report.keep("ICC colour profile", where);
-    return sawExif;
-  }
-  if (app === 2 && startsWith(payload, "MPF\0")) {
-    report.keep("multi-picture index (MPF)", where);
-    return sawExif;
-  }
-  if (app === 2 && startsWith(payload, "urn:iso:std:iso:ts:21496:-1\0")) {
-    report.keep("HDR gain-map parameters (ISO 21496-1)", where);
-    return sawExif;
-  }
-  if (app === 14 && startsWith(payload, "Adobe")) {
-    report.keep("Adobe colour transform", where);
     return sawExif;
   }
   if (app === 13) {
