@@ -499,20 +499,24 @@ ${scopes.map((scope) => `<li title="${escapeHtml(scope)}">${escapeHtml(SCOPE_DES
     const refreshToken = grant.issueRefreshToken
       ? this.newRefreshToken(client.clientId, grant.scopes)
       : undefined;
+    return this.grantedTokens(client.clientId, grant.scopes, refreshToken, grant.offline);
+  }
+
+  /** The token endpoint's answer to a granted code or device code. */
+  private grantedTokens(
+    clientId: string,
+    scopes: string[],
+    refreshToken: string | undefined,
+    offline: boolean,
+  ): Reply {
     const lifetime = this.accessTokenLifetimeSeconds;
     return jsonReply(
       200,
       {
-        access_token: this.newAccessToken(
-          client.clientId,
-          grant.scopes,
-          lifetime,
-          refreshToken,
-          grant.offline,
-        ),
+        access_token: this.newAccessToken(clientId, scopes, lifetime, refreshToken, offline),
         expires_in: lifetime,
         refresh_token: refreshToken,
-        scope: grant.scopes.join(" "),
+        scope: scopes.join(" "),
         token_type: "Bearer",
       },
       { headers: TOKEN_HEADERS },
@@ -692,24 +696,7 @@ ${error ? `<p id="error">${escapeHtml(error)}</p>\n` : ""}<form method="post" ac
     }
     grant.used = true;
     const refreshToken = this.newRefreshToken(client.clientId, grant.scopes);
-    const lifetime = this.accessTokenLifetimeSeconds;
-    return jsonReply(
-      200,
-      {
-        access_token: this.newAccessToken(
-          client.clientId,
-          grant.scopes,
-          lifetime,
-          refreshToken,
-          true,
-        ),
-        expires_in: lifetime,
-        refresh_token: refreshToken,
-        scope: grant.scopes.join(" "),
-        token_type: "Bearer",
-      },
-      { headers: TOKEN_HEADERS },
-    );
+    return this.grantedTokens(client.clientId, grant.scopes, refreshToken, true);
   }
 
   // ---- revoke and tokeninfo -------------------------------------------------------------

@@ -28,18 +28,20 @@ afterAll(async () => {
 
 const options = { keepMetadata: false, convertToJpeg: false };
 
+/** What preparing `file` in a fresh workspace throws (the test fails if it doesn't). */
+async function refusal(file: Parameters<typeof prepareFiles>[0][number]): Promise<DmshareError> {
+  const workspace = await mkdtemp(path.join(dir, "w-"));
+  const error = await prepareFiles([file], options, workspace, new AbortController().signal).catch(
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(DmshareError);
+  return error as DmshareError;
+}
+
 describe("the gate after metadata removal", () => {
   it("refuses a copy that still holds GPS and names (exit 2, what was found, --keep-metadata)", async () => {
     const file = await localPhoto(dir, await cameraJpeg());
-    const workspace = await mkdtemp(path.join(dir, "w-"));
-    const error = await prepareFiles(
-      [file],
-      options,
-      workspace,
-      new AbortController().signal,
-    ).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(DmshareError);
-    const { exitCode, message, hint } = error as DmshareError;
+    const { exitCode, message, hint } = await refusal(file);
     expect(exitCode).toBe(2);
     expect(message).toContain(file.path);
     expect(message).toMatch(/GPS/);
@@ -49,17 +51,9 @@ describe("the gate after metadata removal", () => {
 
   it("refuses a video copy that still tells the camera's make and model, as a photo's would", async () => {
     const video = await localPhoto(dir, cameraVideo({ location: false }));
-    const file = { ...video, mime: "video/mp4", name: "clip.mp4" };
-    const workspace = await mkdtemp(path.join(dir, "w-"));
-    const error = await prepareFiles(
-      [file],
-      options,
-      workspace,
-      new AbortController().signal,
-    ).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(DmshareError);
-    expect((error as DmshareError).exitCode).toBe(2);
-    expect((error as DmshareError).message).toMatch(/camera make/);
+    const error = await refusal({ ...video, mime: "video/mp4", name: "clip.mp4" });
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/camera make/);
   });
 
   it("is skipped with --keep-metadata", async () => {
