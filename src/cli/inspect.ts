@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import type { Inspection } from "../core/inspect.ts";
 import { batchExitCode } from "../errors.ts";
-import type { Category, Finding } from "../media/scan.ts";
+import type { Category, Finding } from "../media/scan/index.ts";
 import { errorSummary, Output } from "../ui/output.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
 

@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { usageError } from "../errors.ts";
 import { detectMediaType, readHead } from "../media/detect.ts";
-import type { Finding, Kept, ScanReport } from "../media/scan.ts";
+import type { Finding, Kept, ScanReport } from "../media/scan/index.ts";
 import { withWorkspace } from "./prepare.ts";
 
 export interface Inspection {
@@ -44,7 +44,7 @@ export async function inspectMedia(
       "Name one or more photos, e.g. dmshare inspect beach.jpg",
     );
   }
-  const { scanMedia, precisionNote } = await import("../media/scan.ts");
+  const { scanMedia, precisionNote } = await import("../media/scan/index.ts");
   const { removeMetadata } = await import("../media/metadata.ts");
   const inspections: Inspection[] = [];
   const errors: { file: string; error: unknown }[] = [];

@@ -170,7 +170,7 @@ async function prepareFile(
  * could identify the sender stops the send, so a gap in the stripper fails closed.
  */
 async function gate(file: LocalFile, prepared: string, signal: AbortSignal): Promise<void> {
-  const { scanMedia, summariseFindings } = await import("../media/scan.ts");
+  const { scanMedia, summariseFindings } = await import("../media/scan/index.ts");
   const report = await scanMedia(prepared, signal);
   const found = report.findings.filter((finding) => finding.refuse);
   if (found.length === 0) return;
