@@ -157,6 +157,115 @@ export interface ExifAnalysis {
 
 type IfdKind = "ifd0" | "exif" | "gps" | "interop" | "ifd1" | "other";
 
+/** What walking the IFDs of one EXIF block gathers as it goes. */
+interface Walk {
+  tiff: Buffer;
+  u16: (at: number) => number;
+  u32: (at: number) => number;
+  result: ExifAnalysis;
+  findings: Findings;
+  visited: Set<number>;
+  /** Byte ranges of the block that hold a table or a kept value: the rest must be padding. */
+  used: [number, number][];
+  clean: boolean;
+  thumbnailOffset?: number;
+  thumbnailLength?: number;
+}
+
+/** Judges the IFD at `offset` (following its pointers); returns the offset of the next IFD. */
+function walkIfd(w: Walk, offset: number, kind: IfdKind): number {
+  const { tiff, u16, u32, result, findings, visited, used } = w;
+  if (offset === 0) return 0;
+  if (visited.has(offset) || offset + 2 > tiff.length || visited.size > 64) {
+    w.clean = false;
+    findings.add(LABELS.exif);
+    return 0;
+  }
+  visited.add(offset);
+  const count = u16(offset);
+  if (offset + 2 + count * 12 + 4 > tiff.length) {
+    w.clean = false;
+    findings.add(LABELS.exif);
+    return 0;
+  }
+  used.push([offset, offset + 2 + count * 12 + 4]);
+  if (kind === "ifd1" && count > 0) findings.add(LABELS.thumbnail);
+  if (kind !== "ifd0" && kind !== "exif" && kind !== "interop") w.clean = false;
+  for (let index = 0; index < count; index++) {
+    const entry = offset + 2 + index * 12;
+    const tag = u16(entry);
+    const type = u16(entry + 2);
+    const valueCount = u32(entry + 4);
+    const byteLength = (TYPE_SIZES[type] ?? 1) * valueCount;
+    const valueAt = byteLength <= 4 ? entry + 8 : u32(entry + 8);
+    const inBounds = valueAt + byteLength <= tiff.length;
+    const pointer = () => u32(entry + 8);
+
+    // Pointers to other IFDs are followed wherever they stand.
+    if (tag === TAG.gpsIfd && kind !== "gps") {
+      w.clean = false;
+      walkIfd(w, pointer(), "gps");
+      continue;
+    }
+    if (tag === TAG.exifIfd && kind !== "gps") {
+      if (kind !== "ifd0") w.clean = false;
+      walkIfd(w, pointer(), "exif");
+      continue;
+    }
+    if (tag === TAG.interopIfd && kind !== "gps") {
+      if (kind !== "exif") w.clean = false;
+      walkIfd(w, pointer(), "interop");
+      continue;
+    }
+    if (tag === TAG.subIfds && kind !== "gps") {
+      w.clean = false;
+      findings.add(LABELS.thumbnail);
+      for (let n = 0; n < Math.min(valueCount, 16) && inBounds; n++) {
+        walkIfd(w, byteLength <= 4 ? pointer() : u32(valueAt + n * 4), "other");
+      }
+      continue;
+    }
+    if (kind === "gps") {
+      findings.add(
+        GPS_LOCATION_TAGS.has(tag) ? LABELS.gps : LABELS.gpsOther,
+        GPS_LOCATION_TAGS.has(tag),
+      );
+      continue;
+    }
+    if (kind === "ifd1") {
+      if (tag === TAG.thumbnailOffset) w.thumbnailOffset = pointer();
+      if (tag === TAG.thumbnailLength) w.thumbnailLength = pointer();
+      continue;
+    }
+    if (
+      (kind === "ifd0" || kind === "exif" || kind === "interop") &&
+      KEPT[kind].has(tag) &&
+      TYPE_SIZES[type] !== undefined &&
+      byteLength <= MAX_KEPT_VALUE &&
+      inBounds
+    ) {
+      result.kept[kind].push({
+        tag,
+        type,
+        count: valueCount,
+        value: Buffer.from(tiff.subarray(valueAt, valueAt + byteLength)),
+      });
+      if (byteLength > 4) used.push([valueAt, valueAt + byteLength]);
+      if (tag === TAG.orientation && kind === "ifd0" && type === 3)
+        result.orientation = u16(entry + 8);
+      continue;
+    }
+    w.clean = false;
+    if (tag === TAG.xmp) {
+      const xmp = inBounds ? xmpFindings(tiff.subarray(valueAt, valueAt + byteLength)) : null;
+      if (xmp) findings.merge(xmp);
+      else findings.add(LABELS.xmp);
+    } else if (!HARMLESS.has(tag)) findings.add(TAG_LABELS.get(tag) ?? LABELS.settings);
+    else findings.add(LABELS.exif);
+  }
+  return u32(offset + 2 + count * 12);
+}
+
 /**
  * Reads a TIFF/EXIF block (starting at the byte-order mark). Every IFD is walked: IFD0, the
  * chain after it (IFD1 and beyond), and every Exif, GPS, Interop or SubIFD pointer wherever
@@ -178,114 +287,27 @@ export function analyseExif(
   const u32 = (at: number) => (littleEndian ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
   if (u16(2) !== 42) return unreadable(result);
 
-  const visited = new Set<number>();
-  /** Byte ranges of the block that hold a table or a kept value: the rest must be padding. */
-  const used: [number, number][] = [[0, 8]];
-  let clean = true;
-  let thumbnailOffset: number | undefined;
-  let thumbnailLength: number | undefined;
-
-  const walk = (offset: number, kind: IfdKind): number => {
-    if (offset === 0) return 0;
-    if (visited.has(offset) || offset + 2 > tiff.length || visited.size > 64) {
-      clean = false;
-      findings.add(LABELS.exif);
-      return 0;
-    }
-    visited.add(offset);
-    const count = u16(offset);
-    if (offset + 2 + count * 12 + 4 > tiff.length) {
-      clean = false;
-      findings.add(LABELS.exif);
-      return 0;
-    }
-    used.push([offset, offset + 2 + count * 12 + 4]);
-    if (kind === "ifd1" && count > 0) findings.add(LABELS.thumbnail);
-    if (kind !== "ifd0" && kind !== "exif" && kind !== "interop") clean = false;
-    for (let index = 0; index < count; index++) {
-      const entry = offset + 2 + index * 12;
-      const tag = u16(entry);
-      const type = u16(entry + 2);
-      const valueCount = u32(entry + 4);
-      const byteLength = (TYPE_SIZES[type] ?? 1) * valueCount;
-      const valueAt = byteLength <= 4 ? entry + 8 : u32(entry + 8);
-      const inBounds = valueAt + byteLength <= tiff.length;
-      const pointer = () => u32(entry + 8);
-
-      // Pointers to other IFDs are followed wherever they stand.
-      if (tag === TAG.gpsIfd && kind !== "gps") {
-        clean = false;
-        walk(pointer(), "gps");
-        continue;
-      }
-      if (tag === TAG.exifIfd && kind !== "gps") {
-        if (kind !== "ifd0") clean = false;
-        walk(pointer(), "exif");
-        continue;
-      }
-      if (tag === TAG.interopIfd && kind !== "gps") {
-        if (kind !== "exif") clean = false;
-        walk(pointer(), "interop");
-        continue;
-      }
-      if (tag === TAG.subIfds && kind !== "gps") {
-        clean = false;
-        findings.add(LABELS.thumbnail);
-        for (let n = 0; n < Math.min(valueCount, 16) && inBounds; n++) {
-          walk(byteLength <= 4 ? pointer() : u32(valueAt + n * 4), "other");
-        }
-        continue;
-      }
-      if (kind === "gps") {
-        findings.add(
-          GPS_LOCATION_TAGS.has(tag) ? LABELS.gps : LABELS.gpsOther,
-          GPS_LOCATION_TAGS.has(tag),
-        );
-        continue;
-      }
-      if (kind === "ifd1") {
-        if (tag === TAG.thumbnailOffset) thumbnailOffset = pointer();
-        if (tag === TAG.thumbnailLength) thumbnailLength = pointer();
-        continue;
-      }
-      if (
-        (kind === "ifd0" || kind === "exif" || kind === "interop") &&
-        KEPT[kind].has(tag) &&
-        TYPE_SIZES[type] !== undefined &&
-        byteLength <= MAX_KEPT_VALUE &&
-        inBounds
-      ) {
-        result.kept[kind].push({
-          tag,
-          type,
-          count: valueCount,
-          value: Buffer.from(tiff.subarray(valueAt, valueAt + byteLength)),
-        });
-        if (byteLength > 4) used.push([valueAt, valueAt + byteLength]);
-        if (tag === TAG.orientation && kind === "ifd0" && type === 3)
-          result.orientation = u16(entry + 8);
-        continue;
-      }
-      clean = false;
-      if (tag === TAG.xmp) {
-        const xmp = inBounds ? xmpFindings(tiff.subarray(valueAt, valueAt + byteLength)) : null;
-        if (xmp) findings.merge(xmp);
-        else findings.add(LABELS.xmp);
-      } else if (!HARMLESS.has(tag)) findings.add(TAG_LABELS.get(tag) ?? LABELS.settings);
-      else findings.add(LABELS.exif);
-    }
-    return u32(offset + 2 + count * 12);
+  const w: Walk = {
+    tiff,
+    u16,
+    u32,
+    result,
+    findings,
+    visited: new Set<number>(),
+    used: [[0, 8]],
+    clean: true,
   };
 
   // IFD0, then every IFD chained after it (IFD1 is the thumbnail; more are never needed).
-  let next = walk(u32(4), "ifd0");
+  let next = walkIfd(w, u32(4), "ifd0");
   let kind: IfdKind = "ifd1";
-  while (next !== 0 && !visited.has(next)) {
-    clean = false;
-    next = walk(next, kind);
+  while (next !== 0 && !w.visited.has(next)) {
+    w.clean = false;
+    next = walkIfd(w, next, kind);
     kind = "other";
   }
 
+  const { thumbnailOffset, thumbnailLength } = w;
   if (thumbnailOffset !== undefined && thumbnailLength !== undefined && findJpegExif) {
     const end = Math.min(tiff.length, thumbnailOffset + thumbnailLength);
     const inner = depth < 2 ? findJpegExif(tiff.subarray(thumbnailOffset, end)) : undefined;
@@ -295,7 +317,7 @@ export function analyseExif(
     }
   }
   result.readable = true;
-  result.clean = clean && onlyPadding(tiff, used);
+  result.clean = w.clean && onlyPadding(tiff, w.used);
   return result;
 }
 

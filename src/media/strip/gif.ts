@@ -97,28 +97,6 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
     throw src.malformed("its colour table runs past the end of the file");
   await sink.copy(src, 0, reader.position);
 
-  /** Walks data sub-blocks up to the terminator; collects their bytes when asked. */
-  const subBlocks = async (collect: boolean): Promise<Buffer> => {
-    const parts: Buffer[] = [];
-    let collected = 0;
-    for (;;) {
-      src.signal?.throwIfAborted();
-      const length = (await reader.take(1, "a data sub-block"))[0] ?? 0;
-      if (length === 0) return Buffer.concat(parts);
-      if (collect && collected < MAX_METADATA_READ) {
-        parts.push(Buffer.from(await reader.take(length, "a data sub-block")));
-        collected += length;
-      } else {
-        if (reader.position + length > src.size) {
-          throw src.malformed(
-            `a data sub-block at byte ${reader.position} runs past the end of the file`,
-          );
-        }
-        reader.position += length;
-      }
-    }
-  };
-
   for (;;) {
     const start = reader.position;
     const introducer = (await reader.take(1, "the next block"))[0];
@@ -127,30 +105,7 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
       break;
     }
     if (introducer === 0x2c) {
-      const descriptor = await reader.take(9, "an image descriptor");
-      const local = descriptor[8] ?? 0;
-      if (local & 0x80) reader.position += 3 * 2 ** ((local & 7) + 1);
-      const minimumCodeSize = (await reader.take(1, "an image's code size"))[0] ?? 0;
-      if (minimumCodeSize < 1 || minimumCodeSize > 11) {
-        throw src.malformed(`the image at byte ${start} has an impossible LZW code size`);
-      }
-      // The compressed pixels end with an end-of-information code; nothing may follow it.
-      const lzw = new LzwCheck(
-        minimumCodeSize,
-        descriptor.readUInt16LE(4) * descriptor.readUInt16LE(6),
-      );
-      for (;;) {
-        src.signal?.throwIfAborted();
-        const length = (await reader.take(1, "a data sub-block"))[0] ?? 0;
-        if (length === 0) break;
-        const block = await reader.take(length, "a data sub-block");
-        if (!lzw.feed(block)) {
-          throw src.malformed(
-            `the image at byte ${start} has data that is not its compressed pixels, or after their end`,
-          );
-        }
-      }
-      await sink.copy(src, start, reader.position);
+      await copyImage(src, sink, reader, start);
       continue;
     }
     if (introducer !== 0x21) {
@@ -158,38 +113,19 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
     }
     const label = (await reader.take(1, "an extension label"))[0];
     if (label === 0xfe) {
-      await subBlocks(false);
+      await subBlocks(src, reader, false);
       findings.add(LABELS.comments);
     } else if (label === 0xff) {
-      const idLength = (await reader.peek(1, "an application extension"))[0] ?? 0;
-      const id = (await reader.peek(1 + idLength, "an application extension")).toString(
-        "latin1",
-        1,
-      );
-      if (KEPT_APPLICATIONS.has(id)) {
-        await subBlocks(false);
-        // Looping extensions hold one 3- or 5-byte sub-block; nothing else may ride along.
-        const size = reader.position - start;
-        if (id !== "ICCRGBG1012" && size !== 2 + 12 + 4 + 1 && size !== 2 + 12 + 6 + 1) {
-          throw src.malformed(`its ${id} extension at byte ${start} is not the size GIF defines`);
-        }
-        await sink.copy(src, start, reader.position);
-      } else {
-        const data = await subBlocks(true);
-        if (id.startsWith("XMP Data")) findings.merge(xmpFindings(data));
-        else if (id.startsWith("MGK8BIM") || id.startsWith("MGKIPTC"))
-          findings.merge(iptcFindings(data));
-        else findings.add(LABELS.other);
-      }
+      await applicationExtension(src, sink, reader, start, findings);
     } else if (label === 0xf9) {
       // Graphic control: exactly one 4-byte sub-block (timing, transparency) and the terminator.
-      await subBlocks(false);
+      await subBlocks(src, reader, false);
       if (reader.position - start !== 8) {
         throw src.malformed(`its graphic control extension at byte ${start} is not 4 bytes long`);
       }
       await sink.copy(src, start, reader.position);
     } else {
-      await subBlocks(false);
+      await subBlocks(src, reader, false);
       findings.add(label === 0x01 ? LABELS.text : LABELS.other);
     }
   }
@@ -201,5 +137,87 @@ export async function stripGif(src: Source, sink: Sink, findings: Findings): Pro
     } else {
       await sink.write(rest);
     }
+  }
+}
+
+/** Walks data sub-blocks up to the terminator; collects their bytes when asked. */
+async function subBlocks(src: Source, reader: BufferedReader, collect: boolean): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let collected = 0;
+  for (;;) {
+    src.signal?.throwIfAborted();
+    const length = (await reader.take(1, "a data sub-block"))[0] ?? 0;
+    if (length === 0) return Buffer.concat(parts);
+    if (collect && collected < MAX_METADATA_READ) {
+      parts.push(Buffer.from(await reader.take(length, "a data sub-block")));
+      collected += length;
+    } else {
+      if (reader.position + length > src.size) {
+        throw src.malformed(
+          `a data sub-block at byte ${reader.position} runs past the end of the file`,
+        );
+      }
+      reader.position += length;
+    }
+  }
+}
+
+/** Copies an image (descriptor, local colour table, pixels) whose sub-blocks are only its pixels. */
+async function copyImage(
+  src: Source,
+  sink: Sink,
+  reader: BufferedReader,
+  start: number,
+): Promise<void> {
+  const descriptor = await reader.take(9, "an image descriptor");
+  const local = descriptor[8] ?? 0;
+  if (local & 0x80) reader.position += 3 * 2 ** ((local & 7) + 1);
+  const minimumCodeSize = (await reader.take(1, "an image's code size"))[0] ?? 0;
+  if (minimumCodeSize < 1 || minimumCodeSize > 11) {
+    throw src.malformed(`the image at byte ${start} has an impossible LZW code size`);
+  }
+  // The compressed pixels end with an end-of-information code; nothing may follow it.
+  const lzw = new LzwCheck(
+    minimumCodeSize,
+    descriptor.readUInt16LE(4) * descriptor.readUInt16LE(6),
+  );
+  for (;;) {
+    src.signal?.throwIfAborted();
+    const length = (await reader.take(1, "a data sub-block"))[0] ?? 0;
+    if (length === 0) break;
+    const block = await reader.take(length, "a data sub-block");
+    if (!lzw.feed(block)) {
+      throw src.malformed(
+        `the image at byte ${start} has data that is not its compressed pixels, or after their end`,
+      );
+    }
+  }
+  await sink.copy(src, start, reader.position);
+}
+
+/** Keeps a looping or ICC application extension as it is; drops any other, noting what it held. */
+async function applicationExtension(
+  src: Source,
+  sink: Sink,
+  reader: BufferedReader,
+  start: number,
+  findings: Findings,
+): Promise<void> {
+  const idLength = (await reader.peek(1, "an application extension"))[0] ?? 0;
+  const id = (await reader.peek(1 + idLength, "an application extension")).toString("latin1", 1);
+  if (KEPT_APPLICATIONS.has(id)) {
+    await subBlocks(src, reader, false);
+    // Looping extensions hold one 3- or 5-byte sub-block; nothing else may ride along.
+    const size = reader.position - start;
+    if (id !== "ICCRGBG1012" && size !== 2 + 12 + 4 + 1 && size !== 2 + 12 + 6 + 1) {
+      throw src.malformed(`its ${id} extension at byte ${start} is not the size GIF defines`);
+    }
+    await sink.copy(src, start, reader.position);
+  } else {
+    const data = await subBlocks(src, reader, true);
+    if (id.startsWith("XMP Data")) findings.merge(xmpFindings(data));
+    else if (id.startsWith("MGK8BIM") || id.startsWith("MGKIPTC"))
+      findings.merge(iptcFindings(data));
+    else findings.add(LABELS.other);
   }
 }

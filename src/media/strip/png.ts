@@ -9,7 +9,7 @@
 import { crc32, inflateSync } from "node:zlib";
 import { analyseExif, minimalExif } from "./exif.ts";
 import { allZero, fourcc, type Sink, type Source } from "./io.ts";
-import { exifInJpeg } from "./jpeg.ts";
+import { exifInJpeg } from "./jpeg-segments.ts";
 import { Findings, LABELS } from "./labels.ts";
 import { iptcFindings, xmpFindings, xmpHasLocation } from "./xmp.ts";
 

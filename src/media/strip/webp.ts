@@ -6,7 +6,7 @@
  */
 import { analyseExif, minimalExif } from "./exif.ts";
 import { fourcc, type Sink, type Source } from "./io.ts";
-import { exifInJpeg } from "./jpeg.ts";
+import { exifInJpeg } from "./jpeg-segments.ts";
 import { type Findings, LABELS } from "./labels.ts";
 import { xmpFindings } from "./xmp.ts";
 
