@@ -1,7 +1,5 @@
 import type { Readable, Writable } from "node:stream";
 import { usageError } from "./errors.ts";
-import { configDirFor } from "./store/paths.ts";
-import { openInBrowser } from "./ui/browser.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,7 +14,8 @@ export interface OutputStream extends Writable {
 
 /**
  * Everything a command may touch outside its own arguments. The binary builds it from the
- * real process; tests build one from in-memory streams, a fixed clock and a temp dir.
+ * real process (main.ts, `realContext`); tests build one from in-memory streams, a fixed
+ * clock and a temp dir.
  */
 export interface Ctx {
   stdin: InputStream;
@@ -39,35 +38,6 @@ export interface Ctx {
    * it would leave unfinished (how to finish it), else unset.
    */
   lastWords?: { text?: string };
-}
-
-interface ProcessLike {
-  stdin: InputStream;
-  stdout: OutputStream;
-  stderr: OutputStream;
-  env: Env;
-  cwd(): string;
-  platform: NodeJS.Platform;
-}
-
-export function realContext(
-  proc: ProcessLike,
-  signal: AbortSignal,
-  lastWords: { text?: string } = {},
-): Ctx {
-  return {
-    stdin: proc.stdin,
-    stdout: proc.stdout,
-    stderr: proc.stderr,
-    env: proc.env,
-    cwd: proc.cwd(),
-    now: clockFrom(proc.env.DMSHARE_NOW),
-    fetch: globalThis.fetch,
-    openUrl: (url) => openInBrowser(url, proc.platform),
-    paths: { configDir: configDirFor(proc.env) },
-    signal,
-    lastWords,
-  };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { CommanderError } from "commander";
 import { buildProgram, type Outcome } from "./cli/program.ts";
-import type { Ctx } from "./context.ts";
+import { type Ctx, clockFrom, type Env, type InputStream, type OutputStream } from "./context.ts";
 import { EXIT_CODES, exitCodeOf } from "./errors.ts";
+import { configDirFor } from "./store/paths.ts";
+import { openInBrowser } from "./ui/browser.ts";
 import { Output } from "./ui/output.ts";
-
-export { realContext } from "./context.ts";
 
 /** Parses `argv`, runs the command and returns the exit code. Never exits the process. */
 export async function run(argv: readonly string[], given: Ctx): Promise<number> {
@@ -41,4 +41,34 @@ export async function run(argv: readonly string[], given: Ctx): Promise<number> 
     output.error(error, argv.includes("--verbose") || Boolean(ctx.env.DMSHARE_DEBUG));
     return exitCodeOf(error);
   }
+}
+
+interface ProcessLike {
+  stdin: InputStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: Env;
+  cwd(): string;
+  platform: NodeJS.Platform;
+}
+
+/** The context of the real process: built here, at the entry, so lower layers never reach for it. */
+export function realContext(
+  proc: ProcessLike,
+  signal: AbortSignal,
+  lastWords: { text?: string } = {},
+): Ctx {
+  return {
+    stdin: proc.stdin,
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    env: proc.env,
+    cwd: proc.cwd(),
+    now: clockFrom(proc.env.DMSHARE_NOW),
+    fetch: globalThis.fetch,
+    openUrl: (url) => openInBrowser(url, proc.platform),
+    paths: { configDir: configDirFor(proc.env) },
+    signal,
+    lastWords,
+  };
 }

@@ -1,9 +1,9 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { usageError } from "../errors.ts";
+import { mapSettled } from "../lib/concurrency.ts";
 import { describeUnknown, detectMediaType, readHead } from "../media/detect.ts";
 import type { LocalFile } from "../providers/provider.ts";
-import { mapSettled } from "../providers/transfer.ts";
 
 const SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, GIF, MP4 and MOV";
 

@@ -1,6 +1,17 @@
-import { usageError } from "../errors.ts";
+import { DEFAULT_PRESET, PRESETS, type Preset, type PresetName } from "../lib/message-presets.ts";
 import { mediaTypeFor } from "../media/detect.ts";
 import type { LinkKind } from "../store/ledger.ts";
+
+// The presets and the checks of a stored setting live in a leaf module, so that the settings
+// store can check values without importing core; they are re-exported here as before.
+export {
+  checkTemplate,
+  DEFAULT_PRESET,
+  PRESETS,
+  type PresetName,
+  parsePreset,
+  presetNames,
+} from "../lib/message-presets.ts";
 
 export interface MessageFacts {
   url: string;
@@ -11,82 +22,6 @@ export interface MessageFacts {
   count: number;
   expiresAt: Date | null;
   provider: string;
-}
-
-/**
- * One wording, for a photo and for an album, with and without an expiry date. `{what}` says
- * what is shared: "photo" or "video" for one file, "photos", "videos" or "photos and videos"
- * for an album.
- */
-interface Preset {
-  description: string;
-  photo: string;
-  album: string;
-  expiringPhoto: string;
-  expiringAlbum: string;
-}
-
-/** The built-in wordings (`--preset NAME`, `dmshare config set preset NAME`). */
-export const PRESETS = {
-  casual: {
-    description: "the default: short and plain",
-    photo: "Here's the {what}: {url}",
-    album: "Here are the {what} ({count}): {url}",
-    expiringPhoto: "Here's the {what} (the link works until {expires}): {url}",
-    expiringAlbum: "Here are the {what} ({count}, the link works until {expires}): {url}",
-  },
-  friendly: {
-    description: "warmer, for friends and family",
-    photo: "Hi! I put the {what} here for you 🙂 {url}",
-    album: "Hi! I put {count} {what} here for you 🙂 {url}",
-    expiringPhoto: "Hi! I put the {what} here for you 🙂 {url} (you can open it until {expires})",
-    expiringAlbum:
-      "Hi! I put {count} {what} here for you 🙂 {url} (you can open them until {expires})",
-  },
-  professional: {
-    description: "for work: names what is shared",
-    photo: 'Please find "{name}" at this view-only link: {url}',
-    album: 'Please find the album "{name}" ({count} {what}) at this view-only link: {url}',
-    expiringPhoto:
-      'Please find "{name}" at this view-only link: {url} (the link is valid until {expires}).',
-    expiringAlbum:
-      'Please find the album "{name}" ({count} {what}) at this view-only link: {url} (the link is valid until {expires}).',
-  },
-  minimal: {
-    description: "the link and nothing else",
-    photo: "{url}",
-    album: "{url}",
-    expiringPhoto: "{url}",
-    expiringAlbum: "{url}",
-  },
-} as const satisfies Record<string, Preset>;
-
-export type PresetName = keyof typeof PRESETS;
-export const DEFAULT_PRESET: PresetName = "casual";
-
-export const presetNames = () => Object.keys(PRESETS) as PresetName[];
-
-/** `--preset NAME` or the `preset` setting, checked: an unknown name is exit 2 listing them. */
-export function parsePreset(name: string): PresetName {
-  const wanted = name.trim().toLowerCase();
-  if (Object.hasOwn(PRESETS, wanted)) return wanted as PresetName;
-  throw usageError(
-    `Unknown message preset "${name}".`,
-    `Presets: ${presetNames()
-      .map((preset) => `${preset} (${PRESETS[preset].description})`)
-      .join(", ")}.`,
-  );
-}
-
-/** A user template must say where the link goes. */
-export function checkTemplate(template: string, where: string): string {
-  if (!template.includes("{url}")) {
-    throw usageError(
-      `The message "${template}" has no {url} placeholder.`,
-      `Put {url} where the link goes, e.g. ${where} "Look: {url}".`,
-    );
-  }
-  return template;
 }
 
 /** How the message is worded: a user template wins over a preset; neither means casual. */

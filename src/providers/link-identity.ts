@@ -1,7 +1,10 @@
 // What a provider identifies a link by, read from its URL, and which link URLs a provider may
 // give at all. No SDK here: `revoke URL` and `list` load this without any provider module.
 
+import type { LinkIdentity } from "../lib/link-records.ts";
 import type { ProviderName } from "./provider.ts";
+
+export type { LinkIdentity } from "../lib/link-records.ts";
 
 /**
  * A link as the provider identifies it, never its URL text (`dl=1`, `st=…`, `usp=sharing` and
@@ -16,20 +19,6 @@ export interface LinkKey {
   key: string;
   /** Dropbox's rlkey; absent for links without one (old `/s/` links, Drive, Photos). */
   secret?: string;
-}
-
-/** The stable identity the ledger keeps for a link (all optional: older entries lack them). */
-export interface LinkIdentity {
-  /** See LinkKey.key. */
-  key?: string;
-  /** See LinkKey.secret. */
-  secret?: string;
-  /** The shared item's id at the provider: Dropbox `id:…`, Drive file id, Photos album id. */
-  itemId?: string;
-  /** Dropbox: the shared item's lower-case path when the link was made. */
-  pathLower?: string;
-  /** Google Drive: the id of the `anyone` permission that makes the link public. */
-  permissionId?: string;
 }
 
 /** The hosts each provider's own links live on; a link anywhere else is refused. */

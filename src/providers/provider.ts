@@ -1,6 +1,8 @@
 import type { Ctx } from "../context.ts";
+import type { LinkIdentity, RemoteItem } from "../lib/link-records.ts";
 import type { CredentialStore } from "../store/credentials.ts";
-import type { LinkIdentity } from "./link-identity.ts";
+
+export type { RemoteItem } from "../lib/link-records.ts";
 
 /** What a provider can honour. The core refuses an option a provider can't honour before
  * anything is uploaded; a flag is never silently ignored. */
@@ -30,16 +32,6 @@ export interface LocalFile {
   mime: string;
   /** The file's modification time, kept as the remote "client modified" time. */
   modifiedAt: Date;
-}
-
-/** A file or folder at the provider, as the ledger remembers it. */
-export interface RemoteItem {
-  remotePath: string;
-  remoteId: string;
-  /** The item's own page, which only the account owner can open (Google Photos). */
-  ownerUrl?: string;
-  /** The address the provider gave the item when it was made (Drive's webViewLink). */
-  viewUrl?: string;
 }
 
 export interface UploadedFile extends RemoteItem {

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { type FileHandle, open } from "node:fs/promises";
 import { Readable, type Writable } from "node:stream";
+import type { Settled } from "../lib/concurrency.ts";
 import {
   type FileFailure,
   IncompleteUpload,
@@ -8,6 +9,9 @@ import {
   type UploadedFile,
   type UploadProgress,
 } from "./provider.ts";
+
+// Bounded concurrency is a leaf helper (core uses it too); re-exported for the providers.
+export { Concurrency, mapConcurrently, mapSettled, type Settled } from "../lib/concurrency.ts";
 
 /** How much of a file is read at a time for an upload. */
 const READ_BYTES = 256 * 1024;
@@ -107,73 +111,6 @@ export function chunkBytesFor(
 ) {
   const eighth = Math.ceil(fileBytes / 8 / multiple) * multiple;
   return Math.min(128 * MIB, Math.max(min, eighth));
-}
-
-/**
- * How many transfers run at once: `max` to begin with, halved (down to one) each time the
- * provider says it is rate-limiting, so a burst of uploads backs off instead of hammering.
- */
-export class Concurrency {
-  current: number;
-
-  constructor(max: number) {
-    this.current = Math.max(1, Math.floor(max));
-  }
-
-  backOff(): void {
-    this.current = Math.max(1, Math.floor(this.current / 2));
-  }
-}
-
-/**
- * Runs `work` on every item with at most `limit` at a time (a Concurrency that backs off
- * retires workers as they finish); results keep the items' order.
- */
-export async function mapConcurrently<T, R>(
-  items: readonly T[],
-  limit: number | Concurrency,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const concurrency = typeof limit === "number" ? new Concurrency(limit) : limit;
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  let workers = Math.min(concurrency.current, items.length);
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      if (workers > concurrency.current) break;
-      const index = next++;
-      try {
-        results[index] = await work(items[index] as T, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-    workers--;
-  };
-  await Promise.all(Array.from({ length: workers }, worker));
-  return results;
-}
-
-export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
-
-/**
- * Runs `work` on every item with at most `limit` at a time; one failing does not stop the
- * others. Results keep the items' order.
- */
-export async function mapSettled<T, R>(
-  items: readonly T[],
-  limit: number | Concurrency,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<Settled<R>[]> {
-  return mapConcurrently(items, limit, async (item, index): Promise<Settled<R>> => {
-    try {
-      return { ok: true, value: await work(item, index) };
-    } catch (error) {
-      return { ok: false, error };
-    }
-  });
 }
 
 /**

@@ -1,5 +1,5 @@
-import { checkTemplate, parsePreset, presetNames } from "../core/message.ts";
 import { usageError } from "../errors.ts";
+import { checkTemplate, parsePreset, presetNames } from "../lib/message-presets.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { withFileLock } from "./lock.ts";
 import { configPath } from "./paths.ts";

@@ -2,31 +2,15 @@ import { chmod } from "node:fs/promises";
 import type { Env } from "../context.ts";
 import { DmshareError } from "../errors.ts";
 import { rememberSecrets } from "../secrets.ts";
+import type { CredentialStore, StoredCredentials } from "./credential-store.ts";
 import { localFileError, PRIVATE_FILE_MODE, readTextIfExists, writeFileAtomic } from "./files.ts";
 import { credentialStoreChoice, keychainOrFile } from "./keychain.ts";
 import { withFileLock } from "./lock.ts";
 import { credentialsPath } from "./paths.ts";
 
-/** What a provider keeps to act for the user. Never printed, never logged. */
-export interface StoredCredentials {
-  accessToken: string;
-  refreshToken?: string;
-  /** ISO time the access token stops working. */
-  expiresAt?: string;
-  /** The OAuth app (client id) that issued the refresh token. */
-  clientId?: string;
-  /** Google Desktop clients send their (not really secret) client secret when refreshing. */
-  clientSecret?: string;
-  accountId?: string;
-}
-
-export interface CredentialStore {
-  /** Where a provider's credentials are (or would be saved), for `status` and `logout`. */
-  locate(provider: string): Promise<string>;
-  get(provider: string): Promise<StoredCredentials | undefined>;
-  set(provider: string, credentials: StoredCredentials): Promise<void>;
-  delete(provider: string): Promise<boolean>;
-}
+// The credential types live in ./credential-store.ts, which keychain.ts shares without
+// importing this module.
+export type { CredentialStore, StoredCredentials } from "./credential-store.ts";
 
 type CredentialFile = Record<string, StoredCredentials>;
 

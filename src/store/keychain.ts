@@ -1,5 +1,5 @@
 import { authError, usageError } from "../errors.ts";
-import type { CredentialStore, StoredCredentials } from "./credentials.ts";
+import type { CredentialStore, StoredCredentials } from "./credential-store.ts";
 
 /** Every secret dmshare keeps in the OS keychain is filed under this service name. */
 export const KEYCHAIN_SERVICE = "dmshare";

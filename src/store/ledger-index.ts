@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { localFileError, readTextIfExists, writeFileAtomic } from "./files.ts";
-import type { LedgerEntry, SkippedEntry } from "./ledger.ts";
+import type { LedgerEntry, SkippedEntry } from "./ledger-entry.ts";
 
 /** What `dmshare list` shows of a link. */
 export type LinkSummary = Pick<
