@@ -3,6 +3,7 @@ import type { Ctx } from "../context.ts";
 import { envMs } from "../env.ts";
 import { DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
 import { hashFile } from "../media/hash.ts";
+import { displayNameOf } from "../providers/catalog.ts";
 import { stoppedBy } from "../providers/guarded-fetch.ts";
 import { identityOfLink, type LinkIdentity, linkProblem } from "../providers/link-identity.ts";
 import {
@@ -15,7 +16,6 @@ import {
   type ShareOptions,
   type UploadedFile,
 } from "../providers/provider.ts";
-import { displayNameOf } from "../providers/registry.ts";
 import { ConfigStore, type Settings } from "../store/config.ts";
 import { type ExpiryEnforcer, type Ledger, type LedgerEntry, newLinkId } from "../store/ledger.ts";
 import { HEARTBEAT_EVERY_MS, thisProcessAsOwner } from "../store/owner.ts";

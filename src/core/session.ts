@@ -1,13 +1,8 @@
 import type { Ctx } from "../context.ts";
 import { authError, usageError } from "../errors.ts";
 import { BUILTIN_APPS } from "../providers/builtin-apps.ts";
+import { displayNameOf, findProvider, providerNames, tokenVariable } from "../providers/catalog.ts";
 import type { Provider, ProviderName, ProviderSession } from "../providers/provider.ts";
-import {
-  displayNameOf,
-  findProvider,
-  providerNames,
-  tokenVariable,
-} from "../providers/registry.ts";
 import { type CredentialStore, openCredentialStore } from "../store/credentials.ts";
 import { tightenPrivateFiles } from "../store/files.ts";
 import { Ledger } from "../store/ledger.ts";

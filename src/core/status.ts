@@ -1,7 +1,7 @@
 import type { Ctx } from "../context.ts";
 import { DmshareError } from "../errors.ts";
+import { findProvider, providerNames, tokenVariable } from "../providers/catalog.ts";
 import type { Account } from "../providers/provider.ts";
-import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
 import { providerSession } from "./session.ts";
 
 export interface ProviderStatus {

@@ -1,7 +1,7 @@
 import type { Ctx } from "../context.ts";
+import { displayNameOf, findProvider } from "../providers/catalog.ts";
 import { identityOfLink, linkProblem } from "../providers/link-identity.ts";
 import type { LinkState, Provider, ProviderLink, ProviderName } from "../providers/provider.ts";
-import { displayNameOf, findProvider } from "../providers/registry.ts";
 import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
 import { ownerState } from "../store/owner.ts";
 import { withoutControls } from "../text.ts";

@@ -59,7 +59,6 @@ const MIB = 1024 * 1024;
 
 const FINISH_BATCH_MAX = 1000;
 const UPLOAD_CONCURRENCY = 6;
-export const DEFAULT_LOGIN_PORT = 53682;
 
 /**
  * The SDK's fetch: `DMSHARE_DROPBOX_API_URL` replaces both API hosts, and Ctrl-C aborts
@@ -669,7 +668,7 @@ async function login(
 ): Promise<Account> {
   const { ctx, credentials } = session;
   if (request.token) {
-    return loginWithToken(PROVIDER, request.token, session, async (withToken) =>
+    return loginWithToken(PROVIDER, LABEL, request.token, session, async (withToken) =>
       (await connect(withToken)).whoami(),
     );
   }
@@ -714,7 +713,7 @@ async function login(
     }
   } else {
     const receiver = await receiveOAuthRedirect({
-      port: request.port ?? DEFAULT_LOGIN_PORT,
+      port: request.port,
       providerLabel: LABEL,
       timeoutMs: request.timeoutMs,
       signal: ctx.signal,

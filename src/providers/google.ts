@@ -14,8 +14,14 @@ import { baseUrlOverride } from "./base-url.ts";
 import { BUILTIN_APPS } from "./builtin-apps.ts";
 import { providerFetch } from "./guarded-fetch.ts";
 import { openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
-import type { Account, LoginRequest, LoginUi, ProviderName, ProviderSession } from "./provider.ts";
-import { tokenVariable } from "./registry.ts";
+import {
+  type Account,
+  type LoginRequest,
+  type LoginUi,
+  type ProviderName,
+  type ProviderSession,
+  tokenVariable,
+} from "./provider.ts";
 import {
   explainFailure,
   isNetworkError,
@@ -428,7 +434,8 @@ export async function loginGoogle(
   whoami: (session: ProviderSession) => Promise<Account>,
 ): Promise<Account> {
   const { ctx, credentials } = session;
-  if (request.token) return loginWithToken(service.provider, request.token, session, whoami);
+  if (request.token)
+    return loginWithToken(service.provider, service.label, request.token, session, whoami);
   if (request.device) refuseScopesOutsideDeviceFlow(service);
   if (request.pasteCode) {
     throw usageError(
@@ -463,7 +470,7 @@ async function loopbackLogin(
   const auth = await newOAuthClient(ctx, client);
   const { codeVerifier, codeChallenge } = await auth.generateCodeVerifierAsync();
   const receiver = await receiveOAuthRedirect({
-    port: request.port ?? 0,
+    port: request.port,
     providerLabel: service.label,
     timeoutMs: request.timeoutMs,
     signal: ctx.signal,

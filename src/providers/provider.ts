@@ -168,7 +168,8 @@ export interface LoginRequest {
   clientSecret?: string;
   /** Google's downloaded client_secret.json. */
   credentialsFile?: string;
-  port?: number;
+  /** The loopback port for the redirect: the app's registered one, or 0 for any free port. */
+  port: number;
   openBrowser: boolean;
   /** Paste-the-code flow instead of the loopback redirect. */
   pasteCode: boolean;
@@ -192,10 +193,13 @@ export interface ProviderSession {
   credentials: CredentialStore;
 }
 
-/** What each provider file exports; the registry imports it only when it is needed. */
+/** What each provider folder's index.ts exports; the catalog imports it only when needed. */
 export interface ProviderModule {
   connect(session: ProviderSession): Promise<Provider>;
   login(request: LoginRequest, session: ProviderSession, ui: LoginUi): Promise<Account>;
 }
 
 export type ProviderName = "dropbox" | "gdrive" | "gphotos";
+
+/** The environment variable that gives a provider's token to scripts: DMSHARE_DROPBOX_TOKEN. */
+export const tokenVariable = (name: string) => `DMSHARE_${name.toUpperCase()}_TOKEN`;

@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type SendRequest, send } from "../../src/core/send.ts";
 import { DmshareError } from "../../src/errors.ts";
+import { findProvider } from "../../src/providers/catalog.ts";
 import type {
   Capabilities,
   LocalFile,
@@ -15,7 +16,6 @@ import type {
   RemoteItem,
   ShareOptions,
 } from "../../src/providers/provider.ts";
-import { findProvider } from "../../src/providers/registry.ts";
 import { fileCredentialStore } from "../../src/store/credentials.ts";
 import { Ledger } from "../../src/store/ledger.ts";
 import { ledgerPath } from "../../src/store/paths.ts";
