@@ -1,7 +1,7 @@
 import type { Argument, Command, Option } from "commander";
 import { presetNames } from "../core/message.ts";
 import { usageError } from "../errors.ts";
-import { providerNames } from "../providers/registry.ts";
+import { providerNames } from "../providers/catalog.ts";
 import { SETTINGS } from "../store/config.ts";
 import { Output } from "../ui/output.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";

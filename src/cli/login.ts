@@ -5,7 +5,7 @@ import type { Ctx } from "../context.ts";
 import { loggedInProviders, providerSession } from "../core/session.ts";
 import { usageError } from "../errors.ts";
 import { BUILTIN_APPS } from "../providers/builtin-apps.ts";
-import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
+import { type CatalogEntry, findProvider, providerNames } from "../providers/catalog.ts";
 import { askText, canAsk, chooseOne } from "../ui/ask.ts";
 import { Output } from "../ui/output.ts";
 import { readAll, readLine } from "../ui/prompt.ts";
@@ -25,6 +25,7 @@ interface LoginOptions {
 }
 
 export const register: CommandRegistrar = (program, ctx) => {
+  const dropboxPort = findProvider("dropbox").login.port;
   program
     .command("login")
     .summary("connect dmshare to your account")
@@ -34,7 +35,7 @@ export const register: CommandRegistrar = (program, ctx) => {
           ? "This build of dmshare carries its own app registration; you can bring your own instead (see the README): "
           : "You bring your own app (see the README): ") +
         "Dropbox needs your app key and the redirect URI " +
-        "http://127.0.0.1:53682/ registered with it (--no-redirect shows a code to paste instead); " +
+        `http://127.0.0.1:${dropboxPort}/ registered with it (--no-redirect shows a code to paste instead); ` +
         "Google needs a Desktop app OAuth client (--credentials client_secret.json). " +
         "gdrive --device logs in with a code entered on another device (no browser here needed). " +
         "gdrive asks only for the files dmshare creates; gphotos only for adding photos.",
@@ -53,7 +54,10 @@ export const register: CommandRegistrar = (program, ctx) => {
       "--client-secret <secret>",
       "Google: OAuth client secret (or DMSHARE_GOOGLE_CLIENT_SECRET)",
     )
-    .option("--port <port>", "loopback port for the redirect (Dropbox default 53682, Google any)")
+    .option(
+      "--port <port>",
+      `loopback port for the redirect (Dropbox default ${dropboxPort}, Google any)`,
+    )
     .option("--no-browser", "print the login URL instead of opening a browser")
     .option("--no-redirect", "paste the code Dropbox shows instead of the loopback redirect")
     .option(
@@ -118,39 +122,30 @@ async function askProvider(ctx: Ctx, command: Command, action: string): Promise<
  */
 async function askForClient(
   output: Output,
-  provider: string,
+  entry: CatalogEntry,
   options: LoginOptions,
 ): Promise<Partial<LoginOptions>> {
   const { ctx } = output;
   if (!canAsk(ctx)) return {};
   const interrupted = "nothing was changed.";
-  if (provider === "dropbox") {
-    if (options.appKey || ctx.env.DMSHARE_DROPBOX_APP_KEY || BUILTIN_APPS.dropboxAppKey) return {};
-    const appKey = await askText(
-      output,
-      interrupted,
-      'Your Dropbox app key (README "Connect Dropbox"; https://www.dropbox.com/developers/apps)',
-      {
-        validate: (text) => /^\w+$/.test(text.trim()) || "The app key is letters and digits.",
-      },
-    );
+  const env = ctx.env;
+  const { login } = entry;
+  if (login.kind === "app-key") {
+    if (options.appKey || env[login.keyVariable] || login.builtin()) return {};
+    const appKey = await askText(output, interrupted, login.prompt, {
+      validate: (text) => /^\w+$/.test(text.trim()) || "The app key is letters and digits.",
+    });
     return { appKey: appKey.trim() };
   }
-  const env = ctx.env;
   // The device login needs a client of another type, given with --client-id/--client-secret.
-  if (options.device || BUILTIN_APPS.google) return {};
-  if (options.credentials || options.clientId || env.DMSHARE_GOOGLE_CREDENTIALS) return {};
-  if (env.DMSHARE_GOOGLE_CLIENT_ID) return {};
-  const file = await askText(
-    output,
-    interrupted,
-    "Your Google OAuth client's client_secret_….json",
-    {
-      validate: async (text) =>
-        (await stat(path.resolve(ctx.cwd, text.trim())).catch(() => null))?.isFile() ||
-        `There is no file ${text.trim()}.`,
-    },
-  );
+  if (options.device || login.builtin()) return {};
+  if (options.credentials || options.clientId || env[login.fileVariable]) return {};
+  if (env[login.idVariable]) return {};
+  const file = await askText(output, interrupted, login.prompt, {
+    validate: async (text) =>
+      (await stat(path.resolve(ctx.cwd, text.trim())).catch(() => null))?.isFile() ||
+      `There is no file ${text.trim()}.`,
+  });
   return { credentials: path.resolve(ctx.cwd, file.trim()) };
 }
 
@@ -160,7 +155,7 @@ async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, c
   refuseWithDevice(options);
   const token = options.token === "-" ? (await readAll(ctx)).trim() : options.token;
   if (options.token !== undefined && !token) throw usageError("--token was given but empty.");
-  if (token === undefined) Object.assign(options, await askForClient(output, entry.name, options));
+  if (token === undefined) Object.assign(options, await askForClient(output, entry, options));
   const module = await entry.load();
   const account = await module.login(
     {
@@ -168,7 +163,7 @@ async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, c
       clientId: options.appKey ?? options.clientId,
       clientSecret: options.clientSecret,
       credentialsFile: options.credentials,
-      port: options.port === undefined ? undefined : parsePort(options.port),
+      port: options.port === undefined ? entry.login.port : parsePort(options.port),
       openBrowser: options.browser,
       pasteCode: !options.redirect,
       device: options.device,
@@ -207,7 +202,7 @@ async function runLogout(ctx: Ctx, providerName: string, command: Command) {
       ? `Logged out of ${entry.displayName}: removed the stored credentials (${location}).`
       : `Not logged in to ${entry.displayName}; nothing to remove.`,
   );
-  const variable = tokenVariable(entry.name);
+  const variable = entry.tokenVariable;
   if (ctx.env[variable])
     output.warn(`${variable} is still set in the environment and will be used.`);
 }

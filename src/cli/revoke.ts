@@ -107,7 +107,7 @@ async function runPruneTimer(ctx: Ctx, options: PruneCliOptions, command: Comman
     );
     // The timer's runs get no DMSHARE_*_TOKEN: a login only there can't revoke anything.
     const { envOnlyLogins } = await import("../core/session.ts");
-    const { tokenVariable } = await import("../providers/registry.ts");
+    const { tokenVariable } = await import("../providers/catalog.ts");
     const envOnly = await envOnlyLogins(ctx);
     if (options.json)
       output.document({

@@ -9,8 +9,8 @@ import {
   notLoggedInAnywhere,
   timerCannotReach,
 } from "../core/session.ts";
+import { findProvider } from "../providers/catalog.ts";
 import type { ProviderName } from "../providers/provider.ts";
-import { findProvider } from "../providers/registry.ts";
 import { ConfigStore } from "../store/config.ts";
 import { askText, chooseOne, chooseSome, confirm } from "../ui/ask.ts";
 import type { Output } from "../ui/output.ts";
@@ -60,8 +60,8 @@ export async function askWhatToSend(
 
   let expires = given.expires;
   // Without a link there is nothing to expire: the question would only lead to a refusal.
-  const ender = findProvider(via).makesLinks ? await whoEndsLinks(output, via) : null;
-  if (expires === undefined && findProvider(via).makesLinks) {
+  const ender = await whoEndsLinks(output, via);
+  if (expires === undefined && ender?.by !== "nobody") {
     if (ender?.by === "dmshare") {
       output.prompt(
         `${findProvider(via).displayName} can't expire links on this account: ${whoEndsIt(ender.how, "the time you pick", false, ender.cannot)}`,
@@ -97,11 +97,15 @@ async function whoEndsLinks(
   output: Output,
   via: string,
 ): Promise<
-  { by: "provider" } | { by: "dmshare"; how: DmshareExpiry; cannot: string | undefined } | null
+  | { by: "provider" }
+  | { by: "nobody" }
+  | { by: "dmshare"; how: DmshareExpiry; cannot: string | undefined }
+  | null
 > {
   const { ctx } = output;
   try {
     const provider = await connectProvider(ctx, via);
+    if (!provider.capabilities.publicLinks) return { by: "nobody" };
     if (provider.capabilities.expiry && ((await provider.nativeExpiry?.()) ?? true)) {
       return { by: "provider" };
     }
@@ -118,7 +122,7 @@ async function whoEndsLinks(
 
 /** " (Dropbox ends it)", " (dmshare's hourly timer ends it)" …, for the confirmation. */
 function endedBy(ender: Awaited<ReturnType<typeof whoEndsLinks>>, provider: string): string {
-  if (!ender) return "";
+  if (!ender || ender.by === "nobody") return "";
   if (ender.by === "provider") return `, ended by ${provider}`;
   if (ender.how.timer.kind !== null && ender.how.timerHere && !ender.cannot) {
     return ", revoked by dmshare's hourly timer";
@@ -152,9 +156,7 @@ export async function askAccount(output: Output, loggedIn?: ProviderName[]): Pro
     ordered.map((name) => ({
       value: name,
       name: findProvider(name).displayName,
-      description: !findProvider(name).makesLinks
-        ? "uploads privately; you press Share in Google Photos"
-        : undefined,
+      description: findProvider(name).choiceNote,
     })),
     ordered[0],
   );

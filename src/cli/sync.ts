@@ -3,7 +3,7 @@ import type { Ctx } from "../context.ts";
 import { viewOf } from "../core/links.ts";
 import { type SyncChange, sync } from "../core/sync.ts";
 import { batchExitCode, EXIT_CODES } from "../errors.ts";
-import { displayNameOf } from "../providers/registry.ts";
+import { displayNameOf } from "../providers/catalog.ts";
 import { errorSummary, Output } from "../ui/output.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
 

@@ -1,3 +1,4 @@
+import { catalogEntry } from "../providers/catalog.ts";
 import {
   identityOfLink,
   type LinkIdentity,
@@ -17,7 +18,7 @@ export function identityOf(
 ): LinkIdentity {
   const derived = identityOfLink(entry.url, entry.target?.remoteId);
   // A Drive link is its file's own address: the file id identifies it even without a URL.
-  if (entry.provider === "gdrive" && !derived.key && entry.target) {
+  if (!derived.key && entry.target && catalogEntry(entry.provider)?.linkIsItemAddress) {
     derived.key = entry.target.remoteId;
   }
   return { ...derived, ...entry.link };

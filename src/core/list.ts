@@ -1,6 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { findProvider } from "../providers/registry.ts";
+import { findProvider } from "../providers/catalog.ts";
 import type { LinkSummary } from "../store/ledger-index.ts";
 import { parseSince } from "./duration.ts";
 import {

@@ -1,7 +1,7 @@
 import type { Ctx } from "../context.ts";
 import { DmshareError } from "../errors.ts";
+import { connectEntry, findProvider, providerNames, tokenVariable } from "../providers/catalog.ts";
 import type { Account } from "../providers/provider.ts";
-import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
 import { providerSession } from "./session.ts";
 
 export interface ProviderStatus {
@@ -30,7 +30,7 @@ export async function accountStatus(ctx: Ctx): Promise<ProviderStatus[]> {
       const source = fromEnv ? "env" : "store";
       const location = fromEnv ? variable : await session.credentials.locate(name);
       try {
-        const provider = await (await entry.load()).connect(session);
+        const provider = await connectEntry(entry, session);
         return { ...base, state: "logged-in", source, location, account: await provider.whoami() };
       } catch (error) {
         if (!(error instanceof DmshareError) || error.kind !== "auth") throw error;

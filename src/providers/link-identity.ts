@@ -2,7 +2,7 @@
 // give at all. No SDK here: `revoke URL` and `list` load this without any provider module.
 
 import type { LinkIdentity } from "../lib/link-records.ts";
-import type { ProviderName } from "./provider.ts";
+import type { ProviderName } from "./names.ts";
 
 export type { LinkIdentity } from "../lib/link-records.ts";
 

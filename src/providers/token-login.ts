@@ -1,8 +1,12 @@
 import { authError, DmshareError } from "../errors.ts";
 import { rememberSecrets } from "../secrets.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
-import type { Account, ProviderName, ProviderSession } from "./provider.ts";
-import { displayNameOf, tokenVariable } from "./registry.ts";
+import {
+  type Account,
+  type ProviderName,
+  type ProviderSession,
+  tokenVariable,
+} from "./provider.ts";
 
 /**
  * `login --token`: asks the provider whose token it is, the way a script's
@@ -10,6 +14,7 @@ import { displayNameOf, tokenVariable } from "./registry.ts";
  */
 export async function loginWithToken(
   name: ProviderName,
+  label: string,
   token: string,
   session: ProviderSession,
   whoami: (session: ProviderSession) => Promise<Account>,
@@ -25,7 +30,7 @@ export async function loginWithToken(
   } catch (error) {
     if (!(error instanceof DmshareError) || error.kind !== "auth") throw error;
     throw authError(
-      `${displayNameOf(name)} did not accept the token given with --token.`,
+      `${label} did not accept the token given with --token.`,
       `Check that it is a current access token for your app, or log in in the browser: dmshare login ${name}`,
       error,
     );

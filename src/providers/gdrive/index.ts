@@ -1,0 +1,85 @@
+// Google Drive: files in a `dmshare` folder, "anyone with the link" view-only links
+// (optionally without downloads), revoke, delete.
+
+import { withoutControls } from "../../text.ts";
+import { loginGoogle } from "../google/login.ts";
+import { call } from "../google/session.ts";
+import type {
+  Account,
+  Deleter,
+  LinkLister,
+  LinkRevoker,
+  LinkSharer,
+  ProviderModule,
+  ProviderParts,
+  ProviderSession,
+  RemoteItem,
+} from "../provider.ts";
+import { linkState, listLinks, revoke, share } from "./links.ts";
+import {
+  CREATED_FIELDS,
+  type DriveSession,
+  FOLDER_MIME,
+  isNotFound,
+  openSession,
+  ROOT_FOLDER,
+  rootFolder,
+  SERVICE,
+  whoami,
+} from "./session.ts";
+import { upload } from "./upload.ts";
+
+async function connect(session: ProviderSession) {
+  const drive = await openSession(session);
+  return {
+    name: SERVICE.name,
+    whoami: () => whoami(drive),
+    createAlbum: (name) => createAlbum(drive, name),
+    upload: (files, album, onProgress, concurrency) =>
+      upload(drive, files, album, onProgress, concurrency),
+    share: (target, options) => share(drive, target, options),
+    revoke: (link) => revoke(drive, link),
+    deleteItems: (items) => deleteItems(drive, items),
+    linkState: (target) => linkState(drive, target),
+    listLinks: () => listLinks(drive),
+  } satisfies ProviderParts & LinkSharer & LinkRevoker & Deleter & LinkLister;
+}
+
+async function createAlbum(drive: DriveSession, name: string): Promise<RemoteItem> {
+  const parent = await rootFolder(drive);
+  const { data } = await call(drive.google, `create the album folder "${name}"`, () =>
+    drive.api.files.create({
+      requestBody: { name, mimeType: FOLDER_MIME, parents: [parent] },
+      fields: CREATED_FIELDS,
+    }),
+  );
+  return {
+    remotePath: withoutControls(`${ROOT_FOLDER}/${data.name ?? name}`),
+    remoteId: data.id as string,
+    ...(data.webViewLink && { viewUrl: data.webViewLink }),
+  };
+}
+
+/** Removes files or folders; items already gone are not an error. */
+async function deleteItems({ google, api }: DriveSession, items: RemoteItem[]): Promise<void> {
+  for (const item of items) {
+    await call(
+      google,
+      `delete ${item.remotePath}`,
+      async () => {
+        await api.files.delete({ fileId: item.remoteId });
+        return true;
+      },
+      (error) => (isNotFound(error.status) ? false : undefined),
+    );
+  }
+}
+
+async function login(...args: Parameters<ProviderModule["login"]>): Promise<Account> {
+  const [request, session, ui] = args;
+  return loginGoogle(request, session, ui, SERVICE, async (loggedIn) =>
+    whoami(await openSession(loggedIn)),
+  );
+}
+
+export default { connect, login } satisfies ProviderModule;
