@@ -4,7 +4,7 @@ import { viewOf } from "../core/links.ts";
 import { presetNames, sharedWhat } from "../core/message.ts";
 import type { SharePlan } from "../core/plan.ts";
 import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../core/prune-timer.ts";
-import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send.ts";
+import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send/index.ts";
 import { timerCannotReach } from "../core/session.ts";
 import { localDateTime } from "../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../errors.ts";

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type SendRequest, send } from "../../src/core/send.ts";
+import { type SendRequest, send } from "../../src/core/send/index.ts";
 import { DmshareError } from "../../src/errors.ts";
 import type {
   Capabilities,

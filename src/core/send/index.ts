@@ -1,10 +1,10 @@
 import { stat } from "node:fs/promises";
-import type { Ctx } from "../context.ts";
-import { envMs } from "../env.ts";
-import { DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
-import { hashFile } from "../media/hash.ts";
-import { stoppedBy } from "../providers/guarded-fetch.ts";
-import { identityOfLink, type LinkIdentity, linkProblem } from "../providers/link-identity.ts";
+import type { Ctx } from "../../context.ts";
+import { envMs } from "../../env.ts";
+import { DmshareError, interruptedError, providerError, usageError } from "../../errors.ts";
+import { hashFile } from "../../media/hash.ts";
+import { stoppedBy } from "../../providers/guarded-fetch.ts";
+import { identityOfLink, type LinkIdentity, linkProblem } from "../../providers/link-identity.ts";
 import {
   type FileFailure,
   IncompleteUpload,
@@ -14,15 +14,20 @@ import {
   type SharedLink,
   type ShareOptions,
   type UploadedFile,
-} from "../providers/provider.ts";
-import { displayNameOf } from "../providers/registry.ts";
-import { ConfigStore, type Settings } from "../store/config.ts";
-import { type ExpiryEnforcer, type Ledger, type LedgerEntry, newLinkId } from "../store/ledger.ts";
-import { HEARTBEAT_EVERY_MS, thisProcessAsOwner } from "../store/owner.ts";
-import { parseExpiry } from "./duration.ts";
-import { inspectFiles } from "./inputs.ts";
-import { listedAmong } from "./link-match.ts";
-import { expiryEnforcerOf, statusOf } from "./links.ts";
+} from "../../providers/provider.ts";
+import { displayNameOf } from "../../providers/registry.ts";
+import { ConfigStore, type Settings } from "../../store/config.ts";
+import {
+  type ExpiryEnforcer,
+  type Ledger,
+  type LedgerEntry,
+  newLinkId,
+} from "../../store/ledger.ts";
+import { HEARTBEAT_EVERY_MS, thisProcessAsOwner } from "../../store/owner.ts";
+import { parseExpiry } from "../duration.ts";
+import { inspectFiles } from "../inputs.ts";
+import { listedAmong } from "../link-match.ts";
+import { expiryEnforcerOf, statusOf } from "../links.ts";
 import {
   checkTemplate,
   type MessageFacts,
@@ -30,16 +35,16 @@ import {
   parsePreset,
   renderMessage,
   sharedWhat,
-} from "./message.ts";
-import { planShares, type SharePlan } from "./plan.ts";
-import { type PreparedFile, type PrepareOptions, prepareFiles, withWorkspace } from "./prepare.ts";
+} from "../message.ts";
+import { planShares, type SharePlan } from "../plan.ts";
+import { type PreparedFile, type PrepareOptions, prepareFiles, withWorkspace } from "../prepare.ts";
 import {
   chooseProviderName,
   connectProvider,
   loggedInProviders,
   notLoggedInAnywhere,
   openLedger,
-} from "./session.ts";
+} from "../session.ts";
 
 export interface SendRequest {
   paths: string[];
