@@ -21,12 +21,7 @@ import { contentHashOf, findLiveLink, reuseEarlier } from "./reuse.ts";
 import { shareOne } from "./share-one.ts";
 import type { PreparedPlan, SendObserver, SendOutcome, SentLink } from "./types.ts";
 
-export {
-  MAX_CONCURRENCY,
-  parseSendOptions,
-  type SendRequest,
-  type SendSettings,
-} from "./options.ts";
+export { parseSendOptions, type SendRequest, type SendSettings } from "./options.ts";
 export { keepOwnerAlive } from "./share-one.ts";
 export type {
   FailedShare,

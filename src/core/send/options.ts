@@ -161,7 +161,7 @@ function parseConvert(format: string | undefined): boolean {
   throw usageError(`Can't convert to "${format}".`, "The only format is jpeg: --convert jpeg.");
 }
 
-export const MAX_CONCURRENCY = 32;
+const MAX_CONCURRENCY = 32;
 
 function parseConcurrency(text: string): number {
   const value = Number(text.trim());
