@@ -4,7 +4,13 @@ import { viewOf } from "../core/links.ts";
 import { presetNames, sharedWhat } from "../core/message.ts";
 import type { SharePlan } from "../core/plan.ts";
 import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../core/prune-timer.ts";
-import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send.ts";
+import {
+  type PreparedPlan,
+  parseSendOptions,
+  type SendOutcome,
+  type SendRequest,
+  send,
+} from "../core/send/index.ts";
 import { timerCannotReach } from "../core/session.ts";
 import { localDateTime } from "../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../errors.ts";
@@ -190,7 +196,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
   let progress: Progress | undefined;
   let uploadStarted = 0;
   try {
-    const result = await send(ctx, request, {
+    const result = await send(ctx, parseSendOptions(request, ctx.now()), {
       uploading: async (plan) => {
         uploadStarted = Date.now();
         progress = await startProgress(output, `Uploading ${describePlan(plan)}…`);

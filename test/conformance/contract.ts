@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type SendRequest, send } from "../../src/core/send.ts";
+import { parseSendOptions, type SendRequest, send } from "../../src/core/send/index.ts";
 import { DmshareError } from "../../src/errors.ts";
 import { connectEntry, findProvider } from "../../src/providers/catalog.ts";
 import { deleterOf, listerOf, revokerOf, sharerOf } from "../../src/providers/features.ts";
@@ -114,7 +114,9 @@ export function providerContract(fixture: ProviderFixture): void {
   const sendFile = async (name: string, extra: Partial<SendRequest> = {}) => {
     const file = await localFile(name);
     const base = { paths: [file.path], via: fixture.name, each: false, noDownload: false };
-    return send(context().ctx, { ...base, dryRun: false, ...extra }, silentObserver);
+    const { ctx } = context();
+    const settings = parseSendOptions({ ...base, dryRun: false, ...extra }, ctx.now());
+    return send(ctx, settings, silentObserver);
   };
 
   const claims = fixture.capabilities;

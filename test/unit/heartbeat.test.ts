@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { keepOwnerAlive } from "../../src/core/send.ts";
+import { keepOwnerAlive } from "../../src/core/send/index.ts";
 import { Ledger, type LedgerEntry } from "../../src/store/ledger.ts";
 import { HEARTBEAT_EVERY_MS, thisProcessAsOwner } from "../../src/store/owner.ts";
 import { tempDir } from "../helpers/cli.ts";

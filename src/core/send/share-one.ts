@@ -1,0 +1,275 @@
+import type { Ctx } from "../../context.ts";
+import { interruptedError, usageError } from "../../errors.ts";
+import { displayNameOf } from "../../providers/catalog.ts";
+import { deleterOf, revokerOf } from "../../providers/features.ts";
+import { identityOfLink, type LinkIdentity } from "../../providers/link-identity.ts";
+import type { Provider, RemoteItem, SharedLink, ShareOptions } from "../../providers/provider.ts";
+import {
+  type ExpiryEnforcer,
+  type Ledger,
+  type LedgerEntry,
+  newLinkId,
+} from "../../store/ledger.ts";
+import { HEARTBEAT_EVERY_MS, thisProcessAsOwner } from "../../store/owner.ts";
+import { type MessageStyle, renderMessage, sharedWhat } from "../message.ts";
+import { openLedger } from "../session.ts";
+import { optionsForProvider } from "./capabilities.ts";
+import { makeLink, revokedMeanwhile } from "./link.ts";
+import type { PreparedPlan, SendObserver, SentLink } from "./types.ts";
+import { changedSinceInspected, type PlanUpload, uploadPlan } from "./upload.ts";
+
+export interface ShareOneOptions extends ShareOptions {
+  contentHash: () => Promise<string>;
+  expiryEnforcedBy: ExpiryEnforcer | null;
+  /** The message may name the expiry date: something ends the link then. */
+  datedMessage: boolean;
+  partial: boolean;
+  concurrency: number | undefined;
+}
+
+/** What every step of one share works on. */
+interface Share {
+  ctx: Ctx;
+  ledger: Ledger;
+  provider: Provider;
+  plan: PreparedPlan;
+  /** The ledger entry recorded before anything exists remotely. */
+  id: string;
+  options: ShareOneOptions;
+}
+
+/**
+ * One photo or album: intent on record → upload → check it did not change → link → record
+ * the link. A step that fails undoes what the earlier ones made, or leaves the entry pending
+ * for `dmshare revoke` when a link may exist.
+ */
+export async function shareOne(
+  ctx: Ctx,
+  provider: Provider,
+  plan: PreparedPlan,
+  options: ShareOneOptions,
+  style: MessageStyle,
+  observer: SendObserver,
+): Promise<SentLink> {
+  const ledger = openLedger(ctx);
+  const id = await recordIntent(ctx, ledger, provider, plan, options);
+  const share: Share = { ctx, ledger, provider, plan, id, options };
+  const heartbeat = keepOwnerAlive(ctx, ledger, id);
+  try {
+    // Hashed while the bytes go up (the network is the slow part), for later sends to reuse
+    // the link; a file that can't be read again is just not reusable.
+    const hashing = options.contentHash().catch(() => undefined);
+    await observer.uploading(plan);
+    const upload = await uploadStep(share, observer);
+    await checkUnchanged(share, upload.target);
+    observer.uploaded(plan);
+    const unshareable = await recordUpload(share, upload, await hashing);
+    if (unshareable) return { entry: unshareable, reused: false };
+    const asked = optionsForProvider(options, options.expiryEnforcedBy);
+    const link = await makeLink(ctx, ledger, provider, id, upload.target, asked);
+    observer.linked(plan, link);
+    return await recordLink(share, upload, link, style);
+  } finally {
+    await heartbeat.stop();
+  }
+}
+
+/**
+ * The intent is on disk before anything exists remotely (DESIGN.md §4), with this process
+ * as its owner, so `sync` leaves it alone however long the upload takes.
+ */
+async function recordIntent(
+  ctx: Ctx,
+  ledger: Ledger,
+  provider: Provider,
+  plan: PreparedPlan,
+  options: ShareOneOptions,
+): Promise<string> {
+  const entry: LedgerEntry = {
+    id: newLinkId(),
+    provider: provider.name,
+    kind: plan.kind,
+    name: plan.name,
+    url: null,
+    message: null,
+    target: null,
+    files: plan.files.map((file) => ({
+      path: file.path,
+      remotePath: null,
+      remoteId: null,
+      bytes: file.bytes,
+    })),
+    createdAt: ctx.now().toISOString(),
+    expiresAt: options.expiresAt?.toISOString() ?? null,
+    ...(options.expiryEnforcedBy && { expiryEnforcedBy: options.expiryEnforcedBy }),
+    revokedAt: null,
+    status: "pending",
+    noDownload: options.noDownload,
+    // Whether there is a password, never the password itself.
+    ...(options.password !== undefined && { passwordProtected: true }),
+  };
+  entry.owner = thisProcessAsOwner(ctx.now());
+  await ledger.add(entry);
+  return entry.id;
+}
+
+/**
+ * Refreshes the pending entry's heartbeat while the send works on it. A refresh that fails
+ * (the ledger busy or its disk full) is tried again next time: `sync` also checks the pid.
+ */
+export function keepOwnerAlive(ctx: Pick<Ctx, "now">, ledger: Ledger, id: string) {
+  let writing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    writing = ledger
+      .update((entries) => {
+        const entry = entries.find((candidate) => candidate.id === id);
+        if (entry?.status === "pending" && entry.owner) {
+          entry.owner = { ...entry.owner, heartbeatAt: ctx.now().toISOString() };
+        }
+      })
+      .catch(() => {});
+  }, HEARTBEAT_EVERY_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await writing;
+    },
+  };
+}
+
+/** Uploads the plan; no link exists yet, so a failure or Ctrl-C leaves nothing behind. */
+async function uploadStep(share: Share, observer: SendObserver): Promise<PlanUpload> {
+  const { ctx, ledger, provider, plan, id, options } = share;
+  let upload: PlanUpload;
+  try {
+    upload = await uploadPlan(provider, plan, observer, {
+      shareWhatArrived: options.partial && !ctx.signal.aborted,
+      concurrency: options.concurrency,
+    });
+  } catch (error) {
+    // No link exists yet: the entry can go, and so can whatever arrived.
+    await ledger.remove(id);
+    throw error;
+  }
+  if (ctx.signal.aborted) {
+    // Ctrl-C while uploading: no link may be made after it, and nothing stays behind.
+    await ledger.remove(id);
+    if (!provider.capabilities.deleteFiles) {
+      throw interruptedError(
+        `nothing was shared; what was uploaded stays private in your ${displayNameOf(provider.name)}.`,
+      );
+    }
+    await deleterOf(provider).deleteItems([upload.target]);
+    throw interruptedError("nothing was shared and the uploaded files were removed.");
+  }
+  return upload;
+}
+
+/** A file that changed while it went up is not shared: the entry and the upload go. */
+async function checkUnchanged(share: Share, target: RemoteItem): Promise<void> {
+  const { ledger, provider, plan, id } = share;
+  const changed = await changedSinceInspected(plan.files);
+  if (!changed) return;
+  await ledger.remove(id);
+  if (provider.capabilities.deleteFiles) await deleterOf(provider).deleteItems([target]);
+  throw usageError(
+    `${changed.path} changed while it was being uploaded.`,
+    `Nothing was shared${provider.capabilities.deleteFiles ? " and the upload was removed" : ""}. Send it again once it is finished (still being copied or edited?).`,
+  );
+}
+
+/**
+ * What was uploaded goes on record before the link is asked for. Returns the finished entry
+ * when the provider can't make links (only its own app can share it: the user is told where
+ * it is), else nothing.
+ */
+async function recordUpload(
+  share: Share,
+  { uploaded, target }: PlanUpload,
+  contentHash: string | undefined,
+): Promise<LedgerEntry | undefined> {
+  const { ledger, provider, id } = share;
+  const files = uploaded.map((file) => ({
+    path: file.localPath,
+    remotePath: file.remotePath,
+    remoteId: file.remoteId,
+    bytes: file.bytes,
+  }));
+  const uploadedState = { target, files, contentHash };
+  if (!provider.capabilities.publicLinks) {
+    const saved = await ledger.patchUnlessRevoked(id, {
+      ...uploadedState,
+      status: "needs-sharing",
+      owner: undefined,
+    });
+    if (!saved) throw await revokedMeanwhile(ledger, id, uploadedState);
+    return saved;
+  }
+  if (!(await ledger.patchUnlessRevoked(id, uploadedState))) {
+    // No link is made for an entry the user already revoked.
+    throw await revokedMeanwhile(ledger, id, uploadedState);
+  }
+  return undefined;
+}
+
+/** The link, its message and its expiry on record: the entry is active. */
+async function recordLink(
+  share: Share,
+  { uploaded, target, missing }: PlanUpload,
+  link: SharedLink,
+  style: MessageStyle,
+): Promise<SentLink> {
+  const { ledger, provider, plan, id, options } = share;
+  // dmshare's own expiry (prune revokes the link then), or the one the provider enforces.
+  const expiresAt = options.expiryEnforcedBy === "dmshare" ? options.expiresAt : link.expiresAt;
+  const sent = plan.files.filter((file) => uploaded.some((done) => done.localPath === file.path));
+  const message = renderMessage(
+    {
+      url: link.url,
+      kind: plan.kind,
+      what: sharedWhat(plan.kind, sent),
+      name: plan.name,
+      count: uploaded.length,
+      expiresAt: options.datedMessage ? expiresAt : null,
+      provider: displayNameOf(provider.name),
+    },
+    style,
+  );
+  const identity: LinkIdentity = {
+    ...identityOfLink(link.url, target.remoteId),
+    ...link.identity,
+  };
+  const saved = await ledger.patchUnlessRevoked(id, {
+    url: link.url,
+    link: identity,
+    message,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    expiryEnforcedBy: expiresAt ? (options.expiryEnforcedBy ?? "provider") : undefined,
+    status: "active",
+    owner: undefined,
+  });
+  if (!saved) throw await revokeUnwanted(share, target, link, { link: identity, message });
+  return { entry: saved, reused: link.reused, ...(missing.length > 0 && { missing }) };
+}
+
+/**
+ * The revoke may have run before this link existed: it goes now, as the user asked. The link
+ * is on record first; should removing it fail, the entry is pending again for `dmshare
+ * revoke` to finish.
+ */
+async function revokeUnwanted(
+  { ledger, provider, id }: Share,
+  target: RemoteItem,
+  link: SharedLink,
+  made: Pick<LedgerEntry, "link" | "message">,
+): Promise<Error> {
+  const error = await revokedMeanwhile(ledger, id, { url: link.url, ...made });
+  try {
+    await revokerOf(provider, { url: link.url, target }).revoke({ url: link.url, target });
+  } catch (failure) {
+    await ledger.patch(id, { status: "pending", revokedAt: null });
+    throw failure;
+  }
+  return error;
+}

@@ -1,0 +1,47 @@
+import type { FileFailure, SharedLink } from "../../providers/provider.ts";
+import type { LedgerEntry } from "../../store/ledger.ts";
+import type { SharePlan } from "../plan.ts";
+import type { PreparedFile } from "../prepare.ts";
+
+/** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
+export interface SendObserver {
+  uploading(plan: PreparedPlan): void | Promise<void>;
+  progress(bytesSent: number, totalBytes: number): void;
+  uploaded(plan: PreparedPlan): void;
+  linked(plan: PreparedPlan, link: SharedLink): void;
+  /** The same content already has a live link from an earlier send, which is used again. */
+  reusedEarlier(plan: PreparedPlan, earlier: LedgerEntry): void;
+  /** A share of a batch failed; the batch goes on (its error is in the outcome). */
+  failed(plan: PreparedPlan): void;
+}
+
+export type PreparedPlan = SharePlan<PreparedFile>;
+
+export interface SentLink {
+  entry: LedgerEntry;
+  /** The provider, or an earlier send (`entry` is then that send's), already had the link. */
+  reused: boolean;
+  /** With --partial: the album's files that did not upload, and why (the link has the rest). */
+  missing?: FileFailure[];
+}
+
+export interface FailedShare {
+  plan: SharePlan;
+  error: unknown;
+}
+
+export interface SendOutcome {
+  provider: string;
+  plans: SharePlan[];
+  /** Empty for a dry run. */
+  links: SentLink[];
+  /** Shares of a batch (`--each`) that failed; the others went on. */
+  failures: FailedShare[];
+  /** Ctrl-C stopped the batch: `links` holds what was shared before it. */
+  interrupted: boolean;
+  /** Why the uploads have no link, when the provider can't make one (Google Photos). */
+  sharingNote?: string;
+}
+
+export const errorMessage = (error: unknown) =>
+  error instanceof Error ? error.message.replace(/\.$/, "") : String(error);
