@@ -1,14 +1,14 @@
 import { Command, Option } from "commander";
 import type { Ctx } from "../context.ts";
-import { register as registerCompletion } from "./completion.ts";
-import { register as registerConfig } from "./config.ts";
-import { register as registerInspect } from "./inspect.ts";
-import { register as registerList } from "./list.ts";
-import { register as registerLogin } from "./login.ts";
-import { register as registerRevoke } from "./revoke.ts";
-import { register as registerSend } from "./send.ts";
-import { register as registerStatus } from "./status.ts";
-import { register as registerSync } from "./sync.ts";
+import { register as registerCompletion } from "./completion/index.ts";
+import { register as registerConfig } from "./config/index.ts";
+import { register as registerInspect } from "./inspect/index.ts";
+import { register as registerList } from "./list/index.ts";
+import { register as registerLogin } from "./login/index.ts";
+import { register as registerRevoke } from "./revoke/index.ts";
+import { register as registerSend } from "./send/index.ts";
+import { register as registerStatus } from "./status/index.ts";
+import { register as registerSync } from "./sync/index.ts";
 import { VERSION } from "./version.ts";
 
 /** What a command handler reports back to `run`. */

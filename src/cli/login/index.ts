@@ -1,15 +1,15 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import { loggedInProviders, providerSession } from "../core/session.ts";
-import { usageError } from "../errors.ts";
-import { BUILTIN_APPS } from "../providers/builtin-apps.ts";
-import { findProvider, providerNames, tokenVariable } from "../providers/registry.ts";
-import { askText, canAsk, chooseOne } from "../ui/ask.ts";
-import { Output } from "../ui/output.ts";
-import { readAll, readLine } from "../ui/prompt.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Ctx } from "../../context.ts";
+import { loggedInProviders, providerSession } from "../../core/session.ts";
+import { usageError } from "../../errors.ts";
+import { BUILTIN_APPS } from "../../providers/builtin-apps.ts";
+import { findProvider, providerNames, tokenVariable } from "../../providers/registry.ts";
+import { askText, canAsk, chooseOne } from "../../ui/ask.ts";
+import { Output } from "../../ui/output.ts";
+import { readAll, readLine } from "../../ui/prompt.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 interface LoginOptions {
   token?: string;

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import type { Inspection } from "../core/inspect.ts";
-import { batchExitCode } from "../errors.ts";
-import type { Category, Finding } from "../media/scan.ts";
-import { errorSummary, Output } from "../ui/output.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Ctx } from "../../context.ts";
+import type { Inspection } from "../../core/inspect.ts";
+import { batchExitCode } from "../../errors.ts";
+import type { Category, Finding } from "../../media/scan.ts";
+import { errorSummary, Output } from "../../ui/output.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 export const register: CommandRegistrar = (program, ctx, outcome) => {
   program
@@ -34,7 +34,7 @@ async function runInspect(
   command: Command,
 ): Promise<number> {
   const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
-  const { inspectMedia } = await import("../core/inspect.ts");
+  const { inspectMedia } = await import("../../core/inspect.ts");
   const { inspections, errors } = await inspectMedia(files, ctx.cwd, ctx.signal);
   if (options.json) {
     output.document([

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import { accountStatus, type ProviderStatus } from "../core/status.ts";
-import { EXIT_CODES } from "../errors.ts";
-import { Output } from "../ui/output.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Ctx } from "../../context.ts";
+import { accountStatus, type ProviderStatus } from "../../core/status.ts";
+import { EXIT_CODES } from "../../errors.ts";
+import { Output } from "../../ui/output.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 export const register: CommandRegistrar = (program, ctx, outcome) => {
   program
@@ -40,8 +40,8 @@ async function runStatus(ctx: Ctx, options: { json?: boolean }, command: Command
  * Google Drive) end on time only with one.
  */
 async function describeExpiry(ctx: Ctx, output: Output): Promise<string> {
-  const { realScheduler } = await import("../store/scheduler.ts");
-  const { describeTimer, dmshareExpiryHere } = await import("../core/prune-timer.ts");
+  const { realScheduler } = await import("../../store/scheduler.ts");
+  const { describeTimer, dmshareExpiryHere } = await import("../../core/prune-timer.ts");
   const { timer, timerHere, autoPrune } = await dmshareExpiryHere(
     realScheduler(ctx.env),
     ctx.paths.configDir,
@@ -61,8 +61,8 @@ async function describeExpiry(ctx: Ctx, output: Output): Promise<string> {
 
 /** Links past the expiry dmshare enforces that still work (auto-prune failed, or is off). */
 async function overdueLinks(ctx: Ctx): Promise<number> {
-  const { openLedger } = await import("../core/session.ts");
-  const { isOverdue } = await import("../core/links.ts");
+  const { openLedger } = await import("../../core/session.ts");
+  const { isOverdue } = await import("../../core/links.ts");
   const now = ctx.now();
   const links = await openLedger(ctx)
     .summaries()

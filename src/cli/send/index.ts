@@ -1,22 +1,22 @@
 import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import { viewOf } from "../core/links.ts";
-import { presetNames, sharedWhat } from "../core/message.ts";
-import type { SharePlan } from "../core/plan.ts";
-import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../core/prune-timer.ts";
-import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../core/send.ts";
-import { timerCannotReach } from "../core/session.ts";
-import { localDateTime } from "../core/time-format.ts";
-import { batchExitCode, EXIT_CODES, usageError } from "../errors.ts";
-import { displayNameOf } from "../providers/registry.ts";
-import { ConfigStore } from "../store/config.ts";
-import { askSecret, canAsk } from "../ui/ask.ts";
-import { copyToClipboard } from "../ui/clipboard.ts";
-import { errorSummary, Output } from "../ui/output.ts";
-import { formatBytes, type Progress, startProgress } from "../ui/progress.ts";
-import { readAll } from "../ui/prompt.ts";
-import { showQrCode } from "../ui/qr.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Ctx } from "../../context.ts";
+import { viewOf } from "../../core/links.ts";
+import { presetNames, sharedWhat } from "../../core/message.ts";
+import type { SharePlan } from "../../core/plan.ts";
+import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../../core/prune-timer.ts";
+import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../../core/send.ts";
+import { timerCannotReach } from "../../core/session.ts";
+import { localDateTime } from "../../core/time-format.ts";
+import { batchExitCode, EXIT_CODES, usageError } from "../../errors.ts";
+import { displayNameOf } from "../../providers/registry.ts";
+import { ConfigStore } from "../../store/config.ts";
+import { askSecret, canAsk } from "../../ui/ask.ts";
+import { copyToClipboard } from "../../ui/clipboard.ts";
+import { errorSummary, Output } from "../../ui/output.ts";
+import { formatBytes, type Progress, startProgress } from "../../ui/progress.ts";
+import { readAll } from "../../ui/prompt.ts";
+import { showQrCode } from "../../ui/qr.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 interface SendOptions {
   via?: string;
@@ -146,7 +146,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
   });
   let paths: string[];
   if (files.length === 0 && canAsk(ctx)) {
-    const { askWhatToSend } = await import("./send-interactive.ts");
+    const { askWhatToSend } = await import("./interactive.ts");
     const answers = await askWhatToSend(output, options);
     if (!answers) {
       output.info("Nothing was sent.");
@@ -162,7 +162,7 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
       canAsk(ctx) &&
       !(await hasDefaultProvider(ctx))
     ) {
-      const { askAccount } = await import("./send-interactive.ts");
+      const { askAccount } = await import("./interactive.ts");
       options.via = await askAccount(output);
     }
   }
@@ -238,7 +238,7 @@ async function timerEndsOnTime(ctx: Ctx, provider: string) {
 let expiryHere: Promise<DmshareExpiry> | undefined;
 async function dmshareExpiry(ctx: Ctx): Promise<DmshareExpiry> {
   expiryHere ??= (async () => {
-    const { realScheduler } = await import("../store/scheduler.ts");
+    const { realScheduler } = await import("../../store/scheduler.ts");
     return dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir);
   })();
   return expiryHere;

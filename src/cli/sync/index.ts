@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import { viewOf } from "../core/links.ts";
-import { type SyncChange, sync } from "../core/sync.ts";
-import { batchExitCode, EXIT_CODES } from "../errors.ts";
-import { displayNameOf } from "../providers/registry.ts";
-import { errorSummary, Output } from "../ui/output.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Ctx } from "../../context.ts";
+import { viewOf } from "../../core/links.ts";
+import { type SyncChange, sync } from "../../core/sync.ts";
+import { batchExitCode, EXIT_CODES } from "../../errors.ts";
+import { displayNameOf } from "../../providers/registry.ts";
+import { errorSummary, Output } from "../../ui/output.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 interface SyncOptions {
   provider?: string;

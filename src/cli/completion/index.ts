@@ -1,10 +1,10 @@
 import type { Argument, Command, Option } from "commander";
-import { presetNames } from "../core/message.ts";
-import { usageError } from "../errors.ts";
-import { providerNames } from "../providers/registry.ts";
-import { SETTINGS } from "../store/config.ts";
-import { Output } from "../ui/output.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import { presetNames } from "../../core/message.ts";
+import { usageError } from "../../errors.ts";
+import { providerNames } from "../../providers/registry.ts";
+import { SETTINGS } from "../../store/config.ts";
+import { Output } from "../../ui/output.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
 type Shell = (typeof SHELLS)[number];

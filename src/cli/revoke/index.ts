@@ -1,12 +1,12 @@
 import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import { viewOf } from "../core/links.ts";
-import { type RevokeResult, revokeLinks, selectLinks } from "../core/revoke.ts";
-import { batchExitCode, EXIT_CODES, interruptedError, usageError } from "../errors.ts";
-import type { LedgerEntry } from "../store/ledger.ts";
-import { errorSummary, Output } from "../ui/output.ts";
-import { readLine } from "../ui/prompt.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Ctx } from "../../context.ts";
+import { viewOf } from "../../core/links.ts";
+import { type RevokeResult, revokeLinks, selectLinks } from "../../core/revoke.ts";
+import { batchExitCode, EXIT_CODES, interruptedError, usageError } from "../../errors.ts";
+import type { LedgerEntry } from "../../store/ledger.ts";
+import { errorSummary, Output } from "../../ui/output.ts";
+import { readLine } from "../../ui/prompt.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 interface RevokeCliOptions {
   all?: boolean;
@@ -97,8 +97,8 @@ async function runPruneTimer(ctx: Ctx, options: PruneCliOptions, command: Comman
   if (options.install && options.uninstall) {
     throw usageError("--install and --uninstall can't be used together.");
   }
-  const { realScheduler } = await import("../store/scheduler.ts");
-  const timers = await import("../core/prune-timer.ts");
+  const { realScheduler } = await import("../../store/scheduler.ts");
+  const timers = await import("../../core/prune-timer.ts");
   const system = realScheduler(ctx.env);
   if (options.install) {
     const installed = await timers.installPruneTimer(
@@ -106,8 +106,8 @@ async function runPruneTimer(ctx: Ctx, options: PruneCliOptions, command: Comman
       timers.timerSpecFor(system, ctx.paths.configDir),
     );
     // The timer's runs get no DMSHARE_*_TOKEN: a login only there can't revoke anything.
-    const { envOnlyLogins } = await import("../core/session.ts");
-    const { tokenVariable } = await import("../providers/registry.ts");
+    const { envOnlyLogins } = await import("../../core/session.ts");
+    const { tokenVariable } = await import("../../providers/registry.ts");
     const envOnly = await envOnlyLogins(ctx);
     if (options.json)
       output.document({

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import type { LinkSummaryView } from "../core/links.ts";
-import { listLinkSummaries, listLinks } from "../core/list.ts";
-import { expiryFromNow, localDateTime } from "../core/time-format.ts";
-import { Output } from "../ui/output.ts";
-import { renderTable } from "../ui/table.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Ctx } from "../../context.ts";
+import type { LinkSummaryView } from "../../core/links.ts";
+import { listLinkSummaries, listLinks } from "../../core/list.ts";
+import { expiryFromNow, localDateTime } from "../../core/time-format.ts";
+import { Output } from "../../ui/output.ts";
+import { renderTable } from "../../ui/table.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 interface ListOptions {
   json?: boolean;

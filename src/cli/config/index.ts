@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
-import { findProvider } from "../providers/registry.ts";
-import { ConfigStore, isSettingKey, SETTINGS, type SettingKey } from "../store/config.ts";
-import { Output } from "../ui/output.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Ctx } from "../../context.ts";
+import { usageError } from "../../errors.ts";
+import { findProvider } from "../../providers/registry.ts";
+import { ConfigStore, isSettingKey, SETTINGS, type SettingKey } from "../../store/config.ts";
+import { Output } from "../../ui/output.ts";
+import { type CommandRegistrar, globalOptions } from "../program.ts";
 
 export const register: CommandRegistrar = (program, ctx) => {
   const config = program
