@@ -1,53 +1,17 @@
-import type { Command } from "commander";
-import type { Ctx } from "../../context.ts";
-import type { LinkSummaryView } from "../../core/links.ts";
 import { listLinkSummaries, listLinks } from "../../core/list.ts";
-import { expiryFromNow, localDateTime } from "../../core/time-format.ts";
-import { Output } from "../../ui/output.ts";
-import { renderTable } from "../../ui/table.ts";
-import { type CommandRegistrar, globalOptions } from "../program.ts";
+import type { Output } from "../../ui/output.ts";
+import type { CommandRegistrar } from "../run.ts";
+import { type ListOptions, listCommand } from "./command.ts";
+import { linksTable, noLinksLine } from "./render.ts";
 
-interface ListOptions {
-  json?: boolean;
-  all?: boolean;
-  provider?: string;
-  status?: string;
-  since?: string;
-}
-
-export const register: CommandRegistrar = (program, ctx) => {
-  program
-    .command("list")
-    .alias("ls")
-    .summary("show the links dmshare made")
-    .description(
-      "Show the links dmshare made, newest first. Revoked links only with --all or --status.",
-    )
-    .option("--json", "print the links as a JSON array")
-    .option("-a, --all", "include revoked links")
-    .option("--provider <name>", "only links of this provider")
-    .option(
-      "--status <status>",
-      "only links with this status: pending, active, needs-sharing, expired, overdue (past " +
-        "its expiry, still working until dmshare revokes it), revoked",
-    )
-    .option("--since <when>", "only links made in the last 30m, 12h, 7d … or since a date")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ dmshare list
-  $ dmshare list --all --provider dropbox
-  $ dmshare list --since 7d --status expired
-  $ dmshare list --json | jq -r '.[] | select(.status == "active") | .url'`,
-    )
-    .action(async (options: ListOptions, command: Command) => {
-      await runList(ctx, options, command);
-    });
+export const register: CommandRegistrar = (program, run) => {
+  listCommand(program).action(async (options) => {
+    await runList(run.output, options);
+  });
 };
 
-async function runList(ctx: Ctx, options: ListOptions, command: Command) {
-  const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
+async function runList(output: Output, options: ListOptions) {
+  const { ctx } = output;
   const request = { ...options, all: options.all === true };
   if (options.json) {
     output.document(await listLinks(ctx, request));
@@ -56,42 +20,9 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
   const links = await listLinkSummaries(ctx, request);
   if (links.length === 0) {
     output.info(
-      options.all || options.status || options.provider || options.since
-        ? "No links match."
-        : "No links yet. Send a photo with: dmshare send photo.jpg --via dropbox",
+      noLinksLine(Boolean(options.all || options.status || options.provider || options.since)),
     );
     return;
   }
-  const style = output.out;
-  const statusStyle: Record<LinkSummaryView["status"], (text: string) => string> = {
-    active: style.green,
-    pending: style.yellow,
-    "needs-sharing": style.yellow,
-    expired: style.dim,
-    overdue: style.red,
-    revoked: style.dim,
-  };
-  const now = ctx.now();
-  const rows = links.map((link) => [
-    link.id,
-    link.provider,
-    link.kind,
-    link.name,
-    localDateTime(new Date(link.createdAt)),
-    expiryColumn(link, now),
-    statusStyle[link.status](link.status),
-    link.url ?? "",
-  ]);
-  const header = ["ID", "PROVIDER", "KIND", "NAME", "CREATED", "EXPIRES", "STATUS", "URL"];
-  // One write for the whole table: a line at a time costs a system call each.
-  output.result(renderTable(header, rows, Boolean(ctx.stdout.isTTY)).join("\n"));
-}
-
-/** `expires in 3 days`, `expired 2 h ago`, `due 2 h ago, not revoked yet` (overdue), `never`. */
-function expiryColumn(link: LinkSummaryView, now: Date): string {
-  if (!link.expiresAt) return "never";
-  const relative = expiryFromNow(new Date(link.expiresAt), now);
-  return link.status === "overdue"
-    ? `${relative.replace(/^expired /, "due ")}, not revoked yet`
-    : relative;
+  output.result(linksTable(links, ctx.now(), output.out, Boolean(ctx.stdout.isTTY)));
 }

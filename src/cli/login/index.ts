@@ -1,98 +1,35 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import type { Command } from "commander";
-import type { Ctx } from "../../context.ts";
 import { loggedInProviders, providerSession } from "../../core/session.ts";
 import { usageError } from "../../errors.ts";
 import { BUILTIN_APPS } from "../../providers/builtin-apps.ts";
 import { findProvider, providerNames, tokenVariable } from "../../providers/registry.ts";
 import { askText, canAsk, chooseOne } from "../../ui/ask.ts";
-import { Output } from "../../ui/output.ts";
+import type { Output } from "../../ui/output.ts";
 import { readAll, readLine } from "../../ui/prompt.ts";
-import { type CommandRegistrar, globalOptions } from "../program.ts";
+import type { CommandRegistrar } from "../run.ts";
+import { type LoginOptions, loginCommand, logoutCommand } from "./command.ts";
+import {
+  authorizeUrlText,
+  deviceCodeText,
+  loggedInLine,
+  loggedOutLine,
+  providerChoiceName,
+} from "./render.ts";
 
-interface LoginOptions {
-  token?: string;
-  appKey?: string;
-  clientId?: string;
-  clientSecret?: string;
-  credentials?: string;
-  port?: string;
-  browser: boolean;
-  redirect: boolean;
-  device?: boolean;
-  timeout: string;
-}
-
-export const register: CommandRegistrar = (program, ctx) => {
-  program
-    .command("login")
-    .summary("connect dmshare to your account")
-    .description(
-      "Log in to a provider in the browser (OAuth with PKCE; dmshare never sees your password). " +
-        (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google
-          ? "This build of dmshare carries its own app registration; you can bring your own instead (see the README): "
-          : "You bring your own app (see the README): ") +
-        "Dropbox needs your app key and the redirect URI " +
-        "http://127.0.0.1:53682/ registered with it (--no-redirect shows a code to paste instead); " +
-        "Google needs a Desktop app OAuth client (--credentials client_secret.json). " +
-        "gdrive --device logs in with a code entered on another device (no browser here needed). " +
-        "gdrive asks only for the files dmshare creates; gphotos only for adding photos.",
-    )
-    .argument(
-      "[provider]",
-      "dropbox, gdrive (google, drive) or gphotos (google-photos); asked for at a terminal",
-    )
-    .option("--app-key <key>", "your Dropbox app key (or DMSHARE_DROPBOX_APP_KEY)")
-    .option(
-      "--credentials <file>",
-      "Google: the client_secret.json of your Desktop OAuth client (or DMSHARE_GOOGLE_CREDENTIALS)",
-    )
-    .option("--client-id <id>", "Google: OAuth client id (or DMSHARE_GOOGLE_CLIENT_ID)")
-    .option(
-      "--client-secret <secret>",
-      "Google: OAuth client secret (or DMSHARE_GOOGLE_CLIENT_SECRET)",
-    )
-    .option("--port <port>", "loopback port for the redirect (Dropbox default 53682, Google any)")
-    .option("--no-browser", "print the login URL instead of opening a browser")
-    .option("--no-redirect", "paste the code Dropbox shows instead of the loopback redirect")
-    .option(
-      "--device",
-      "Google Drive: show a code to enter on another device (for machines without a browser)",
-    )
-    .option(
-      "--token <token>",
-      "store this access token instead (for scripts; - reads it from stdin)",
-    )
-    .option("--timeout <seconds>", "how long to wait for the browser", "300")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ dmshare login
-  $ dmshare login dropbox --app-key abc123xyz
-  $ dmshare login gdrive --credentials ~/Downloads/client_secret_123.json
-  $ dmshare login dropbox --no-browser --no-redirect
-  $ dmshare login gdrive --device
-  $ printf '%s' "$TOKEN" | dmshare login dropbox --token -`,
-    )
-    .action(async (provider: string | undefined, options: LoginOptions, command: Command) => {
-      const chosen = provider ?? (await askProvider(ctx, command, "log in to"));
-      await runLogin(ctx, chosen, options, command);
-    });
-
-  program
-    .command("logout")
-    .summary("forget the stored credentials")
-    .argument("[provider]", "dropbox, gdrive or gphotos; asked for at a terminal")
-    .addHelpText("after", "\nExamples:\n  $ dmshare logout dropbox\n  $ dmshare logout")
-    .action(async (provider: string | undefined, _options: unknown, command: Command) => {
-      await runLogout(ctx, provider ?? (await askProvider(ctx, command, "log out of")), command);
-    });
+export const register: CommandRegistrar = (program, run) => {
+  loginCommand(program).action(async (provider, options) => {
+    const chosen = provider ?? (await askProvider(run.output, "log in to"));
+    await runLogin(run.output, chosen, options);
+  });
+  logoutCommand(program).action(async (provider) => {
+    await runLogout(run.output, provider ?? (await askProvider(run.output, "log out of")));
+  });
 };
 
 /** The provider a person picks at a terminal; elsewhere a missing argument is exit 2. */
-async function askProvider(ctx: Ctx, command: Command, action: string): Promise<string> {
+async function askProvider(output: Output, action: string): Promise<string> {
+  const { ctx } = output;
   if (!canAsk(ctx)) {
     throw usageError(
       `Missing the provider to ${action}.`,
@@ -101,12 +38,12 @@ async function askProvider(ctx: Ctx, command: Command, action: string): Promise<
   }
   const loggedIn = await loggedInProviders(ctx);
   return chooseOne(
-    new Output(ctx, { color: globalOptions(command).color }),
+    output,
     "nothing was changed.",
     `Which account do you want to ${action}?`,
     providerNames().map((name) => ({
       value: name,
-      name: `${findProvider(name).displayName}${loggedIn.includes(name) ? " (logged in)" : ""}`,
+      name: providerChoiceName(findProvider(name).displayName, loggedIn.includes(name)),
     })),
   );
 }
@@ -154,8 +91,8 @@ async function askForClient(
   return { credentials: path.resolve(ctx.cwd, file.trim()) };
 }
 
-async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, command: Command) {
-  const output = new Output(ctx, { color: globalOptions(command).color });
+async function runLogin(output: Output, providerName: string, options: LoginOptions) {
+  const { ctx } = output;
   const entry = findProvider(providerName);
   refuseWithDevice(options);
   const token = options.token === "-" ? (await readAll(ctx)).trim() : options.token;
@@ -177,36 +114,22 @@ async function runLogin(ctx: Ctx, providerName: string, options: LoginOptions, c
     providerSession(ctx),
     {
       showAuthorizeUrl: (url, opened) =>
-        output.info(
-          opened
-            ? `Opened ${entry.displayName} in your browser. If nothing appeared, open:\n  ${url}`
-            : `Open this page to log in to ${entry.displayName}:\n  ${url}`,
-        ),
+        output.info(authorizeUrlText(entry.displayName, url, opened)),
       askForCode: (prompt) => readLine(ctx, prompt),
-      showDeviceCode: (url, code, expiresIn) =>
-        output.info(
-          `On any device with a browser, open ${url} and enter the code:\n  ${code}\n` +
-            `(it works for ${Math.round(expiresIn / 60)} min). Waiting for you to allow dmshare…`,
-        ),
+      showDeviceCode: (url, code, expiresIn) => output.info(deviceCodeText(url, code, expiresIn)),
       info: (text) => output.info(text),
     },
   );
-  output.success(
-    `Logged in to ${entry.displayName} as ${account.name}${account.email ? ` (${account.email})` : ""}`,
-  );
+  output.success(loggedInLine(entry.displayName, account));
 }
 
-async function runLogout(ctx: Ctx, providerName: string, command: Command) {
-  const output = new Output(ctx, { color: globalOptions(command).color });
+async function runLogout(output: Output, providerName: string) {
+  const { ctx } = output;
   const entry = findProvider(providerName);
   const { credentials } = providerSession(ctx);
   const location = await credentials.locate(entry.name);
   const removed = await credentials.delete(entry.name);
-  output.success(
-    removed
-      ? `Logged out of ${entry.displayName}: removed the stored credentials (${location}).`
-      : `Not logged in to ${entry.displayName}; nothing to remove.`,
-  );
+  output.success(loggedOutLine(entry.displayName, removed, location));
   const variable = tokenVariable(entry.name);
   if (ctx.env[variable])
     output.warn(`${variable} is still set in the environment and will be used.`);

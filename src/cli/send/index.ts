@@ -1,10 +1,6 @@
-import type { Command } from "commander";
 import type { Ctx } from "../../context.ts";
-import { viewOf } from "../../core/links.ts";
-import { presetNames, sharedWhat } from "../../core/message.ts";
-import type { SharePlan } from "../../core/plan.ts";
 import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../../core/prune-timer.ts";
-import { type PreparedPlan, type SendOutcome, type SendRequest, send } from "../../core/send.ts";
+import { type SendOutcome, type SendRequest, send } from "../../core/send.ts";
 import { timerCannotReach } from "../../core/session.ts";
 import { localDateTime } from "../../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../../errors.ts";
@@ -12,138 +8,33 @@ import { displayNameOf } from "../../providers/registry.ts";
 import { ConfigStore } from "../../store/config.ts";
 import { askSecret, canAsk } from "../../ui/ask.ts";
 import { copyToClipboard } from "../../ui/clipboard.ts";
-import { errorSummary, Output } from "../../ui/output.ts";
-import { formatBytes, type Progress, startProgress } from "../../ui/progress.ts";
+import type { Output } from "../../ui/output.ts";
+import { type Progress, startProgress } from "../../ui/progress.ts";
 import { readAll } from "../../ui/prompt.ts";
 import { showQrCode } from "../../ui/qr.ts";
-import { type CommandRegistrar, globalOptions } from "../program.ts";
+import type { CommandRegistrar } from "../run.ts";
+import { type SendOptions, sendCommand } from "./command.ts";
+import {
+  describePlan,
+  describePreparation,
+  dryRunDocument,
+  dryRunLines,
+  interruptedLine,
+  linkDocuments,
+  partialWarning,
+  preparationNotes,
+  reusedEarlierLine,
+  uploadProgress,
+} from "./render.ts";
 
-interface SendOptions {
-  via?: string;
-  album?: string;
-  each?: boolean;
-  message?: string;
-  preset?: string;
-  expires?: string;
-  password?: boolean;
-  passwordStdin?: boolean;
-  qr?: boolean;
-  download: boolean;
-  copy: boolean;
-  json?: boolean;
-  quiet?: boolean;
-  null?: boolean;
-  dryRun?: boolean;
-  open?: boolean;
-  keepMetadata?: boolean;
-  convert?: string;
-  resize?: string;
-  anyFile?: boolean;
-  newLink?: boolean;
-  partial?: boolean;
-  concurrency?: string;
-}
-
-export const register: CommandRegistrar = (program, ctx, outcome) => {
-  const send = program
-    .command("send")
-    .summary("upload photos and copy a view-only link")
-    .description(
-      "Upload a photo (or several, as one album) to your own cloud account, make a view-only link " +
-        "and copy a ready-to-paste message with it. One file gives a photo link; several files or " +
-        "--album give one album link; --each gives a link per file. `-` reads file paths from stdin.\n\n" +
-        "Providers: dropbox; gdrive (google, drive): a Drive link anyone can view; gphotos " +
-        "(google-photos): Google lets only its own app share, so dmshare uploads into a private " +
-        "album, copies nothing and prints the album to open and press Share in (use gdrive for " +
-        "a link in one step).",
-    )
-    .argument("[files...]", "photos or videos to send; - reads paths from stdin, one per line")
-    .option("--via <provider>", "where to upload (default: dmshare config set provider …)")
-    .option("--album <name>", "send the files as one album with this name")
-    .option("--each", "one link per file instead of one album")
-    .option(
-      "--message <template>",
-      "message to copy; placeholders {url} {name} {count} {expires} {provider}",
-    )
-    .option("--preset <name>", `built-in message wording: ${presetNames().join(", ")}`)
-    .option(
-      "--expires <when>",
-      "link stops working after 30m, 12h, 7d, 2w or on a date (2026-12-31)",
-    )
-    .option("--no-download", "viewers can see but not download (where the plan allows)")
-    .option(
-      "--password",
-      "viewers must type a password, asked for at the terminal (Dropbox paid plans)",
-    )
-    .option("--password-stdin", "like --password, but read the password from stdin")
-    .option("--no-copy", "do not copy the message to the clipboard")
-    .option("--json", "print the result as JSON")
-    .option("-q, --quiet", "print only the URL")
-    .option("-0, --null", "with -, paths on stdin are separated by NUL (find -print0)")
-    .option(
-      "--keep-metadata",
-      "upload as is, with GPS location and camera details (default: removed)",
-    )
-    .option("--convert <format>", "turn HEIC/HEIF photos into jpeg (re-encodes them)")
-    .option("--resize <px>", "make the longest edge at most this many pixels (re-encodes)")
-    .option("--any-file", "also send files that are not photos or videos, as they are")
-    .option("--new-link", "make a new link even if the same photos already have a live one")
-    .option(
-      "--concurrency <n>",
-      "how many files of an album upload at once (default: 6 on Dropbox, 4 on Google)",
-    )
-    .option(
-      "--partial",
-      "if some files of an album fail to upload, share the rest (exit 5) instead of nothing",
-    )
-    .option("--dry-run", "show what would be uploaded and shared, do nothing")
-    .option("--open", "open the link in the browser afterwards")
-    .option("--qr", "also show the link as a QR code (on stderr) to scan with a phone")
-    .addHelpText(
-      "after",
-      `
-With no files at a terminal, dmshare asks what to send, where, and for how long.
-The password is never taken from the command line (it would stay in your shell history).
-
-Examples:
-  $ dmshare send
-  $ dmshare send beach.jpg --via dropbox
-  $ dmshare send day1/*.jpg --album "Lisbon trip"
-  $ dmshare send *.jpg --each --no-copy --json
-  $ find . -name '*.jpg' -print0 | dmshare send - -0 --album weekend --quiet
-  $ dmshare send beach.jpg --expires 7d --message "Look! {url} (until {expires})"
-  $ dmshare send beach.jpg --preset friendly --qr
-  $ dmshare send beach.jpg --password
-  $ pass show photos | dmshare send beach.jpg --password-stdin --quiet`,
-    )
-    .action(async (files: string[], options: SendOptions, command: Command) => {
-      outcome.exitCode = await runSend(ctx, files, options, command);
-    });
-  refusePasswordArgument(send);
+export const register: CommandRegistrar = (program, run) => {
+  sendCommand(program).action(async (files, options) => {
+    run.exitCode = await runSend(run.output, files, options);
+  });
 };
 
-/**
- * `--password=VALUE` would leave the password in the shell's history: say why it is refused
- * (without repeating it) instead of commander's "unknown option '--password=VALUE'".
- */
-function refusePasswordArgument(command: Command) {
-  const parser = command as unknown as { unknownOption(flag: string): never };
-  const unknownOption = parser.unknownOption.bind(parser);
-  parser.unknownOption = (flag) => {
-    if (!/^--password(-stdin)?=/.test(flag)) return unknownOption(flag);
-    throw usageError(
-      "--password takes no value on the command line: it would stay in your shell history.",
-      "Use --password to be asked for it, or pipe it in with --password-stdin.",
-    );
-  };
-}
-
-async function runSend(ctx: Ctx, files: string[], options: SendOptions, command: Command) {
-  const output = new Output(ctx, {
-    json: options.json,
-    quiet: options.quiet,
-    color: globalOptions(command).color,
-  });
+async function runSend(output: Output, files: string[], options: SendOptions) {
+  const { ctx } = output;
   let paths: string[];
   if (files.length === 0 && canAsk(ctx)) {
     const { askWhatToSend } = await import("./interactive.ts");
@@ -166,7 +57,17 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
       options.via = await askAccount(output);
     }
   }
-  const request: SendRequest = {
+  return sendPaths(output, requestFor(output, paths, files, options), options);
+}
+
+/** What core's `send` is asked to do, from the options as typed. */
+function requestFor(
+  output: Output,
+  paths: string[],
+  files: string[],
+  options: SendOptions,
+): SendRequest {
+  return {
     paths,
     password: passwordSource(output, options, files),
     preset: options.preset,
@@ -185,22 +86,22 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
     newLink: options.newLink === true,
     partial: options.partial === true,
     concurrency: options.concurrency,
-    dmshareExpiryOnTime: async (provider) => (await timerEndsOnTime(ctx, provider)).onTime,
+    dmshareExpiryOnTime: async (provider) => (await timerEndsOnTime(output.ctx, provider)).onTime,
   };
+}
+
+/** Runs the send, showing its steps on stderr, then reports what was shared. */
+async function sendPaths(output: Output, request: SendRequest, options: SendOptions) {
   let progress: Progress | undefined;
   let uploadStarted = 0;
   try {
-    const result = await send(ctx, request, {
+    const result = await send(output.ctx, request, {
       uploading: async (plan) => {
         uploadStarted = Date.now();
         progress = await startProgress(output, `Uploading ${describePlan(plan)}…`);
       },
-      progress: (sent, total) => {
-        const seconds = Math.max(0.001, (Date.now() - uploadStarted) / 1000);
-        progress?.update(
-          `Uploading… ${formatBytes(sent)} of ${formatBytes(total)} (${formatBytes(sent / seconds)}/s)`,
-        );
-      },
+      progress: (sent, total) =>
+        progress?.update(uploadProgress(sent, total, (Date.now() - uploadStarted) / 1000)),
       uploaded: (plan) => {
         progress?.succeed(`Uploaded ${describePlan(plan, describePreparation(plan))}`);
         for (const note of preparationNotes(plan)) output.warn(note);
@@ -209,13 +110,10 @@ async function runSend(ctx: Ctx, files: string[], options: SendOptions, command:
         output.success(
           link.reused ? "Reused the existing view-only link" : "View-only link created",
         ),
-      reusedEarlier: (plan, earlier) =>
-        output.success(
-          `Already shared ${plan.kind === "photo" ? "this" : "these"} ${sharedWhat(plan.kind, plan.files)} on ${localDateTime(new Date(earlier.createdAt))} (${earlier.id}): reusing that link (--new-link makes a new one)`,
-        ),
+      reusedEarlier: (plan, earlier) => output.success(reusedEarlierLine(plan, earlier)),
       failed: () => progress?.stop(),
     });
-    return await report(ctx, output, result, options);
+    return await report(output, result, options);
   } finally {
     progress?.stop();
   }
@@ -346,102 +244,32 @@ async function reportLocalExpiry(output: Output, result: SendOutcome) {
   );
 }
 
-/** ", location data removed" when it was there and is gone; re-encodings said aloud. */
-function describePreparation(plan: PreparedPlan): string[] {
-  const parts: string[] = [];
-  const cleaned = plan.files.filter((file) => file.preparation.metadata?.locationRemoved).length;
-  if (cleaned > 0) {
-    parts.push(
-      plan.files.length === 1
-        ? "location data removed"
-        : `location data removed from ${cleaned} of ${plan.files.length}`,
+/** The message on the clipboard when asked for; whether it got there. */
+async function copyMessages(output: Output, messages: string[], options: SendOptions) {
+  if (!options.copy || messages.length === 0) return false;
+  const copy = await copyToClipboard(messages.join("\n"));
+  if (copy.copied) output.success("Copied the message to the clipboard:");
+  else
+    output.warn(
+      `Could not copy to the clipboard: ${copy.reason}.`,
+      "The message is printed below; --no-copy skips the clipboard.",
     );
-  }
-  const reencoded = plan.files.flatMap((file) =>
-    file.preparation.reencoded.map((what) =>
-      plan.files.length === 1 ? what : `${file.name} ${what}`,
-    ),
-  );
-  parts.push(...reencoded);
-  return parts;
+  return copy.copied;
 }
 
-/** What could not be done to a file: metadata a format keeps, options that did not apply. */
-function preparationNotes(plan: PreparedPlan): string[] {
-  return plan.files.flatMap((file) => [
-    ...(file.preparation.metadata?.notRemoved
-      ? [`${file.name}: ${file.preparation.metadata.notRemoved}`]
-      : []),
-    ...(file.preparation.metadata?.notes ?? []).map((note) => `${file.name}: ${note}`),
-    ...file.preparation.notes,
-  ]);
-}
-
-function describePlan(plan: SharePlan, details: string[] = []): string {
-  const bytes = formatBytes(plan.files.reduce((sum, file) => sum + file.bytes, 0));
-  const about = [bytes, ...details].join(", ");
-  if (plan.kind === "photo") return `${plan.name} (${about})`;
-  return `${plan.files.length} files to album "${plan.name}" (${about})`;
-}
-
-async function report(ctx: Ctx, output: Output, result: SendOutcome, options: SendOptions) {
-  const providerLabel = displayNameOf(result.provider);
+async function report(output: Output, result: SendOutcome, options: SendOptions) {
+  const { ctx } = output;
   if (options.dryRun) {
-    if (options.json) {
-      output.document({
-        dryRun: true,
-        provider: result.provider,
-        shares: result.plans.map((plan) => ({
-          kind: plan.kind,
-          name: plan.name,
-          files: plan.files.map((file) => ({ path: file.path, bytes: file.bytes })),
-        })),
-      });
-    } else {
-      for (const plan of result.plans) {
-        output.result(
-          `Would upload ${describePlan(plan)} to ${providerLabel} and make a view-only link.`,
-        );
-      }
-    }
-    return 0;
+    if (options.json) output.document(dryRunDocument(result));
+    else
+      for (const line of dryRunLines(result, displayNameOf(result.provider))) output.result(line);
+    return EXIT_CODES.success;
   }
-
   const shared = result.links.filter((link) => link.entry.url !== null);
   const messages = shared.map((link) => link.entry.message ?? link.entry.url ?? "");
-  let copied = false;
-  if (options.copy && messages.length > 0) {
-    const copy = await copyToClipboard(messages.join("\n"));
-    copied = copy.copied;
-    if (copy.copied) output.success("Copied the message to the clipboard:");
-    else
-      output.warn(
-        `Could not copy to the clipboard: ${copy.reason}.`,
-        "The message is printed below; --no-copy skips the clipboard.",
-      );
-  }
-
-  const now = ctx.now();
+  const copied = await copyMessages(output, messages, options);
   if (options.json) {
-    const documents: object[] = result.links.map((link) => ({
-      ...viewOf(link.entry, now),
-      copied: copied && link.entry.url !== null,
-      ...(link.missing && {
-        failures: link.missing.map(({ file, error }) => ({
-          path: file.path,
-          error: errorSummary(error, ctx.env),
-        })),
-      }),
-    }));
-    for (const { plan, error } of result.failures) {
-      documents.push({
-        kind: plan.kind,
-        name: plan.name,
-        files: plan.files.map((file) => ({ path: file.path, remotePath: null, bytes: file.bytes })),
-        status: "failed",
-        error: errorSummary(error, ctx.env),
-      });
-    }
+    const documents = linkDocuments(result, copied, ctx.now(), ctx.env);
     output.document(options.each ? documents : documents[0]);
   } else if (options.quiet) {
     for (const link of shared) output.result(link.entry.url ?? "");
@@ -452,14 +280,10 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
   await reportLocalExpiry(output, result);
   if (options.qr) {
     for (const link of shared) {
-      await showQrCode(
-        output,
-        link.entry.url ?? "",
-        shared.length > 1 ? link.entry.name : undefined,
-      );
+      const label = shared.length > 1 ? link.entry.name : undefined;
+      await showQrCode(output, link.entry.url ?? "", label);
     }
   }
-
   if (options.open) {
     for (const { entry } of result.links) {
       const url = entry.url ?? entry.target?.ownerUrl;
@@ -467,20 +291,18 @@ async function report(ctx: Ctx, output: Output, result: SendOutcome, options: Se
       await ctx.openUrl(url).catch(() => output.warn(`Could not open a browser for ${url}.`));
     }
   }
+  return reportFailures(output, result);
+}
+
+/** The shares and files that failed, then the exit code of the whole send. */
+function reportFailures(output: Output, result: SendOutcome): number {
   for (const { plan, error } of result.failures)
     output.failure(`Could not send ${plan.name}:`, error);
   const missing = result.links.flatMap((link) => link.missing ?? []);
   for (const { file, error } of missing) output.failure(`Could not upload ${file.name}:`, error);
-  if (missing.length > 0) {
-    output.warn(
-      `The link shares the album without ${missing.length === 1 ? "that file" : `those ${missing.length} files`} (--partial).`,
-      "Send them again on their own, or revoke the link and send the whole album again.",
-    );
-  }
+  if (missing.length > 0) output.warn(...partialWarning(missing.length));
   if (result.interrupted) {
-    output.warn(
-      `Interrupted: ${result.links.length} of ${result.plans.length} links were made (shown above); the rest were not sent.`,
-    );
+    output.warn(interruptedLine(result));
     return EXIT_CODES.interrupted;
   }
   return batchExitCode(result.links.length, [
