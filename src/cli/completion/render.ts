@@ -104,62 +104,64 @@ const namesOf = (command: CommandSpec) => [command.name, ...command.aliases];
 /** Single-quoted for sh-like shells. */
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
+/** A bash branch that offers `values` for the word being completed. */
+function bashComplete(values: Values | null, indent: string): string {
+  if (values?.kind === "words") {
+    return `${indent}COMPREPLY=($(compgen -W ${quote(values.words.join(" "))} -- "$cur")); return 0`;
+  }
+  if (values?.kind === "files")
+    return `${indent}compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0`;
+  return `${indent}return 0`;
+}
+
+/** The bash branch of one command: its option values, its flags, its arguments or subcommands. */
+function bashCommandCase(command: CommandSpec, indent: string): string[] {
+  const lines: string[] = [];
+  const withValues = command.options.filter((option) => option.value);
+  if (withValues.length > 0) {
+    lines.push(`${indent}case "$prev" in`);
+    for (const option of withValues) {
+      lines.push(
+        `${indent}  ${option.flags.join("|")})`,
+        bashComplete(option.value, `${indent}    `),
+        `${indent}    ;;`,
+      );
+    }
+    lines.push(`${indent}esac`);
+  }
+  const flags = command.options.flatMap((option) => option.flags).filter((f) => f.startsWith("--"));
+  lines.push(
+    `${indent}if [[ "$cur" == -* ]]; then`,
+    `${indent}  COMPREPLY=($(compgen -W ${quote(flags.join(" "))} -- "$cur")); return 0`,
+    `${indent}fi`,
+  );
+  if (command.subcommands.length > 0) {
+    lines.push(`${indent}case "$sub" in`);
+    lines.push(
+      `${indent}  "")`,
+      bashComplete(words(command.subcommands.flatMap(namesOf)), `${indent}    `),
+      `${indent}    ;;`,
+    );
+    for (const sub of command.subcommands) {
+      lines.push(
+        `${indent}  ${namesOf(sub).join("|")})`,
+        bashComplete(sub.args, `${indent}    `),
+        `${indent}    ;;`,
+      );
+    }
+    lines.push(`${indent}esac`);
+  } else {
+    lines.push(bashComplete(command.args, indent));
+  }
+  return lines;
+}
+
 function bashScript(root: CommandSpec): string {
   const valueFlags = new Set<string>();
   for (const command of [root, ...allCommands(root)]) {
     for (const option of command.options)
       if (option.value) for (const f of option.flags) valueFlags.add(f);
   }
-  const complete = (values: Values | null, indent: string) => {
-    if (values?.kind === "words") {
-      return `${indent}COMPREPLY=($(compgen -W ${quote(values.words.join(" "))} -- "$cur")); return 0`;
-    }
-    if (values?.kind === "files")
-      return `${indent}compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0`;
-    return `${indent}return 0`;
-  };
-  const commandCase = (command: CommandSpec, indent: string): string[] => {
-    const lines: string[] = [];
-    const withValues = command.options.filter((option) => option.value);
-    if (withValues.length > 0) {
-      lines.push(`${indent}case "$prev" in`);
-      for (const option of withValues) {
-        lines.push(
-          `${indent}  ${option.flags.join("|")})`,
-          complete(option.value, `${indent}    `),
-          `${indent}    ;;`,
-        );
-      }
-      lines.push(`${indent}esac`);
-    }
-    const flags = command.options
-      .flatMap((option) => option.flags)
-      .filter((f) => f.startsWith("--"));
-    lines.push(
-      `${indent}if [[ "$cur" == -* ]]; then`,
-      `${indent}  COMPREPLY=($(compgen -W ${quote(flags.join(" "))} -- "$cur")); return 0`,
-      `${indent}fi`,
-    );
-    if (command.subcommands.length > 0) {
-      lines.push(`${indent}case "$sub" in`);
-      lines.push(
-        `${indent}  "")`,
-        complete(words(command.subcommands.flatMap(namesOf)), `${indent}    `),
-        `${indent}    ;;`,
-      );
-      for (const sub of command.subcommands) {
-        lines.push(
-          `${indent}  ${namesOf(sub).join("|")})`,
-          complete(sub.args, `${indent}    `),
-          `${indent}    ;;`,
-        );
-      }
-      lines.push(`${indent}esac`);
-    } else {
-      lines.push(complete(command.args, indent));
-    }
-    return lines;
-  };
   const lines = [
     "# dmshare completion for bash. Install: echo 'source <(dmshare completion bash)' >> ~/.bashrc",
     "_dmshare() {",
@@ -177,14 +179,18 @@ function bashScript(root: CommandSpec): string {
     "  done",
     '  case "$cmd" in',
     '    "")',
-    ...commandCase(
+    ...bashCommandCase(
       { ...root, subcommands: [], args: words(root.subcommands.flatMap(namesOf)) },
       "      ",
     ),
     "      ;;",
   ];
   for (const command of root.subcommands) {
-    lines.push(`    ${namesOf(command).join("|")})`, ...commandCase(command, "      "), "      ;;");
+    lines.push(
+      `    ${namesOf(command).join("|")})`,
+      ...bashCommandCase(command, "      "),
+      "      ;;",
+    );
   }
   lines.push("  esac", "}", "complete -o bashdefault -o default -F _dmshare dmshare", "");
   return lines.join("\n");

@@ -2,20 +2,36 @@ import type { Command } from "@commander-js/extra-typings";
 import { presetNames } from "../../core/message.ts";
 import { usageError } from "../../errors.ts";
 
+const DESCRIPTION =
+  "Upload a photo (or several, as one album) to your own cloud account, make a view-only link " +
+  "and copy a ready-to-paste message with it. One file gives a photo link; several files or " +
+  "--album give one album link; --each gives a link per file. `-` reads file paths from stdin.\n\n" +
+  "Providers: dropbox; gdrive (google, drive): a Drive link anyone can view; gphotos " +
+  "(google-photos): Google lets only its own app share, so dmshare uploads into a private " +
+  "album, copies nothing and prints the album to open and press Share in (use gdrive for " +
+  "a link in one step).";
+
+const EXAMPLES = `
+With no files at a terminal, dmshare asks what to send, where, and for how long.
+The password is never taken from the command line (it would stay in your shell history).
+
+Examples:
+  $ dmshare send
+  $ dmshare send beach.jpg --via dropbox
+  $ dmshare send day1/*.jpg --album "Lisbon trip"
+  $ dmshare send *.jpg --each --no-copy --json
+  $ find . -name '*.jpg' -print0 | dmshare send - -0 --album weekend --quiet
+  $ dmshare send beach.jpg --expires 7d --message "Look! {url} (until {expires})"
+  $ dmshare send beach.jpg --preset friendly --qr
+  $ dmshare send beach.jpg --password
+  $ pass show photos | dmshare send beach.jpg --password-stdin --quiet`;
+
 /** `dmshare send`: its arguments, options, help and examples. */
 export function sendCommand(program: Command) {
   const send = program
     .command("send")
     .summary("upload photos and copy a view-only link")
-    .description(
-      "Upload a photo (or several, as one album) to your own cloud account, make a view-only link " +
-        "and copy a ready-to-paste message with it. One file gives a photo link; several files or " +
-        "--album give one album link; --each gives a link per file. `-` reads file paths from stdin.\n\n" +
-        "Providers: dropbox; gdrive (google, drive): a Drive link anyone can view; gphotos " +
-        "(google-photos): Google lets only its own app share, so dmshare uploads into a private " +
-        "album, copies nothing and prints the album to open and press Share in (use gdrive for " +
-        "a link in one step).",
-    )
+    .description(DESCRIPTION)
     .argument("[files...]", "photos or videos to send; - reads paths from stdin, one per line")
     .option("--via <provider>", "where to upload (default: dmshare config set provider …)")
     .option("--album <name>", "send the files as one album with this name")
@@ -58,23 +74,7 @@ export function sendCommand(program: Command) {
     .option("--dry-run", "show what would be uploaded and shared, do nothing")
     .option("--open", "open the link in the browser afterwards")
     .option("--qr", "also show the link as a QR code (on stderr) to scan with a phone")
-    .addHelpText(
-      "after",
-      `
-With no files at a terminal, dmshare asks what to send, where, and for how long.
-The password is never taken from the command line (it would stay in your shell history).
-
-Examples:
-  $ dmshare send
-  $ dmshare send beach.jpg --via dropbox
-  $ dmshare send day1/*.jpg --album "Lisbon trip"
-  $ dmshare send *.jpg --each --no-copy --json
-  $ find . -name '*.jpg' -print0 | dmshare send - -0 --album weekend --quiet
-  $ dmshare send beach.jpg --expires 7d --message "Look! {url} (until {expires})"
-  $ dmshare send beach.jpg --preset friendly --qr
-  $ dmshare send beach.jpg --password
-  $ pass show photos | dmshare send beach.jpg --password-stdin --quiet`,
-    );
+    .addHelpText("after", EXAMPLES);
   // Commander shows every parse error through `outputError`; `--password=VALUE` becomes
   // dmshare's own error instead of "unknown option '--password=VALUE'".
   const { outputError = (text: string, write: (text: string) => void) => write(text) } =
