@@ -1,44 +1,39 @@
-import { CommanderError } from "commander";
-import { buildProgram, type Outcome } from "./cli/program.ts";
+import { CommanderError } from "@commander-js/extra-typings";
+import { buildProgram } from "./cli/program.ts";
+import { CliRun, optionsSoFar } from "./cli/run.ts";
 import { type Ctx, clockFrom, type Env, type InputStream, type OutputStream } from "./context.ts";
-import { EXIT_CODES, exitCodeOf } from "./errors.ts";
+import { EXIT_CODES, exitCodeOf, usageError } from "./errors.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
-import { Output } from "./ui/output.ts";
 
 /** Parses `argv`, runs the command and returns the exit code. Never exits the process. */
 export async function run(argv: readonly string[], given: Ctx): Promise<number> {
-  const notices = new Output(given, {
-    color: !argv.includes("--no-color"),
-    quiet: argv.includes("--quiet") || argv.includes("-q"),
-  });
-  const ctx: Ctx = {
-    ...given,
-    onRetry: (reason, delayMs) => notices.retrying(reason, delayMs),
-    onNotice: (text, hint) => notices.warn(text, hint),
-  };
-  const outcome: Outcome = { exitCode: EXIT_CODES.success };
-  ctx.signal.addEventListener(
+  const cli = new CliRun(given);
+  given.signal.addEventListener(
     "abort",
-    () =>
-      new Output(ctx).warn("Interrupted: stopping cleanly…", "Press Ctrl-C again to quit at once."),
+    () => cli.output.warn("Interrupted: stopping cleanly…", "Press Ctrl-C again to quit at once."),
     { once: true },
   );
-  const program = buildProgram(ctx, outcome);
+  const program = buildProgram(cli);
   if (argv.length === 0) {
     program.outputHelp();
     return EXIT_CODES.success;
   }
   try {
     await program.parseAsync([...argv], { from: "user" });
-    return outcome.exitCode;
+    return cli.exitCode;
   } catch (error) {
+    // A usage error stops the run before any action: its options are those parsed so far.
+    if (!cli.started) cli.start(optionsSoFar(program));
     if (error instanceof CommanderError) {
       // Commander already printed help, the version or what was wrong with the arguments.
-      return error.exitCode === 0 ? EXIT_CODES.success : EXIT_CODES.usage;
+      if (error.exitCode === 0) return EXIT_CODES.success;
+      cli.output.errorDocument(
+        usageError(error.message.replace(/^error: /, ""), "Run dmshare --help for usage."),
+      );
+      return EXIT_CODES.usage;
     }
-    const output = new Output(ctx, { color: !argv.includes("--no-color") });
-    output.error(error, argv.includes("--verbose") || Boolean(ctx.env.DMSHARE_DEBUG));
+    cli.output.fatal(error, cli.verbose);
     return exitCodeOf(error);
   }
 }

@@ -1,7 +1,7 @@
-import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { autoPrune } from "../core/auto-prune.ts";
-import { Output } from "../ui/output.ts";
+import type { Output } from "../ui/output.ts";
+import type { GlobalOptions } from "./run.ts";
 
 /**
  * The commands that first revoke the links whose dmshare-enforced expiry has passed. Not:
@@ -14,22 +14,15 @@ const PRUNING_COMMANDS = new Set(["send", "list", "revoke", "sync", "status"]);
  * Before `command` runs: revoke what is overdue, quietly, and say only what was revoked. A
  * dry run changes nothing, so it revokes nothing either.
  */
-export async function autoPruneBefore(ctx: Ctx, command: Command): Promise<void> {
+export async function autoPruneBefore(
+  output: Output,
+  command: CommandUnknownOpts,
+  options: GlobalOptions,
+): Promise<void> {
   if (!PRUNING_COMMANDS.has(topLevelName(command))) return;
-  if (command.optsWithGlobals<{ dryRun?: boolean }>().dryRun) return;
-  const outcome = await autoPrune(ctx);
+  if (command.optsWithGlobals().dryRun) return;
+  const outcome = await autoPrune(output.ctx);
   if (!outcome) return;
-  const options = command.optsWithGlobals<{
-    json?: boolean;
-    quiet?: boolean;
-    color?: boolean;
-    verbose?: boolean;
-  }>();
-  const output = new Output(ctx, {
-    json: options.json,
-    quiet: options.quiet,
-    color: options.color !== false,
-  });
   const { revoked, left, problem } = outcome;
   if (revoked.length > 0) {
     const names = revoked.map((link) => `${link.id} ${link.name}`).join(", ");
@@ -49,7 +42,7 @@ export async function autoPruneBefore(ctx: Ctx, command: Command): Promise<void>
   }
 }
 
-function topLevelName(command: Command): string {
+function topLevelName(command: CommandUnknownOpts): string {
   let top = command;
   while (top.parent?.parent) top = top.parent;
   return top.name();

@@ -1,33 +1,24 @@
-import { Command, Option } from "commander";
-import type { Ctx } from "../context.ts";
-import { register as registerCompletion } from "./completion.ts";
-import { register as registerConfig } from "./config.ts";
-import { register as registerInspect } from "./inspect.ts";
-import { register as registerList } from "./list.ts";
-import { register as registerLogin } from "./login.ts";
-import { register as registerRevoke } from "./revoke.ts";
-import { register as registerSend } from "./send.ts";
-import { register as registerStatus } from "./status.ts";
-import { register as registerSync } from "./sync.ts";
+import { Command, Option } from "@commander-js/extra-typings";
+import { register as registerCompletion } from "./completion/index.ts";
+import { register as registerConfig } from "./config/index.ts";
+import { register as registerInspect } from "./inspect/index.ts";
+import { register as registerList } from "./list/index.ts";
+import { register as registerLogin } from "./login/index.ts";
+import { register as registerPrune } from "./prune/index.ts";
+import { register as registerRevoke } from "./revoke/index.ts";
+import { type CliRun, globalOptionsOf } from "./run.ts";
+import { register as registerSend } from "./send/index.ts";
+import { register as registerStatus } from "./status/index.ts";
+import { register as registerSync } from "./sync/index.ts";
 import { VERSION } from "./version.ts";
 
-/** What a command handler reports back to `run`. */
-export interface Outcome {
-  exitCode: number;
-}
-
-export interface GlobalOptions {
-  color: boolean;
-  verbose: boolean;
-}
-
-export type CommandRegistrar = (program: Command, ctx: Ctx, outcome: Outcome) => void;
-
 /**
- * The command-line surface. Each command's file declares its options and examples; the
- * heavy parts (SDKs, spinners, clipboard) load only when a command runs.
+ * The command-line surface. Each command's folder holds its spec (command.ts), its handler
+ * (index.ts) and its renderer (render.ts); the heavy parts (SDKs, spinners, clipboard) load
+ * only when a command runs.
  */
-export function buildProgram(ctx: Ctx, outcome: Outcome): Command {
+export function buildProgram(run: CliRun) {
+  const { ctx } = run;
   const program = new Command("dmshare")
     .description(
       "Share photos where a chat can't carry them: upload to your own cloud, get a view-only link, paste it, revoke it later.",
@@ -55,16 +46,20 @@ Examples:
   $ dmshare inspect IMG_0001.jpg
   $ dmshare prune`,
     );
-  // Links past the expiry dmshare enforces go before any command sees them (README: "Link lifecycle").
-  // Loaded only when a command runs: help and version never pay for the ledger and revoke code.
   program.hook("preAction", async (_program, action) => {
+    // The options are parsed once, here: the one Output of the run is made from them.
+    const options = globalOptionsOf(action);
+    const output = run.start(options);
+    // Links past the expiry dmshare enforces go before any command sees them (README: "Link
+    // lifecycle"). Loaded only when a command runs: help and version never pay for it.
     const { autoPruneBefore } = await import("./auto-prune.ts");
-    await autoPruneBefore(ctx, action);
+    await autoPruneBefore(output, action, options);
   });
   for (const register of [
     registerSend,
     registerList,
     registerRevoke,
+    registerPrune,
     registerSync,
     registerInspect,
     registerLogin,
@@ -72,13 +67,7 @@ Examples:
     registerConfig,
     registerCompletion,
   ]) {
-    register(program, ctx, outcome);
+    register(program, run);
   }
   return program;
-}
-
-/** Options that belong to the whole program, read from inside a subcommand's action. */
-export function globalOptions(command: Command): GlobalOptions {
-  const { color, verbose } = command.optsWithGlobals<{ color?: boolean; verbose?: boolean }>();
-  return { color: color !== false, verbose: verbose === true };
 }

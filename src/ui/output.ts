@@ -11,7 +11,7 @@ export interface OutputOptions {
   color?: boolean;
 }
 
-/** Waits at least this long are shown even off a terminal and with --quiet. */
+/** Waits at least this long are shown even off a terminal and with --quiet or --json. */
 const LONG_WAIT_SECONDS = 10;
 
 /** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR overrides. */
@@ -33,6 +33,8 @@ export class Output {
   readonly out: ChalkInstance;
   readonly err: ChalkInstance;
   readonly interactive: boolean;
+  /** Whether the run's JSON document was printed (an error after it prints no second one). */
+  private documented = false;
 
   constructor(ctx: Ctx, options: OutputOptions = {}) {
     this.ctx = ctx;
@@ -51,6 +53,7 @@ export class Output {
 
   /** The one JSON document of a `--json` run. */
   document(value: unknown): void {
+    this.documented = true;
     this.ctx.stdout.write(`${redactKnownSecrets(JSON.stringify(value, null, 2), this.ctx.env)}\n`);
   }
 
@@ -83,7 +86,7 @@ export class Output {
       );
       return;
     }
-    if (!this.ctx.stderr.isTTY || this.quiet) return;
+    if (!this.ctx.stderr.isTTY || this.quiet || this.json) return;
     this.toStderr(this.err.dim(`retrying in ${seconds} s (${reason})`));
   }
 
@@ -100,6 +103,20 @@ export class Output {
   error(error: unknown, verbose: boolean): void {
     this.printError("", error);
     if (verbose && error instanceof Error && error.stack) this.toStderr(this.err.dim(error.stack));
+  }
+
+  /**
+   * The error that ends the run: on stderr, and with --json also as `{"error": {message, hint,
+   * exitCode}}` on stdout, as a batch reports its failed items.
+   */
+  fatal(error: unknown, verbose: boolean): void {
+    this.error(error, verbose);
+    this.errorDocument(error);
+  }
+
+  /** With --json, the error as the run's JSON document (unless one was printed already). */
+  errorDocument(error: unknown): void {
+    if (this.json && !this.documented) this.document({ error: errorSummary(error, this.ctx.env) });
   }
 
   private printError(prefix: string, error: unknown): void {

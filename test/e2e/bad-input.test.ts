@@ -117,7 +117,10 @@ describe("bad files: exit 2, named, nothing uploaded, nothing changed", () => {
   async function refused(args: string[], ...expected: string[]) {
     const { result, requests } = await requestsDuring(() => sendJson(args));
     expect(result.code).toBe(2);
-    expect(result.stdout).toBe("");
+    // With --json the error is also the one JSON document on stdout: no link, no file.
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      error: { message: expect.any(String), exitCode: 2 },
+    });
     for (const text of expected) expect(result.stderr).toContain(text);
     expect(requests).toBe(0);
     expect(await ledgerEntries()).toEqual([]);

@@ -148,7 +148,10 @@ describe("Dropbox on a flaky network", () => {
     const { code, stdout, stderr } = await send("down.jpg");
     bed.emulator.clearFaults();
     expect(code).toBe(4);
-    expect(stdout).toBe("");
+    expect(JSON.parse(stdout).error).toMatchObject({
+      message: expect.stringMatching(/^Dropbox failed to upload down\.jpg \(HTTP 503\)/),
+      exitCode: 4,
+    });
     expect(stderr).toMatch(
       /Dropbox failed to upload down\.jpg \(HTTP 503\) \(tried 5 times over \d+ s\)/,
     );
@@ -194,7 +197,11 @@ describe("Dropbox on a flaky network", () => {
     const { code, stdout, stderr } = await send("a.jpg", "b.jpg", "big.jpg", "--album", "Trip");
     bed.emulator.clearFaults();
     expect(code).toBe(4);
-    expect(stdout).toBe("");
+    // No link: the one JSON document is the error.
+    expect(JSON.parse(stdout).error).toMatchObject({
+      message: expect.stringContaining('1 of 3 files of the album "Trip" did not upload'),
+      exitCode: 4,
+    });
     expect(stderr).toContain('1 of 3 files of the album "Trip" did not upload');
     expect(stderr).toContain("big.jpg: Dropbox failed to upload big.jpg (HTTP 503)");
     expect(stderr).toContain("add --partial to share the photos that arrived");

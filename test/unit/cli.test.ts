@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/program.ts";
+import { CliRun } from "../../src/cli/run.ts";
 import { run } from "../../src/main.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";
@@ -24,9 +25,9 @@ describe("the command line", () => {
   });
 
   // Every command the program has, including ones added later: each needs examples.
-  const commands = buildProgram(testContext({ configDir: "/nonexistent" }).ctx, {
-    exitCode: 0,
-  }).commands.map((command) => command.name());
+  const commands = buildProgram(
+    new CliRun(testContext({ configDir: "/nonexistent" }).ctx),
+  ).commands.map((command) => command.name());
 
   it("has the commands DESIGN.md and the issues name", () => {
     expect(commands).toEqual(

@@ -1,48 +1,10 @@
-import type { Argument, Command, Option } from "commander";
-import { presetNames } from "../core/message.ts";
-import { usageError } from "../errors.ts";
-import { providerNames } from "../providers/catalog.ts";
-import { SETTINGS } from "../store/config.ts";
-import { Output } from "../ui/output.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
+import type { Argument, CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { presetNames } from "../../core/message.ts";
+import { providerNames } from "../../providers/catalog.ts";
+import { SETTINGS } from "../../store/config.ts";
 
-const SHELLS = ["bash", "zsh", "fish"] as const;
-type Shell = (typeof SHELLS)[number];
-
-export const register: CommandRegistrar = (program, ctx) => {
-  program
-    .command("completion")
-    .summary("print a shell completion script")
-    .description(
-      "Print a script that completes dmshare's commands, options, providers and file names " +
-        "in your shell. It is made from the commands themselves, so it matches this version.",
-    )
-    .argument("<shell>", SHELLS.join(", "))
-    .addHelpText(
-      "after",
-      `
-Install:
-  bash  echo 'source <(dmshare completion bash)' >> ~/.bashrc
-  zsh   dmshare completion zsh > "\${fpath[1]}/_dmshare"   (then start a new shell)
-  fish  dmshare completion fish > ~/.config/fish/completions/dmshare.fish
-
-Examples:
-  $ dmshare completion bash
-  $ source <(dmshare completion bash)
-  $ dmshare completion fish > ~/.config/fish/completions/dmshare.fish`,
-    )
-    .action((shell: string, _options: unknown, command: Command) => {
-      const wanted = shell.trim().toLowerCase();
-      if (!(SHELLS as readonly string[]).includes(wanted)) {
-        throw usageError(
-          `dmshare has no completion for "${shell}".`,
-          `Shells: ${SHELLS.join(", ")}, e.g. dmshare completion bash`,
-        );
-      }
-      const output = new Output(ctx, { color: globalOptions(command).color });
-      output.result(completionScript(program, wanted as Shell).trimEnd());
-    });
-};
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+export type Shell = (typeof SHELLS)[number];
 
 /** What a word can be completed with. */
 type Values = { kind: "words"; words: string[] } | { kind: "files" } | { kind: "text" };
@@ -106,7 +68,7 @@ function argumentValues(args: readonly Argument[]): Values | null {
   return first ? valuesNamed(first.name(), first.argChoices) : null;
 }
 
-function specOf(command: Command): CommandSpec {
+function specOf(command: CommandUnknownOpts): CommandSpec {
   return {
     name: command.name(),
     aliases: command.aliases(),
@@ -121,7 +83,7 @@ function specOf(command: Command): CommandSpec {
 }
 
 /** The script for `shell`, made from the program's own commands and options. */
-export function completionScript(program: Command, shell: Shell): string {
+export function completionScript(program: CommandUnknownOpts, shell: Shell): string {
   const root = specOf(program);
   root.subcommands = root.subcommands.filter((command) => command.name !== "help");
   switch (shell) {
@@ -142,62 +104,64 @@ const namesOf = (command: CommandSpec) => [command.name, ...command.aliases];
 /** Single-quoted for sh-like shells. */
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
+/** A bash branch that offers `values` for the word being completed. */
+function bashComplete(values: Values | null, indent: string): string {
+  if (values?.kind === "words") {
+    return `${indent}COMPREPLY=($(compgen -W ${quote(values.words.join(" "))} -- "$cur")); return 0`;
+  }
+  if (values?.kind === "files")
+    return `${indent}compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0`;
+  return `${indent}return 0`;
+}
+
+/** The bash branch of one command: its option values, its flags, its arguments or subcommands. */
+function bashCommandCase(command: CommandSpec, indent: string): string[] {
+  const lines: string[] = [];
+  const withValues = command.options.filter((option) => option.value);
+  if (withValues.length > 0) {
+    lines.push(`${indent}case "$prev" in`);
+    for (const option of withValues) {
+      lines.push(
+        `${indent}  ${option.flags.join("|")})`,
+        bashComplete(option.value, `${indent}    `),
+        `${indent}    ;;`,
+      );
+    }
+    lines.push(`${indent}esac`);
+  }
+  const flags = command.options.flatMap((option) => option.flags).filter((f) => f.startsWith("--"));
+  lines.push(
+    `${indent}if [[ "$cur" == -* ]]; then`,
+    `${indent}  COMPREPLY=($(compgen -W ${quote(flags.join(" "))} -- "$cur")); return 0`,
+    `${indent}fi`,
+  );
+  if (command.subcommands.length > 0) {
+    lines.push(`${indent}case "$sub" in`);
+    lines.push(
+      `${indent}  "")`,
+      bashComplete(words(command.subcommands.flatMap(namesOf)), `${indent}    `),
+      `${indent}    ;;`,
+    );
+    for (const sub of command.subcommands) {
+      lines.push(
+        `${indent}  ${namesOf(sub).join("|")})`,
+        bashComplete(sub.args, `${indent}    `),
+        `${indent}    ;;`,
+      );
+    }
+    lines.push(`${indent}esac`);
+  } else {
+    lines.push(bashComplete(command.args, indent));
+  }
+  return lines;
+}
+
 function bashScript(root: CommandSpec): string {
   const valueFlags = new Set<string>();
   for (const command of [root, ...allCommands(root)]) {
     for (const option of command.options)
       if (option.value) for (const f of option.flags) valueFlags.add(f);
   }
-  const complete = (values: Values | null, indent: string) => {
-    if (values?.kind === "words") {
-      return `${indent}COMPREPLY=($(compgen -W ${quote(values.words.join(" "))} -- "$cur")); return 0`;
-    }
-    if (values?.kind === "files")
-      return `${indent}compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0`;
-    return `${indent}return 0`;
-  };
-  const commandCase = (command: CommandSpec, indent: string): string[] => {
-    const lines: string[] = [];
-    const withValues = command.options.filter((option) => option.value);
-    if (withValues.length > 0) {
-      lines.push(`${indent}case "$prev" in`);
-      for (const option of withValues) {
-        lines.push(
-          `${indent}  ${option.flags.join("|")})`,
-          complete(option.value, `${indent}    `),
-          `${indent}    ;;`,
-        );
-      }
-      lines.push(`${indent}esac`);
-    }
-    const flags = command.options
-      .flatMap((option) => option.flags)
-      .filter((f) => f.startsWith("--"));
-    lines.push(
-      `${indent}if [[ "$cur" == -* ]]; then`,
-      `${indent}  COMPREPLY=($(compgen -W ${quote(flags.join(" "))} -- "$cur")); return 0`,
-      `${indent}fi`,
-    );
-    if (command.subcommands.length > 0) {
-      lines.push(`${indent}case "$sub" in`);
-      lines.push(
-        `${indent}  "")`,
-        complete(words(command.subcommands.flatMap(namesOf)), `${indent}    `),
-        `${indent}    ;;`,
-      );
-      for (const sub of command.subcommands) {
-        lines.push(
-          `${indent}  ${namesOf(sub).join("|")})`,
-          complete(sub.args, `${indent}    `),
-          `${indent}    ;;`,
-        );
-      }
-      lines.push(`${indent}esac`);
-    } else {
-      lines.push(complete(command.args, indent));
-    }
-    return lines;
-  };
   const lines = [
     "# dmshare completion for bash. Install: echo 'source <(dmshare completion bash)' >> ~/.bashrc",
     "_dmshare() {",
@@ -215,14 +179,18 @@ function bashScript(root: CommandSpec): string {
     "  done",
     '  case "$cmd" in',
     '    "")',
-    ...commandCase(
+    ...bashCommandCase(
       { ...root, subcommands: [], args: words(root.subcommands.flatMap(namesOf)) },
       "      ",
     ),
     "      ;;",
   ];
   for (const command of root.subcommands) {
-    lines.push(`    ${namesOf(command).join("|")})`, ...commandCase(command, "      "), "      ;;");
+    lines.push(
+      `    ${namesOf(command).join("|")})`,
+      ...bashCommandCase(command, "      "),
+      "      ;;",
+    );
   }
   lines.push("  esac", "}", "complete -o bashdefault -o default -F _dmshare dmshare", "");
   return lines.join("\n");

@@ -1,58 +1,6 @@
-import type { Command } from "commander";
-import type { Ctx } from "../context.ts";
-import type { Inspection } from "../core/inspect.ts";
-import { batchExitCode } from "../errors.ts";
-import type { Category, Finding } from "../media/scan/index.ts";
-import { errorSummary, Output } from "../ui/output.ts";
-import { type CommandRegistrar, globalOptions } from "./program.ts";
-
-export const register: CommandRegistrar = (program, ctx, outcome) => {
-  program
-    .command("inspect")
-    .summary("show what a photo tells about you, and what dmshare would send")
-    .description(
-      "Show what each photo or video tells about its sender (location, device and serial " +
-        "numbers, names, dates, software, embedded thumbnails and videos), then what dmshare " +
-        "would send: the copy with its metadata removed, checked by the same independent " +
-        "check that guards every send. Nothing is uploaded and your files are not changed.",
-    )
-    .argument("<files...>", "photos or videos")
-    .option("--json", "print one JSON document (an array, one entry per file)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ dmshare inspect IMG_0001.jpg\n  $ dmshare inspect *.heic --json | jq '.[].before.location'",
-    )
-    .action(async (files: string[], options: { json?: boolean }, command: Command) => {
-      outcome.exitCode = await runInspect(ctx, files, options, command);
-    });
-};
-
-async function runInspect(
-  ctx: Ctx,
-  files: string[],
-  options: { json?: boolean },
-  command: Command,
-): Promise<number> {
-  const output = new Output(ctx, { json: options.json, color: globalOptions(command).color });
-  const { inspectMedia } = await import("../core/inspect.ts");
-  const { inspections, errors } = await inspectMedia(files, ctx.cwd, ctx.signal);
-  if (options.json) {
-    output.document([
-      ...inspections,
-      ...errors.map(({ file, error }) => ({ file, error: errorSummary(error, ctx.env) })),
-    ]);
-  } else {
-    inspections.forEach((inspection, index) => {
-      if (index > 0) output.result("");
-      output.result(render(inspection, output));
-    });
-  }
-  if (!options.json) for (const { error } of errors) output.error(error, false);
-  return batchExitCode(
-    inspections.length,
-    errors.map(({ error }) => error),
-  );
-}
+import type { ChalkInstance } from "chalk";
+import type { Inspection } from "../../core/inspect.ts";
+import type { Category, Finding } from "../../media/scan/index.ts";
 
 const HEADINGS: [Category, string][] = [
   ["location", "Location"],
@@ -68,8 +16,8 @@ const HEADINGS: [Category, string][] = [
 
 const WIDTH = 11;
 
-export function render(inspection: Inspection, output: Output): string {
-  const style = output.out;
+/** What one file tells about its sender, and what dmshare would send instead. */
+export function inspectionText(inspection: Inspection, style: ChalkInstance): string {
   const size =
     inspection.bytes < 1 << 20
       ? `${Math.max(1, Math.round(inspection.bytes / 1024))} KB`

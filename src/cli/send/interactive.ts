@@ -1,20 +1,20 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { findPhotos } from "../core/inputs.ts";
-import { defaultAlbumName } from "../core/plan.ts";
-import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../core/prune-timer.ts";
+import { findPhotos } from "../../core/inputs.ts";
+import { defaultAlbumName } from "../../core/plan.ts";
+import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../../core/prune-timer.ts";
 import {
   connectProvider,
   loggedInProviders,
   notLoggedInAnywhere,
   timerCannotReach,
-} from "../core/session.ts";
-import { findProvider } from "../providers/catalog.ts";
-import type { ProviderName } from "../providers/provider.ts";
-import { ConfigStore } from "../store/config.ts";
-import { askText, chooseOne, chooseSome, confirm } from "../ui/ask.ts";
-import type { Output } from "../ui/output.ts";
-import { formatBytes } from "../ui/progress.ts";
+} from "../../core/session.ts";
+import { findProvider } from "../../providers/catalog.ts";
+import type { ProviderName } from "../../providers/provider.ts";
+import { ConfigStore } from "../../store/config.ts";
+import { askText, chooseOne, chooseSome, confirm } from "../../ui/ask.ts";
+import type { Output } from "../../ui/output.ts";
+import { formatBytes } from "../../ui/progress.ts";
 
 /** What `dmshare send` with no files asks for at a terminal; the rest comes from the flags. */
 export interface SendAnswers {
@@ -109,7 +109,7 @@ async function whoEndsLinks(
     if (provider.capabilities.expiry && ((await provider.nativeExpiry?.()) ?? true)) {
       return { by: "provider" };
     }
-    const { realScheduler } = await import("../store/scheduler.ts");
+    const { realScheduler } = await import("../../store/scheduler.ts");
     return {
       by: "dmshare",
       how: await dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir),

@@ -1,0 +1,27 @@
+import type { Command } from "@commander-js/extra-typings";
+import { SHELLS } from "./render.ts";
+
+/** `dmshare completion`: its argument, help (how to install) and examples. */
+export function completionCommand(program: Command) {
+  return program
+    .command("completion")
+    .summary("print a shell completion script")
+    .description(
+      "Print a script that completes dmshare's commands, options, providers and file names " +
+        "in your shell. It is made from the commands themselves, so it matches this version.",
+    )
+    .argument("<shell>", SHELLS.join(", "))
+    .addHelpText(
+      "after",
+      `
+Install:
+  bash  echo 'source <(dmshare completion bash)' >> ~/.bashrc
+  zsh   dmshare completion zsh > "\${fpath[1]}/_dmshare"   (then start a new shell)
+  fish  dmshare completion fish > ~/.config/fish/completions/dmshare.fish
+
+Examples:
+  $ dmshare completion bash
+  $ source <(dmshare completion bash)
+  $ dmshare completion fish > ~/.config/fish/completions/dmshare.fish`,
+    );
+}

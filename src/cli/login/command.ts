@@ -1,0 +1,73 @@
+import type { Command } from "@commander-js/extra-typings";
+import { BUILTIN_APPS } from "../../providers/builtin-apps.ts";
+import { findProvider } from "../../providers/catalog.ts";
+
+/** `dmshare login`: its argument, options, help and examples. */
+export function loginCommand(program: Command) {
+  const dropboxPort = findProvider("dropbox").login.port;
+  return program
+    .command("login")
+    .summary("connect dmshare to your account")
+    .description(
+      "Log in to a provider in the browser (OAuth with PKCE; dmshare never sees your password). " +
+        (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google
+          ? "This build of dmshare carries its own app registration; you can bring your own instead (see the README): "
+          : "You bring your own app (see the README): ") +
+        "Dropbox needs your app key and the redirect URI " +
+        `http://127.0.0.1:${dropboxPort}/ registered with it (--no-redirect shows a code to paste instead); ` +
+        "Google needs a Desktop app OAuth client (--credentials client_secret.json). " +
+        "gdrive --device logs in with a code entered on another device (no browser here needed). " +
+        "gdrive asks only for the files dmshare creates; gphotos only for adding photos.",
+    )
+    .argument(
+      "[provider]",
+      "dropbox, gdrive (google, drive) or gphotos (google-photos); asked for at a terminal",
+    )
+    .option("--app-key <key>", "your Dropbox app key (or DMSHARE_DROPBOX_APP_KEY)")
+    .option(
+      "--credentials <file>",
+      "Google: the client_secret.json of your Desktop OAuth client (or DMSHARE_GOOGLE_CREDENTIALS)",
+    )
+    .option("--client-id <id>", "Google: OAuth client id (or DMSHARE_GOOGLE_CLIENT_ID)")
+    .option(
+      "--client-secret <secret>",
+      "Google: OAuth client secret (or DMSHARE_GOOGLE_CLIENT_SECRET)",
+    )
+    .option(
+      "--port <port>",
+      `loopback port for the redirect (Dropbox default ${dropboxPort}, Google any)`,
+    )
+    .option("--no-browser", "print the login URL instead of opening a browser")
+    .option("--no-redirect", "paste the code Dropbox shows instead of the loopback redirect")
+    .option(
+      "--device",
+      "Google Drive: show a code to enter on another device (for machines without a browser)",
+    )
+    .option(
+      "--token <token>",
+      "store this access token instead (for scripts; - reads it from stdin)",
+    )
+    .option("--timeout <seconds>", "how long to wait for the browser", "300")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dmshare login
+  $ dmshare login dropbox --app-key abc123xyz
+  $ dmshare login gdrive --credentials ~/Downloads/client_secret_123.json
+  $ dmshare login dropbox --no-browser --no-redirect
+  $ dmshare login gdrive --device
+  $ printf '%s' "$TOKEN" | dmshare login dropbox --token -`,
+    );
+}
+
+export type LoginOptions = ReturnType<ReturnType<typeof loginCommand>["opts"]>;
+
+/** `dmshare logout`. */
+export function logoutCommand(program: Command) {
+  return program
+    .command("logout")
+    .summary("forget the stored credentials")
+    .argument("[provider]", "dropbox, gdrive or gphotos; asked for at a terminal")
+    .addHelpText("after", "\nExamples:\n  $ dmshare logout dropbox\n  $ dmshare logout");
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import {
+  describePlan,
+  describePreparation,
+  dryRunDocument,
+  dryRunLines,
+  interruptedLine,
+  linkDocuments,
+  partialWarning,
+  preparationNotes,
+  uploadProgress,
+} from "../../src/cli/send/render.ts";
+import type { PreparedPlan, SendOutcome } from "../../src/core/send/index.ts";
+import { usageError } from "../../src/errors.ts";
+
+function file(
+  name: string,
+  bytes: number,
+  preparation: Partial<PreparedPlan["files"][0]["preparation"]> = {},
+) {
+  return {
+    path: `/photos/${name}`,
+    contentPath: `/tmp/${name}`,
+    name,
+    bytes,
+    mime: "image/jpeg",
+    modifiedAt: new Date(0),
+    preparation: { metadata: null, reencoded: [], notes: [], ...preparation },
+  };
+}
+
+const removal = (locationRemoved: boolean, extra: object = {}) => ({
+  removed: ["GPS location"],
+  locationRemoved,
+  ...extra,
+});
+
+const photo: PreparedPlan = { kind: "photo", name: "beach.jpg", files: [file("beach.jpg", 2048)] };
+const album: PreparedPlan = {
+  kind: "album",
+  name: "Lisbon",
+  files: [file("a.jpg", 1_000_000), file("b.jpg", 1_000_000)],
+};
+
+const outcome = (over: Partial<SendOutcome> = {}): SendOutcome => ({
+  provider: "dropbox",
+  plans: [photo],
+  links: [],
+  failures: [],
+  interrupted: false,
+  ...over,
+});
+
+describe("send's renderer", () => {
+  it("describes a photo and an album with their size and details", () => {
+    expect(describePlan(photo)).toBe("beach.jpg (2.0 KB)");
+    expect(describePlan(photo, ["location data removed"])).toBe(
+      "beach.jpg (2.0 KB, location data removed)",
+    );
+    expect(describePlan(album)).toBe('2 files to album "Lisbon" (2.0 MB)');
+  });
+
+  it("says location data was removed, and from how many files of an album", () => {
+    const one = { ...photo, files: [file("beach.jpg", 1, { metadata: removal(true) })] };
+    expect(describePreparation(one)).toEqual(["location data removed"]);
+    const some: PreparedPlan = {
+      ...album,
+      files: [
+        file("a.jpg", 1, { metadata: removal(true), reencoded: ["converted from HEIC to JPEG"] }),
+        file("b.jpg", 1, { metadata: removal(false) }),
+      ],
+    };
+    expect(describePreparation(some)).toEqual([
+      "location data removed from 1 of 2",
+      "a.jpg converted from HEIC to JPEG",
+    ]);
+    expect(describePreparation(photo)).toEqual([]);
+  });
+
+  it("names the file in what could not be done to it", () => {
+    const plan: PreparedPlan = {
+      ...album,
+      files: [
+        file("a.mov", 1, {
+          metadata: removal(false, {
+            notRemoved: "its maker notes stay",
+            notes: ["the video was dropped"],
+          }),
+          notes: ["--resize does not apply to videos"],
+        }),
+      ],
+    };
+    expect(preparationNotes(plan)).toEqual([
+      "a.mov: its maker notes stay",
+      "a.mov: the video was dropped",
+      "--resize does not apply to videos",
+    ]);
+  });
+
+  it("shows upload progress with the rate", () => {
+    expect(uploadProgress(1_000_000, 4_000_000, 2)).toBe("Uploading… 1.0 MB of 4.0 MB (500 KB/s)");
+  });
+
+  it("says what a dry run would do, in words and as JSON", () => {
+    const result = outcome({ plans: [photo, album] });
+    expect(dryRunLines(result, "Dropbox")).toEqual([
+      "Would upload beach.jpg (2.0 KB) to Dropbox and make a view-only link.",
+      'Would upload 2 files to album "Lisbon" (2.0 MB) to Dropbox and make a view-only link.',
+    ]);
+    expect(dryRunDocument(result)).toEqual({
+      dryRun: true,
+      provider: "dropbox",
+      shares: [
+        { kind: "photo", name: "beach.jpg", files: [{ path: "/photos/beach.jpg", bytes: 2048 }] },
+        expect.objectContaining({ kind: "album", name: "Lisbon" }),
+      ],
+    });
+  });
+
+  it("a failed share is a JSON object with its error", () => {
+    const result = outcome({ failures: [{ plan: photo, error: usageError("Nope.", "Do this.") }] });
+    expect(linkDocuments(result, false, new Date(0), {})).toEqual([
+      {
+        kind: "photo",
+        name: "beach.jpg",
+        files: [{ path: "/photos/beach.jpg", remotePath: null, bytes: 2048 }],
+        status: "failed",
+        error: { message: "Nope.", hint: "Do this.", exitCode: 2 },
+      },
+    ]);
+  });
+
+  it("words the --partial warning and the interruption", () => {
+    expect(partialWarning(1)[0]).toBe("The link shares the album without that file (--partial).");
+    expect(partialWarning(3)[0]).toBe(
+      "The link shares the album without those 3 files (--partial).",
+    );
+    expect(interruptedLine(outcome({ plans: [photo, album] }))).toBe(
+      "Interrupted: 0 of 2 links were made (shown above); the rest were not sent.",
+    );
+  });
+});
