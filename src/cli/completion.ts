@@ -4,9 +4,10 @@ import { usageError } from "../errors.ts";
 import { providerNames } from "../providers/registry.ts";
 import { SETTINGS } from "../store/config.ts";
 import { Output } from "../ui/output.ts";
+import { powershellScript } from "./completion-powershell.ts";
 import { type CommandRegistrar, globalOptions } from "./program.ts";
 
-const SHELLS = ["bash", "zsh", "fish"] as const;
+const SHELLS = ["bash", "zsh", "fish", "powershell"] as const;
 type Shell = (typeof SHELLS)[number];
 
 export const register: CommandRegistrar = (program, ctx) => {
@@ -25,6 +26,7 @@ Install:
   bash  echo 'source <(dmshare completion bash)' >> ~/.bashrc
   zsh   dmshare completion zsh > "\${fpath[1]}/_dmshare"   (then start a new shell)
   fish  dmshare completion fish > ~/.config/fish/completions/dmshare.fish
+  powershell  dmshare completion powershell >> $PROFILE   (then start a new PowerShell)
 
 Examples:
   $ dmshare completion bash
@@ -131,6 +133,8 @@ export function completionScript(program: Command, shell: Shell): string {
       return zshScript(root);
     case "fish":
       return fishScript(root);
+    case "powershell":
+      return powershellScript(root);
   }
 }
 
