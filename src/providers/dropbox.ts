@@ -131,6 +131,12 @@ function translate(error: unknown, action: string, loginAgain: string): Error {
         "Send again without --expires / --no-download / --password, or use a Dropbox plan that has them.",
       );
     }
+    if (summary.startsWith("path/disallowed_name")) {
+      return usageError(
+        `Dropbox won't store a file with that name, so dmshare can't ${action}.`,
+        "Dropbox refuses system file names such as desktop.ini, Thumbs.db and .DS_Store: copy the photo under another name and send the copy.",
+      );
+    }
     if (summary.startsWith("path/insufficient_space")) {
       return providerError(
         `Your Dropbox is full, so dmshare can't ${action}.`,
