@@ -10,6 +10,9 @@ let tempFiles = 0;
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
+const busyHint = (file: string) =>
+  `Close what holds ${file} open (another dmshare, an editor, a sync or antivirus tool), then run the command again.`;
+
 /** Error codes that mean the local disk or its permissions refused, not a bug in dmshare. */
 const LOCAL_CAUSES: Record<string, (file: string) => { what: string; hint: string }> = {
   ENOSPC: (file) => ({
@@ -28,10 +31,7 @@ const LOCAL_CAUSES: Record<string, (file: string) => { what: string; hint: strin
     what: "the operation is not permitted",
     hint: `Make it yours and writable (ls -ld '${path.dirname(file)}' '${file}'), or set DMSHARE_CONFIG_DIR to a folder you own.`,
   }),
-  EBUSY: (file) => ({
-    what: "another program keeps it open",
-    hint: `Close what holds ${file} open (another dmshare, an editor, a sync or antivirus tool), then run the command again.`,
-  }),
+  EBUSY: (file) => ({ what: "another program keeps it open", hint: busyHint(file) }),
   EROFS: (file) => ({
     what: "the file system is read-only",
     hint: `Set DMSHARE_CONFIG_DIR (or TMPDIR for temporary copies) to a writable folder; ${path.dirname(file)} is on a read-only disk.`,
@@ -149,6 +149,7 @@ export async function writeFileAtomic(
     throw localFileError(error, dir, "create the folder");
   }
   const temp = `${file}.${process.pid}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
+  let renameRefused = false;
   try {
     const handle = await open(temp, "wx", PRIVATE_FILE_MODE);
     try {
@@ -157,10 +158,15 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
-    await renameRetrying(here, temp, file);
+    await renameRetrying(here, temp, file).catch((error: unknown) => {
+      renameRefused = renameMayPass((error as NodeJS.ErrnoException).code, here.platform);
+      throw error;
+    });
   } catch (error) {
     await rm(temp, { force: true });
-    throw localFileError(error, file, "write");
+    // On Windows, a rename still refused after the retries means a program holds the file.
+    const hint = renameRefused ? busyHint(file) : undefined;
+    throw localFileError(error, file, "write", { hint });
   }
 }
 

@@ -102,6 +102,21 @@ describe("writeFileAtomic on a file another process holds open (Windows)", () =>
     expect(await readdir(dir)).toEqual(["ledger.json"]);
   });
 
+  it("on Windows, EPERM still refused after the retries says to close what holds the file", async () => {
+    const dir = await scratch();
+    const file = path.join(dir, "ledger.json");
+    const { renameFile } = busyRename("EPERM", Number.POSITIVE_INFINITY);
+    const failure = (await writeFileAtomic(file, "new", {
+      platform: "win32",
+      rename: renameFile,
+      sleep: async () => {},
+    }).catch((error: unknown) => error)) as DmshareError;
+    expect(failure.message).toBe(`Can't write ${file}: the operation is not permitted (EPERM).`);
+    expect(failure.hint).toBe(
+      `Close what holds ${file} open (another dmshare, an editor, a sync or antivirus tool), then run the command again.`,
+    );
+  });
+
   it("off Windows, EPERM and EACCES are permissions to fix: no retry", async () => {
     for (const code of ["EPERM", "EACCES"]) {
       const dir = await scratch();
