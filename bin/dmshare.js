@@ -8,14 +8,20 @@ module.enableCompileCache?.();
 const interrupt = new AbortController();
 /** Set by the command while quitting now would leave something unfinished: how to finish it. */
 const lastWords = {};
-process.once("SIGINT", () => {
-  interrupt.abort();
+let interrupted = false;
+const onInterrupt = () => {
+  if (!interrupted) {
+    interrupted = true;
+    interrupt.abort();
+    return;
+  }
   // A second Ctrl-C means "now".
-  process.once("SIGINT", () => {
-    if (lastWords.text) process.stderr.write(`\n! ${lastWords.text}\n`);
-    process.exit(130);
-  });
-});
+  if (lastWords.text) process.stderr.write(`\n! ${lastWords.text}\n`);
+  process.exit(130);
+};
+process.on("SIGINT", onInterrupt);
+// Ctrl-Break in a Windows console: without a listener it ends node at once, with no clean stop.
+process.on("SIGBREAK", onInterrupt);
 
 // A reader that stops early (`dmshare list | head -1`) is not a failure: stop quietly.
 for (const stream of [process.stdout, process.stderr]) {

@@ -61,7 +61,7 @@ export function realContext(
     cwd: proc.cwd(),
     now: clockFrom(proc.env.DMSHARE_NOW),
     fetch: globalThis.fetch,
-    openUrl: (url) => openInBrowser(url, proc.platform),
+    openUrl: (url) => openInBrowser(url, proc.platform, { env: proc.env }),
     paths: { configDir: configDirFor(proc.env) },
     signal,
     lastWords,

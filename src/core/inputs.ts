@@ -4,6 +4,7 @@ import { usageError } from "../errors.ts";
 import { mapSettled } from "../lib/concurrency.ts";
 import { describeUnknown, detectMediaType, readHead } from "../media/detect.ts";
 import type { LocalFile } from "../providers/provider.ts";
+import { withoutRepeats } from "./same-file.ts";
 
 const SUPPORTED = "JPEG, PNG, HEIC/HEIF, WebP, GIF, MP4 and MOV";
 
@@ -42,7 +43,8 @@ export async function inspectFiles(
       `Nothing was uploaded. dmshare sends photos and videos (${SUPPORTED}); --any-file sends other files as they are.`,
     );
   }
-  return results as LocalFile[];
+  // The same photo named twice (A.jpg and a.jpg on a case-insensitive disk) is sent once.
+  return withoutRepeats(results as LocalFile[]);
 }
 
 export interface FoundPhoto {

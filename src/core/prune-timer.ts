@@ -1,6 +1,17 @@
 import path from "node:path";
 import { DmshareError, usageError } from "../errors.ts";
 import type { SchedulerSystem } from "../store/scheduler.ts";
+import { LAUNCHD_LABEL, launchdPlist, plistConfigDir } from "./prune-timer-launchd.ts";
+import { PRUNE_ARGS, TIMER_NAME, type TimerSpec } from "./prune-timer-spec.ts";
+import {
+  schtasksCreateArgs,
+  scriptPathOfTask,
+  windowsConfigDir,
+  windowsScript,
+  windowsScriptPath,
+} from "./prune-timer-windows.ts";
+
+export { launchdPlist, schtasksCreateArgs, TIMER_NAME, type TimerSpec, windowsScript };
 
 /**
  * `dmshare prune --install`: a timer of the user's own (no root) that runs `dmshare prune
@@ -10,15 +21,6 @@ import type { SchedulerSystem } from "../store/scheduler.ts";
  */
 
 export type TimerKind = "systemd" | "cron" | "launchd" | "schtasks";
-
-export interface TimerSpec {
-  /** The command line that runs dmshare (node and its script, absolute paths). */
-  command: string[];
-  /** Set for the timer's runs (DMSHARE_CONFIG_DIR: the config folder it prunes). Never secrets. */
-  env: Record<string, string>;
-  /** Where cron and launchd keep what the runs print. */
-  logFile: string;
-}
 
 export interface TimerState {
   kind: TimerKind | null;
@@ -33,10 +35,7 @@ export interface TimerState {
 
 const NO_TIMER: TimerState = { kind: null, where: null };
 
-export const TIMER_NAME = "dmshare-prune";
-const LAUNCHD_LABEL = "com.dmshare.prune";
 const CRON_MARK = `# ${TIMER_NAME} (dmshare prune --install)`;
-const PRUNE_ARGS = ["prune", "--yes"];
 
 /** What the timer runs, and with which settings, for the dmshare running now. */
 export function timerSpecFor(system: SchedulerSystem, configDir: string): TimerSpec {
@@ -123,65 +122,6 @@ export function withoutCronLine(crontab: string): string {
 const shellUnquote = (word: string) => word.replace(/'\\''/g, "'").replace(/\\%/g, "%");
 const CRON_CONFIG_DIR = /DMSHARE_CONFIG_DIR='((?:[^']|'\\'')*)'/;
 
-const xmlUnescape = (text: string) =>
-  text
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, "&");
-const PLIST_CONFIG_DIR = /<key>DMSHARE_CONFIG_DIR<\/key>\s*<string>([^<]*)<\/string>/;
-const SCHTASKS_CONFIG_DIR = /set "DMSHARE_CONFIG_DIR=([^"]*)"/;
-
-const xmlEscape = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-/** The launchd agent (~/Library/LaunchAgents): every hour, and once when loaded. */
-export function launchdPlist(spec: TimerSpec): string {
-  const strings = (values: string[], indent: string) =>
-    values.map((value) => `${indent}<string>${xmlEscape(value)}</string>\n`).join("");
-  const environment = Object.entries(spec.env);
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n' +
-    '<plist version="1.0">\n' +
-    "<dict>\n" +
-    `  <key>Label</key>\n  <string>${LAUNCHD_LABEL}</string>\n` +
-    "  <key>ProgramArguments</key>\n  <array>\n" +
-    strings([...spec.command, ...PRUNE_ARGS], "    ") +
-    "  </array>\n" +
-    (environment.length > 0
-      ? "  <key>EnvironmentVariables</key>\n  <dict>\n" +
-        environment
-          .map(
-            ([key, value]) =>
-              `    <key>${xmlEscape(key)}</key>\n    <string>${xmlEscape(value)}</string>\n`,
-          )
-          .join("") +
-        "  </dict>\n"
-      : "") +
-    "  <key>StartInterval</key>\n  <integer>3600</integer>\n" +
-    "  <key>RunAtLoad</key>\n  <true/>\n" +
-    `  <key>StandardOutPath</key>\n  <string>${xmlEscape(spec.logFile)}</string>\n` +
-    `  <key>StandardErrorPath</key>\n  <string>${xmlEscape(spec.logFile)}</string>\n` +
-    "</dict>\n" +
-    "</plist>\n"
-  );
-}
-
-/** A word for cmd.exe, in double quotes. */
-const cmdQuote = (word: string) => `"${word.replace(/"/g, '""')}"`;
-
-/** The arguments of `schtasks` that create the hourly task (replacing one of the same name). */
-export function schtasksCreateArgs(spec: TimerSpec): string[] {
-  const run = [...spec.command.map(cmdQuote), ...PRUNE_ARGS].join(" ");
-  const environment = Object.entries(spec.env).map(
-    ([key, value]) => `set ${cmdQuote(`${key}=${value}`)} && `,
-  );
-  const task = environment.length > 0 ? `cmd /c ${environment.join("")}${run}` : run;
-  return ["/Create", "/F", "/SC", "HOURLY", "/TN", TIMER_NAME, "/TR", task];
-}
-
 // ---- Where they go ----
 
 function systemdDir(system: SchedulerSystem): string {
@@ -222,13 +162,13 @@ export async function pruneTimerState(system: SchedulerSystem): Promise<TimerSta
       const file = plistPath(system);
       const plist = await system.readFile(file);
       if (plist === null) return NO_TIMER;
-      const configDir = configDirIn(plist, PLIST_CONFIG_DIR, xmlUnescape);
+      const configDir = plistConfigDir(plist);
       return { kind: "launchd", where: file, configDir };
     }
     case "win32": {
-      const query = await system.run("schtasks", ["/Query", "/TN", TIMER_NAME, "/XML"]);
-      if (query.code !== 0) return NO_TIMER;
-      const configDir = configDirIn(xmlUnescape(query.stdout), SCHTASKS_CONFIG_DIR, (s) => s);
+      const task = await queryTask(system);
+      if (task === null) return NO_TIMER;
+      const configDir = windowsConfigDir(task.xml, task.script);
       return { kind: "schtasks", where: `Task Scheduler: ${TIMER_NAME}`, configDir };
     }
     default: {
@@ -285,7 +225,12 @@ export async function installPruneTimer(
       return { kind: "launchd", where: file, configDir: spec.env.DMSHARE_CONFIG_DIR ?? null };
     }
     case "win32": {
-      await must(system, "schtasks", schtasksCreateArgs(spec), "create the scheduled task");
+      const file = windowsScriptPath(spec);
+      const args = schtasksCreateArgs(file);
+      await system.writeFile(file, windowsScript(spec));
+      await orUndo(system, [file], () =>
+        must(system, "schtasks", args, "create the scheduled task"),
+      );
       return {
         kind: "schtasks",
         where: `Task Scheduler: ${TIMER_NAME}`,
@@ -352,8 +297,10 @@ export async function uninstallPruneTimer(system: SchedulerSystem): Promise<Time
       return ["launchd"];
     }
     case "win32": {
-      if ((await pruneTimerState(system)).kind === null) return removed;
+      const task = await queryTask(system);
+      if (task === null) return removed;
       await must(system, "schtasks", ["/Delete", "/F", "/TN", TIMER_NAME], "delete the task");
+      if (task.scriptPath !== null) await system.removeFile(task.scriptPath);
       return ["schtasks"];
     }
     default: {
@@ -369,6 +316,15 @@ export async function uninstallPruneTimer(system: SchedulerSystem): Promise<Time
       return removed;
     }
   }
+}
+
+/** The task as `schtasks /Query /XML` shows it, and the batch file it runs; null when none. */
+async function queryTask(system: SchedulerSystem) {
+  const query = await system.run("schtasks", ["/Query", "/TN", TIMER_NAME, "/XML"]);
+  if (query.code !== 0) return null;
+  const scriptPath = scriptPathOfTask(query.stdout);
+  const script = scriptPath === null ? null : await system.readFile(scriptPath);
+  return { xml: query.stdout, scriptPath, script };
 }
 
 async function removeCronLine(system: SchedulerSystem): Promise<boolean> {

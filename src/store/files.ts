@@ -10,6 +10,9 @@ let tempFiles = 0;
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
+const busyHint = (file: string) =>
+  `Close what holds ${file} open (another dmshare, an editor, a sync or antivirus tool), then run the command again.`;
+
 /** Error codes that mean the local disk or its permissions refused, not a bug in dmshare. */
 const LOCAL_CAUSES: Record<string, (file: string) => { what: string; hint: string }> = {
   ENOSPC: (file) => ({
@@ -28,6 +31,7 @@ const LOCAL_CAUSES: Record<string, (file: string) => { what: string; hint: strin
     what: "the operation is not permitted",
     hint: `Make it yours and writable (ls -ld '${path.dirname(file)}' '${file}'), or set DMSHARE_CONFIG_DIR to a folder you own.`,
   }),
+  EBUSY: (file) => ({ what: "another program keeps it open", hint: busyHint(file) }),
   EROFS: (file) => ({
     what: "the file system is read-only",
     hint: `Set DMSHARE_CONFIG_DIR (or TMPDIR for temporary copies) to a writable folder; ${path.dirname(file)} is on a read-only disk.`,
@@ -84,10 +88,60 @@ export const isLocalFileFault = (error: unknown) => {
 };
 
 /**
+ * What writeFileAtomic needs besides creating the temp file: the rename, a way to wait, and the
+ * platform (which decides which refusals are worth a retry). Tests give their own.
+ */
+export interface AtomicWriteSystem {
+  platform: NodeJS.Platform;
+  rename: (from: string, to: string) => Promise<void>;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const realAtomicWriteSystem: AtomicWriteSystem = {
+  platform: process.platform,
+  rename,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * The waits before each new try of a refused rename: about 1.3 s in all. On Windows a rename
+ * over a file that another process holds open (a second dmshare reading the ledger, an
+ * antivirus or indexer scanning the new file) fails with EPERM, EBUSY or EACCES for a few
+ * milliseconds; graceful-fs retries those the same way.
+ */
+export const RENAME_RETRY_DELAYS_MS = [10, 20, 40, 80, 160, 320, 640];
+
+/** Whether a refused rename may succeed when tried again in a moment. */
+function renameMayPass(code: string | undefined, platform: NodeJS.Platform): boolean {
+  if (code === "EBUSY") return true;
+  // Elsewhere EPERM and EACCES mean a permission the user must change: fail at once.
+  return platform === "win32" && (code === "EPERM" || code === "EACCES");
+}
+
+/** Renames `from` over `to`, trying again a few times while Windows says the file is busy. */
+async function renameRetrying(system: AtomicWriteSystem, from: string, to: string) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await system.rename(from, to);
+    } catch (error) {
+      const delay = RENAME_RETRY_DELAYS_MS[attempt];
+      const code = (error as NodeJS.ErrnoException).code;
+      if (delay === undefined || !renameMayPass(code, system.platform)) throw error;
+      await system.sleep(delay);
+    }
+  }
+}
+
+/**
  * Writes through a temp file, fsync and rename, so a reader (or a kill -9) sees either the
  * old file or the new one, never half of one. Whatever fails, no temp file stays behind.
  */
-export async function writeFileAtomic(file: string, contents: string): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  contents: string,
+  system: Partial<AtomicWriteSystem> = {},
+): Promise<void> {
+  const here = { ...realAtomicWriteSystem, ...system };
   const dir = path.dirname(file);
   try {
     await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -95,6 +149,7 @@ export async function writeFileAtomic(file: string, contents: string): Promise<v
     throw localFileError(error, dir, "create the folder");
   }
   const temp = `${file}.${process.pid}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
+  let renameRefused = false;
   try {
     const handle = await open(temp, "wx", PRIVATE_FILE_MODE);
     try {
@@ -103,10 +158,15 @@ export async function writeFileAtomic(file: string, contents: string): Promise<v
     } finally {
       await handle.close();
     }
-    await rename(temp, file);
+    await renameRetrying(here, temp, file).catch((error: unknown) => {
+      renameRefused = renameMayPass((error as NodeJS.ErrnoException).code, here.platform);
+      throw error;
+    });
   } catch (error) {
     await rm(temp, { force: true });
-    throw localFileError(error, file, "write");
+    // On Windows, a rename still refused after the retries means a program holds the file.
+    const hint = renameRefused ? busyHint(file) : undefined;
+    throw localFileError(error, file, "write", { hint });
   }
 }
 

@@ -1,12 +1,19 @@
+import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import envPaths from "env-paths";
 import type { Env } from "../context.ts";
+import { defaultConfigDir } from "./config-dir.ts";
 
-/** `DMSHARE_CONFIG_DIR` wins; otherwise the OS config dir (~/.config/dmshare on Linux). */
+/** `DMSHARE_CONFIG_DIR` wins; otherwise the OS's place for it (~/.config/dmshare on Linux). */
 export function configDirFor(env: Env): string {
   const override = env.DMSHARE_CONFIG_DIR;
   if (override) return path.resolve(override);
-  return envPaths("dmshare", { suffix: "" }).config;
+  return defaultConfigDir({
+    platform: process.platform,
+    env,
+    home: os.homedir(),
+    exists: existsSync,
+  });
 }
 
 export const ledgerPath = (configDir: string) => path.join(configDir, "ledger.json");

@@ -21,10 +21,22 @@ export async function copyToClipboard(text: string): Promise<CopyResult> {
   }
 }
 
-function describeClipboardError(error: unknown): string {
+/**
+ * Why the clipboard could not be reached, in words for this system. clipboardy uses pbcopy
+ * on macOS (part of it), PowerShell or its own clipboard helper on Windows, clip.exe on WSL,
+ * and xsel (X11) or wl-copy (Wayland) on Linux: only Linux may need something installed.
+ */
+export function describeClipboardError(
+  error: unknown,
+  platform: NodeJS.Platform = process.platform,
+): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/display|headless/i.test(message)) return "no display to hold a clipboard (headless or SSH)";
-  if (/xsel|xclip|wl-copy|ENOENT/i.test(message))
-    return "no clipboard tool found (install xsel or wl-clipboard)";
+  const missing = /xsel|xclip|wl-copy|ENOENT|not found/i.test(message);
+  if (missing && platform === "darwin") return "pbcopy could not run (it is part of macOS)";
+  if (missing && platform === "win32") {
+    return "neither PowerShell nor clipboardy's clipboard helper could run";
+  }
+  if (missing) return "no clipboard tool found (install xsel, or wl-clipboard on Wayland)";
   return message.split("\n")[0] ?? message;
 }

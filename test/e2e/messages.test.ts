@@ -303,7 +303,7 @@ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dmshare; printf '%s\\n' "\${COMPREPL
     expect(complete(["dmshare", "login", ""])).toEqual(["dropbox", "gdrive", "gphotos"]);
     expect(complete(["dmshare", "list", "--status", "a"])).toEqual(["active"]);
     expect(complete(["dmshare", "config", "set", "pr"])).toEqual(["provider", "preset"]);
-    expect(complete(["dmshare", "completion", ""])).toEqual(["bash", "zsh", "fish"]);
+    expect(complete(["dmshare", "completion", ""])).toEqual(["bash", "zsh", "fish", "powershell"]);
   });
 
   it.each(["zsh", "fish"])(
@@ -323,9 +323,9 @@ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dmshare; printf '%s\\n' "\${COMPREPL
   );
 
   it("an unknown shell is exit 2", async () => {
-    const { code, stderr } = await runCli(["completion", "powershell"]);
+    const { code, stderr } = await runCli(["completion", "tcsh"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("Shells: bash, zsh, fish");
+    expect(stderr).toContain("Shells: bash, zsh, fish, powershell");
   });
 });
 

@@ -1,8 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type LockEnvironment, withFileLock } from "../../src/store/lock.ts";
+import {
+  HEARTBEAT_MS,
+  type LockEnvironment,
+  STALE_AFTER_MS,
+  withFileLock,
+} from "../../src/store/lock.ts";
 import { tempDir } from "../helpers/cli.ts";
 
 let work: { dir: string; cleanup: () => Promise<void> };
@@ -11,17 +16,44 @@ beforeEach(async () => {
 });
 afterEach(() => work.cleanup());
 
-/** A clock that only moves when the lock code sleeps: how long it waited, in its own time. */
-function fakeTime(start: number): LockEnvironment & { waited: () => number } {
+/**
+ * A clock that only moves when the lock code sleeps (how long it waited, in its own time), and
+ * a heartbeat timer that ticks each time that clock passes its period.
+ */
+function fakeTime(start: number): LockEnvironment & { waited: () => number; beats: () => number } {
   let now = start;
+  const timers: { every: number; next: number; tick: () => void }[] = [];
+  let beats = 0;
   return {
     now: () => now,
     sleep: async (ms) => {
       now += ms;
+      for (const timer of timers) {
+        while (timer.next <= now) {
+          timer.next += timer.every;
+          beats++;
+          timer.tick();
+        }
+      }
     },
     isAlive: () => true,
+    every: (ms, tick) => {
+      const timer = { every: ms, next: now + ms, tick };
+      timers.push(timer);
+      return () => timers.splice(timers.indexOf(timer), 1);
+    },
     waited: () => now - start,
+    beats: () => beats,
   };
+}
+
+/** Polls (bounded) until `check` holds: the heartbeat's file writes are not awaited by anyone. */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error("the condition never held");
 }
 
 /** The pid of a process that has exited. */
@@ -78,5 +110,91 @@ describe("the lock file", () => {
     };
     expect(await withFileLock(lock, async () => "ran", { ...time, sleep })).toBe("ran");
     expect(released).toBe(true);
+  });
+
+  it("a live holder's lock is never broken, however long it holds it: it keeps it fresh", async () => {
+    const lock = path.join(work.dir, "ledger.json.lock");
+    const time = fakeTime(Date.now());
+    let finish = () => {};
+    const holding = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let holderDone = false;
+    const holder = withFileLock(lock, () => holding, time).then(() => {
+      holderDone = true;
+    });
+    await eventually(async () => (await readdir(work.dir)).includes("ledger.json.lock"));
+    const ours = await readFile(lock, "utf8");
+    expect(ours).toMatch(new RegExp(`^${process.pid} [0-9a-z]{16}$`));
+    // Another process waits for it; the holder lets go well after the stale age.
+    let waiterRan = false;
+    const sleep = async (ms: number) => {
+      await time.sleep(ms);
+      // The heartbeat's write lands before the waiter looks again, as it would in real time.
+      await eventually(async () =>
+        stat(lock).then(
+          (info) => info.mtimeMs >= time.now() - HEARTBEAT_MS - 1,
+          () => true, // let go already
+        ),
+      );
+      if (time.waited() > STALE_AFTER_MS + 10_000) finish();
+    };
+    const waiter = withFileLock(
+      lock,
+      async () => {
+        waiterRan = true;
+        return holderDone;
+      },
+      { ...time, sleep, isAlive: () => true },
+    );
+    expect(await waiter).toBe(true);
+    expect(waiterRan).toBe(true);
+    await holder;
+    expect(time.beats()).toBeGreaterThanOrEqual(STALE_AFTER_MS / HEARTBEAT_MS);
+    expect(await readdir(work.dir)).toEqual([]);
+  });
+
+  it("is broken when its pid was reused by another, live process but nobody keeps it fresh", async () => {
+    const lock = path.join(work.dir, "ledger.json.lock");
+    // process.ppid is alive: the dead holder's pid now names the test runner's parent.
+    await writeFile(lock, `${process.ppid} aGVsbG8td29ybGQ`);
+    // Written at the fake clock's start, however long the write took in real time.
+    const start = Date.now();
+    await utimes(lock, start / 1000, start / 1000);
+    const time = fakeTime(start);
+    expect(await withFileLock(lock, async () => "ran", time)).toBe("ran");
+    expect(time.waited()).toBeGreaterThan(STALE_AFTER_MS - 1);
+    expect(time.waited()).toBeLessThan(STALE_AFTER_MS + 1_000);
+    expect(await readdir(work.dir)).toEqual([]);
+  });
+
+  it("a lock with a dead holder's pid and token is broken at once, no /proc needed", async () => {
+    const lock = path.join(work.dir, "ledger.json.lock");
+    const pid = deadPid();
+    await writeFile(lock, `${pid} aGVsbG8td29ybGQ`);
+    const asked: number[] = [];
+    const time = fakeTime(Date.now());
+    const isAlive = (candidate: number) => {
+      asked.push(candidate);
+      return false;
+    };
+    expect(await withFileLock(lock, async () => "ran", { ...time, isAlive })).toBe("ran");
+    expect(asked).toContain(pid);
+    expect(time.waited()).toBe(0);
+  });
+
+  it("letting go leaves a lock that is no longer ours (broken while we slept) in place", async () => {
+    const lock = path.join(work.dir, "ledger.json.lock");
+    const time = fakeTime(Date.now());
+    const other = `${process.ppid} c29tZW9uZS1lbHNl`;
+    await withFileLock(
+      lock,
+      async () => {
+        // Someone judged us dead and took the lock.
+        await writeFile(lock, other);
+      },
+      time,
+    );
+    expect(await readFile(lock, "utf8")).toBe(other);
   });
 });

@@ -12,6 +12,7 @@ import {
   timerSpecFor,
   uninstallPruneTimer,
   whoEndsIt,
+  windowsScript,
   withCronLine,
   withoutCronLine,
 } from "../../src/core/prune-timer.ts";
@@ -124,8 +125,30 @@ describe("timer definitions", () => {
     );
   });
 
-  it("Windows: an hourly scheduled task", () => {
-    expect(schtasksCreateArgs(SPEC)).toMatchInlineSnapshot(`
+  it("Windows: an hourly task that runs a batch file in the config folder", () => {
+    const spec: TimerSpec = {
+      command: [
+        "C:\\Program Files\\nodejs\\node.exe",
+        "C:\\Users\\ada\\AppData\\Roaming\\npm\\node_modules\\dmshare\\bin\\dmshare.js",
+      ],
+      env: { DMSHARE_CONFIG_DIR: "C:\\Users\\Tom & Jerry\\100% ^fun!\\dmshare" },
+      logFile: "C:\\Users\\Tom & Jerry\\100% ^fun!\\dmshare\\prune.log",
+    };
+    expect(windowsScript(spec).split("\r\n")).toMatchInlineSnapshot(`
+      [
+        "@echo off",
+        "chcp 65001 >nul",
+        "rem dmshare-prune: run every hour by Task Scheduler (dmshare prune --install).",
+        "setlocal DisableDelayedExpansion",
+        "set "DMSHARE_CONFIG_DIR=C:\\Users\\Tom & Jerry\\100%% ^fun!\\dmshare"",
+        ""C:\\Program Files\\nodejs\\node.exe" "C:\\Users\\ada\\AppData\\Roaming\\npm\\node_modules\\dmshare\\bin\\dmshare.js" prune --yes >> "C:\\Users\\Tom & Jerry\\100%% ^fun!\\dmshare\\prune.log" 2>&1",
+        "",
+      ]
+    `);
+    expect(windowsScript(spec).endsWith("\r\n")).toBe(true);
+    expect(
+      schtasksCreateArgs("C:\\Users\\ada\\AppData\\Roaming\\dmshare\\prune-timer.cmd"),
+    ).toMatchInlineSnapshot(`
       [
         "/Create",
         "/F",
@@ -134,11 +157,17 @@ describe("timer definitions", () => {
         "/TN",
         "dmshare-prune",
         "/TR",
-        ""/usr/local/bin/node" "/opt/dmshare/bin/dmshare.js" prune --yes",
+        ""C:\\Users\\ada\\AppData\\Roaming\\dmshare\\prune-timer.cmd"",
       ]
     `);
-    expect(schtasksCreateArgs({ ...SPEC, env: { DMSHARE_CONFIG_DIR: "C:\\dm" } }).at(-1)).toBe(
-      'cmd /c set "DMSHARE_CONFIG_DIR=C:\\dm" && "/usr/local/bin/node" "/opt/dmshare/bin/dmshare.js" prune --yes',
+  });
+
+  it("Windows: refuses what Task Scheduler or a batch file can't hold, saying what to do", () => {
+    expect(() => schtasksCreateArgs(`C:\\${"x".repeat(260)}\\prune-timer.cmd`)).toThrow(
+      /longer than the 261 characters Task Scheduler takes/,
+    );
+    expect(() => windowsScript({ ...SPEC, env: { DMSHARE_CONFIG_DIR: 'C:\\a"b' } })).toThrow(
+      /holds a quote or a control character/,
     );
   });
 
@@ -204,18 +233,17 @@ function kindMachine(kind: string, platform: NodeJS.Platform) {
   return machine(platform, {
     schtasks: (args) => {
       if (args[0] === "/Create") task = args.at(-1) ?? "";
+      // schtasks splits /TR into the program (its first word, quoted or not) and arguments.
       if (args[0] === "/Delete") task = null;
       if (args[0] !== "/Query") return { code: 0 };
       if (task === null) return { code: 1 };
-      // What `schtasks /Query /XML` prints: the task's XML, the command in <Arguments>.
-      const xml = task
-        .replace(/&/g, "&amp;")
-        .replace(/</g, "&lt;")
-        .replace(/>/g, "&gt;")
-        .replace(/"/g, "&quot;");
+      // What `schtasks /Query /XML` prints: the task's XML, the program in <Command>.
+      const [, program = "", rest = ""] = /^("[^"]*"|\S+)\s*(.*)$/.exec(task) ?? [];
+      const xml = (text: string) =>
+        text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
       return {
         code: 0,
-        stdout: `<Task><Actions><Exec><Command>cmd</Command><Arguments>${xml}</Arguments></Exec></Actions></Task>`,
+        stdout: `<Task><Actions Context="Author"><Exec><Command>${xml(program)}</Command>${rest ? `<Arguments>${xml(rest)}</Arguments>` : ""}</Exec></Actions></Task>`,
       };
     },
   });
@@ -403,21 +431,41 @@ describe("installing and removing the timer", () => {
     expect(system.ran.at(-1)).toBe(`launchctl unload -w ${plist}`);
   });
 
-  it("Windows: schtasks creates, queries and deletes the task", async () => {
-    let exists = false;
-    const system = machine("win32", {
-      schtasks: (args) => {
-        if (args[0] === "/Create") exists = true;
-        if (args[0] === "/Delete") exists = false;
-        return { code: args[0] === "/Query" && !exists ? 1 : 0 };
-      },
-    });
+  it("Windows: the batch file written, schtasks creates, queries and deletes the task, the file removed", async () => {
+    const system = kindMachine("schtasks", "win32");
+    const script = "/home/ada/.config/dmshare/prune-timer.cmd";
     expect((await pruneTimerState(system)).kind).toBeNull();
     expect((await installPruneTimer(system, SPEC)).kind).toBe("schtasks");
-    expect(system.ran.at(-1)).toBe(["schtasks", ...schtasksCreateArgs(SPEC)].join(" "));
+    expect(system.files.get(script)).toBe(windowsScript(SPEC));
+    expect(system.ran.at(-1)).toBe(["schtasks", ...schtasksCreateArgs(script)].join(" "));
     expect((await pruneTimerState(system)).kind).toBe("schtasks");
     expect(await uninstallPruneTimer(system)).toEqual(["schtasks"]);
     expect(system.ran.at(-1)).toBe("schtasks /Delete /F /TN dmshare-prune");
+    expect(system.files.size).toBe(0);
+    expect((await pruneTimerState(system)).kind).toBeNull();
+  });
+
+  it("Windows: when schtasks refuses, the batch file is removed again and no timer is reported", async () => {
+    const system = machine("win32", {
+      schtasks: (args) =>
+        args[0] === "/Create" ? { code: 1, stderr: "ERROR: Access is denied." } : { code: 1 },
+    });
+    await expect(installPruneTimer(system, SPEC)).rejects.toThrow(
+      "Could not create the scheduled task: schtasks failed: ERROR: Access is denied.",
+    );
+    expect(system.files.size).toBe(0);
+    expect((await pruneTimerState(system)).kind).toBeNull();
+  });
+
+  it("Windows: a task of an older dmshare (cmd /c set … in the task) is still found and read", async () => {
+    const system = machine("win32", {
+      schtasks: () => ({
+        code: 0,
+        stdout:
+          "<Task><Actions><Exec><Command>cmd</Command><Arguments>/c set &quot;DMSHARE_CONFIG_DIR=C:\\dm&quot; &amp;&amp; &quot;node&quot; &quot;x.js&quot; prune --yes</Arguments></Exec></Actions></Task>",
+      }),
+    });
+    expect(await pruneTimerState(system)).toMatchObject({ kind: "schtasks", configDir: "C:\\dm" });
   });
 });
 

@@ -18,6 +18,7 @@ Install:
   bash  echo 'source <(dmshare completion bash)' >> ~/.bashrc
   zsh   dmshare completion zsh > "\${fpath[1]}/_dmshare"   (then start a new shell)
   fish  dmshare completion fish > ~/.config/fish/completions/dmshare.fish
+  powershell  dmshare completion powershell >> $PROFILE   (then start a new PowerShell)
 
 Examples:
   $ dmshare completion bash

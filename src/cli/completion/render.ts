@@ -2,8 +2,9 @@ import type { Argument, CommandUnknownOpts, Option } from "@commander-js/extra-t
 import { presetNames } from "../../core/message.ts";
 import { providerNames } from "../../providers/catalog.ts";
 import { SETTINGS } from "../../store/config.ts";
+import { powershellScript } from "./powershell.ts";
 
-export const SHELLS = ["bash", "zsh", "fish"] as const;
+export const SHELLS = ["bash", "zsh", "fish", "powershell"] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** What a word can be completed with. */
@@ -93,6 +94,8 @@ export function completionScript(program: CommandUnknownOpts, shell: Shell): str
       return zshScript(root);
     case "fish":
       return fishScript(root);
+    case "powershell":
+      return powershellScript(root);
   }
 }
 

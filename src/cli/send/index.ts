@@ -209,7 +209,8 @@ async function resolvePaths(
         `Press Ctrl-D on an empty line when done (Ctrl-Z, Enter on Windows), Ctrl-C to cancel.`,
     );
   }
-  const text = await readAll(ctx, "nothing was sent.");
+  // A byte-order mark (PowerShell 5.1 writes one with $OutputEncoding = UTF8) is no path.
+  const text = (await readAll(ctx, "nothing was sent.")).replace(/^\uFEFF/, "");
   const separator = nulSeparated ? "\0" : /\r?\n/;
   return text.split(separator).filter((line) => line.length > 0);
 }

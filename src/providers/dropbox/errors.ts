@@ -69,6 +69,12 @@ function translateResponse(
       "Send again without --expires / --no-download / --password, or use a Dropbox plan that has them.",
     );
   }
+  if (summary.startsWith("path/disallowed_name")) {
+    return usageError(
+      `Dropbox won't store a file with that name, so dmshare can't ${action}.`,
+      "Dropbox refuses system file names such as desktop.ini, Thumbs.db and .DS_Store: copy the photo under another name and send the copy.",
+    );
+  }
   if (summary.startsWith("path/insufficient_space")) {
     return providerError(
       `Your Dropbox is full, so dmshare can't ${action}.`,
