@@ -84,7 +84,7 @@ const CATALOG: readonly CatalogEntry[] = [
       port: DROPBOX_REDIRECT_PORT,
     },
     linkIsItemAddress: false,
-    load: async () => (await import("./dropbox.ts")).default,
+    load: async () => (await import("./dropbox/index.ts")).default,
   },
   {
     name: "gdrive",
@@ -93,7 +93,7 @@ const CATALOG: readonly CatalogEntry[] = [
     tokenVariable: tokenVariable("gdrive"),
     login: googleClient,
     linkIsItemAddress: true,
-    load: async () => (await import("./gdrive.ts")).default,
+    load: async () => (await import("./gdrive/index.ts")).default,
   },
   {
     name: "gphotos",
@@ -103,7 +103,7 @@ const CATALOG: readonly CatalogEntry[] = [
     login: googleClient,
     linkIsItemAddress: false,
     choiceNote: "uploads privately; you press Share in Google Photos",
-    load: async () => (await import("./gphotos.ts")).default,
+    load: async () => (await import("./gphotos/index.ts")).default,
   },
 ];
 

@@ -5,15 +5,21 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Credentials, OAuth2Client } from "google-auth-library";
-import type { Ctx } from "../context.ts";
-import { authError, DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
-import { rememberSecrets } from "../secrets.ts";
-import type { StoredCredentials } from "../store/credentials.ts";
-import { withoutControls } from "../text.ts";
-import { baseUrlOverride } from "./base-url.ts";
-import { BUILTIN_APPS } from "./builtin-apps.ts";
-import { providerFetch } from "./guarded-fetch.ts";
-import { openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
+import type { Ctx } from "../../context.ts";
+import {
+  authError,
+  DmshareError,
+  interruptedError,
+  providerError,
+  usageError,
+} from "../../errors.ts";
+import { rememberSecrets } from "../../secrets.ts";
+import type { StoredCredentials } from "../../store/credentials.ts";
+import { withoutControls } from "../../text.ts";
+import { baseUrlOverride } from "../base-url.ts";
+import { BUILTIN_APPS } from "../builtin-apps.ts";
+import { providerFetch } from "../guarded-fetch.ts";
+import { openIfWanted, receiveOAuthRedirect } from "../oauth-loopback.ts";
 import {
   type Account,
   type LoginRequest,
@@ -21,7 +27,7 @@ import {
   type ProviderName,
   type ProviderSession,
   tokenVariable,
-} from "./provider.ts";
+} from "../provider.ts";
 import {
   explainFailure,
   isNetworkError,
@@ -31,9 +37,9 @@ import {
   retryAfterMs,
   retryOptionsFor,
   withRetry,
-} from "./retry.ts";
-import { checkCredentialShape, loginWithToken } from "./token-login.ts";
-import type { Concurrency } from "./transfer.ts";
+} from "../retry.ts";
+import { checkCredentialShape, loginWithToken } from "../token-login.ts";
+import type { Concurrency } from "../transfer.ts";
 
 export interface GoogleService {
   provider: ProviderName;

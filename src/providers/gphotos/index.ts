@@ -1,5 +1,10 @@
-import { authError, providerError, usageError } from "../errors.ts";
-import { connectGoogle, type GoogleConnection, type GoogleService, loginGoogle } from "./google.ts";
+import { authError, providerError, usageError } from "../../errors.ts";
+import {
+  connectGoogle,
+  type GoogleConnection,
+  type GoogleService,
+  loginGoogle,
+} from "../google/login.ts";
 import type {
   Account,
   LinkState,
@@ -11,8 +16,8 @@ import type {
   RemoteItem,
   UploadedFile,
   UploadProgress,
-} from "./provider.ts";
-import { Concurrency, FilePart, mapConcurrently } from "./transfer.ts";
+} from "../provider.ts";
+import { Concurrency, FilePart, mapConcurrently } from "../transfer.ts";
 
 const APPEND_ONLY_SCOPE = "https://www.googleapis.com/auth/photoslibrary.appendonly";
 const SERVICE: GoogleService = {

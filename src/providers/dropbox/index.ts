@@ -1,12 +1,12 @@
 import { Dropbox, DropboxAuth, DropboxResponseError, type files, type sharing } from "dropbox";
-import type { Ctx } from "../context.ts";
-import { authError, providerError, usageError } from "../errors.ts";
-import type { StoredCredentials } from "../store/credentials.ts";
-import { withoutControls } from "../text.ts";
-import { baseUrlOverride } from "./base-url.ts";
-import { BUILTIN_APPS } from "./builtin-apps.ts";
-import { providerFetch } from "./guarded-fetch.ts";
-import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "./oauth-loopback.ts";
+import type { Ctx } from "../../context.ts";
+import { authError, providerError, usageError } from "../../errors.ts";
+import type { StoredCredentials } from "../../store/credentials.ts";
+import { withoutControls } from "../../text.ts";
+import { baseUrlOverride } from "../base-url.ts";
+import { BUILTIN_APPS } from "../builtin-apps.ts";
+import { providerFetch } from "../guarded-fetch.ts";
+import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "../oauth-loopback.ts";
 import type {
   Account,
   LinkState,
@@ -25,7 +25,7 @@ import type {
   ShareOptions,
   UploadedFile,
   UploadProgress,
-} from "./provider.ts";
+} from "../provider.ts";
 import {
   explainFailure,
   isNetworkError,
@@ -35,8 +35,8 @@ import {
   retryAfterMs,
   retryOptionsFor,
   withRetry,
-} from "./retry.ts";
-import { checkCredentialShape, loginWithToken } from "./token-login.ts";
+} from "../retry.ts";
+import { checkCredentialShape, loginWithToken } from "../token-login.ts";
 import {
   Concurrency,
   chunkBytesFor,
@@ -44,7 +44,7 @@ import {
   mapSettled,
   type Settled,
   uploadedOrIncomplete,
-} from "./transfer.ts";
+} from "../transfer.ts";
 
 const PROVIDER = "dropbox";
 const LABEL = "Dropbox";

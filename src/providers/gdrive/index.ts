@@ -1,8 +1,13 @@
 import type { drive_v3 } from "@googleapis/drive";
-import { providerError } from "../errors.ts";
-import { withoutControls } from "../text.ts";
-import { connectGoogle, type GoogleConnection, type GoogleService, loginGoogle } from "./google.ts";
-import { parseLinkRef } from "./link-identity.ts";
+import { providerError } from "../../errors.ts";
+import { withoutControls } from "../../text.ts";
+import {
+  connectGoogle,
+  type GoogleConnection,
+  type GoogleService,
+  loginGoogle,
+} from "../google/login.ts";
+import { parseLinkRef } from "../link-identity.ts";
 import type {
   Account,
   LinkState,
@@ -18,14 +23,14 @@ import type {
   ShareOptions,
   UploadedFile,
   UploadProgress,
-} from "./provider.ts";
+} from "../provider.ts";
 import {
   Concurrency,
   chunkBytesFor,
   FilePart,
   mapSettled,
   uploadedOrIncomplete,
-} from "./transfer.ts";
+} from "../transfer.ts";
 
 const SERVICE: GoogleService = {
   provider: "gdrive",
