@@ -1,0 +1,160 @@
+// Uploads to Google Drive: small files in one multipart request, larger ones by Drive's
+// resumable protocol in chunks, several files at once.
+
+import type { drive_v3 } from "@googleapis/drive";
+import { providerError } from "../../errors.ts";
+import { withoutControls } from "../../text.ts";
+import { call } from "../google/session.ts";
+import type { LocalFile, RemoteItem, UploadedFile, UploadProgress } from "../provider.ts";
+import {
+  Concurrency,
+  chunkBytesFor,
+  FilePart,
+  mapSettled,
+  uploadedOrIncomplete,
+} from "../transfer.ts";
+import { CREATED_FIELDS, type DriveSession, ROOT_FOLDER, rootFolder } from "./session.ts";
+
+/** Google suggests resumable uploads above 5 MB; smaller files go in one multipart request. */
+const MULTIPART_MAX = 5 * 1024 * 1024;
+/** Drive asks for resumable chunks in multiples of 256 KiB. */
+const CHUNK_MULTIPLE = 256 * 1024;
+const UPLOAD_CONCURRENCY = 4;
+
+interface Folder {
+  id: string;
+  /** For the ledger and messages: `dmshare/Lisbon trip`. */
+  path: string;
+}
+
+export async function upload(
+  drive: DriveSession,
+  files: LocalFile[],
+  album: RemoteItem | null,
+  onProgress: UploadProgress,
+  concurrency = UPLOAD_CONCURRENCY,
+): Promise<UploadedFile[]> {
+  const parent: Folder = album
+    ? { id: album.remoteId, path: album.remotePath }
+    : { id: await rootFolder(drive), path: ROOT_FOLDER };
+  const uploads = new Concurrency(concurrency);
+  drive.google.authorized.uploads = uploads;
+  const results = await mapSettled(files, uploads, (file) =>
+    uploadOne(drive, file, parent, onProgress),
+  );
+  return uploadedOrIncomplete(files, results);
+}
+
+async function uploadOne(
+  drive: DriveSession,
+  file: LocalFile,
+  parent: Folder,
+  onProgress: UploadProgress,
+): Promise<UploadedFile> {
+  const { google, api, signal } = drive;
+  const metadata: drive_v3.Schema$File = {
+    name: file.name,
+    parents: [parent.id],
+    modifiedTime: file.modifiedAt.toISOString(),
+  };
+  const uploadOptions = { rootUrl: google.endpoints.apiRoot, signal };
+  const created =
+    file.bytes <= MULTIPART_MAX
+      ? await call(google, `upload ${file.name}`, async () => {
+          const { data } = await api.files.create(
+            {
+              requestBody: metadata,
+              media: {
+                mimeType: file.mime,
+                body: new FilePart(file, 0, file.bytes, onProgress),
+              },
+              fields: CREATED_FIELDS,
+            },
+            uploadOptions,
+          );
+          return data;
+        })
+      : await resumableUpload(drive, file, metadata, onProgress);
+  return {
+    localPath: file.path,
+    bytes: file.bytes,
+    remoteId: created.id as string,
+    remotePath: withoutControls(`${parent.path}/${created.name ?? file.name}`),
+    ...(created.webViewLink && { viewUrl: created.webViewLink }),
+  };
+}
+
+/** Starts a resumable upload; Drive answers with the session URL the bytes go to. */
+function startResumable(
+  drive: DriveSession,
+  file: LocalFile,
+  metadata: drive_v3.Schema$File,
+): Promise<string> {
+  const { google, signal } = drive;
+  return call(google, `start uploading ${file.name}`, async () => {
+    const response = await google.auth.request({
+      url: `${google.endpoints.apiRoot}upload/drive/v3/files?uploadType=resumable&fields=${CREATED_FIELDS}`,
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json; charset=UTF-8",
+        "X-Upload-Content-Type": file.mime,
+        "X-Upload-Content-Length": String(file.bytes),
+      },
+      data: JSON.stringify(metadata),
+      signal,
+    });
+    const location = response.headers.get("location");
+    if (!location) throw providerError("Google Drive started an upload without a session URL.");
+    return location;
+  });
+}
+
+/**
+ * A resumable upload (done by hand: the client library never uses this protocol), in chunks
+ * of about an eighth of the file; after a failure Drive is asked how much arrived and the
+ * rest goes from there.
+ */
+async function resumableUpload(
+  drive: DriveSession,
+  file: LocalFile,
+  metadata: drive_v3.Schema$File,
+  onProgress: UploadProgress,
+): Promise<drive_v3.Schema$File> {
+  const { google, signal } = drive;
+  const sessionUrl = await startResumable(drive, file, metadata);
+
+  const total = file.bytes;
+  const send = async (contentRange: string, start: number, end: number) => {
+    const response = await google.auth.request<drive_v3.Schema$File>({
+      url: sessionUrl,
+      method: "PUT",
+      headers: { "Content-Range": contentRange, "Content-Length": String(end - start) },
+      data: end > start ? new FilePart(file, start, end, onProgress) : "",
+      validateStatus: (status) => status === 308 || (status >= 200 && status < 300),
+      signal,
+    });
+    if (response.status !== 308) return { done: response.data };
+    // `Range: bytes=0-N` is what Drive holds; no Range means nothing arrived yet.
+    const range = /bytes=0-(\d+)/.exec(response.headers.get("range") ?? "");
+    return { next: range ? Number(range[1]) + 1 : 0 };
+  };
+
+  // Up to 32 MiB goes in one request.
+  const chunkBytes = chunkBytesFor(total, { multiple: CHUNK_MULTIPLE, min: 128 * CHUNK_MULTIPLE });
+  let offset = 0;
+  let askFirst = false;
+  return call(google, `upload ${file.name}`, async () => {
+    if (askFirst) {
+      const status = await send(`bytes */${total}`, 0, 0);
+      if (status.done) return status.done;
+      offset = status.next ?? 0;
+    }
+    askFirst = true;
+    for (;;) {
+      const end = Math.min(total, offset + chunkBytes);
+      const result = await send(`bytes ${offset}-${end - 1}/${total}`, offset, end);
+      if (result.done) return result.done;
+      offset = result.next ?? 0;
+    }
+  });
+}
