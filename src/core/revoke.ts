@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { deleterOf, revokerOf } from "../providers/features.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { LedgerEntry } from "../store/ledger.ts";
 import { parseDuration } from "./duration.ts";
@@ -117,12 +118,13 @@ export async function revokeLinks(
       let outcome: RevokeResult["outcome"] = "already-revoked";
       if (entry.status !== "revoked") {
         const provider = await providerFor(entry.provider);
-        outcome = await provider.revoke({ url: entry.url, target: entry.target });
+        const link = { url: entry.url, target: entry.target };
+        outcome = await revokerOf(provider, link).revoke(link);
         saved = await ledger.patch(entry.id, { status: "revoked", revokedAt: now.toISOString() });
       }
       if (options.deleteFiles) {
         const provider = await providerFor(entry.provider);
-        await provider.deleteItems(remoteItemsOf(entry));
+        await deleterOf(provider).deleteItems(remoteItemsOf(entry));
       }
       report.results.push({ ...viewOf(saved, now), outcome, filesDeleted: options.deleteFiles });
     } catch (error) {

@@ -4,6 +4,7 @@ import { envMs } from "../env.ts";
 import { DmshareError, interruptedError, providerError, usageError } from "../errors.ts";
 import { hashFile } from "../media/hash.ts";
 import { displayNameOf } from "../providers/catalog.ts";
+import { deleterOf, listerOf, revokerOf, sharerOf } from "../providers/features.ts";
 import { stoppedBy } from "../providers/guarded-fetch.ts";
 import { identityOfLink, type LinkIdentity, linkProblem } from "../providers/link-identity.ts";
 import {
@@ -165,7 +166,7 @@ export async function send(
     password: request.password ? PASSWORD_TO_ASK : undefined,
   };
   checkCapabilities(provider, wanted, plans);
-  await provider.checkShareOptions(wanted);
+  await provider.checkShareOptions?.(wanted);
   if (request.password) shareOptions.password = await request.password();
 
   return withWorkspace(async (workspace) => {
@@ -370,7 +371,7 @@ function sameSizes(entry: LedgerEntry, plan: PreparedPlan): boolean {
 
 async function stillWorks(provider: Provider, entry: LedgerEntry) {
   if (!entry.target) return "unknown";
-  const state = await provider.linkState(entry.target);
+  const state = await listerOf(provider).linkState(entry.target);
   if (state.item === "gone") return "no";
   return listedAmong(entry, state.links);
 }
@@ -560,13 +561,13 @@ async function sendRecorded(
         `nothing was shared; what was uploaded stays private in your ${displayNameOf(provider.name)}.`,
       );
     }
-    await provider.deleteItems([target]);
+    await deleterOf(provider).deleteItems([target]);
     throw interruptedError("nothing was shared and the uploaded files were removed.");
   }
   const changed = await changedSinceInspected(plan.files);
   if (changed) {
     await ledger.remove(entry.id);
-    if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+    if (provider.capabilities.deleteFiles) await deleterOf(provider).deleteItems([target]);
     throw usageError(
       `${changed.path} changed while it was being uploaded.`,
       `Nothing was shared${provider.capabilities.deleteFiles ? " and the upload was removed" : ""}. Send it again once it is finished (still being copied or edited?).`,
@@ -657,7 +658,7 @@ async function sendRecorded(
       message,
     });
     try {
-      await provider.revoke({ url: link.url, target });
+      await revokerOf(provider, { url: link.url, target }).revoke({ url: link.url, target });
     } catch (failure) {
       await ledger.patch(entry.id, { status: "pending", revokedAt: null });
       throw failure;
@@ -739,8 +740,8 @@ async function undoInterruptedShare(
 
 /** Stops whatever link the item has and, where the provider can, deletes the upload. */
 async function removeShared(provider: Provider, target: RemoteItem, url: string | null) {
-  await provider.revoke({ url, target });
-  if (provider.capabilities.deleteFiles) await provider.deleteItems([target]);
+  await revokerOf(provider, { url, target }).revoke({ url, target });
+  if (provider.capabilities.deleteFiles) await deleterOf(provider).deleteItems([target]);
 }
 
 /** Interrupted, and what the send made may still exist: its entry stays pending. */
@@ -772,7 +773,7 @@ async function shareOrExplain(
   let link: SharedLink;
   try {
     // Ctrl-C drops the request at once: a provider slow to answer doesn't hold the exit.
-    link = await stoppedBy(ctx.signal, () => provider.share(target, options));
+    link = await stoppedBy(ctx.signal, () => sharerOf(provider).share(target, options));
   } catch (error) {
     if (ctx.signal.aborted) throw new ShareInterrupted(error);
     if (!(error instanceof DmshareError)) {
@@ -780,7 +781,7 @@ async function shareOrExplain(
       throw await undoUntrustedShare(ctx, provider, target, entryId, "its answer made no sense");
     }
     if (error.kind === "usage") {
-      await provider.deleteItems([target]);
+      await deleterOf(provider).deleteItems([target]);
       await openLedger(ctx).remove(entryId);
       throw new DmshareError("usage", error.message, {
         hint: `Nothing was shared and the upload was removed. ${error.hint ?? ""}`.trim(),
@@ -861,10 +862,12 @@ async function uploadPlan(
     }
     const cleaned =
       provider.capabilities.deleteFiles &&
-      (await provider.deleteItems([album]).then(
-        () => true,
-        () => false,
-      ));
+      (await deleterOf(provider)
+        .deleteItems([album])
+        .then(
+          () => true,
+          () => false,
+        ));
     throw error instanceof IncompleteUpload ? albumFailed(plan, error, cleaned) : error;
   }
 }

@@ -1,7 +1,13 @@
 import type { Ctx } from "../context.ts";
 import { authError, usageError } from "../errors.ts";
 import { BUILTIN_APPS } from "../providers/builtin-apps.ts";
-import { displayNameOf, findProvider, providerNames, tokenVariable } from "../providers/catalog.ts";
+import {
+  connectEntry,
+  displayNameOf,
+  findProvider,
+  providerNames,
+  tokenVariable,
+} from "../providers/catalog.ts";
 import type { Provider, ProviderName, ProviderSession } from "../providers/provider.ts";
 import { type CredentialStore, openCredentialStore } from "../store/credentials.ts";
 import { tightenPrivateFiles } from "../store/files.ts";
@@ -101,9 +107,7 @@ export const openLedger = (ctx: Ctx) =>
 
 /** Connects to a provider by name or alias; throws an auth error when not logged in. */
 export async function connectProvider(ctx: Ctx, nameOrAlias: string): Promise<Provider> {
-  const entry = findProvider(nameOrAlias);
-  const module = await entry.load();
-  return module.connect(providerSession(ctx));
+  return connectEntry(findProvider(nameOrAlias), providerSession(ctx));
 }
 
 /** The providers with credentials here (stored, or a token in the environment), in order. */

@@ -1,6 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { DmshareError } from "../errors.ts";
-import { findProvider, providerNames, tokenVariable } from "../providers/catalog.ts";
+import { connectEntry, findProvider, providerNames, tokenVariable } from "../providers/catalog.ts";
 import type { Account } from "../providers/provider.ts";
 import { providerSession } from "./session.ts";
 
@@ -30,7 +30,7 @@ export async function accountStatus(ctx: Ctx): Promise<ProviderStatus[]> {
       const source = fromEnv ? "env" : "store";
       const location = fromEnv ? variable : await session.credentials.locate(name);
       try {
-        const provider = await (await entry.load()).connect(session);
+        const provider = await connectEntry(entry, session);
         return { ...base, state: "logged-in", source, location, account: await provider.whoami() };
       } catch (error) {
         if (!(error instanceof DmshareError) || error.kind !== "auth") throw error;

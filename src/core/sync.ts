@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { displayNameOf, findProvider } from "../providers/catalog.ts";
+import { deleterOf, listerOf } from "../providers/features.ts";
 import { identityOfLink, linkProblem } from "../providers/link-identity.ts";
 import type { LinkState, Provider, ProviderLink, ProviderName } from "../providers/provider.ts";
 import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
@@ -107,7 +108,7 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
   // One listing answers for most active links; the rest are asked about one by one. Links are
   // compared by what the provider identifies them by: the same link may be listed as
   // `…&dl=0&e=1` today and was recorded as `…&dl=0`.
-  const listed = (await provider.listLinks()).filter(
+  const listed = (await listerOf(provider).listLinks()).filter(
     (link) => linkProblem(provider.name, link.url) === null,
   );
 
@@ -115,7 +116,9 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
     if (entry.status !== "active" && entry.status !== "pending") continue;
     result.checked += 1;
     if (entry.status === "active" && listedAmong(entry, listed) === "yes") continue;
-    const state: LinkState | null = entry.target ? await provider.linkState(entry.target) : null;
+    const state: LinkState | null = entry.target
+      ? await listerOf(provider).linkState(entry.target)
+      : null;
     if (entry.status === "active") {
       // Revoked only when the provider says so: the item is gone, or it lists the item's
       // links and this one is not among them (an entry whose link can't be identified stays).
@@ -174,7 +177,7 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
     }
     const uploaded = entry.target && state?.item === "present";
     if (uploaded && !dryRun && provider.capabilities.deleteFiles && entry.target) {
-      await provider.deleteItems([entry.target]);
+      await deleterOf(provider).deleteItems([entry.target]);
     }
     result.changes.push({
       change: "cleaned",

@@ -4,7 +4,14 @@
 
 import { usageError } from "../errors.ts";
 import { BUILTIN_APPS } from "./builtin-apps.ts";
-import type { ProviderModule, ProviderName } from "./provider.ts";
+import { fillCapabilities } from "./features.ts";
+import type {
+  LinkOptions,
+  Provider,
+  ProviderModule,
+  ProviderName,
+  ProviderSession,
+} from "./provider.ts";
 import { tokenVariable } from "./provider.ts";
 
 /**
@@ -48,6 +55,11 @@ export interface CatalogEntry {
   tokenVariable: string;
   login: LoginKind;
   /**
+   * The static capabilities: what its links and albums can be. Which operations exist (links,
+   * revoke, delete) is told from what the provider implements (features.ts).
+   */
+  linkOptions: LinkOptions;
+  /**
    * A link is its item's own address (Drive's webViewLink): the item's id identifies the link
    * even where no URL was recorded.
    */
@@ -83,6 +95,7 @@ const CATALOG: readonly CatalogEntry[] = [
         'Your Dropbox app key (README "Connect Dropbox"; https://www.dropbox.com/developers/apps)',
       port: DROPBOX_REDIRECT_PORT,
     },
+    linkOptions: { albums: true, expiry: true, noDownload: true, password: true },
     linkIsItemAddress: false,
     load: async () => (await import("./dropbox/index.ts")).default,
   },
@@ -92,6 +105,8 @@ const CATALOG: readonly CatalogEntry[] = [
     aliases: ["google", "drive"],
     tokenVariable: tokenVariable("gdrive"),
     login: googleClient,
+    // Drive has no expiry and no password for "anyone with the link" (only for named people).
+    linkOptions: { albums: true, expiry: false, noDownload: true, password: false },
     linkIsItemAddress: true,
     load: async () => (await import("./gdrive/index.ts")).default,
   },
@@ -101,6 +116,7 @@ const CATALOG: readonly CatalogEntry[] = [
     aliases: ["google-photos"],
     tokenVariable: tokenVariable("gphotos"),
     login: googleClient,
+    linkOptions: { albums: true, expiry: false, noDownload: false, password: false },
     linkIsItemAddress: false,
     choiceNote: "uploads privately; you press Share in Google Photos",
     load: async () => (await import("./gphotos/index.ts")).default,
@@ -124,6 +140,15 @@ export function findProvider(nameOrAlias: string): CatalogEntry {
 }
 
 export { tokenVariable };
+
+/** Connects to the provider (an auth error when not logged in), its capabilities filled in. */
+export async function connectEntry(
+  entry: CatalogEntry,
+  session: ProviderSession,
+): Promise<Provider> {
+  const module = await entry.load();
+  return fillCapabilities(await module.connect(session), entry.linkOptions);
+}
 
 /** The entry of a provider by its exact name; undefined for a name dmshare does not know. */
 export const catalogEntry = (name: string): CatalogEntry | undefined =>

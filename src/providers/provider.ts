@@ -2,11 +2,21 @@ import type { Ctx } from "../context.ts";
 import type { CredentialStore } from "../store/credentials.ts";
 import type { LinkIdentity } from "./link-identity.ts";
 
-/** What a provider can honour. The core refuses an option a provider can't honour before
- * anything is uploaded; a flag is never silently ignored. */
-export interface Capabilities {
-  /** Anyone with the URL can view: false means the provider can only keep a private album. */
+/**
+ * What a provider can honour. The core refuses an option a provider can't honour before
+ * anything is uploaded; a flag is never silently ignored.
+ */
+export interface Capabilities extends LinkOptions {
+  /** Anyone with the URL can view (it implements LinkSharer); false: only a private album. */
   publicLinks: boolean;
+  /** It implements LinkRevoker. */
+  revoke: boolean;
+  /** Uploaded files can be deleted again (it implements Deleter). */
+  deleteFiles: boolean;
+}
+
+/** The capabilities that are about the provider's links and albums, not its operations. */
+export interface LinkOptions {
   albums: boolean;
   /** Link expiry enforced by the provider (it may still depend on the account's plan). */
   expiry: boolean;
@@ -14,9 +24,6 @@ export interface Capabilities {
   noDownload: boolean;
   /** Viewers must type a password (it may still depend on the account's plan). */
   password: boolean;
-  revoke: boolean;
-  /** Uploaded files can be deleted again (for clean-up and `revoke --delete-files`). */
-  deleteFiles: boolean;
 }
 
 export interface LocalFile {
@@ -128,14 +135,19 @@ export interface Account {
 /** Called with the number of bytes of one file sent so far. */
 export type UploadProgress = (file: LocalFile, bytesSent: number) => void;
 
-export interface Provider {
+/** What every provider does: say whose account it is, make albums, upload. */
+export interface ProviderCore {
   readonly name: ProviderName;
+  /**
+   * What it can honour: the link options from the catalog, and which operations exist from
+   * what it implements (see `fillCapabilities` in features.ts).
+   */
   readonly capabilities: Capabilities;
   /** When `publicLinks` is false: one sentence on why there is no link and what to do. */
   readonly sharingNote?: string;
+  /** What the user is told when asked for an operation the provider does not have. */
+  readonly refusals?: Refusals;
   whoami(): Promise<Account>;
-  /** Checks what depends on the account (its plan) before anything is uploaded. */
-  checkShareOptions(options: ShareOptions): Promise<void>;
   createAlbum(name: string): Promise<RemoteItem>;
   /** `concurrency`: at most this many files at once (the provider's own default otherwise). */
   upload(
@@ -144,21 +156,57 @@ export interface Provider {
     onProgress: UploadProgress,
     concurrency?: number,
   ): Promise<UploadedFile[]>;
+}
+
+/** Makes view-only links that anyone with the URL can open. */
+export interface LinkSharer {
   share(target: RemoteItem, options: ShareOptions): Promise<SharedLink>;
-  revoke(link: LinkToRevoke): Promise<RevokeOutcome>;
-  /** Removes files or folders; items already gone are not an error. */
-  deleteItems(items: RemoteItem[]): Promise<void>;
+  /** Checks what depends on the account (its plan) before anything is uploaded. */
+  checkShareOptions?(options: ShareOptions): Promise<void>;
   /**
    * Whether this account may set a provider-enforced expiry (`capabilities.expiry` says the
    * provider has one at all; a plan may still lack it). Absent: whenever `expiry` is true.
    * Without it, dmshare records the expiry and revokes the link itself (`dmshare prune`).
    */
   nativeExpiry?(): Promise<boolean>;
-  /** The links that exist to an item dmshare shared (for `sync`). */
+}
+
+/** Stops links it made. */
+export interface LinkRevoker {
+  revoke(link: LinkToRevoke): Promise<RevokeOutcome>;
+}
+
+/** Removes what it uploaded (for clean-up and `revoke --delete-files`). */
+export interface Deleter {
+  /** Removes files or folders; items already gone are not an error. */
+  deleteItems(items: RemoteItem[]): Promise<void>;
+}
+
+/** Tells which links exist (for `sync`, and before reusing a recorded link). */
+export interface LinkLister {
+  /** The links that exist to an item dmshare shared. */
   linkState(target: RemoteItem): Promise<LinkState>;
-  /** Every link to something in dmshare's own folder (for `sync`); [] without public links. */
+  /** Every link to something in dmshare's own folder. */
   listLinks(): Promise<ProviderLink[]>;
 }
+
+/** What a provider says when asked for an operation it lacks (an exit-2 refusal). */
+export interface Refusal {
+  message: string;
+  hint: string;
+}
+
+export interface Refusals {
+  share?: Refusal;
+  revoke?: (link: LinkToRevoke) => Refusal;
+  deleteItems?: Refusal;
+}
+
+/** A connected provider: the core, and whichever optional interfaces it implements. */
+export type Provider = ProviderCore & Partial<LinkSharer & LinkRevoker & Deleter & LinkLister>;
+
+/** What a provider's `connect` gives: the capabilities are filled in from it by the catalog. */
+export type ProviderParts = Omit<Provider, "capabilities">;
 
 export interface LoginRequest {
   /** An access token given directly (`--token`), for scripts. */
@@ -195,7 +243,7 @@ export interface ProviderSession {
 
 /** What each provider folder's index.ts exports; the catalog imports it only when needed. */
 export interface ProviderModule {
-  connect(session: ProviderSession): Promise<Provider>;
+  connect(session: ProviderSession): Promise<ProviderParts>;
   login(request: LoginRequest, session: ProviderSession, ui: LoginUi): Promise<Account>;
 }
 

@@ -7,9 +7,11 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type SendRequest, send } from "../../src/core/send.ts";
 import { DmshareError } from "../../src/errors.ts";
-import { findProvider } from "../../src/providers/catalog.ts";
+import { connectEntry, findProvider } from "../../src/providers/catalog.ts";
+import { deleterOf, listerOf, revokerOf, sharerOf } from "../../src/providers/features.ts";
 import type {
   Capabilities,
+  LinkToRevoke,
   LocalFile,
   Provider,
   ProviderName,
@@ -67,7 +69,7 @@ export function providerContract(fixture: ProviderFixture): void {
   beforeEach(async () => {
     const work = await tempDir();
     dir = work.dir;
-    provider = await (await findProvider(fixture.name).load()).connect({
+    provider = await connectEntry(findProvider(fixture.name), {
       ctx: context().ctx,
       credentials: fileCredentialStore(path.join(dir, "config")),
     });
@@ -94,8 +96,19 @@ export function providerContract(fixture: ProviderFixture): void {
 
   const noProgress = () => {};
   /** A provider that lacks a capability must refuse clearly, never half-do it. */
-  const refusesAsUsage = (attempt: Promise<unknown>) =>
-    expect(attempt).rejects.toMatchObject({ kind: "usage" });
+  const refusesAsUsage = (attempt: () => unknown) => {
+    let refusal: unknown;
+    try {
+      attempt();
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(DmshareError);
+    expect(refusal).toMatchObject({ kind: "usage", message: expect.stringMatching(/\w+/) });
+  };
+  const share = (target: RemoteItem, options: ShareOptions) =>
+    sharerOf(provider).share(target, options);
+  const revoke = (link: LinkToRevoke) => revokerOf(provider, link).revoke(link);
 
   /** `dmshare send FILE --via <provider>` in-process, with extra request fields. */
   const sendFile = async (name: string, extra: Partial<SendRequest> = {}) => {
@@ -109,6 +122,18 @@ export function providerContract(fixture: ProviderFixture): void {
   it("claims its capabilities", () => {
     expect(provider.capabilities).toEqual(claims);
   });
+
+  // Capabilities are told from what a provider implements: one without links has no link
+  // methods at all (none that only refuse), and the core's guards refuse for it.
+  if (!claims.publicLinks) {
+    it("offers no link operations, not even ones that only refuse", () => {
+      const linkMethods = ["share", "checkShareOptions", "nativeExpiry", "linkState", "listLinks"];
+      for (const method of linkMethods) expect(provider).not.toHaveProperty(method);
+      if (!claims.revoke) expect(provider).not.toHaveProperty("revoke");
+      if (!claims.deleteFiles) expect(provider).not.toHaveProperty("deleteItems");
+      refusesAsUsage(() => sharerOf(provider));
+    });
+  }
 
   it("says who is logged in", async () => {
     const account = await provider.whoami();
@@ -157,15 +182,15 @@ export function providerContract(fixture: ProviderFixture): void {
     it("makes a view-only link anyone can open, and reuses it", async () => {
       const [uploaded] = await provider.upload([await localFile("view.jpg")], null, noProgress);
       if (!claims.publicLinks) {
-        await refusesAsUsage(provider.share(uploaded as RemoteItem, NO_OPTIONS));
+        refusesAsUsage(() => sharerOf(provider));
         expect(provider.sharingNote).toMatch(/\w+/);
         return;
       }
-      const link = await provider.share(uploaded as RemoteItem, NO_OPTIONS);
+      const link = await share(uploaded as RemoteItem, NO_OPTIONS);
       expect(link.reused).toBe(false);
       expect(link.url).toMatch(/^https:\/\//);
       expect(harness.visit(link.url)).toEqual({ viewOnly: true, canDownload: true });
-      const again = await provider.share(uploaded as RemoteItem, NO_OPTIONS);
+      const again = await share(uploaded as RemoteItem, NO_OPTIONS);
       expect(again).toMatchObject({ url: link.url, reused: true });
     });
 
@@ -177,11 +202,11 @@ export function providerContract(fixture: ProviderFixture): void {
         noProgress,
       );
       if (!claims.publicLinks) {
-        await refusesAsUsage(provider.share(album, NO_OPTIONS));
+        refusesAsUsage(() => sharerOf(provider));
         expect(album.ownerUrl).toMatch(/^https:\/\//);
         return;
       }
-      const link = await provider.share(album, NO_OPTIONS);
+      const link = await share(album, NO_OPTIONS);
       expect(harness.visit(link.url)?.viewOnly).toBe(true);
     });
 
@@ -189,8 +214,8 @@ export function providerContract(fixture: ProviderFixture): void {
     if (claims.publicLinks && claims.noDownload) {
       it("stops viewers from downloading when asked", async () => {
         const [uploaded] = await provider.upload([await localFile("nodl.jpg")], null, noProgress);
-        await provider.checkShareOptions({ expiresAt: null, noDownload: true });
-        const link = await provider.share(uploaded as RemoteItem, {
+        await provider.checkShareOptions?.({ expiresAt: null, noDownload: true });
+        const link = await share(uploaded as RemoteItem, {
           expiresAt: null,
           noDownload: true,
         });
@@ -201,14 +226,14 @@ export function providerContract(fixture: ProviderFixture): void {
     it("revokes a link, and revoking again is a success that says so", async () => {
       const [uploaded] = await provider.upload([await localFile("gone.jpg")], null, noProgress);
       if (!claims.revoke) {
-        await refusesAsUsage(provider.revoke({ url: null, target: uploaded as RemoteItem }));
+        refusesAsUsage(() => revokerOf(provider, { url: null, target: uploaded as RemoteItem }));
         return;
       }
-      const link = await provider.share(uploaded as RemoteItem, NO_OPTIONS);
-      const revoke = { url: link.url, target: uploaded as RemoteItem };
-      expect(await provider.revoke(revoke)).toBe("revoked");
+      const link = await share(uploaded as RemoteItem, NO_OPTIONS);
+      const toRevoke = { url: link.url, target: uploaded as RemoteItem };
+      expect(await revoke(toRevoke)).toBe("revoked");
       expect(harness.visit(link.url)).toBeNull();
-      expect(await provider.revoke(revoke)).toBe("already-revoked");
+      expect(await revoke(toRevoke)).toBe("already-revoked");
       // The file stays unless it is deleted too.
       expect(harness.storedBytes(uploaded as RemoteItem)).not.toBeNull();
     });
@@ -216,10 +241,8 @@ export function providerContract(fixture: ProviderFixture): void {
     if (claims.revoke) {
       it("revokes by target alone (a send interrupted before the URL was recorded)", async () => {
         const [uploaded] = await provider.upload([await localFile("half.jpg")], null, noProgress);
-        const link = await provider.share(uploaded as RemoteItem, NO_OPTIONS);
-        expect(await provider.revoke({ url: null, target: uploaded as RemoteItem })).toBe(
-          "revoked",
-        );
+        const link = await share(uploaded as RemoteItem, NO_OPTIONS);
+        expect(await revoke({ url: null, target: uploaded as RemoteItem })).toBe("revoked");
         expect(harness.visit(link.url)).toBeNull();
       });
     }
@@ -227,19 +250,22 @@ export function providerContract(fixture: ProviderFixture): void {
 
   describe("what sync asks of the provider", () => {
     it("reports the links to an item, and that an item is gone", async () => {
+      if (!claims.publicLinks) {
+        refusesAsUsage(() => listerOf(provider));
+        return;
+      }
       const [uploaded] = await provider.upload([await localFile("state.jpg")], null, noProgress);
       const item = uploaded as RemoteItem;
-      expect(await provider.linkState(item)).toEqual({ item: "present", links: [] });
-      if (!claims.publicLinks) return;
-      const link = await provider.share(item, NO_OPTIONS);
-      expect(await provider.linkState(item)).toEqual({
+      expect(await listerOf(provider).linkState(item)).toEqual({ item: "present", links: [] });
+      const link = await share(item, NO_OPTIONS);
+      expect(await listerOf(provider).linkState(item)).toEqual({
         item: "present",
         links: [{ url: link.url, expiresAt: null }],
       });
-      await provider.revoke({ url: link.url, target: item });
-      expect(await provider.linkState(item)).toEqual({ item: "present", links: [] });
-      await provider.deleteItems([item]);
-      expect((await provider.linkState(item)).item).toBe("gone");
+      await revoke({ url: link.url, target: item });
+      expect(await listerOf(provider).linkState(item)).toEqual({ item: "present", links: [] });
+      await deleterOf(provider).deleteItems([item]);
+      expect((await listerOf(provider).linkState(item)).item).toBe("gone");
     });
 
     it("lists the links to photos and albums in dmshare's folder", async () => {
@@ -247,12 +273,12 @@ export function providerContract(fixture: ProviderFixture): void {
       const album = await provider.createAlbum("listed album");
       await provider.upload([await localFile("in-album.jpg")], album, noProgress);
       if (!claims.publicLinks) {
-        expect(await provider.listLinks()).toEqual([]);
+        refusesAsUsage(() => listerOf(provider));
         return;
       }
-      const photoLink = await provider.share(photo as RemoteItem, NO_OPTIONS);
-      const albumLink = await provider.share(album, NO_OPTIONS);
-      const listed = await provider.listLinks();
+      const photoLink = await share(photo as RemoteItem, NO_OPTIONS);
+      const albumLink = await share(album, NO_OPTIONS);
+      const listed = await listerOf(provider).listLinks();
       expect(listed).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -269,8 +295,10 @@ export function providerContract(fixture: ProviderFixture): void {
           }),
         ]),
       );
-      await provider.revoke({ url: photoLink.url, target: photo as RemoteItem });
-      expect((await provider.listLinks()).map((link) => link.url)).not.toContain(photoLink.url);
+      await revoke({ url: photoLink.url, target: photo as RemoteItem });
+      expect((await listerOf(provider).listLinks()).map((link) => link.url)).not.toContain(
+        photoLink.url,
+      );
     });
   });
 
@@ -278,12 +306,12 @@ export function providerContract(fixture: ProviderFixture): void {
     const album = await provider.createAlbum("to delete");
     const uploaded = await provider.upload([await localFile("d.jpg")], album, noProgress);
     if (!claims.deleteFiles) {
-      await refusesAsUsage(provider.deleteItems([album]));
+      refusesAsUsage(() => deleterOf(provider));
       return;
     }
-    await provider.deleteItems([album]);
+    await deleterOf(provider).deleteItems([album]);
     expect(harness.storedBytes(uploaded[0] as RemoteItem)).toBeNull();
-    await provider.deleteItems([album]);
+    await deleterOf(provider).deleteItems([album]);
   });
 
   describe("capabilities are honest", () => {

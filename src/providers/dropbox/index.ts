@@ -2,25 +2,25 @@
 // on paid plans), revoke, delete.
 
 import { withoutControls } from "../../text.ts";
-import type { Provider, ProviderModule, ProviderSession, RemoteItem } from "../provider.ts";
+import type {
+  Deleter,
+  LinkLister,
+  LinkRevoker,
+  LinkSharer,
+  ProviderModule,
+  ProviderParts,
+  ProviderSession,
+  RemoteItem,
+} from "../provider.ts";
 import { checkShareOptions, linkState, listLinks, nativeExpiry, revoke, share } from "./links.ts";
 import { login } from "./login.ts";
 import { call, DROPBOX, type DropboxSession, openSession, ROOT, whoami } from "./session.ts";
 import { upload } from "./upload.ts";
 
-async function connect(providerSession: ProviderSession): Promise<Provider> {
+async function connect(providerSession: ProviderSession) {
   const session = await openSession(providerSession);
   return {
     name: DROPBOX.name,
-    capabilities: {
-      publicLinks: true,
-      albums: true,
-      expiry: true,
-      noDownload: true,
-      password: true,
-      revoke: true,
-      deleteFiles: true,
-    },
     whoami: () => whoami(session),
     checkShareOptions: (options) => checkShareOptions(session, options),
     createAlbum: (name) => createAlbum(session, name),
@@ -32,7 +32,7 @@ async function connect(providerSession: ProviderSession): Promise<Provider> {
     nativeExpiry: () => nativeExpiry(session),
     linkState: (target) => linkState(session, target),
     listLinks: () => listLinks(session),
-  } satisfies Provider;
+  } satisfies ProviderParts & LinkSharer & LinkRevoker & Deleter & LinkLister;
 }
 
 async function createAlbum(session: DropboxSession, name: string): Promise<RemoteItem> {

@@ -6,8 +6,12 @@ import { loginGoogle } from "../google/login.ts";
 import { call } from "../google/session.ts";
 import type {
   Account,
-  Provider,
+  Deleter,
+  LinkLister,
+  LinkRevoker,
+  LinkSharer,
   ProviderModule,
+  ProviderParts,
   ProviderSession,
   RemoteItem,
 } from "../provider.ts";
@@ -25,23 +29,11 @@ import {
 } from "./session.ts";
 import { upload } from "./upload.ts";
 
-async function connect(session: ProviderSession): Promise<Provider> {
+async function connect(session: ProviderSession) {
   const drive = await openSession(session);
   return {
     name: SERVICE.name,
-    capabilities: {
-      publicLinks: true,
-      albums: true,
-      // Drive offers expiry only for links to named people, not for "anyone with the link".
-      expiry: false,
-      noDownload: true,
-      // Drive has no password for "anyone with the link".
-      password: false,
-      revoke: true,
-      deleteFiles: true,
-    },
     whoami: () => whoami(drive),
-    async checkShareOptions() {},
     createAlbum: (name) => createAlbum(drive, name),
     upload: (files, album, onProgress, concurrency) =>
       upload(drive, files, album, onProgress, concurrency),
@@ -50,7 +42,7 @@ async function connect(session: ProviderSession): Promise<Provider> {
     deleteItems: (items) => deleteItems(drive, items),
     linkState: (target) => linkState(drive, target),
     listLinks: () => listLinks(drive),
-  } satisfies Provider;
+  } satisfies ProviderParts & LinkSharer & LinkRevoker & Deleter & LinkLister;
 }
 
 async function createAlbum(drive: DriveSession, name: string): Promise<RemoteItem> {

@@ -1,16 +1,15 @@
 // Google Photos: uploads into the user's library (and albums), privately. Apps can no
 // longer share there (the Library API lost it on 2025-03-31), nor delete.
 
-import { usageError } from "../../errors.ts";
 import { loginGoogle } from "../google/login.ts";
 import { call } from "../google/session.ts";
 import type {
   Account,
-  LinkState,
   LinkToRevoke,
-  Provider,
   ProviderModule,
+  ProviderParts,
   ProviderSession,
+  Refusals,
   RemoteItem,
 } from "../provider.ts";
 import { openSession, type PhotosSession, SERVICE, whoami } from "./session.ts";
@@ -22,55 +21,34 @@ const SEND_WITH_DRIVE = "For a link made in one step, send with --via gdrive.";
 const SHARING_UNAVAILABLE =
   "Google Photos only lets people share from the Google Photos app (apps lost that on 2025-03-31), so dmshare uploaded privately and copied nothing: open the page below and press Share.";
 
-async function connect(session: ProviderSession): Promise<Provider> {
+async function connect(session: ProviderSession): Promise<ProviderParts> {
   const photos = await openSession(session);
+  // No LinkSharer, LinkRevoker, Deleter or LinkLister: apps can't make, see or remove share
+  // links in Google Photos, nor delete from a library. The core asks for them through
+  // features.ts, which answers with these refusals.
   return {
     name: SERVICE.name,
     sharingNote: `${SHARING_UNAVAILABLE} ${SEND_WITH_DRIVE}`,
-    capabilities: {
-      publicLinks: false,
-      albums: true,
-      expiry: false,
-      noDownload: false,
-      password: false,
-      revoke: false,
-      // The Library API can add to a library but never delete from it.
-      deleteFiles: false,
-    },
+    refusals: REFUSALS,
     whoami: () => whoami(photos),
-    async checkShareOptions() {},
     createAlbum: (name) => createAlbum(photos, name),
     upload: (files, album, onProgress, concurrency) =>
       upload(photos, files, album, onProgress, concurrency),
-
-    async share(): Promise<never> {
-      throw usageError(SHARING_UNAVAILABLE, SEND_WITH_DRIVE);
-    },
-
-    async revoke(link: LinkToRevoke): Promise<never> {
-      throw usageError(
-        "dmshare can't unshare Google Photos items: Google lets only the Google Photos app change sharing.",
-        `If you shared it there, open ${link.target?.ownerUrl ?? "it in Google Photos"} and stop sharing it in the app.`,
-      );
-    },
-
-    async deleteItems(): Promise<never> {
-      throw usageError(
-        "Google Photos does not let apps delete photos or albums.",
-        "Delete them in the Google Photos app if you want them gone.",
-      );
-    },
-
-    // Apps can't make or see share links in Google Photos: there is nothing to reconcile.
-    async linkState(): Promise<LinkState> {
-      return { item: "present", links: [] };
-    },
-
-    async listLinks(): Promise<[]> {
-      return [];
-    },
-  } satisfies Provider;
+  };
 }
+
+const REFUSALS: Refusals = {
+  share: { message: SHARING_UNAVAILABLE, hint: SEND_WITH_DRIVE },
+  revoke: (link: LinkToRevoke) => ({
+    message:
+      "dmshare can't unshare Google Photos items: Google lets only the Google Photos app change sharing.",
+    hint: `If you shared it there, open ${link.target?.ownerUrl ?? "it in Google Photos"} and stop sharing it in the app.`,
+  }),
+  deleteItems: {
+    message: "Google Photos does not let apps delete photos or albums.",
+    hint: "Delete them in the Google Photos app if you want them gone.",
+  },
+};
 
 async function createAlbum({ google }: PhotosSession, name: string): Promise<RemoteItem> {
   const { data } = await call(google, `create the album "${name}"`, () =>
