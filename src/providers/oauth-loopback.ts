@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Ctx } from "../context.ts";
 import { authError, interruptedError, usageError } from "../errors.ts";
@@ -79,19 +79,7 @@ export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<Lo
     settle?.resolve(received);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "EADDRINUSE"
-          ? usageError(
-              `Port ${options.port} on 127.0.0.1 is in use, so dmshare can't receive the ${options.providerLabel} login.`,
-              "Close what uses it, or pass --port N (and register that redirect URI with your app), or use --no-redirect.",
-            )
-          : error,
-      );
-    });
-    server.listen(options.port, "127.0.0.1", () => resolve());
-  });
+  await listen(server, options);
 
   const timer = setTimeout(
     () =>
@@ -114,6 +102,23 @@ export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<Lo
   code.then(close, close);
   const { port } = server.address() as AddressInfo;
   return { redirectUri: `http://127.0.0.1:${port}/`, state, code, close };
+}
+
+/** Listens on 127.0.0.1; a port in use is the user's to free (or to change). */
+function listen(server: Server, options: LoopbackOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? usageError(
+              `Port ${options.port} on 127.0.0.1 is in use, so dmshare can't receive the ${options.providerLabel} login.`,
+              "Close what uses it, or pass --port N (and register that redirect URI with your app), or use --no-redirect.",
+            )
+          : error,
+      );
+    });
+    server.listen(options.port, "127.0.0.1", () => resolve());
+  });
 }
 
 /** Opens the login page in the browser when wanted; false when not wanted or not possible. */
