@@ -125,8 +125,6 @@ const CATALOG: readonly CatalogEntry[] = [
 
 export const providerNames = (): ProviderName[] => CATALOG.map((entry) => entry.name);
 
-export const catalogEntries = (): readonly CatalogEntry[] => CATALOG;
-
 export function findProvider(nameOrAlias: string): CatalogEntry {
   const wanted = nameOrAlias.trim().toLowerCase();
   const entry = CATALOG.find((p) => p.name === wanted || p.aliases.includes(wanted));

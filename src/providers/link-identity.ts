@@ -1,7 +1,7 @@
 // What a provider identifies a link by, read from its URL, and which link URLs a provider may
 // give at all. No SDK here: `revoke URL` and `list` load this without any provider module.
 
-import type { ProviderName } from "./provider.ts";
+import type { ProviderName } from "./names.ts";
 
 /**
  * A link as the provider identifies it, never its URL text (`dl=1`, `st=…`, `usp=sharing` and

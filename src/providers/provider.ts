@@ -1,6 +1,9 @@
 import type { Ctx } from "../context.ts";
 import type { CredentialStore } from "../store/credentials.ts";
 import type { LinkIdentity } from "./link-identity.ts";
+import type { ProviderName } from "./names.ts";
+
+export { type ProviderName, tokenVariable } from "./names.ts";
 
 /**
  * What a provider can honour. The core refuses an option a provider can't honour before
@@ -246,8 +249,3 @@ export interface ProviderModule {
   connect(session: ProviderSession): Promise<ProviderParts>;
   login(request: LoginRequest, session: ProviderSession, ui: LoginUi): Promise<Account>;
 }
-
-export type ProviderName = "dropbox" | "gdrive" | "gphotos";
-
-/** The environment variable that gives a provider's token to scripts: DMSHARE_DROPBOX_TOKEN. */
-export const tokenVariable = (name: string) => `DMSHARE_${name.toUpperCase()}_TOKEN`;
