@@ -1,6 +1,14 @@
+import path from "node:path";
 import { CommanderError } from "commander";
 import { buildProgram, type Outcome } from "./cli/program.ts";
-import { type Ctx, clockFrom, type Env, type InputStream, type OutputStream } from "./context.ts";
+import {
+  type Ctx,
+  clockFrom,
+  type Env,
+  type InputStream,
+  type OutputStream,
+  type System,
+} from "./context.ts";
 import { EXIT_CODES, exitCodeOf } from "./errors.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
@@ -50,6 +58,30 @@ interface ProcessLike {
   env: Env;
   cwd(): string;
   platform: NodeJS.Platform;
+  pid: number;
+  execPath: string;
+  argv: readonly string[];
+  kill(pid: number, signal?: string | number): boolean;
+}
+
+/** The platform, pid, liveness and self-interrupt of the real process, for the Ctx. */
+export function realSystem(proc: ProcessLike): System {
+  return {
+    platform: proc.platform,
+    pid: proc.pid,
+    self: [proc.execPath, path.resolve(proc.argv[1] ?? "dmshare")],
+    isAlive: (pid) => {
+      try {
+        proc.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+      }
+    },
+    interrupt: () => {
+      proc.kill(proc.pid, "SIGINT");
+    },
+  };
 }
 
 /** The context of the real process: built here, at the entry, so lower layers never reach for it. */
@@ -67,6 +99,7 @@ export function realContext(
     now: clockFrom(proc.env.DMSHARE_NOW),
     fetch: globalThis.fetch,
     openUrl: (url) => openInBrowser(url, proc.platform),
+    system: realSystem(proc),
     paths: { configDir: configDirFor(proc.env) },
     signal,
     lastWords,

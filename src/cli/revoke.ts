@@ -99,7 +99,7 @@ async function runPruneTimer(ctx: Ctx, options: PruneCliOptions, command: Comman
   }
   const { realScheduler } = await import("../store/scheduler.ts");
   const timers = await import("../core/prune-timer.ts");
-  const system = realScheduler(ctx.env);
+  const system = realScheduler(ctx);
   if (options.install) {
     const installed = await timers.installPruneTimer(
       system,

@@ -239,7 +239,7 @@ let expiryHere: Promise<DmshareExpiry> | undefined;
 async function dmshareExpiry(ctx: Ctx): Promise<DmshareExpiry> {
   expiryHere ??= (async () => {
     const { realScheduler } = await import("../store/scheduler.ts");
-    return dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir);
+    return dmshareExpiryHere(realScheduler(ctx), ctx.paths.configDir);
   })();
   return expiryHere;
 }

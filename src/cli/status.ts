@@ -43,7 +43,7 @@ async function describeExpiry(ctx: Ctx, output: Output): Promise<string> {
   const { realScheduler } = await import("../store/scheduler.ts");
   const { describeTimer, dmshareExpiryHere } = await import("../core/prune-timer.ts");
   const { timer, timerHere, autoPrune } = await dmshareExpiryHere(
-    realScheduler(ctx.env),
+    realScheduler(ctx),
     ctx.paths.configDir,
   );
   const style = output.out;

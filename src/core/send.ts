@@ -490,7 +490,7 @@ async function sendOne(
   };
   // The intent is on disk before anything exists remotely (DESIGN.md §4), with this process
   // as its owner, so `sync` leaves it alone however long the upload takes.
-  entry.owner = thisProcessAsOwner(ctx.now());
+  entry.owner = thisProcessAsOwner(ctx.now(), ctx.system);
   await ledger.add(entry);
   const heartbeat = keepOwnerAlive(ctx, ledger, entry.id);
   try {

@@ -1,9 +1,14 @@
+import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { DmshareError, usageError } from "../errors.ts";
 
-/** Numbers this process's temp files; with the pid, no two writers share one. */
+/**
+ * Names this process's temp files: a random tag per process (instead of its pid, which this
+ * module does not read) and a counter, so no two writers share one.
+ */
+const WRITER = randomBytes(6).toString("hex");
 let tempFiles = 0;
 
 /** Files dmshare writes hold links and tokens: readable by the user only. */
@@ -94,7 +99,7 @@ export async function writeFileAtomic(file: string, contents: string): Promise<v
   } catch (error) {
     throw localFileError(error, dir, "create the folder");
   }
-  const temp = `${file}.${process.pid}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
+  const temp = `${file}.${WRITER}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
   try {
     const handle = await open(temp, "wx", PRIVATE_FILE_MODE);
     try {
@@ -164,8 +169,9 @@ export async function tightenPrivateFiles(
   configDir: string,
   credentialsFile: string,
   ownFiles: readonly string[],
+  platform: NodeJS.Platform,
 ): Promise<Tightened[]> {
-  if (process.platform === "win32") return [];
+  if (platform === "win32") return [];
   const { stat, chmod } = await import("node:fs/promises");
   const found: Tightened[] = [];
   const exists = (file: string) =>

@@ -9,7 +9,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectMediaType } from "../../src/media/detect.ts";
 import { removeMetadata } from "../../src/media/metadata.ts";
-import { type Finding, precisionNote, type ScanReport, scanMedia } from "../../src/media/scan/index.ts";
+import {
+  type Finding,
+  precisionNote,
+  type ScanReport,
+  scanMedia,
+} from "../../src/media/scan/index.ts";
 import {
   box,
   cameraGif,
