@@ -13,6 +13,21 @@ export interface OutputStream extends Writable {
 }
 
 /**
+ * The process dmshare runs as, for what depends on the platform: the entry (main.ts) fills it
+ * from the real process, and nothing else in src/ reads the `process` global.
+ */
+export interface System {
+  platform: NodeJS.Platform;
+  pid: number;
+  /** The command line that runs this very dmshare: node and its script (for timers). */
+  self: readonly string[];
+  /** Whether process `pid` runs (signal 0; EPERM means it runs as another user). */
+  isAlive(pid: number): boolean;
+  /** Sends this process SIGINT, as a terminal's Ctrl-C does. */
+  interrupt(): void;
+}
+
+/**
  * Everything a command may touch outside its own arguments. The binary builds it from the
  * real process (main.ts, `realContext`); tests build one from in-memory streams, a fixed
  * clock and a temp dir.
@@ -26,6 +41,7 @@ export interface Ctx {
   now: () => Date;
   fetch: typeof globalThis.fetch;
   openUrl: (url: string) => Promise<void>;
+  system: System;
   paths: { configDir: string };
   /** Aborted when the user presses Ctrl-C. */
   signal: AbortSignal;

@@ -1,7 +1,15 @@
+import path from "node:path";
 import { CommanderError } from "@commander-js/extra-typings";
 import { buildProgram } from "./cli/program.ts";
 import { CliRun, optionsSoFar } from "./cli/run.ts";
-import { type Ctx, clockFrom, type Env, type InputStream, type OutputStream } from "./context.ts";
+import {
+  type Ctx,
+  clockFrom,
+  type Env,
+  type InputStream,
+  type OutputStream,
+  type System,
+} from "./context.ts";
 import { EXIT_CODES, exitCodeOf, usageError } from "./errors.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
@@ -45,6 +53,30 @@ interface ProcessLike {
   env: Env;
   cwd(): string;
   platform: NodeJS.Platform;
+  pid: number;
+  execPath: string;
+  argv: readonly string[];
+  kill(pid: number, signal?: string | number): boolean;
+}
+
+/** The platform, pid, liveness and self-interrupt of the real process, for the Ctx. */
+export function realSystem(proc: ProcessLike): System {
+  return {
+    platform: proc.platform,
+    pid: proc.pid,
+    self: [proc.execPath, path.resolve(proc.argv[1] ?? "dmshare")],
+    isAlive: (pid) => {
+      try {
+        proc.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+      }
+    },
+    interrupt: () => {
+      proc.kill(proc.pid, "SIGINT");
+    },
+  };
 }
 
 /** The context of the real process: built here, at the entry, so lower layers never reach for it. */
@@ -62,7 +94,8 @@ export function realContext(
     now: clockFrom(proc.env.DMSHARE_NOW),
     fetch: globalThis.fetch,
     openUrl: (url) => openInBrowser(url, proc.platform, { env: proc.env }),
-    paths: { configDir: configDirFor(proc.env) },
+    system: realSystem(proc),
+    paths: { configDir: configDirFor(proc.env, proc.platform) },
     signal,
     lastWords,
   };

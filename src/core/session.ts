@@ -17,7 +17,10 @@ import { credentialsPath, ledgerPath } from "../store/paths.ts";
 export function providerSession(ctx: Ctx): ProviderSession {
   return {
     ctx,
-    credentials: tightenedFirst(ctx, openCredentialStore(ctx.env, ctx.paths.configDir)),
+    credentials: tightenedFirst(
+      ctx,
+      openCredentialStore(ctx.env, ctx.paths.configDir, ctx.system.platform),
+    ),
   };
 }
 
@@ -47,10 +50,12 @@ const octal = (mode: number) => `0${mode.toString(8)}`;
 async function tightenConfig(ctx: Ctx): Promise<void> {
   const { configDir } = ctx.paths;
   const credentials = credentialsPath(configDir);
-  for (const { file, what, was, now } of await tightenPrivateFiles(configDir, credentials, [
-    ledgerPath(configDir),
+  for (const { file, what, was, now } of await tightenPrivateFiles(
+    configDir,
     credentials,
-  ])) {
+    [ledgerPath(configDir), credentials],
+    ctx.system.platform,
+  )) {
     const open = was & 0o022 ? "writable" : "readable";
     if (now === null) {
       ctx.onNotice?.(

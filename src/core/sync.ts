@@ -4,7 +4,7 @@ import { deleterOf, listerOf } from "../providers/features.ts";
 import { identityOfLink, linkProblem } from "../providers/link-identity.ts";
 import type { LinkState, Provider, ProviderLink, ProviderName } from "../providers/provider.ts";
 import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
-import { ownerState } from "../store/owner.ts";
+import { ownerProbe, ownerState } from "../store/owner.ts";
 import { withoutControls } from "../text.ts";
 import { identityOf, keyOfLive, listedAmong } from "./link-match.ts";
 import { connectProvider, loggedInProviders, openLedger } from "./session.ts";
@@ -167,7 +167,8 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
     const age = now.getTime() - Date.parse(entry.createdAt);
     // The send that owns it says whether it is still at work; entries from before owners
     // were recorded have only their age to go by.
-    const owner = entry.owner ? ownerState(entry.owner, now) : undefined;
+    const probe = ownerProbe(ctx.system);
+    const owner = entry.owner ? ownerState(entry.owner, now, probe) : undefined;
     if (owner ? owner.busy : age < PENDING_GRACE_MS) {
       result.waiting.push({
         entry,

@@ -67,11 +67,17 @@ export function fileCredentialStore(configDir: string): CredentialStore {
 }
 
 /** Where dmshare keeps credentials: the OS keychain where there is one, else the 0600 file. */
-export function openCredentialStore(env: Env, configDir: string): CredentialStore {
+export function openCredentialStore(
+  env: Env,
+  configDir: string,
+  platform: NodeJS.Platform,
+): CredentialStore {
   const choice = credentialStoreChoice(env.DMSHARE_CREDENTIAL_STORE);
   const file = fileCredentialStore(configDir);
   if (choice === "file") return remembering(file);
-  return remembering(keychainOrFile(file, configDir, env, { required: choice === "keychain" }));
+  return remembering(
+    keychainOrFile(file, configDir, env, { required: choice === "keychain", platform }),
+  );
 }
 
 /** Every credential read or saved is remembered, so no message or log can print it. */

@@ -1,9 +1,15 @@
+import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
+import { platform } from "node:os";
 import path from "node:path";
 import { DmshareError, usageError } from "../errors.ts";
 
-/** Numbers this process's temp files; with the pid, no two writers share one. */
+/**
+ * Names this process's temp files: a random tag per process (instead of its pid, which this
+ * module does not read) and a counter, so no two writers share one.
+ */
+const WRITER = randomBytes(6).toString("hex");
 let tempFiles = 0;
 
 /** Files dmshare writes hold links and tokens: readable by the user only. */
@@ -98,7 +104,7 @@ export interface AtomicWriteSystem {
 }
 
 const realAtomicWriteSystem: AtomicWriteSystem = {
-  platform: process.platform,
+  platform: platform(),
   rename,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
@@ -148,7 +154,7 @@ export async function writeFileAtomic(
   } catch (error) {
     throw localFileError(error, dir, "create the folder");
   }
-  const temp = `${file}.${process.pid}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
+  const temp = `${file}.${WRITER}.${++tempFiles}.${Date.now().toString(36)}.tmp`;
   let renameRefused = false;
   try {
     const handle = await open(temp, "wx", PRIVATE_FILE_MODE);
@@ -224,8 +230,9 @@ export async function tightenPrivateFiles(
   configDir: string,
   credentialsFile: string,
   ownFiles: readonly string[],
+  platform: NodeJS.Platform,
 ): Promise<Tightened[]> {
-  if (process.platform === "win32") return [];
+  if (platform === "win32") return [];
   const { stat, chmod } = await import("node:fs/promises");
   const found: Tightened[] = [];
   const exists = (file: string) =>

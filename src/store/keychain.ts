@@ -62,11 +62,11 @@ export function keychainOrFile(
   file: CredentialStore,
   configDir: string,
   env: Readonly<Record<string, string | undefined>>,
-  options: { required: boolean; platform?: NodeJS.Platform },
+  options: { required: boolean; platform: NodeJS.Platform },
 ): CredentialStore {
   let opened: Promise<Keychain | null> | undefined;
   const keychain = () => {
-    opened ??= openKeychain(env, options.platform ?? process.platform, options.required);
+    opened ??= openKeychain(env, options.platform, options.required);
     return opened;
   };
   const account = (provider: string) => `${provider}:${configDir}`;

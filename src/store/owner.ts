@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import type { System } from "../context.ts";
 
 /**
  * The process that made a pending ledger entry: `sync` leaves the entry alone while this
@@ -25,8 +26,8 @@ export const HEARTBEAT_FRESH_MS = 10 * 60_000;
 const PID_ONLY_TRUSTED_MS = 24 * 60 * 60_000;
 
 /** The identity of process `pid`, where the system tells it; undefined elsewhere. */
-export function processIdentity(pid: number): string | undefined {
-  if (process.platform !== "linux") return undefined;
+export function processIdentity(pid: number, platform: NodeJS.Platform): string | undefined {
+  if (platform !== "linux") return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after "(comm)": the 3rd field of the line is the first here; starttime is the 22nd.
@@ -39,10 +40,13 @@ export function processIdentity(pid: number): string | undefined {
 }
 
 /** This process, as the owner of a pending entry, with a heartbeat at `now`. */
-export function thisProcessAsOwner(now: Date): PendingOwner {
-  const identity = processIdentity(process.pid);
+export function thisProcessAsOwner(
+  now: Date,
+  system: Pick<System, "pid" | "platform">,
+): PendingOwner {
+  const identity = processIdentity(system.pid, system.platform);
   return {
-    pid: process.pid,
+    pid: system.pid,
     host: hostname(),
     ...(identity && { identity }),
     heartbeatAt: now.toISOString(),
@@ -55,18 +59,12 @@ export interface OwnerProbe {
   identity: (pid: number) => string | undefined;
 }
 
-const realProbe: OwnerProbe = {
+/** The owner probe of this machine, from the process's Ctx. */
+export const ownerProbe = (system: Pick<System, "isAlive" | "platform">): OwnerProbe => ({
   host: hostname,
-  isAlive: (pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
-  },
-  identity: processIdentity,
-};
+  isAlive: (pid) => system.isAlive(pid),
+  identity: (pid) => processIdentity(pid, system.platform),
+});
 
 /**
  * Whether the owner of a pending entry may still be working on it: its process runs (on
@@ -75,7 +73,7 @@ const realProbe: OwnerProbe = {
 export function ownerState(
   owner: PendingOwner,
   now: Date,
-  probe: OwnerProbe = realProbe,
+  probe: OwnerProbe,
 ): { busy: boolean; why: string } {
   const silentMs = now.getTime() - Date.parse(owner.heartbeatAt);
   if (owner.host === probe.host() && owner.pid > 0 && probe.isAlive(owner.pid)) {

@@ -5,11 +5,11 @@ import type { Env } from "../context.ts";
 import { defaultConfigDir } from "./config-dir.ts";
 
 /** `DMSHARE_CONFIG_DIR` wins; otherwise the OS's place for it (~/.config/dmshare on Linux). */
-export function configDirFor(env: Env): string {
+export function configDirFor(env: Env, platform: NodeJS.Platform): string {
   const override = env.DMSHARE_CONFIG_DIR;
   if (override) return path.resolve(override);
   return defaultConfigDir({
-    platform: process.platform,
+    platform,
     env,
     home: os.homedir(),
     exists: existsSync,

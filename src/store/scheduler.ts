@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Env } from "../context.ts";
+import type { Env, System } from "../context.ts";
 import { writeFileAtomic } from "./files.ts";
 
 /** The result of a command; `code` 127 when it does not exist here. */
@@ -31,12 +31,13 @@ export interface SchedulerSystem {
 const COMMAND_TIMEOUT_MS = 15_000;
 
 /** The machine dmshare runs on (this process's node and script, the user's home). */
-export function realScheduler(env: Env): SchedulerSystem {
+export function realScheduler(ctx: { env: Env; system: System }): SchedulerSystem {
+  const { env } = ctx;
   return {
-    platform: process.platform,
+    platform: ctx.system.platform,
     home: env.HOME || env.USERPROFILE || os.homedir(),
     env,
-    self: [process.execPath, path.resolve(process.argv[1] ?? "dmshare")],
+    self: [...ctx.system.self],
     run: (command, args, input) =>
       new Promise((resolve) => {
         const child = execFile(

@@ -3,7 +3,10 @@ const COPY_TIMEOUT_MS = 5_000;
 export type CopyResult = { copied: true } | { copied: false; reason: string };
 
 /** The clipboard is a convenience: failing to reach it is reported, never thrown. */
-export async function copyToClipboard(text: string): Promise<CopyResult> {
+export async function copyToClipboard(
+  text: string,
+  platform: NodeJS.Platform,
+): Promise<CopyResult> {
   try {
     const { default: clipboard } = await import("clipboardy");
     let timer: NodeJS.Timeout | undefined;
@@ -17,7 +20,7 @@ export async function copyToClipboard(text: string): Promise<CopyResult> {
     }
     return { copied: true };
   } catch (error) {
-    return { copied: false, reason: describeClipboardError(error) };
+    return { copied: false, reason: describeClipboardError(error, platform) };
   }
 }
 
@@ -26,10 +29,7 @@ export async function copyToClipboard(text: string): Promise<CopyResult> {
  * on macOS (part of it), PowerShell or its own clipboard helper on Windows, clip.exe on WSL,
  * and xsel (X11) or wl-copy (Wayland) on Linux: only Linux may need something installed.
  */
-export function describeClipboardError(
-  error: unknown,
-  platform: NodeJS.Platform = process.platform,
-): string {
+export function describeClipboardError(error: unknown, platform: NodeJS.Platform): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/display|headless/i.test(message)) return "no display to hold a clipboard (headless or SSH)";
   const missing = /xsel|xclip|wl-copy|ENOENT|not found/i.test(message);

@@ -19,7 +19,7 @@ export async function readLine(
   // At a terminal readline reads keys raw, so ^C reaches it as a key, not as SIGINT: it is
   // made the signal the terminal would have sent, so Ctrl-C interrupts (exit 130) here too
   // instead of answering "no".
-  reader.on("SIGINT", () => process.kill(process.pid, "SIGINT"));
+  reader.on("SIGINT", () => ctx.system.interrupt());
   try {
     // An input that ends before a line arrives answers "" instead of hanging.
     const ended = new Promise<string>((resolve) => reader.once("close", () => resolve("")));

@@ -1,5 +1,6 @@
 import { PassThrough, Readable } from "node:stream";
 import type { Ctx } from "../../src/context.ts";
+import { realSystem } from "../../src/main.ts";
 
 export interface TestContext {
   ctx: Ctx;
@@ -23,6 +24,7 @@ export function testContext(options: {
   stdout.on("data", (chunk: Buffer) => out.push(chunk));
   stderr.on("data", (chunk: Buffer) => err.push(chunk));
   const opened: string[] = [];
+  const interrupt = new AbortController();
   const ctx: Ctx = {
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     stdout,
@@ -34,8 +36,10 @@ export function testContext(options: {
     openUrl: async (url) => {
       opened.push(url);
     },
+    // The real platform and pid; Ctrl-C at a prompt aborts this context, not the test runner.
+    system: { ...realSystem(process), interrupt: () => interrupt.abort() },
     paths: { configDir: options.configDir },
-    signal: new AbortController().signal,
+    signal: interrupt.signal,
   };
   return {
     ctx,

@@ -30,7 +30,7 @@ const pending = (): LedgerEntry => ({
   expiresAt: null,
   revokedAt: null,
   status: "pending",
-  owner: thisProcessAsOwner(started),
+  owner: thisProcessAsOwner(started, { pid: process.pid, platform: process.platform }),
 });
 
 describe("a send's heartbeat", () => {

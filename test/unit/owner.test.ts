@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { realSystem } from "../../src/main.ts";
 import {
   HEARTBEAT_FRESH_MS,
   type OwnerProbe,
+  ownerProbe,
   ownerState,
   type PendingOwner,
   processIdentity,
@@ -55,12 +57,14 @@ describe("the owner of a pending entry", () => {
   });
 
   it("this process is recorded with its identity where the system has one", () => {
-    const me = thisProcessAsOwner(now);
+    const system = realSystem(process);
+    const me = thisProcessAsOwner(now, system);
     expect(me).toMatchObject({ pid: process.pid, heartbeatAt: now.toISOString() });
-    expect(ownerState(me, new Date(now.getTime() + 48 * 60 * 60_000)).busy).toBe(true);
+    const later = new Date(now.getTime() + 48 * 60 * 60_000);
+    expect(ownerState(me, later, ownerProbe(system)).busy).toBe(true);
     if (process.platform === "linux") {
       expect(me.identity).toMatch(/^[0-9a-f-]+:\d+$/);
-      expect(processIdentity(process.pid)).toBe(me.identity);
+      expect(processIdentity(process.pid, process.platform)).toBe(me.identity);
     }
   });
 });

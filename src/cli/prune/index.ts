@@ -22,7 +22,7 @@ async function runPruneTimer(output: Output, options: PruneOptions) {
   }
   const { realScheduler } = await import("../../store/scheduler.ts");
   const timers = await import("../../core/prune-timer.ts");
-  const system = realScheduler(ctx.env);
+  const system = realScheduler(ctx);
   if (options.install) {
     const installed = await timers.installPruneTimer(
       system,

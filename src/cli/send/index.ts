@@ -142,7 +142,7 @@ let expiryHere: Promise<DmshareExpiry> | undefined;
 async function dmshareExpiry(ctx: Ctx): Promise<DmshareExpiry> {
   expiryHere ??= (async () => {
     const { realScheduler } = await import("../../store/scheduler.ts");
-    return dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir);
+    return dmshareExpiryHere(realScheduler(ctx), ctx.paths.configDir);
   })();
   return expiryHere;
 }
@@ -253,7 +253,7 @@ async function reportLocalExpiry(output: Output, result: SendOutcome) {
 /** The message on the clipboard when asked for; whether it got there. */
 async function copyMessages(output: Output, messages: string[], options: SendOptions) {
   if (!options.copy || messages.length === 0) return false;
-  const copy = await copyToClipboard(messages.join("\n"));
+  const copy = await copyToClipboard(messages.join("\n"), output.ctx.system.platform);
   if (copy.copied) output.success("Copied the message to the clipboard:");
   else
     output.warn(

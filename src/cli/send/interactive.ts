@@ -112,7 +112,7 @@ async function whoEndsLinks(
     const { realScheduler } = await import("../../store/scheduler.ts");
     return {
       by: "dmshare",
-      how: await dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir),
+      how: await dmshareExpiryHere(realScheduler(ctx), ctx.paths.configDir),
       cannot: await timerCannotReach(ctx, via),
     };
   } catch {

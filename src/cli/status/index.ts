@@ -19,7 +19,7 @@ async function runStatus(output: Output, options: StatusOptions) {
     for (const status of statuses) output.result(statusLine(status, output.out));
     const { realScheduler } = await import("../../store/scheduler.ts");
     const { dmshareExpiryHere } = await import("../../core/prune-timer.ts");
-    const expiry = await dmshareExpiryHere(realScheduler(ctx.env), ctx.paths.configDir);
+    const expiry = await dmshareExpiryHere(realScheduler(ctx), ctx.paths.configDir);
     output.result(expiryLine(expiry, output.out));
     const overdue = await overdueLinks(output);
     if (overdue > 0) output.result(overdueLine(overdue, output.out));

@@ -108,7 +108,7 @@ async function recordIntent(
     // Whether there is a password, never the password itself.
     ...(options.password !== undefined && { passwordProtected: true }),
   };
-  entry.owner = thisProcessAsOwner(ctx.now());
+  entry.owner = thisProcessAsOwner(ctx.now(), ctx.system);
   await ledger.add(entry);
   return entry.id;
 }

@@ -19,24 +19,7 @@ export async function scanGif(
   let at = start + 13;
   const packed = header[10] ?? 0;
   if (packed & 0x80) at += 3 * 2 ** ((packed & 7) + 1);
-  /** Walks sub-blocks from `at`; returns their end and, when asked, their raw bytes. */
-  const blocks = async (from: number, collect: boolean) => {
-    let position = from;
-    const parts: Buffer[] = [];
-    let collected = 0;
-    for (;;) {
-      reader.signal?.throwIfAborted();
-      if (position >= end) return { next: end, data: Buffer.concat(parts), ok: false };
-      const length = (await reader.read(position, 1))[0] ?? 0;
-      if (collect && collected < MAX_STRUCTURE) {
-        // XMP in GIF is stored raw, its length bytes included (the "magic trailer").
-        parts.push(await reader.read(position, 1 + length));
-        collected += 1 + length;
-      }
-      position += 1 + length;
-      if (length === 0) return { next: position, data: Buffer.concat(parts), ok: true };
-    }
-  };
+  const blocks = (from: number, collect: boolean) => subBlocks(reader, from, end, collect);
   for (;;) {
     if (at >= end) {
       report.find("structure", "a GIF that ends without its trailer", name("GIF"));
@@ -94,6 +77,25 @@ export async function scanGif(
   if (at < end && !(await zeroRange(reader, at, end))) {
     report.find("other", "data appended after the image", name("after the GIF trailer"));
     await scanOpaque(reader, at, end, report, name("after the GIF trailer"));
+  }
+}
+
+/** Walks sub-blocks from `from`; returns their end and, when asked, their raw bytes. */
+async function subBlocks(reader: Reader, from: number, end: number, collect: boolean) {
+  let position = from;
+  const parts: Buffer[] = [];
+  let collected = 0;
+  for (;;) {
+    reader.signal?.throwIfAborted();
+    if (position >= end) return { next: end, data: Buffer.concat(parts), ok: false };
+    const length = (await reader.read(position, 1))[0] ?? 0;
+    if (collect && collected < MAX_STRUCTURE) {
+      // XMP in GIF is stored raw, its length bytes included (the "magic trailer").
+      parts.push(await reader.read(position, 1 + length));
+      collected += 1 + length;
+    }
+    position += 1 + length;
+    if (length === 0) return { next: position, data: Buffer.concat(parts), ok: true };
   }
 }
 

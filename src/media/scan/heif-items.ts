@@ -72,26 +72,7 @@ export async function scanItems(
       );
     }
   }
-  // Items located but not described: their data could be anything, so it is searched.
-  const described = new Set(items.map((item) => item.id));
-  for (const [id, extents] of locations) {
-    if (described.has(id) || !extents) continue;
-    const label = `${where} item ${id} (not described)`;
-    for (const extent of extents) {
-      if (
-        await scanOpaque(
-          reader,
-          extent.offset,
-          extent.offset + Math.min(extent.length, MAX_STRUCTURE),
-          report,
-          label,
-        )
-      ) {
-        report.find("structure", "an item with no description", label);
-        break;
-      }
-    }
-  }
+  await searchUndescribed(reader, items, locations, report, where);
   for (const item of items) {
     if (CODED_ITEMS.has(item.type)) continue;
     const label = `${where} item ${item.id} (${item.type === "mime" ? item.contentType || "mime" : printable(item.type)})`;
@@ -113,24 +94,28 @@ export async function scanItems(
     const data = Buffer.concat(
       await Promise.all(extents.map((e) => reader.read(e.offset, e.length))),
     );
-    if (allZero(data)) continue;
-    if (item.type === "Exif") {
-      if (data.length < 4) continue;
-      const tiffAtOffset = 4 + data.readUInt32BE(0);
-      let tiff = data.subarray(Math.min(tiffAtOffset, data.length));
-      if (!(startsWith(tiff, "II") || startsWith(tiff, "MM"))) {
-        const found = data.indexOf("Exif\0\0", 4, "latin1");
-        tiff = found === -1 ? tiff : data.subarray(found + 6);
-      }
-      if (allZero(tiff)) continue;
-      checkTiff(tiff, label, report);
-    } else if (item.type === "mime" && /xml|xmp/i.test(item.contentType)) {
-      checkXmp(data, label, report);
-    } else {
-      report.find("other", "a metadata item", label);
-      for (const signature of signaturesIn(data))
-        report.find(signature.category, signature.what, label);
+    if (!allZero(data)) judgeItem(item, data, label, report);
+  }
+}
+
+/** Judges the data of a non-picture item: EXIF and XMP by their rules, anything else searched. */
+function judgeItem(item: Item, data: Buffer, label: string, report: Report): void {
+  if (item.type === "Exif") {
+    if (data.length < 4) return;
+    const tiffAtOffset = 4 + data.readUInt32BE(0);
+    let tiff = data.subarray(Math.min(tiffAtOffset, data.length));
+    if (!(startsWith(tiff, "II") || startsWith(tiff, "MM"))) {
+      const found = data.indexOf("Exif\0\0", 4, "latin1");
+      tiff = found === -1 ? tiff : data.subarray(found + 6);
     }
+    if (allZero(tiff)) return;
+    checkTiff(tiff, label, report);
+  } else if (item.type === "mime" && /xml|xmp/i.test(item.contentType)) {
+    checkXmp(data, label, report);
+  } else {
+    report.find("other", "a metadata item", label);
+    for (const signature of signaturesIn(data))
+      report.find(signature.category, signature.what, label);
   }
 }
 
@@ -230,5 +215,34 @@ async function itemLocations(
     }
   } catch {
     report.find("structure", "an item location table cut short", where);
+  }
+}
+
+/** Items located but not described: their data could be anything, so it is searched. */
+async function searchUndescribed(
+  reader: Reader,
+  items: Item[],
+  locations: Map<number, { offset: number; length: number }[] | null>,
+  report: Report,
+  where: string,
+): Promise<void> {
+  const described = new Set(items.map((item) => item.id));
+  for (const [id, extents] of locations) {
+    if (described.has(id) || !extents) continue;
+    const label = `${where} item ${id} (not described)`;
+    for (const extent of extents) {
+      if (
+        await scanOpaque(
+          reader,
+          extent.offset,
+          extent.offset + Math.min(extent.length, MAX_STRUCTURE),
+          report,
+          label,
+        )
+      ) {
+        report.find("structure", "an item with no description", label);
+        break;
+      }
+    }
   }
 }

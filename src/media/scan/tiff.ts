@@ -79,38 +79,24 @@ type IfdKind = "IFD0" | "IFD1" | "Exif IFD" | "GPS IFD" | "Interop IFD" | "SubIF
  * tables bounded. Allowed tags are recorded as kept; everything else is a finding.
  */
 export function checkTiff(tiff: Buffer, where: string, report: Report): void {
-  const order = tiff.toString("latin1", 0, 2);
-  if (tiff.length < 8 || (order !== "II" && order !== "MM")) {
+  const block = tiffOrder(tiff);
+  if (!block) {
     report.find("structure", "an EXIF block that can't be read", where);
     return;
   }
-  const le = order === "II";
-  const u16 = (at: number) => (le ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
-  const u32 = (at: number) => (le ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
-  if (u16(2) !== 42) {
-    report.find("structure", "an EXIF block that can't be read", where);
-    return;
-  }
+  const { le, u16, u32 } = block;
   const visited = new Set<number>();
   const gps: GpsValues = { parts: {}, denominator: 1 };
   const queue: [number, IfdKind][] = [[u32(4), "IFD0"]];
   while (queue.length > 0) {
     const [offset, kind] = queue.shift() as [number, IfdKind];
     if (offset === 0) continue;
-    if (visited.has(offset) || visited.size >= 32) {
-      report.find("structure", "EXIF tables that point at each other in a loop", where);
-      continue;
-    }
-    visited.add(offset);
-    if (offset + 2 > tiff.length) {
-      report.find("structure", `an EXIF ${kind} outside the block`, where);
+    const problem = ifdProblem(tiff, offset, kind, visited, u16);
+    if (problem) {
+      report.find("structure", problem, where);
       continue;
     }
     const count = u16(offset);
-    if (offset + 2 + count * 12 > tiff.length) {
-      report.find("structure", `an EXIF ${kind} cut short`, where);
-      continue;
-    }
     if (kind === "IFD1" && count > 0)
       report.find("embedded", "embedded thumbnail", `${where} IFD1`);
     for (let index = 0; index < count; index++) {
@@ -168,6 +154,33 @@ export function checkTiff(tiff: Buffer, where: string, report: Report): void {
     }
   }
   report.coordinates ??= coordinatesOf(gps);
+}
+
+/** Readers of a TIFF block in its byte order; undefined when it has no TIFF header. */
+function tiffOrder(tiff: Buffer) {
+  const order = tiff.toString("latin1", 0, 2);
+  if (tiff.length < 8 || (order !== "II" && order !== "MM")) return undefined;
+  const le = order === "II";
+  const u16 = (at: number) => (le ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
+  const u32 = (at: number) => (le ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
+  return u16(2) === 42 ? { le, u16, u32 } : undefined;
+}
+
+/** What is wrong with the IFD at `offset` (marking it visited), or undefined. */
+function ifdProblem(
+  tiff: Buffer,
+  offset: number,
+  kind: IfdKind,
+  visited: Set<number>,
+  u16: (at: number) => number,
+): string | undefined {
+  if (visited.has(offset) || visited.size >= 32) {
+    return "EXIF tables that point at each other in a loop";
+  }
+  visited.add(offset);
+  if (offset + 2 > tiff.length) return `an EXIF ${kind} outside the block`;
+  if (offset + 2 + u16(offset) * 12 > tiff.length) return `an EXIF ${kind} cut short`;
+  return undefined;
 }
 
 /** What the GPS IFD says of the position: references, rational parts, finest denominator. */

@@ -202,29 +202,8 @@ function walkIfd(w: Walk, offset: number, kind: IfdKind): number {
     const pointer = () => u32(entry + 8);
 
     // Pointers to other IFDs are followed wherever they stand.
-    if (tag === TAG.gpsIfd && kind !== "gps") {
-      w.clean = false;
-      walkIfd(w, pointer(), "gps");
-      continue;
-    }
-    if (tag === TAG.exifIfd && kind !== "gps") {
-      if (kind !== "ifd0") w.clean = false;
-      walkIfd(w, pointer(), "exif");
-      continue;
-    }
-    if (tag === TAG.interopIfd && kind !== "gps") {
-      if (kind !== "exif") w.clean = false;
-      walkIfd(w, pointer(), "interop");
-      continue;
-    }
-    if (tag === TAG.subIfds && kind !== "gps") {
-      w.clean = false;
-      findings.add(LABELS.thumbnail);
-      for (let n = 0; n < Math.min(valueCount, 16) && inBounds; n++) {
-        walkIfd(w, byteLength <= 4 ? pointer() : u32(valueAt + n * 4), "other");
-      }
-      continue;
-    }
+    const found = { tag, valueCount, byteLength, valueAt, inBounds, pointer };
+    if (kind !== "gps" && followPointer(w, kind, found)) continue;
     if (kind === "gps") {
       findings.add(
         GPS_LOCATION_TAGS.has(tag) ? LABELS.gps : LABELS.gpsOther,
@@ -264,6 +243,46 @@ function walkIfd(w: Walk, offset: number, kind: IfdKind): number {
     else findings.add(LABELS.exif);
   }
   return u32(offset + 2 + count * 12);
+}
+
+/** Follows `entry` when it points at another IFD (GPS, Exif, Interop, SubIFDs); false if not. */
+function followPointer(
+  w: Walk,
+  kind: IfdKind,
+  entry: {
+    tag: number;
+    valueCount: number;
+    byteLength: number;
+    valueAt: number;
+    inBounds: boolean;
+    pointer: () => number;
+  },
+): boolean {
+  const { tag, valueCount, byteLength, valueAt, inBounds, pointer } = entry;
+  if (tag === TAG.gpsIfd) {
+    w.clean = false;
+    walkIfd(w, pointer(), "gps");
+    return true;
+  }
+  if (tag === TAG.exifIfd) {
+    if (kind !== "ifd0") w.clean = false;
+    walkIfd(w, pointer(), "exif");
+    return true;
+  }
+  if (tag === TAG.interopIfd) {
+    if (kind !== "exif") w.clean = false;
+    walkIfd(w, pointer(), "interop");
+    return true;
+  }
+  if (tag === TAG.subIfds) {
+    w.clean = false;
+    w.findings.add(LABELS.thumbnail);
+    for (let n = 0; n < Math.min(valueCount, 16) && inBounds; n++) {
+      walkIfd(w, byteLength <= 4 ? pointer() : w.u32(valueAt + n * 4), "other");
+    }
+    return true;
+  }
+  return false;
 }
 
 /**

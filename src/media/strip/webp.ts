@@ -18,6 +18,47 @@ const FRAME_CHUNKS = new Set(["VP8 ", "VP8L", "ALPH"]);
 
 type Piece = { copy: [number, number] } | { bytes: Buffer };
 
+/**
+ * An EXIF chunk: copied as it is when clean (and the first), else replaced by a minimal one
+ * (or dropped when there is nothing to keep or one is already out).
+ */
+async function exifChunk(
+  src: Source,
+  at: number,
+  size: number,
+  chunkEnd: number,
+  findings: Findings,
+  exifOut: boolean,
+): Promise<{ piece?: Piece; changed: boolean }> {
+  const data = size <= MAX_METADATA_READ ? await src.read(at + 8, size) : Buffer.alloc(0);
+  // Some writers put "Exif\0\0" before the TIFF header, as in JPEG.
+  const tiff = data.toString("latin1", 0, 6) === "Exif\0\0" ? data.subarray(6) : data;
+  const analysis = analyseExif(tiff, exifInJpeg);
+  if (analysis.readable && analysis.clean && !exifOut && tiff === data) {
+    return { piece: { copy: [at, chunkEnd] }, changed: false };
+  }
+  findings.merge(analysis.findings);
+  const minimal = analysis.readable && !exifOut ? minimalExif(analysis) : null;
+  return { piece: minimal ? { bytes: riffChunk("EXIF", minimal) } : undefined, changed: true };
+}
+
+/** A chunk no decoder needs, dropped: what it held is noted (XMP by its properties). */
+async function droppedChunk(
+  src: Source,
+  at: number,
+  size: number,
+  type: string,
+  findings: Findings,
+): Promise<void> {
+  const data = size <= MAX_METADATA_READ ? await src.read(at + 8, size) : Buffer.alloc(0);
+  if (
+    /^XMP|PMX|<x:xmpmeta|xpacket/.test(type) ||
+    /<x:xmpmeta|<rdf:RDF/.test(data.toString("latin1"))
+  ) {
+    findings.merge(xmpFindings(data));
+  } else findings.add(LABELS.other);
+}
+
 export async function stripWebp(src: Source, sink: Sink, findings: Findings): Promise<void> {
   const header = await src.read(0, 12, "the RIFF header");
   if (fourcc(header, 0) !== "RIFF" || fourcc(header, 8) !== "WEBP") {
@@ -44,21 +85,11 @@ export async function stripWebp(src: Source, sink: Sink, findings: Findings): Pr
       );
     }
     if (type === "EXIF") {
-      const data = size <= MAX_METADATA_READ ? await src.read(at + 8, size) : Buffer.alloc(0);
-      // Some writers put "Exif\0\0" before the TIFF header, as in JPEG.
-      const tiff = data.toString("latin1", 0, 6) === "Exif\0\0" ? data.subarray(6) : data;
-      const analysis = analyseExif(tiff, exifInJpeg);
-      if (analysis.readable && analysis.clean && !exifOut && tiff === data) {
-        pieces.push({ copy: [at, Math.min(end, riffEnd)] });
+      const exif = await exifChunk(src, at, size, Math.min(end, riffEnd), findings, exifOut);
+      if (exif.changed) changed = true;
+      if (exif.piece) {
+        pieces.push(exif.piece);
         exifOut = true;
-      } else {
-        changed = true;
-        findings.merge(analysis.findings);
-        const minimal = analysis.readable && !exifOut ? minimalExif(analysis) : null;
-        if (minimal) {
-          pieces.push({ bytes: riffChunk("EXIF", minimal) });
-          exifOut = true;
-        }
       }
     } else if (type === "VP8X" && vp8x === undefined && size >= 10 && size <= 64) {
       vp8x = { index: pieces.length, payload: await src.read(at + 8, size) };
@@ -76,13 +107,7 @@ export async function stripWebp(src: Source, sink: Sink, findings: Findings): Pr
       pieces.push({ copy: [at, Math.min(end, riffEnd)] });
     } else {
       changed = true;
-      const data = size <= MAX_METADATA_READ ? await src.read(at + 8, size) : Buffer.alloc(0);
-      if (
-        /^XMP|PMX|<x:xmpmeta|xpacket/.test(type) ||
-        /<x:xmpmeta|<rdf:RDF/.test(data.toString("latin1"))
-      ) {
-        findings.merge(xmpFindings(data));
-      } else findings.add(LABELS.other);
+      await droppedChunk(src, at, size, type, findings);
     }
     at = end;
   }
