@@ -11,7 +11,7 @@ import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import type { FastAnswers } from "../src/fast-path.ts";
 import type { BuiltinApps, GoogleClient } from "../src/providers/builtin-apps.ts";
 
@@ -27,6 +27,50 @@ const LOADED_ON_DEMAND = [
   "@inquirer/prompts",
   "qrcode",
 ];
+
+/**
+ * Modules the bundled packages import at start-up that dmshare does not need there. Each
+ * cost every command time before it did anything (issue 18):
+ * - `import process from "node:process"` (commander, chalk, env-paths) makes Node build a
+ *   module facade of `process`, reading every property, which loads `process.report` and
+ *   more; the global is the same object.
+ * - commander imports `node:child_process` (with net, dgram, …) for executable subcommands,
+ *   which dmshare has none of: it is loaded only if one is ever run.
+ * - chalk detects colour support (`node:tty`, `node:os`) as it loads, for its default
+ *   instance; dmshare gives every Chalk its level itself (ui/output.ts `colorEnabled`).
+ */
+const SHIMS: Record<string, { filter: RegExp; importer?: RegExp; contents: string }> = {
+  process: { filter: /^(node:)?process$/, contents: "export default globalThis.process;" },
+  "child_process-for-commander": {
+    filter: /^(node:)?child_process$/,
+    importer: /[\\/]node_modules[\\/]commander[\\/]/,
+    contents:
+      'const real = () => process.getBuiltinModule("node:child_process");\n' +
+      "export default { spawn: (...args) => real().spawn(...args) };",
+  },
+  "supports-color-for-chalk": {
+    filter: /^#supports-color$/,
+    importer: /[\\/]node_modules[\\/]chalk[\\/]/,
+    contents: "export default { stdout: false, stderr: false };",
+  },
+};
+
+const startupShims: Plugin = {
+  name: "start-up shims",
+  setup(build) {
+    for (const [name, shim] of Object.entries(SHIMS)) {
+      build.onResolve({ filter: shim.filter }, ({ importer }) =>
+        !shim.importer || shim.importer.test(importer)
+          ? { path: name, namespace: "start-up-shim" }
+          : undefined,
+      );
+    }
+    build.onLoad({ filter: /.*/, namespace: "start-up-shim" }, ({ path: name }) => ({
+      contents: SHIMS[name]?.contents,
+      loader: "js",
+    }));
+  },
+};
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({ options: { outdir: { type: "string" } } });
@@ -91,6 +135,7 @@ await build({
   // and loading them from node_modules file by file cost ~40 ms of start-up. The heavy ones,
   // imported only when a command needs them, stay in node_modules.
   external: LOADED_ON_DEMAND,
+  plugins: [startupShims],
   define: { __DMSHARE_BUILTIN_APPS__: JSON.stringify(apps) },
   // No source maps: nothing runs Node with --enable-source-maps, and they were 62 % of the
   // package. The bundle is not minified, so stack traces (--verbose) stay readable.
