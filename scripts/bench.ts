@@ -292,7 +292,7 @@ async function onePhoto() {
   for (const name of names) {
     await writeFile(
       path.join(dir, name),
-      await cameraJpeg({ width: 4000, height: 3000, quality: 92, noise: 36 }),
+      await cameraJpeg({ width: 4000, height: 3000, quality: 90, noise: 20 }),
     );
   }
   // Dropbox: files/upload (the bytes), create_shared_link_with_settings. Drive: find the
@@ -314,8 +314,11 @@ async function onePhoto() {
       await send(names[0] as string);
       const times: number[] = [];
       const ratios: number[] = [];
+      const nodeTimes: number[] = [];
       let requests = 0;
       for (const name of names.slice(1)) {
+        // Interleaved: what starting any Node process costs on this machine right now.
+        nodeTimes.push(await timed(() => run(process.execPath, ["-e", "0"])));
         const before = emulator.requests.length;
         const ms = await timed(() => send(name));
         const made = emulator.requests.slice(before);
@@ -327,6 +330,7 @@ async function onePhoto() {
       const ratio = median(ratios);
       const photoBytes = (await readFile(path.join(dir, names[1] as string))).length;
       const lowerBound = median(times) / ratio;
+      const nodeMs = median(nodeTimes);
       rows.push({
         measure: `one 12 MP photo (${(photoBytes / 1e6).toFixed(1)} MB, metadata removed) on ${via}: vs lower bound`,
         value: `${ratio.toFixed(2)}× (${median(times).toFixed(0)} ms vs ${lowerBound.toFixed(0)} ms: bytes + ${roundTrips} round trips); ${requests} requests`,
@@ -338,7 +342,16 @@ async function onePhoto() {
           roundTripsNeeded: roundTrips,
           requestsMade: requests,
           ratio: round(ratio),
+          nodeMs: round(nodeMs),
         },
+      });
+      // The lower bound leaves out starting a process at all: 1.15x of ~0.3 s is less than
+      // Node's own start-up plus loading an SDK. The closest honest version counts it.
+      rows.push({
+        measure: `one 12 MP photo on ${via}: vs lower bound + node -e 0`,
+        value: `${(median(times) / (lowerBound + nodeMs)).toFixed(2)}× (${(lowerBound + nodeMs).toFixed(0)} ms); ${(median(times) - lowerBound - nodeMs).toFixed(0)} ms beyond both`,
+        budget: "(reported)",
+        pass: null,
       });
     });
   }
