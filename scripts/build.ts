@@ -8,9 +8,11 @@
 // `--outdir DIR` builds elsewhere than dist/ (the tests build a dist with built-in apps).
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PassThrough, Readable } from "node:stream";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
+import type { FastAnswers } from "../src/fast-path.ts";
 import type { BuiltinApps, GoogleClient } from "../src/providers/builtin-apps.ts";
 
 const LOADED_ON_DEMAND = [
@@ -25,6 +27,50 @@ const LOADED_ON_DEMAND = [
   "@inquirer/prompts",
   "qrcode",
 ];
+
+/**
+ * Modules the bundled packages import at start-up that dmshare does not need there. Each
+ * cost every command time before it did anything (issue 18):
+ * - `import process from "node:process"` (commander, chalk, env-paths) makes Node build a
+ *   module facade of `process`, reading every property, which loads `process.report` and
+ *   more; the global is the same object.
+ * - commander imports `node:child_process` (with net, dgram, …) for executable subcommands,
+ *   which dmshare has none of: it is loaded only if one is ever run.
+ * - chalk detects colour support (`node:tty`, `node:os`) as it loads, for its default
+ *   instance; dmshare gives every Chalk its level itself (ui/output.ts `colorEnabled`).
+ */
+const SHIMS: Record<string, { filter: RegExp; importer?: RegExp; contents: string }> = {
+  process: { filter: /^(node:)?process$/, contents: "export default globalThis.process;" },
+  "child_process-for-commander": {
+    filter: /^(node:)?child_process$/,
+    importer: /[\\/]node_modules[\\/]commander[\\/]/,
+    contents:
+      'const real = () => process.getBuiltinModule("node:child_process");\n' +
+      "export default { spawn: (...args) => real().spawn(...args) };",
+  },
+  "supports-color-for-chalk": {
+    filter: /^#supports-color$/,
+    importer: /[\\/]node_modules[\\/]chalk[\\/]/,
+    contents: "export default { stdout: false, stderr: false };",
+  },
+};
+
+const startupShims: Plugin = {
+  name: "start-up shims",
+  setup(build) {
+    for (const [name, shim] of Object.entries(SHIMS)) {
+      build.onResolve({ filter: shim.filter }, ({ importer }) =>
+        !shim.importer || shim.importer.test(importer)
+          ? { path: name, namespace: "start-up-shim" }
+          : undefined,
+      );
+    }
+    build.onLoad({ filter: /.*/, namespace: "start-up-shim" }, ({ path: name }) => ({
+      contents: SHIMS[name]?.contents,
+      loader: "js",
+    }));
+  },
+};
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({ options: { outdir: { type: "string" } } });
@@ -89,6 +135,7 @@ await build({
   // and loading them from node_modules file by file cost ~40 ms of start-up. The heavy ones,
   // imported only when a command needs them, stay in node_modules.
   external: LOADED_ON_DEMAND,
+  plugins: [startupShims],
   define: { __DMSHARE_BUILTIN_APPS__: JSON.stringify(apps) },
   // No source maps: nothing runs Node with --enable-source-maps, and they were 62 % of the
   // package. The bundle is not minified, so stack traces (--verbose) stay readable.
@@ -96,3 +143,70 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
 });
+
+// `dmshare --version` and `--help` answer without loading the program (src/fast-path.ts):
+// their text is what the program just built prints, at every terminal width.
+const answers = await fastAnswers(path.join(outdir, "main.js"));
+await build({
+  absWorkingDir: root,
+  entryPoints: { "fast-path": "src/fast-path.ts" },
+  outdir,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node22",
+  define: { __DMSHARE_FAST_ANSWERS__: JSON.stringify(answers) },
+  sourcemap: false,
+  logLevel: "warning",
+});
+
+/** Runs the built program for `args` with stdout on a terminal `columns` wide (or piped). */
+async function printed(main: string, args: string[], columns: number | undefined): Promise<string> {
+  const { run } = (await import(pathToFileURL(main).href)) as typeof import("../src/main.ts");
+  const chunks: Buffer[] = [];
+  const stdout = Object.assign(new PassThrough(), { isTTY: columns !== undefined, columns });
+  stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const stderr = new PassThrough();
+  const code = await run(args, {
+    stdin: Readable.from([]),
+    stdout,
+    stderr,
+    env: {},
+    cwd: root,
+    now: () => new Date(),
+    fetch: () => Promise.reject(new Error("no network while building")),
+    openUrl: () => Promise.reject(new Error("no browser while building")),
+    paths: { configDir: path.join(outdir, "no-config") },
+    signal: new AbortController().signal,
+  });
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (code !== 0 || stderr.read() !== null || !text) {
+    throw new Error(`build: dmshare ${args.join(" ")} did not just print (exit ${code})`);
+  }
+  return text;
+}
+
+async function fastAnswers(main: string): Promise<FastAnswers> {
+  const piped = await printed(main, ["--help"], undefined);
+  if ((await printed(main, [], undefined)) !== piped) {
+    throw new Error("build: dmshare with no arguments no longer prints its --help");
+  }
+  // Past its widest line (unwrapped), a wider terminal prints the same help.
+  const unwrapped = await printed(main, ["--help"], 100_000);
+  const widest = Math.max(...unwrapped.split("\n").map((line) => line.length));
+  const texts: string[] = [];
+  const byWidth: number[] = [];
+  for (let width = 0; width <= widest; width++) {
+    const text = await printed(main, ["--help"], width);
+    if (!texts.includes(text)) texts.push(text);
+    byWidth.push(texts.indexOf(text));
+  }
+  if (texts[byWidth[widest] ?? -1] !== unwrapped) {
+    throw new Error("build: the help at its widest line is not the unwrapped help");
+  }
+  if (!texts.includes(piped)) texts.push(piped);
+  return {
+    version: await printed(main, ["--version"], undefined),
+    help: { texts, byWidth, piped: texts.indexOf(piped) },
+  };
+}

@@ -32,6 +32,9 @@ export function buildProgram(run: CliRun) {
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
+      // Commander's own defaults, from the command's streams: the terminal's width, else 80.
+      getOutHelpWidth: () => (ctx.stdout.isTTY ? ctx.stdout.columns : undefined) ?? 80,
+      getErrHelpWidth: () => (ctx.stderr.isTTY ? ctx.stderr.columns : undefined) ?? 80,
     })
     .addHelpText(
       "after",
