@@ -162,7 +162,9 @@ await build({
 
 /** Runs the built program for `args` with stdout on a terminal `columns` wide (or piped). */
 async function printed(main: string, args: string[], columns: number | undefined): Promise<string> {
-  const { run } = (await import(pathToFileURL(main).href)) as typeof import("../src/main.ts");
+  const { run, realSystem } = (await import(
+    pathToFileURL(main).href
+  )) as typeof import("../src/main.ts");
   const chunks: Buffer[] = [];
   const stdout = Object.assign(new PassThrough(), { isTTY: columns !== undefined, columns });
   stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -177,6 +179,7 @@ async function printed(main: string, args: string[], columns: number | undefined
     fetch: () => Promise.reject(new Error("no network while building")),
     openUrl: () => Promise.reject(new Error("no browser while building")),
     paths: { configDir: path.join(outdir, "no-config") },
+    system: realSystem(process),
     signal: new AbortController().signal,
   });
   const text = Buffer.concat(chunks).toString("utf8");

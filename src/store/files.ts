@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { platform } from "node:os";
@@ -7,9 +6,10 @@ import { DmshareError, usageError } from "../errors.ts";
 
 /**
  * Names this process's temp files: a random tag per process (instead of its pid, which this
- * module does not read) and a counter, so no two writers share one.
+ * module does not read) and a counter, so no two writers share one. Not node:crypto, which
+ * would cost every command its load time; O_EXCL below refuses a clash anyway.
  */
-const WRITER = randomBytes(6).toString("hex");
+const WRITER = Math.random().toString(36).slice(2, 14).padEnd(12, "0");
 let tempFiles = 0;
 
 /** Files dmshare writes hold links and tokens: readable by the user only. */
