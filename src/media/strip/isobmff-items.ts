@@ -122,6 +122,40 @@ export function unusedRanges(start: number, end: number, used: Extent[]): Patch[
   return patches;
 }
 
+/** Item properties are judged; boxes of `meta` not needed to find and show the items are freed. */
+async function metaChildren(src: Source, boxes: Box[], findings: Findings): Promise<Patch[]> {
+  const patches: Patch[] = [];
+  for (const box of boxes) {
+    if (box.type === "iprp") patches.push(...(await itemProperties(src, box, findings)));
+    else if (!META_CHILDREN.has(box.type)) {
+      // xml/bxml (XML metadata), uuid, anything not needed to find and show the items.
+      const length = box.end - box.body;
+      const data = length <= MAX_METADATA_READ ? await src.read(box.body, length) : Buffer.alloc(0);
+      if (box.type === "xml " || box.type === "bxml" || xmpHasLocation(data))
+        findings.merge(xmpFindings(data));
+      else findings.add(LABELS.other);
+      patches.push(...freeBox(box));
+    }
+  }
+  return patches;
+}
+
+/** Data located in iloc but declared by no item: nothing shows it, so nothing needs it. */
+function undeclaredData(
+  items: ItemInfo[],
+  locations: Awaited<ReturnType<typeof itemLocations>>,
+  findings: Findings,
+): Patch[] {
+  const patches: Patch[] = [];
+  const declared = new Set(items.map((item) => item.id));
+  for (const [id, location] of locations) {
+    if (declared.has(id) || typeof location === "string") continue;
+    findings.add(LABELS.other);
+    for (const extent of location) patches.push({ at: extent.offset, zeros: extent.length });
+  }
+  return patches;
+}
+
 export async function itemMetadata(
   src: Source,
   meta: Box,
@@ -136,18 +170,7 @@ export async function itemMetadata(
       `it has ${lists.length > 1 ? "two item lists (iinf)" : "two item location tables (iloc)"}, so dmshare can't tell which metadata it holds`,
     );
   }
-  for (const box of boxes) {
-    if (box.type === "iprp") patches.push(...(await itemProperties(src, box, findings)));
-    else if (!META_CHILDREN.has(box.type)) {
-      // xml/bxml (XML metadata), uuid, anything not needed to find and show the items.
-      const length = box.end - box.body;
-      const data = length <= MAX_METADATA_READ ? await src.read(box.body, length) : Buffer.alloc(0);
-      if (box.type === "xml " || box.type === "bxml" || xmpHasLocation(data))
-        findings.merge(xmpFindings(data));
-      else findings.add(LABELS.other);
-      patches.push(...freeBox(box));
-    }
-  }
+  patches.push(...(await metaChildren(src, boxes, findings)));
   const [iinf] = lists;
   const [iloc] = tables;
   if (!iinf) return { patches, imageData: undefined };
@@ -160,13 +183,7 @@ export async function itemMetadata(
         boxes.find((box) => box.type === "idat"),
       )
     : new Map();
-  // Data located in iloc but declared by no item: nothing shows it, so nothing needs it.
-  const declared = new Set(items.map((item) => item.id));
-  for (const [id, location] of locations) {
-    if (declared.has(id) || typeof location === "string") continue;
-    findings.add(LABELS.other);
-    for (const extent of location) patches.push({ at: extent.offset, zeros: extent.length });
-  }
+  patches.push(...undeclaredData(items, locations, findings));
   for (const item of items) {
     const isExif = item.type === "Exif";
     const isXmp = item.type === "mime" && item.contentType === "application/rdf+xml";

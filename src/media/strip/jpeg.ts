@@ -67,18 +67,8 @@ export async function stripJpeg(src: Source, sink: Sink, findings: Findings): Pr
     if (end > src.size)
       throw src.malformed(`a segment at byte ${markerAt} runs past the end of the file`);
     if (isMetadata) {
-      const payload = await src.read(markerAt + 4, length - 2, "a metadata segment");
-      const decision = decide(marker, payload, state);
-      if (decision.keep === true) await writeSegment(sink, marker, payload);
-      else if (decision.keep === "replace") await writeSegment(sink, marker, decision.payload);
-      else if (decision.keep === "mpf") {
-        const parsed = parseMpf(decision.payload);
-        if (parsed) {
-          const slots = parsed.entries.length;
-          mpf = { ...parsed, headerIn: markerAt + 8, headerOut: sink.position + 8, slots };
-          await writeSegment(sink, marker, mpfPayload(parsed.littleEndian, parsed.entries, slots));
-        } else findings.add(LABELS.exif);
-      }
+      const index = await metadataSegment(src, sink, { marker, markerAt, length }, state);
+      if (index) mpf = index;
     } else {
       const payload = await src.read(markerAt + 4, length - 2, "an image segment");
       if (!imageSegmentIsExact(marker, payload)) {
@@ -110,6 +100,34 @@ export async function stripJpeg(src: Source, sink: Sink, findings: Findings): Pr
   const eoiIn = at;
   if (mpf) await keepMultiPicture(src, sink, mpf, eoiIn, findings);
   else await trailer(src, sink, eoiIn, src.size, findings);
+}
+
+/**
+ * Writes what is kept of an APPn or COM segment (as it is, replaced, or an MPF index rebuilt);
+ * returns the MPF index when the segment was one dmshare can read.
+ */
+async function metadataSegment(
+  src: Source,
+  sink: Sink,
+  segment: { marker: number; markerAt: number; length: number },
+  state: State,
+): Promise<MpIndex | undefined> {
+  const { marker, markerAt, length } = segment;
+  const payload = await src.read(markerAt + 4, length - 2, "a metadata segment");
+  const decision = decide(marker, payload, state);
+  if (decision.keep === true) await writeSegment(sink, marker, payload);
+  else if (decision.keep === "replace") await writeSegment(sink, marker, decision.payload);
+  else if (decision.keep === "mpf") {
+    const parsed = parseMpf(decision.payload);
+    if (parsed) {
+      const slots = parsed.entries.length;
+      const mpf = { ...parsed, headerIn: markerAt + 8, headerOut: sink.position + 8, slots };
+      await writeSegment(sink, marker, mpfPayload(parsed.littleEndian, parsed.entries, slots));
+      return mpf;
+    }
+    state.findings.add(LABELS.exif);
+  }
+  return undefined;
 }
 
 async function writeSegment(sink: Sink, marker: number, payload: Buffer): Promise<void> {
