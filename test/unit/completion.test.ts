@@ -31,6 +31,19 @@ function longOptionsIn(help: string): string[] {
   return [...section.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map(([, flag = ""]) => flag);
 }
 
+/**
+ * How each shell's script offers a command at the top level; fish offers only the name, and
+ * knows an alias by the options it completes after it.
+ */
+const commandIn: Record<(typeof SHELLS)[number], (word: string, alias: boolean) => RegExp> = {
+  bash: (word) => new RegExp(`compgen -W '[^']*(?<![\\w-])${word}(?![\\w-])[^']*'`),
+  zsh: (word) => new RegExp(`'${word}:`),
+  fish: (word, alias) =>
+    alias
+      ? new RegExp(`'__fish_seen_subcommand_from [\\w -]*(?<![\\w-])${word}(?![\\w-])`)
+      : new RegExp(`-n __fish_use_subcommand -a '${word}'`),
+};
+
 /** How each shell's script names a long option of a command. */
 const optionIn: Record<(typeof SHELLS)[number], (flag: string) => RegExp> = {
   bash: (flag) => new RegExp(`(?<![\\w-])${flag}(?![\\w-])`),
@@ -65,8 +78,8 @@ describe("dmshare completion", async () => {
   it.each(SHELLS)("%s: names every command, alias and subcommand", (shell) => {
     const script = scripts.get(shell) ?? "";
     for (const { name, aliases } of commands) {
-      for (const word of [name, ...aliases])
-        expect(script, word).toMatch(new RegExp(`\\b${word}\\b`));
+      expect(script, name).toMatch(commandIn[shell](name, false));
+      for (const alias of aliases) expect(script, alias).toMatch(commandIn[shell](alias, true));
       for (const sub of commandsIn(helps.get(name) ?? "")) {
         expect(script, `${name} ${sub.name}`).toMatch(new RegExp(`\\b${sub.name}\\b`));
       }
