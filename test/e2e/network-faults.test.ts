@@ -1,7 +1,7 @@
 import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { collect, spawnCli, writeFiles } from "../helpers/cli.ts";
+import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { useGoogleTestbed } from "../helpers/google-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
@@ -66,7 +66,7 @@ describe("Google Drive on a flaky network", () => {
         bed.emulator.requests
           .slice(before)
           .some((request) => request.method === "PUT" && request.path.startsWith("/upload/"));
-      while (!uploading()) await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitFor(async () => (uploading() ? true : undefined));
       child.kill("SIGINT");
       const { code, stdout, stderr } = await result;
       expect(code).toBe(130);
