@@ -19,6 +19,11 @@ export async function runInProcess(
   args: string[],
   options: InProcessOptions = {},
 ): Promise<CliResult> {
+  // The clipboard tool (clipboardy) reads this process's environment, not ctx.env: without a
+  // display here, an in-process send can't reach the clipboard of whoever runs the tests,
+  // as the spawned binary can't (baseEnv has no display either).
+  delete process.env.DISPLAY;
+  delete process.env.WAYLAND_DISPLAY;
   const test = testContext({
     env: baseEnv(options.env),
     stdin: options.stdin,
