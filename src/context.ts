@@ -45,6 +45,11 @@ export interface Ctx {
   paths: { configDir: string };
   /** Aborted when the user presses Ctrl-C. */
   signal: AbortSignal;
+  /**
+   * How a provider call waits before trying again (default: a timer); false when the signal
+   * aborted first. Tests give one that moves their clock instead of waiting.
+   */
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<boolean>;
   /** Told when a provider call waits before trying again; the UI shows it on a terminal. */
   onRetry?: (reason: string, delayMs: number) => void;
   /** Told about something the user should know that does not stop the command (stderr). */

@@ -30,6 +30,8 @@ export interface RetryOptions {
   sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<boolean>;
   /** The clock (tests move it). */
   now?: () => number;
+  /** Where the backoff's jitter comes from, in [0, 1) (tests fix it). */
+  random?: () => number;
 }
 
 /** The longest wait a server's Retry-After is honoured for; beyond it dmshare stops and says when. */
@@ -108,14 +110,14 @@ export async function withRetry<T>(
       }
       const asked = decision.retry ? decision.afterMs : undefined;
       const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attemptNumber);
-      const backoff = options.baseDelayMs / 2 + Math.random() * ceiling;
+      const backoff = options.baseDelayMs / 2 + (options.random ?? Math.random)() * ceiling;
       // The server's Retry-After is honoured up to 5 minutes (never less than the base delay);
       // a longer one ends the call at once, saying when to try again.
       const delayMs =
         asked === undefined
           ? Math.min(options.maxDelayMs, Math.max(options.baseDelayMs, backoff))
           : Math.max(options.baseDelayMs, asked);
-      const elapsed = (options.now ?? Date.now)() - started;
+      const elapsed = clock() - started;
       if (
         asked !== undefined &&
         (asked > MAX_SERVER_WAIT_MS || elapsed + delayMs > options.maxTotalMs + MAX_SERVER_WAIT_MS)
@@ -130,7 +132,7 @@ export async function withRetry<T>(
 }
 
 /** Waits, unless the signal aborts first; false when it did. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
     const stop = () => {
@@ -150,12 +152,14 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
  * limit also makes the uploads running now back off.
  */
 export function retryOptionsFor(
-  ctx: Pick<Ctx, "signal" | "onRetry">,
+  ctx: Pick<Ctx, "signal" | "onRetry" | "now" | "sleep">,
   backOffUploads: () => void,
 ): RetryOptions {
   return {
     ...DEFAULT_RETRY,
     signal: ctx.signal,
+    now: () => ctx.now().getTime(),
+    sleep: ctx.sleep ?? sleep,
     onRetry: (reason, delayMs) => {
       if (reason === RATE_LIMITED) backOffUploads();
       ctx.onRetry?.(reason, delayMs);
@@ -177,13 +181,14 @@ export function explainFailure(
   action: string,
   signal: AbortSignal,
   translate: (error: unknown) => Error,
+  now = Date.now(),
 ): Error {
   const last = lastFailure(error);
   if (isAbort(last, signal)) return interruptedError(`stopped while trying to ${action}.`);
   // dmshare's own verdict on an answer (too big, a foreign host), wrapped by an SDK.
   const translated = ownVerdict(last) ?? translate(last);
   if (error instanceof RetryLater && translated instanceof DmshareError) {
-    const when = new Date(Date.now() + error.afterMs);
+    const when = new Date(now + error.afterMs);
     return new DmshareError(
       "provider",
       `${translated.message.replace(/[.\s]+$/, "")}, and asked dmshare to wait ${humanWait(error.afterMs)} before trying again.`,

@@ -3,13 +3,13 @@ import {
   type DropboxEmulatorOptions,
   startDropboxEmulator,
 } from "../emulators/dropbox.ts";
-import { type Testbed, useTestbed } from "./testbed.ts";
+import { type Runner, type Testbed, useTestbed } from "./testbed.ts";
 
 export type DropboxTestbed = Testbed<DropboxEmulator>;
 
 /** `token`, when given, is accepted by the emulator and set as DMSHARE_DROPBOX_TOKEN. */
 export function useDropboxTestbed(
-  options: { token?: string; emulator?: DropboxEmulatorOptions } = {},
+  options: { token?: string; emulator?: DropboxEmulatorOptions; runner?: Runner } = {},
 ): DropboxTestbed {
   return useTestbed(
     () =>
@@ -21,5 +21,6 @@ export function useDropboxTestbed(
       DMSHARE_DROPBOX_API_URL: emulator.url,
       DMSHARE_DROPBOX_TOKEN: options.token,
     }),
+    options.runner,
   );
 }

@@ -3,7 +3,7 @@ import {
   type GoogleEmulatorOptions,
   startGoogleEmulator,
 } from "../emulators/google.ts";
-import { type Testbed, useTestbed } from "./testbed.ts";
+import { type Runner, type Testbed, useTestbed } from "./testbed.ts";
 
 export type GoogleTestbed = Testbed<GoogleEmulator>;
 
@@ -12,7 +12,7 @@ export type GoogleTestbed = Testbed<GoogleEmulator>;
  * DMSHARE_GDRIVE_TOKEN and DMSHARE_GPHOTOS_TOKEN.
  */
 export function useGoogleTestbed(
-  options: { token?: string; emulator?: GoogleEmulatorOptions } = {},
+  options: { token?: string; emulator?: GoogleEmulatorOptions; runner?: Runner } = {},
 ): GoogleTestbed {
   return useTestbed(
     () =>
@@ -25,5 +25,6 @@ export function useGoogleTestbed(
       DMSHARE_GDRIVE_TOKEN: options.token,
       DMSHARE_GPHOTOS_TOKEN: options.token,
     }),
+    options.runner,
   );
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type CliResult, runCli, tempDir } from "./cli.ts";
+import { runInProcess } from "./in-process.ts";
 
 export interface Testbed<Emulator> {
   readonly emulator: Emulator;
@@ -15,10 +16,17 @@ export interface Testbed<Emulator> {
   ): Promise<CliResult>;
 }
 
-/** One emulator per test file and a fresh folder per test, for running the built binary. */
+/** How `dmshare` runs: the built binary in a child process, or `run(argv, ctx)` in this one. */
+export type Runner = "spawn" | "in-process";
+
+/**
+ * One emulator per test file and a fresh folder per test, for running dmshare: the built
+ * binary (e2e), or in this process (integration tests of what commands print and record).
+ */
 export function useTestbed<Emulator extends { close(): Promise<void> }>(
   start: () => Promise<Emulator>,
   envFor: (emulator: Emulator) => Record<string, string | undefined>,
+  runner: Runner = "spawn",
 ): Testbed<Emulator> {
   let emulator: Emulator | undefined;
   let dir = "";
@@ -49,7 +57,11 @@ export function useTestbed<Emulator extends { close(): Promise<void> }>(
       ...extra,
     }),
     dmshare: (args, run = {}) =>
-      runCli(args, { cwd: dir, env: bed.env(run.env), stdin: run.stdin }),
+      (runner === "spawn" ? runCli : runInProcess)(args, {
+        cwd: dir,
+        env: bed.env(run.env),
+        stdin: run.stdin,
+      }),
   };
   return bed;
 }

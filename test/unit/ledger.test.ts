@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Ledger, type LedgerEntry, newLinkId } from "../../src/store/ledger.ts";
@@ -107,10 +107,12 @@ describe("the ledger", () => {
       await writeFile(file, saved);
       expect(await names()).toEqual(["aaaaaaaa.jpg"]);
 
-      // Edited in place to the same size, later (file times advance in clock ticks of a few ms).
+      // Edited in place to the same size, later: its modification time says so (set here,
+      // a second on, instead of waiting for the file system's clock to tick).
       const before = await indexed();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { mtime } = await stat(file);
       await writeFile(file, before.replace("aaaaaaaa.jpg", "zzzzzzzz.jpg"));
+      await utimes(file, mtime, new Date(mtime.getTime() + 1000));
       expect(await names()).toEqual(["zzzzzzzz.jpg"]);
 
       await indexed();

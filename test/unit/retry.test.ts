@@ -4,21 +4,39 @@ import {
   DEFAULT_RETRY,
   explainFailure,
   isAbort,
+  RATE_LIMITED,
   RetriesExhausted,
   type RetryDecision,
   RetryLater,
   retryAfterMs,
+  retryOptionsFor,
+  sleep,
   withRetry,
 } from "../../src/providers/retry.ts";
 
 const FAST = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200, maxTotalMs: 5_000 };
 const retryAll = (): RetryDecision => ({ retry: true, reason: "flaky" });
 
-/** An attempt that fails `failures` times, then returns "done"; records when it ran. */
-function flaky(failures: number) {
+/** A clock that moves only when dmshare sleeps, so nothing waits for real. */
+function fakeTime() {
+  let now = 1_000_000;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms: number) => {
+      slept.push(ms);
+      now += ms;
+      return true;
+    },
+  };
+}
+
+/** An attempt that fails `failures` times, then returns "done"; records when (on `clock`) it ran. */
+function flaky(failures: number, clock: () => number = Date.now) {
   const startedAt: number[] = [];
   const attempt = async () => {
-    startedAt.push(Date.now());
+    startedAt.push(clock());
     if (startedAt.length <= failures) throw new Error(`failure ${startedAt.length}`);
     return "done";
   };
@@ -27,70 +45,144 @@ function flaky(failures: number) {
 
 describe("withRetry", () => {
   it("retries until the attempt succeeds, telling the listener each wait", async () => {
-    const { attempt, startedAt } = flaky(2);
+    const time = fakeTime();
+    const { attempt, startedAt } = flaky(2, time.now);
     const waits: [string, number][] = [];
     const result = await withRetry(attempt, retryAll, {
       ...FAST,
+      ...time,
       onRetry: (reason, delayMs) => waits.push([reason, delayMs]),
     });
     expect(result).toBe("done");
     expect(startedAt).toHaveLength(3);
     expect(waits.map(([reason]) => reason)).toEqual(["flaky", "flaky"]);
+    expect(waits.map(([, delayMs]) => delayMs)).toEqual(time.slept);
   });
 
   it("a final error is thrown as it is, after one attempt", async () => {
-    const { attempt, startedAt } = flaky(5);
-    const error = await withRetry(attempt, () => ({ retry: false }), FAST).catch((e) => e);
+    const time = fakeTime();
+    const { attempt, startedAt } = flaky(5, time.now);
+    const error = await withRetry(attempt, () => ({ retry: false }), { ...FAST, ...time }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(RetriesExhausted);
     expect(startedAt).toHaveLength(1);
+    expect(time.slept).toEqual([]);
   });
 
   it("gives up after the attempts, wrapping the last error with how long it tried", async () => {
-    const { attempt, startedAt } = flaky(10);
-    const error = await withRetry(attempt, retryAll, FAST).catch((e) => e);
+    const time = fakeTime();
+    const { attempt, startedAt } = flaky(10, time.now);
+    const error = await withRetry(attempt, retryAll, { ...FAST, ...time }).catch((e) => e);
     expect(error).toBeInstanceOf(RetriesExhausted);
     expect(error.attempts).toBe(4);
     expect((error.cause as Error).message).toBe("failure 4");
     expect(startedAt).toHaveLength(4);
+    expect(error.elapsedMs).toBeCloseTo(time.slept.reduce((sum, ms) => sum + ms, 0));
+  });
+
+  it("backs off exponentially with jitter, up to the longest wait", async () => {
+    const time = fakeTime();
+    const { attempt } = flaky(10, time.now);
+    await withRetry(attempt, retryAll, {
+      attempts: 8,
+      baseDelayMs: 500,
+      maxDelayMs: 10_000,
+      maxTotalMs: 600_000,
+      ...time,
+      random: () => 0.5,
+    }).catch(() => undefined);
+    // base/2 + random × min(max, base × 2^n), never more than the longest wait.
+    expect(time.slept).toEqual([750, 1250, 2250, 4250, 5250, 5250, 5250]);
+  });
+
+  it("never waits longer than the longest wait, whatever the jitter", async () => {
+    const time = fakeTime();
+    const { attempt } = flaky(10, time.now);
+    const limits = { attempts: 4, baseDelayMs: 500, maxDelayMs: 3_000, maxTotalMs: 600_000 };
+    await withRetry(attempt, retryAll, { ...limits, ...time, random: () => 0.99 }).catch(
+      () => undefined,
+    );
+    expect(time.slept).toEqual([1240, 2230, 3000]);
   });
 
   it("Retry-After: 0 still waits the base delay instead of hammering the server", async () => {
-    const { attempt, startedAt } = flaky(1);
+    const time = fakeTime();
+    const { attempt, startedAt } = flaky(1, time.now);
     await withRetry(attempt, () => ({ retry: true, reason: "rate limited", afterMs: 0 }), {
       ...FAST,
+      ...time,
       baseDelayMs: 150,
     });
-    expect((startedAt[1] as number) - (startedAt[0] as number)).toBeGreaterThanOrEqual(140);
+    expect(time.slept).toEqual([150]);
+    expect((startedAt[1] as number) - (startedAt[0] as number)).toBe(150);
   });
 
   it("does not start a backoff wait that would go past the total time", async () => {
-    const { attempt, startedAt } = flaky(10);
+    const time = fakeTime();
+    const { attempt, startedAt } = flaky(10, time.now);
     const error = await withRetry(attempt, () => ({ retry: true, reason: "x" }), {
       ...FAST,
+      ...time,
       baseDelayMs: 150,
       maxDelayMs: 150,
       attempts: 100,
       maxTotalMs: 400,
     }).catch((e) => e);
     expect(error).toBeInstanceOf(RetriesExhausted);
-    expect(startedAt.length).toBeLessThanOrEqual(3);
-    expect(Date.now() - (startedAt[0] as number)).toBeLessThan(1_000);
+    // Waits at 0 and 150 ms fit in 400 ms; a third one, from 300 ms, would end at 450.
+    expect(time.slept).toEqual([150, 150]);
+    expect(startedAt).toHaveLength(3);
   });
 
-  it("Ctrl-C during a wait stops at once", async () => {
+  it("Ctrl-C during a wait stops it at once (the real timer, a minute long)", async () => {
     const interrupt = new AbortController();
     const { attempt, startedAt } = flaky(10);
-    setTimeout(() => interrupt.abort(), 50);
-    const began = Date.now();
-    const error = await withRetry(attempt, () => ({ retry: true, reason: "x", afterMs: 5_000 }), {
+    // Without the abort, the minute's wait outlasts the test's timeout.
+    const error = await withRetry(attempt, () => ({ retry: true, reason: "x", afterMs: 60_000 }), {
       ...FAST,
-      maxDelayMs: 5_000,
+      maxDelayMs: 60_000,
       signal: interrupt.signal,
+      onRetry: () => interrupt.abort(),
     }).catch((e) => e);
-    expect(Date.now() - began).toBeLessThan(1_000);
     expect(error.message).toBe("failure 1");
     expect(startedAt).toHaveLength(1);
+  });
+
+  it("the real sleep says whether it waited or was interrupted", async () => {
+    expect(await sleep(1, undefined)).toBe(true);
+    const interrupt = new AbortController();
+    interrupt.abort();
+    expect(await sleep(60_000, interrupt.signal)).toBe(false);
+  });
+});
+
+describe("retryOptionsFor", () => {
+  it("waits with the context's sleep and clock, and a rate limit backs the uploads off", async () => {
+    const { testContext } = await import("../helpers/context.ts");
+    const run = testContext({ now: new Date("2026-12-06T05:00:00Z") });
+    const told: number[] = [];
+    let backedOff = 0;
+    const options = retryOptionsFor(
+      { ...run.ctx, onRetry: (_reason, delayMs) => told.push(delayMs) },
+      () => backedOff++,
+    );
+    const { attempt, startedAt } = flaky(2, () => run.ctx.now().getTime());
+    const result = await withRetry(
+      attempt,
+      () => ({ retry: true, reason: RATE_LIMITED, afterMs: 30_000 }),
+      options,
+    );
+    expect(result).toBe("done");
+    expect(run.slept).toEqual([30_000, 30_000]);
+    expect(told).toEqual([30_000, 30_000]);
+    expect(backedOff).toBe(2);
+    expect(startedAt.map((at) => new Date(at).toISOString())).toEqual([
+      "2026-12-06T05:00:00.000Z",
+      "2026-12-06T05:00:30.000Z",
+      "2026-12-06T05:01:00.000Z",
+    ]);
   });
 });
 
@@ -135,20 +227,6 @@ describe("isAbort", () => {
 });
 
 describe("a server's Retry-After", () => {
-  /** A clock that moves only when dmshare sleeps, so nothing waits for real. */
-  function fakeTime() {
-    let now = 1_000_000;
-    const slept: number[] = [];
-    return {
-      slept,
-      now: () => now,
-      sleep: async (ms: number) => {
-        slept.push(ms);
-        now += ms;
-        return true;
-      },
-    };
-  }
   const asked = (ms: number) => (): RetryDecision => ({
     retry: true,
     reason: "rate limited",
@@ -183,10 +261,11 @@ describe("a server's Retry-After", () => {
       "upload a.jpg",
       new AbortController().signal,
       () => new DmshareError("provider", "Dropbox is rate-limiting dmshare."),
+      Date.parse("2026-12-06T05:00:00Z"),
     ) as DmshareError;
     expect(explained.exitCode).toBe(4);
     expect(explained.message).toContain("wait 60 min");
-    expect(explained.hint).toMatch(/Try again after \d\d:\d\d/);
+    expect(explained.hint).toMatch(/Try again after \d\d:\d\d \(2026-12-06 06:00 UTC\)/);
   });
 
   it("is read in seconds or as an HTTP date", () => {

@@ -12,9 +12,11 @@ import {
   mapConcurrently,
   mapSettled,
 } from "../../src/providers/transfer.ts";
+import { waitFor } from "../helpers/cli.ts";
 import { localPhoto } from "../helpers/media.ts";
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** Lets every job that can start start: a turn of the event loop, not a wait for time. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Runs 12 jobs, calling `during(index)` inside each; returns the most that ran at once. */
 async function peakWhile(limit: Concurrency, during: (index: number) => void = () => {}) {
@@ -40,11 +42,21 @@ describe("mapConcurrently", () => {
   it("runs at most the limit at once and keeps the order of results", async () => {
     const { peak } = await peakWhile(new Concurrency(4));
     expect(peak).toBe(4);
-    const results = await mapConcurrently([3, 1, 2], 2, async (n) => {
-      await new Promise((resolve) => setTimeout(resolve, n * 5));
+    // The jobs finish in another order than they were given: 1 first, then 2, then 3.
+    const finished: number[] = [];
+    const release = new Map<number, () => void>();
+    const running = mapConcurrently([3, 1, 2], 3, async (n) => {
+      await new Promise<void>((resolve) => release.set(n, resolve));
+      finished.push(n);
       return n * 10;
     });
-    expect(results).toEqual([30, 10, 20]);
+    for (const n of [1, 2, 3]) {
+      while (!release.has(n)) await tick();
+      release.get(n)?.();
+      while (!finished.includes(n)) await tick();
+    }
+    expect(finished).toEqual([1, 2, 3]);
+    expect(await running).toEqual([30, 10, 20]);
   });
 
   it("backs off: after a rate limit, fewer run at once", async () => {
@@ -95,10 +107,10 @@ describe("FilePart", () => {
     const sink = new Writable({
       highWaterMark: 8 * MiB,
       write(chunk: Buffer, _encoding, done) {
-        setTimeout(() => {
+        setImmediate(() => {
           received.push(Buffer.from(chunk));
           done();
-        }, 1);
+        });
       },
     });
     return { sink, received };
@@ -137,8 +149,9 @@ describe("FilePart", () => {
         },
       });
       await part.pumpTo(sink).catch(() => {});
-      await tick();
       expect(writes).toBeLessThan(4);
+      // The handle closes asynchronously after the destroy: wait for it, not for a time.
+      await waitFor(async () => (openFiles() === before ? true : undefined)).catch(() => {});
       expect(openFiles()).toBe(before);
     } finally {
       await file.cleanup();

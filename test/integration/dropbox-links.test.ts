@@ -4,7 +4,7 @@ import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 const TOKEN = "links-static-token";
-const bed = useDropboxTestbed({ token: TOKEN });
+const bed = useDropboxTestbed({ token: TOKEN, runner: "in-process" });
 const dmshare = (args: string[], env: Record<string, string | undefined> = {}) =>
   bed.dmshare(args, { env });
 

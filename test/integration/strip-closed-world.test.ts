@@ -8,7 +8,7 @@ import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { locatedMp4, withItemPastEnd } from "../helpers/hostile-media.ts";
 
-const bed = useDropboxTestbed({ token: "closed-world-token" });
+const bed = useDropboxTestbed({ token: "closed-world-token", runner: "in-process" });
 
 interface Sent {
   files: { remotePath: string }[];

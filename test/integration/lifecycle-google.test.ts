@@ -22,6 +22,7 @@ beforeEach(async () => {
 const bed = useTestbed(
   async () => ({ close: async () => {} }),
   () => ({ DMSHARE_GDRIVE_TOKEN: TOKEN }),
+  "in-process",
 );
 const run = (args: string[], env: Record<string, string> = {}) =>
   bed.dmshare(args, { env: { DMSHARE_GOOGLE_API_URL: emulator.url, ...env } });

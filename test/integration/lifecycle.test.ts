@@ -25,6 +25,7 @@ beforeEach(async () => {
 const bed = useTestbed(
   async () => ({ close: async () => {} }),
   () => ({ DMSHARE_DROPBOX_TOKEN: TOKEN }),
+  "in-process",
 );
 const run = (args: string[], env: Record<string, string> = {}) =>
   bed.dmshare(args, { env: { DMSHARE_DROPBOX_API_URL: emulator.url, ...env } });

@@ -1,11 +1,12 @@
 // `dmshare inspect`: what a photo tells about its sender, and what dmshare would send,
-// through the built binary, with nothing uploaded and the file untouched.
+// in-process, with nothing uploaded and the file untouched.
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cameraJpeg, cameraVideo, IDENTITY } from "../helpers/camera.ts";
-import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { tempDir, writeFiles } from "../helpers/cli.ts";
+import { runInProcess } from "../helpers/in-process.ts";
 
 let dir = "";
 let cleanup = async () => {};
@@ -20,7 +21,10 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 const inspect = (...args: string[]) =>
-  runCli(["inspect", ...args], { cwd: dir, env: { DMSHARE_CONFIG_DIR: path.join(dir, "cfg") } });
+  runInProcess(["inspect", ...args], {
+    cwd: dir,
+    env: { DMSHARE_CONFIG_DIR: path.join(dir, "cfg") },
+  });
 
 interface Inspected {
   file: string;
@@ -85,8 +89,8 @@ describe("dmshare inspect", () => {
   });
 
   it("is listed in dmshare --help and completed by the shell", async () => {
-    expect((await runCli(["--help"])).stdout).toMatch(/inspect \[options\] <files\.\.\.>/);
-    const bash = await runCli(["completion", "bash"]);
+    expect((await runInProcess(["--help"])).stdout).toMatch(/inspect \[options\] <files\.\.\.>/);
+    const bash = await runInProcess(["completion", "bash"]);
     expect(bash.stdout).toContain("inspect");
   });
 });

@@ -2,13 +2,14 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
-import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { tempDir, writeFiles } from "../helpers/cli.ts";
 import {
   type HostileServer,
   type ProxyReply,
   rewriteJson,
   startHostileProxy,
 } from "../helpers/hostile-proxy.ts";
+import { runInProcess } from "../helpers/in-process.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 // Links are identified by what Dropbox identifies them by (the link's id and rlkey), never by
@@ -36,7 +37,7 @@ beforeEach(async () => {
 });
 
 const dmshare = (args: string[]) =>
-  runCli(args, {
+  runInProcess(args, {
     cwd: dir,
     env: {
       DMSHARE_CONFIG_DIR: path.join(dir, "config"),

@@ -7,13 +7,14 @@ import {
   startDropboxEmulator,
 } from "../emulators/dropbox.ts";
 import { DEFAULT_CLIENT, type GoogleEmulator, startGoogleEmulator } from "../emulators/google.ts";
-import { runCli, tempDir, writeFiles } from "../helpers/cli.ts";
+import { tempDir, writeFiles } from "../helpers/cli.ts";
 import {
   type HostileServer,
   rewriteJson,
   startHostileProxy,
   startRecordingServer,
 } from "../helpers/hostile-proxy.ts";
+import { runInProcess } from "../helpers/in-process.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 // Servers that answer what they should not, through a proxy in front of the emulators: what
@@ -47,7 +48,7 @@ beforeEach(async () => {
 const configDir = () => path.join(dir, "config");
 
 const dmshare = (args: string[], env: Record<string, string | undefined> = {}) =>
-  runCli(args, {
+  runInProcess(args, {
     cwd: dir,
     env: {
       DMSHARE_CONFIG_DIR: configDir(),
