@@ -1,7 +1,8 @@
+import { once } from "node:events";
 import type { Command } from "commander";
 import type { Ctx } from "../context.ts";
 import type { LinkSummaryView } from "../core/links.ts";
-import { listLinkSummaries, listLinks } from "../core/list.ts";
+import { listLinkSummaries, listLinks, streamLinkSummaries } from "../core/list.ts";
 import { expiryFromNow, localDateTime } from "../core/time-format.ts";
 import { Output } from "../ui/output.ts";
 import { renderTable } from "../ui/table.ts";
@@ -53,15 +54,42 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
     output.document(await listLinks(ctx, request));
     return;
   }
-  const links = await listLinkSummaries(ctx, request);
-  if (links.length === 0) {
+  const found = ctx.stdout.isTTY
+    ? await printTable(ctx, output, await listLinkSummaries(ctx, request))
+    : await printRows(ctx, output, streamLinkSummaries(ctx, request));
+  if (!found) {
     output.info(
       options.all || options.status || options.provider || options.since
         ? "No links match."
         : "No links yet. Send a photo with: dmshare send photo.jpg --via dropbox",
     );
-    return;
   }
+}
+
+const HEADER = ["ID", "PROVIDER", "KIND", "NAME", "CREATED", "EXPIRES", "STATUS", "URL"];
+
+/** On a terminal: aligned columns, so every row is read first. False when there were none. */
+async function printTable(ctx: Ctx, output: Output, links: LinkSummaryView[]) {
+  if (links.length === 0) return false;
+  // One write for the whole table: a line at a time costs a system call each.
+  output.result(renderTable(HEADER, links.map(rowOf(ctx, output)), true).join("\n"));
+  return true;
+}
+
+/** Piped: tab-separated rows, a batch at a time as they are read. False when there were none. */
+async function printRows(ctx: Ctx, output: Output, batches: AsyncIterable<LinkSummaryView[]>) {
+  let found = false;
+  const row = rowOf(ctx, output);
+  for await (const links of batches) {
+    found = true;
+    output.result(renderTable(HEADER, links.map(row), false).join("\n"));
+    // A slow reader (| less) holds the rest in the ledger, not in memory.
+    if (ctx.stdout.writableNeedDrain) await once(ctx.stdout, "drain");
+  }
+  return found;
+}
+
+function rowOf(ctx: Ctx, output: Output) {
   const style = output.out;
   const statusStyle: Record<LinkSummaryView["status"], (text: string) => string> = {
     active: style.green,
@@ -72,7 +100,7 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
     revoked: style.dim,
   };
   const now = ctx.now();
-  const rows = links.map((link) => [
+  return (link: LinkSummaryView) => [
     link.id,
     link.provider,
     link.kind,
@@ -81,10 +109,7 @@ async function runList(ctx: Ctx, options: ListOptions, command: Command) {
     expiryColumn(link, now),
     statusStyle[link.status](link.status),
     link.url ?? "",
-  ]);
-  const header = ["ID", "PROVIDER", "KIND", "NAME", "CREATED", "EXPIRES", "STATUS", "URL"];
-  // One write for the whole table: a line at a time costs a system call each.
-  output.result(renderTable(header, rows, Boolean(ctx.stdout.isTTY)).join("\n"));
+  ];
 }
 
 /** `expires in 3 days`, `expired 2 h ago`, `due 2 h ago, not revoked yet` (overdue), `never`. */

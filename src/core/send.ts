@@ -17,7 +17,13 @@ import {
 } from "../providers/provider.ts";
 import { displayNameOf } from "../providers/registry.ts";
 import { ConfigStore, type Settings } from "../store/config.ts";
-import { type ExpiryEnforcer, type Ledger, type LedgerEntry, newLinkId } from "../store/ledger.ts";
+import {
+  type ExpiryEnforcer,
+  type Ledger,
+  type LedgerEntry,
+  newLinkId,
+  sizesKeyOf,
+} from "../store/ledger.ts";
 import { HEARTBEAT_EVERY_MS, thisProcessAsOwner } from "../store/owner.ts";
 import { parseExpiry } from "./duration.ts";
 import { inspectFiles } from "./inputs.ts";
@@ -331,7 +337,9 @@ async function findLiveLink(
   if (options.expiresAt || options.password !== undefined) return undefined;
   const now = ctx.now();
   const ledger = openLedger(ctx);
-  const lookalikes = (await ledger.entries()).filter(
+  const lookalikes = (
+    await ledger.withSizes(provider.name, sizesKeyOf(plan.kind, plan.files))
+  ).filter(
     (entry) =>
       entry.provider === provider.name &&
       entry.contentHash !== undefined &&

@@ -11,7 +11,7 @@ import {
 import { type CredentialStore, openCredentialStore } from "../store/credentials.ts";
 import { tightenPrivateFiles } from "../store/files.ts";
 import { Ledger } from "../store/ledger.ts";
-import { credentialsPath, ledgerPath } from "../store/paths.ts";
+import { credentialsPath, ledgerPath, legacyLedgerPath } from "../store/paths.ts";
 
 export function providerSession(ctx: Ctx): ProviderSession {
   return {
@@ -48,6 +48,7 @@ async function tightenConfig(ctx: Ctx): Promise<void> {
   const credentials = credentialsPath(configDir);
   for (const { file, what, was, now } of await tightenPrivateFiles(configDir, credentials, [
     ledgerPath(configDir),
+    legacyLedgerPath(configDir),
     credentials,
   ])) {
     const open = was & 0o022 ? "writable" : "readable";
