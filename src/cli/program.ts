@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import type { Ctx } from "../context.ts";
 import { register as registerCompletion } from "./completion.ts";
 import { register as registerConfig } from "./config.ts";
+import { register as registerExport } from "./export.ts";
 import { register as registerInspect } from "./inspect.ts";
 import { register as registerList } from "./list.ts";
 import { register as registerLogin } from "./login.ts";
@@ -71,6 +72,7 @@ Examples:
     registerStatus,
     registerConfig,
     registerCompletion,
+    registerExport,
   ]) {
     register(program, ctx, outcome);
   }
