@@ -1,9 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, runCli, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 
 // Messages, QR codes, link passwords and the scripting contract, through the built binary
@@ -165,7 +164,7 @@ describe("--password", () => {
         passwordProtected: true,
         access: "viewer",
       });
-      const ledger = await readFile(path.join(bed.configDir, "ledger.json"), "utf8");
+      const ledger = JSON.stringify(await readLedger(bed.configDir));
       for (const text of [stdout, stderr, ledger]) expect(text).not.toContain("correct horse");
 
       // The same photo again without a password gets its own link, not the protected one.

@@ -33,3 +33,12 @@ export function holdLedger(configDir: string): () => void {
     db.close();
   };
 }
+
+/** Changes the stored entries of the ledger in `configDir` as a hand edit would. */
+export async function rewriteLedger(
+  configDir: string,
+  change: (entries: LedgerEntry[]) => void,
+): Promise<void> {
+  await new Ledger(ledgerDb(configDir)).update(change);
+  closeLedgers();
+}
