@@ -40,7 +40,7 @@ export async function autoPrune(
 async function pruneOverdue(ctx: Ctx, timeoutMs: number): Promise<AutoPruneOutcome | null> {
   const now = ctx.now();
   const ledger = openLedger(ctx);
-  const due = (await ledger.expiredBy(now)).filter((link) => isOverdue(link, now));
+  const due = (await ledger.overdueBy(now)).filter((link) => isOverdue(link, now));
   if (due.length === 0) return null;
   if ((await new ConfigStore(ctx.paths.configDir).get("auto-prune")) === "off") return null;
   if (now.getTime() < (await backedOffUntil(ctx))) return null;

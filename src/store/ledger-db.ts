@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS entries_by_id ON entries(id) WHERE usable = 1;
 CREATE INDEX IF NOT EXISTS entries_newest_first ON entries(created_at DESC, seq);
-CREATE INDEX IF NOT EXISTS entries_by_expiry ON entries(expires_ms) WHERE expires_ms IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_to_prune ON entries(expires_ms)
+  WHERE expiry_by = 'dmshare' AND status = 'active' AND usable = 1;
 CREATE INDEX IF NOT EXISTS entries_by_sizes ON entries(provider, sizes);
 CREATE INDEX IF NOT EXISTS entries_unusable ON entries(seq) WHERE usable = 0;
 `;

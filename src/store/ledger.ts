@@ -220,13 +220,13 @@ export class Ledger {
     );
   }
 
-  /** The summaries of links not revoked whose expiry is `now` or earlier. */
-  expiredBy(now: Date): Promise<LinkSummary[]> {
+  /** The summaries of active links whose expiry dmshare enforces and which is `now` or earlier. */
+  overdueBy(now: Date): Promise<LinkSummary[]> {
     return this.read((db) =>
       db
         .prepare(
-          `SELECT ${SUMMARY_COLUMNS} FROM entries WHERE expires_ms <= ? AND usable = 1
-           AND status <> 'revoked' ORDER BY seq`,
+          `SELECT ${SUMMARY_COLUMNS} FROM entries WHERE expires_ms <= ? AND expiry_by = 'dmshare'
+           AND status = 'active' AND usable = 1 ORDER BY seq`,
         )
         .all(now.getTime())
         .map(summaryOfRow),

@@ -169,8 +169,8 @@ describe("the ledger", () => {
       expect(await ledger.withIds(["cdef0004", "nothere0", "abcd0001"])).toEqual([a, d]);
       expect(await ledger.withSizes("dropbox", sizesKeyOf("album", files(10, 20)))).toEqual([a, b]);
       expect(await ledger.withSizes("dropbox", sizesKeyOf("photo", files(10, 20)))).toEqual([]);
-      expect(await ledger.expiredBy(new Date("2026-01-04T00:00:00.000Z"))).toEqual([]);
-      expect(await ledger.expiredBy(new Date("2026-01-05T00:00:00.000Z"))).toEqual([summary(c)]);
+      expect(await ledger.overdueBy(new Date("2026-01-04T00:00:00.000Z"))).toEqual([]);
+      expect(await ledger.overdueBy(new Date("2026-01-05T00:00:00.000Z"))).toEqual([summary(c)]);
 
       const batches: string[][] = [];
       for await (const batch of ledger.newestFirst(2)) batches.push(batch.map((link) => link.id));
@@ -179,6 +179,12 @@ describe("the ledger", () => {
         [d.id, a.id],
         [c.id, b.id],
       ]);
+      // Only what dmshare itself must revoke: not a link the provider stops, nor one inactive.
+      await ledger.add(
+        entry("efgh0005", { expiresAt: "2026-01-03T00:00:00.000Z", status: "active" }),
+      );
+      await ledger.add({ ...c, id: "fghi0006", status: "pending" });
+      expect(await ledger.overdueBy(new Date("2026-02-01T00:00:00.000Z"))).toEqual([summary(c)]);
     });
   });
 
