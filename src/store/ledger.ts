@@ -1,15 +1,10 @@
-import { lstat, mkdir, open, rm } from "node:fs/promises";
-import path from "node:path";
-import process from "node:process";
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import { DmshareError, usageError } from "../errors.ts";
-import { localFileError, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.ts";
+import { connectLedger, emptyDatabase, ledgerFailure } from "./ledger-connection.ts";
 import {
   insertEntry,
   inTransaction,
   type MergeReport,
   mergeEntries,
-  prepareSchema,
   replaceEntry,
   SUMMARY_COLUMNS,
   summaryOfRow,
@@ -17,8 +12,8 @@ import {
 import type { LedgerEntry, SkippedEntry } from "./ledger-entry.ts";
 import type { LinkSummary } from "./ledger-index.ts";
 import { migrateLegacyLedger } from "./ledger-migrate.ts";
-import { asFileSystemError, isBusyDatabase, isCorruptDatabase, loadSqlite } from "./sqlite.ts";
 
+export { closeLedgers } from "./ledger-connection.ts";
 export type { MergeReport } from "./ledger-db.ts";
 export * from "./ledger-entry.ts";
 
@@ -32,55 +27,8 @@ export interface LedgerOptions {
   now?: () => Date;
 }
 
-/**
- * Open databases, one per file, kept for the life of the process: opening and closing for
- * each change would cost a checkpoint (and its fsyncs) every time. Closed as the process exits
- * normally; a killed one leaves SQLite's -wal and -shm files, which the next open takes up.
- */
-const connections = new Map<string, DatabaseSync>();
-let closeAtExit = false;
-
-/** Closes every open ledger (as at exit): SQLite then folds its log back into the file. */
-export function closeLedgers() {
-  for (const db of connections.values()) {
-    try {
-      db.close();
-    } catch {
-      // Already closed, or busy: the next open recovers whatever is left.
-    }
-  }
-  connections.clear();
-}
-
-/** How long a command waits for another dmshare that is writing (each write takes milliseconds). */
-const BUSY_TIMEOUT_MS = 60_000;
-
 type Row = Record<string, SQLInputValue>;
 const entryOfRow = (row: Row) => JSON.parse(row.body as string) as LedgerEntry;
-/**
- * Whether `file` exists; anything but a regular file (a directory, a FIFO that SQLite would
- * block on, a device) is refused with a clear error.
- */
-async function exists(file: string): Promise<boolean> {
-  let info: Awaited<ReturnType<typeof lstat>>;
-  try {
-    info = await lstat(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw localFileError(error, file, "read");
-  }
-  if (info.isFile() || info.isSymbolicLink()) return true;
-  const kind = info.isDirectory()
-    ? "a directory"
-    : info.isFIFO()
-      ? "a named pipe (FIFO)"
-      : "not a regular file";
-  throw usageError(
-    `Can't read ${file}: it is ${kind}, not a file dmshare wrote.`,
-    `Move it aside (mv '${file}' '${file}.moved'), then run the command again.`,
-  );
-}
-
 /**
  * The record of every link dmshare made (DESIGN.md §4), in an SQLite database (Node's
  * built-in node:sqlite): each change is one transaction of a few rows, so its cost does not
@@ -347,54 +295,9 @@ export class Ledger {
     }
   }
 
-  /**
-   * Opens the database (and moves an old ledger.json into it); null for a read when there is
-   * neither. A database this call created and could not set up (a full disk) is removed again.
-   */
   private async connect(action: "read" | "write"): Promise<DatabaseSync | null> {
     await this.ready();
-    const [{ DatabaseSync }, hadDatabase, hadLegacy] = await Promise.all([
-      loadSqlite(),
-      exists(this.file),
-      exists(this.legacyFile),
-    ]);
-    const open = connections.get(this.file);
-    if (open && hadDatabase) {
-      if (hadLegacy)
-        await this.migrate(open).catch((error) => Promise.reject(this.failure(error, "write")));
-      return open;
-    }
-    if (open) {
-      // Moved away or deleted meanwhile: this connection holds a file that is no longer it.
-      connections.delete(this.file);
-      try {
-        open.close();
-      } catch {}
-    }
-    if (action === "read" && !hadDatabase && !hadLegacy) return null;
-    if (!hadDatabase) await this.createPrivateFile();
-    let db: DatabaseSync | undefined;
-    try {
-      db = new DatabaseSync(this.file, { timeout: BUSY_TIMEOUT_MS });
-      if (prepareSchema(db) === "newer") throw this.newer();
-      if (hadLegacy) await this.migrate(db);
-      // Another call of this process opened it meanwhile: one connection is enough.
-      const other = connections.get(this.file);
-      if (other) {
-        db.close();
-        return other;
-      }
-      connections.set(this.file, db);
-      if (!closeAtExit) {
-        closeAtExit = true;
-        process.once("exit", closeLedgers);
-      }
-      return db;
-    } catch (error) {
-      db?.close();
-      if (!hadDatabase) await this.removeDatabase();
-      throw this.failure(error, "write");
-    }
+    return connectLedger(this.file, this.legacyFile, action, (db) => this.migrate(db));
   }
 
   private async migrate(db: DatabaseSync) {
@@ -403,70 +306,7 @@ export class Ledger {
     if (done) this.options.onMigrated?.(this.legacyFile, done.backup, done.report);
   }
 
-  /** The database file is made by dmshare first, so that it (and SQLite's -wal, -shm) is 0600. */
-  private async createPrivateFile() {
-    const dir = path.dirname(this.file);
-    try {
-      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-    } catch (error) {
-      throw localFileError(error, dir, "create the folder");
-    }
-    try {
-      await (await open(this.file, "a", PRIVATE_FILE_MODE)).close();
-    } catch (error) {
-      throw localFileError(error, this.file, "create");
-    }
-  }
-
-  private async removeDatabase() {
-    for (const suffix of ["", "-wal", "-shm", "-journal"]) {
-      await rm(`${this.file}${suffix}`, { force: true }).catch(() => undefined);
-    }
-  }
-
-  /** What the user sees when the database can't be used. */
   private failure(error: unknown, action: "read" | "write"): unknown {
-    if (error instanceof DmshareError) return error;
-    if (isCorruptDatabase(error)) {
-      // Not a bug in dmshare: a disk fault, a restore, another program. The user's to repair.
-      return new DmshareError(
-        "usage",
-        `The link ledger ${this.file} is corrupt: ${(error as Error).message}.`,
-        {
-          hint:
-            `dmshare will not overwrite it. Move it aside and start a new one:\n` +
-            `  mv '${this.file}' '${this.file}.corrupt'\n` +
-            `The links it listed keep working; revoke them from your provider's website, or recover what sqlite3 '${this.file}.corrupt' .recover can read and bring it in with dmshare import.`,
-          cause: error,
-        },
-      );
-    }
-    if (isBusyDatabase(error)) {
-      return new DmshareError(
-        "unexpected",
-        `Timed out waiting for the link ledger ${this.file}: another dmshare kept it busy.`,
-        {
-          hint: "Wait for the other dmshare commands to end, then run this one again.",
-          cause: error,
-        },
-      );
-    }
-    return localFileError(asFileSystemError(error), this.file, action);
+    return ledgerFailure(this.file, error, action);
   }
-
-  private newer() {
-    return new DmshareError("usage", `The link ledger ${this.file} was made by a newer dmshare.`, {
-      hint: "Update dmshare (npm install -g dmshare) to use it; this version leaves it as it is.",
-    });
-  }
-}
-
-let empty: DatabaseSync | undefined;
-
-/** An in-memory ledger with no entries, for reads when there is no ledger yet. */
-async function emptyDatabase(): Promise<DatabaseSync> {
-  const { DatabaseSync } = await loadSqlite();
-  empty ??= new DatabaseSync(":memory:");
-  prepareSchema(empty);
-  return empty;
 }
