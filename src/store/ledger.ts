@@ -168,13 +168,17 @@ export class Ledger {
     );
   }
 
-  /** The summaries of active links whose expiry dmshare enforces and which is `now` or earlier. */
+  /**
+   * The summaries of active links whose expiry dmshare enforces and which is `now` or
+   * earlier, soonest expired first. (Ordered by what the index holds: ORDER BY seq made
+   * SQLite scan the whole table, 160 ms at 200 000 entries before every command.)
+   */
   overdueBy(now: Date): Promise<LinkSummary[]> {
     return this.read((db) =>
       db
         .prepare(
           `SELECT ${SUMMARY_COLUMNS} FROM entries WHERE expires_ms <= ? AND expiry_by = 'dmshare'
-           AND status = 'active' AND usable = 1 ORDER BY seq`,
+           AND status = 'active' AND usable = 1 ORDER BY expires_ms, seq`,
         )
         .all(now.getTime())
         .map(summaryOfRow),
