@@ -3,6 +3,7 @@
 // times the built binary against a Dropbox emulator that answers at once:
 //   node scripts/bench-ledger.ts [--quick] [--json] [--bin path/to/dmshare.js]
 // --quick: 1k and 200k only. --bin: another build (e.g. an older one, for a before/after).
+// --runs N (default 5), --verbose: every run's figures. --json: the rows for scripts/bench.ts.
 // Budgets (issue 18): send and revoke at 200k ≤ 1.3× their time at 1k; peak RSS of every
 // command at 200k ≤ 120 MB; list at 200k prints its first row before it has read them all.
 import { spawn } from "node:child_process";
@@ -235,11 +236,4 @@ function report(results: Record<"send" | "revoke" | "list", Record<number, Run>>
   if (rows.some((row) => !row.pass)) process.exitCode = 1;
 }
 
-if (process.env.BENCH_LEDGER_ONLY_WRITE) {
-  await writeLegacyLedger(
-    process.env.BENCH_LEDGER_ONLY_WRITE,
-    Number(process.env.BENCH_LEDGER_SIZE),
-  );
-} else {
-  await main();
-}
+await main();
