@@ -16,7 +16,6 @@ import ts from "typescript";
 
 export const MAX_FILE_LINES = 450;
 
-
 export interface Problem {
   kind: "cycle" | "upward" | "long-file";
   /** The file the problem is reported against (a circle: its first file), relative to src/. */

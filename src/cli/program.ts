@@ -1,6 +1,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { register as registerCompletion } from "./completion/index.ts";
 import { register as registerConfig } from "./config/index.ts";
+import { register as registerExport } from "./export/index.ts";
 import { register as registerInspect } from "./inspect/index.ts";
 import { register as registerList } from "./list/index.ts";
 import { register as registerLogin } from "./login/index.ts";
@@ -69,6 +70,7 @@ Examples:
     registerStatus,
     registerConfig,
     registerCompletion,
+    registerExport,
   ]) {
     register(program, run);
   }

@@ -40,7 +40,7 @@ export async function autoPrune(
 async function pruneOverdue(ctx: Ctx, timeoutMs: number): Promise<AutoPruneOutcome | null> {
   const now = ctx.now();
   const ledger = openLedger(ctx);
-  const due = (await ledger.summaries()).filter((link) => isOverdue(link, now));
+  const due = (await ledger.overdueBy(now)).filter((link) => isOverdue(link, now));
   if (due.length === 0) return null;
   if ((await new ConfigStore(ctx.paths.configDir).get("auto-prune")) === "off") return null;
   if (now.getTime() < (await backedOffUntil(ctx))) return null;
@@ -66,7 +66,7 @@ async function pruneOverdue(ctx: Ctx, timeoutMs: number): Promise<AutoPruneOutco
   const wanted = new Set(due.map((link) => link.id));
   const work = (async () => {
     // From the ledger itself: the index has no remote ids, and may be older than an entry.
-    const entries = (await ledger.entries()).filter(
+    const entries = (await ledger.withIds([...wanted])).filter(
       (entry) => wanted.has(entry.id) && isOverdue(entry, now),
     );
     return revokeLinks(bounded, entries, { deleteFiles: false, dryRun: false });

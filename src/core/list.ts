@@ -47,21 +47,43 @@ export async function listLinkSummaries(
   return select(await openLedger(ctx).summaries()).map((link) => summaryViewOf(link, now));
 }
 
+/**
+ * Like listLinkSummaries, a batch at a time as the ledger is read (newest first), so the first
+ * rows can be printed before the last are read, and memory stays bounded at any ledger size.
+ */
+export async function* streamLinkSummaries(
+  ctx: Ctx,
+  request: ListRequest,
+): AsyncGenerator<LinkSummaryView[]> {
+  const now = ctx.now();
+  const wanted = filter(request, now);
+  for await (const links of openLedger(ctx).newestFirst()) {
+    const views = links.filter(wanted).map((link) => summaryViewOf(link, now));
+    if (views.length > 0) yield views;
+  }
+}
+
 /** Checks the request, then picks the links it asks for, newest first. */
 function selection(request: ListRequest, now: Date) {
+  const wanted = filter(request, now);
+  return <T extends LinkSummary>(links: T[]): T[] =>
+    links
+      .filter(wanted)
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
+
+/** Checks the request; whether a link is one it asks for. */
+function filter(request: ListRequest, now: Date) {
   const wantedStatus = request.status === undefined ? undefined : parseStatus(request.status);
   const wantedProvider = request.provider ? findProvider(request.provider).name : undefined;
   const since =
     request.since === undefined ? undefined : parseSince("--since", request.since, now).getTime();
-  return <T extends LinkSummary>(links: T[]): T[] =>
-    links
-      .filter((link) => {
-        if (wantedProvider && link.provider !== wantedProvider) return false;
-        if (since !== undefined && Date.parse(link.createdAt) < since) return false;
-        const status = statusOf(link, now);
-        return wantedStatus ? status === wantedStatus : request.all || status !== "revoked";
-      })
-      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  return (link: LinkSummary): boolean => {
+    if (wantedProvider && link.provider !== wantedProvider) return false;
+    if (since !== undefined && Date.parse(link.createdAt) < since) return false;
+    const status = statusOf(link, now);
+    return wantedStatus ? status === wantedStatus : request.all || status !== "revoked";
+  };
 }
 
 function parseStatus(status: string): LinkStatus {

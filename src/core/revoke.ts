@@ -65,7 +65,11 @@ export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise
     olderThan === undefined
       ? undefined
       : ctx.now().getTime() - parseDuration("--older-than", olderThan);
-  const entries = await openLedger(ctx).entries();
+  // Links named only by id (no URL, no selector): only the entries those ids start with.
+  const byIdOnly = !selectors && !album && refs.every((ref) => !/[/:.]/.test(ref));
+  const entries = byIdOnly
+    ? await openLedger(ctx).withIdPrefixes(refs.map((ref) => ref.trim().toLowerCase()))
+    : await openLedger(ctx).entries();
   const now = ctx.now();
   const selected = new Map(
     selectEntries(entries, refs, selection.onNote).map((entry) => [entry.id, entry]),

@@ -12,7 +12,7 @@ import type { Provider, ProviderName, ProviderSession } from "../providers/provi
 import { type CredentialStore, openCredentialStore } from "../store/credentials.ts";
 import { tightenPrivateFiles } from "../store/files.ts";
 import { Ledger } from "../store/ledger.ts";
-import { credentialsPath, ledgerPath } from "../store/paths.ts";
+import { credentialsPath, ledgerPath, legacyLedgerPath } from "../store/paths.ts";
 
 export function providerSession(ctx: Ctx): ProviderSession {
   return {
@@ -53,7 +53,7 @@ async function tightenConfig(ctx: Ctx): Promise<void> {
   for (const { file, what, was, now } of await tightenPrivateFiles(
     configDir,
     credentials,
-    [ledgerPath(configDir), credentials],
+    [ledgerPath(configDir), legacyLedgerPath(configDir), credentials],
     ctx.system.platform,
   )) {
     const open = was & 0o022 ? "writable" : "readable";

@@ -10,7 +10,7 @@ export interface ConfigDirSystem {
 }
 
 /** Files only dmshare writes: a folder holding one is dmshare's. */
-const OWN_FILES = ["ledger.json", "credentials.json", "config.json"];
+const OWN_FILES = ["ledger.db", "ledger.json", "credentials.json", "config.json"];
 
 /**
  * Where each system keeps an application's data, and where dmshare 0.1 put it (the env-paths

@@ -1,6 +1,9 @@
-// The ledger's record types: what one link entry holds.
 import type { LinkIdentity, RemoteItem } from "../lib/link-records.ts";
-import type { PendingOwner } from "./owner.ts";
+import { isPendingOwner, type PendingOwner } from "./owner.ts";
+
+/** The item and link identity the ledger keeps, in the shapes providers report (lib/). */
+export type StoredItem = RemoteItem;
+export type StoredLinkIdentity = LinkIdentity;
 
 export type LinkKind = "photo" | "album";
 export type ExpiryEnforcer = "provider" | "dmshare";
@@ -25,7 +28,7 @@ export interface LedgerEntry {
   url: string | null;
   message: string | null;
   /** The shared file or folder; null until it exists remotely. */
-  target: RemoteItem | null;
+  target: StoredItem | null;
   files: LedgerFile[];
   createdAt: string;
   expiresAt: string | null;
@@ -51,8 +54,10 @@ export interface LedgerEntry {
    * every comparison uses, never the URL text. Absent in entries from before it existed: it
    * is then derived from `url` and `target` (core/link-match.ts).
    */
-  link?: LinkIdentity;
+  link?: StoredLinkIdentity;
 }
+
+const STORED_STATUSES: readonly string[] = ["pending", "active", "revoked", "needs-sharing"];
 
 /** An entry of the ledger file that is not a link record dmshare can use, left as it is. */
 export interface SkippedEntry {
@@ -60,3 +65,94 @@ export interface SkippedEntry {
   id: string;
   reason: string;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const isString = (value: unknown) => typeof value === "string";
+const isStringOrNull = (value: unknown) =>
+  value === null || value === undefined || typeof value === "string";
+
+/**
+ * What is wrong with `value` as a ledger entry, or null when dmshare can use it. Only what
+ * the code relies on is checked: fields it does not know (added by a later version) are
+ * fine, and so are optional fields that are absent.
+ */
+export function entryProblem(value: unknown): string | null {
+  if (!isObject(value)) return "it is not an object";
+  const wrong = (field: string, expected: string) =>
+    `"${field}" is ${JSON.stringify(value[field]) ?? "missing"}, not ${expected}`;
+  if (!isString(value.id) || value.id === "") return wrong("id", "a text");
+  if (!isString(value.provider)) return wrong("provider", "a provider name");
+  if (value.kind !== "photo" && value.kind !== "album") return wrong("kind", '"photo" or "album"');
+  if (!isString(value.name)) return wrong("name", "a text");
+  if (!STORED_STATUSES.includes(value.status as string)) {
+    return wrong("status", STORED_STATUSES.map((status) => `"${status}"`).join(", "));
+  }
+  if (!isString(value.createdAt) || Number.isNaN(Date.parse(value.createdAt as string))) {
+    return wrong("createdAt", "a date");
+  }
+  for (const field of ["url", "message", "expiresAt", "revokedAt"]) {
+    if (!isStringOrNull(value[field])) return wrong(field, "a text or null");
+  }
+  for (const field of ["expiresAt", "revokedAt"]) {
+    if (isString(value[field]) && Number.isNaN(Date.parse(value[field] as string))) {
+      return wrong(field, "a date");
+    }
+  }
+  const { target } = value;
+  if (target !== null && target !== undefined) {
+    if (!isObject(target) || !isString(target.remotePath) || !isString(target.remoteId)) {
+      return wrong("target", "a remote item (remotePath, remoteId) or null");
+    }
+  }
+  if (!Array.isArray(value.files)) return wrong("files", "a list");
+  for (const file of value.files) {
+    if (
+      !isObject(file) ||
+      !isString(file.path) ||
+      typeof file.bytes !== "number" ||
+      !isStringOrNull(file.remotePath) ||
+      !isStringOrNull(file.remoteId)
+    ) {
+      return `"files" holds ${JSON.stringify(file)}, not a file record (path, bytes, remotePath, remoteId)`;
+    }
+  }
+  const optional: [string, (field: unknown) => boolean, string][] = [
+    [
+      "expiryEnforcedBy",
+      (field) => field === "provider" || field === "dmshare",
+      '"provider" or "dmshare"',
+    ],
+    ["contentHash", isString, "a text"],
+    ["adoptedAt", isString, "a date"],
+    ["noDownload", (field) => typeof field === "boolean", "true or false"],
+    ["passwordProtected", (field) => typeof field === "boolean", "true or false"],
+    ["owner", isPendingOwner, "a process (pid, host, heartbeatAt)"],
+  ];
+  for (const [field, valid, expected] of optional) {
+    if (value[field] !== undefined && !valid(value[field])) return wrong(field, expected);
+  }
+  return null;
+}
+
+/** The id of an entry, valid or not; "" when it has none. */
+export const idOf = (raw: unknown) => (isObject(raw) && isString(raw.id) ? String(raw.id) : "");
+
+const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/** Short ids that are easy to type: 8 characters of Crockford-style base32. */
+export function newLinkId(): string {
+  // Web Crypto's global: importing node:crypto would cost every command start-up time.
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (byte) => ID_ALPHABET[byte % 32]).join("");
+}
+
+/**
+ * Which entries could hold the same photos as `files`: same kind, same file sizes. Kept as a
+ * column, so a send looks only at those instead of reading the whole ledger.
+ */
+export const sizesKeyOf = (kind: string, files: readonly { bytes: number }[]) =>
+  `${kind}:${files
+    .map((file) => file.bytes)
+    .sort((a, b) => a - b)
+    .join()}`;

@@ -1,184 +1,216 @@
-import { DmshareError } from "../errors.ts";
-import { readTextIfExists, writeFileAtomic } from "./files.ts";
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { connectLedger, emptyDatabase, ledgerFailure } from "./ledger-connection.ts";
+import {
+  insertEntry,
+  inTransaction,
+  type MergeReport,
+  mergeEntries,
+  replaceEntry,
+  SUMMARY_COLUMNS,
+  summaryOfRow,
+} from "./ledger-db.ts";
 import type { LedgerEntry, SkippedEntry } from "./ledger-entry.ts";
-import { type LinkSummary, readLedgerIndex, summaryOf, writeLedgerIndex } from "./ledger-index.ts";
-import { withFileLock } from "./lock.ts";
-import { isPendingOwner } from "./owner.ts";
+import type { LinkSummary } from "./ledger-index.ts";
+import { migrateLegacyLedger } from "./ledger-migrate.ts";
 
-// The record types live in ./ledger-entry.ts (ledger-index.ts needs them without this module).
-export type {
-  ExpiryEnforcer,
-  LedgerEntry,
-  LedgerFile,
-  LinkKind,
-  SkippedEntry,
-  StoredStatus,
-} from "./ledger-entry.ts";
-
-interface LedgerDocument {
-  version: 1;
-  entries: LedgerEntry[];
-}
-
-/** The ledger as read: the entries dmshare can use, and those it can't, kept as they are. */
-interface LoadedLedger extends LedgerDocument {
-  unusable: { raw: unknown; skipped: SkippedEntry }[];
-}
+export { closeLedgers } from "./ledger-connection.ts";
+export type { MergeReport } from "./ledger-db.ts";
+export * from "./ledger-entry.ts";
 
 export interface LedgerOptions {
   /** Told about entries that are skipped because they are not valid link records. */
   onSkipped?: (skipped: SkippedEntry[]) => void;
   /** Run once before the ledger file is first read or written (e.g. to make its folder private). */
   beforeUse?: () => Promise<void>;
+  /** Told once the ledger.json of an older dmshare has moved into the database. */
+  onMigrated?: (legacyFile: string, backup: string, report: MergeReport) => void;
+  now?: () => Date;
 }
 
-const STORED_STATUSES: readonly string[] = ["pending", "active", "revoked", "needs-sharing"];
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-const isString = (value: unknown) => typeof value === "string";
-const isStringOrNull = (value: unknown) =>
-  value === null || value === undefined || typeof value === "string";
-
+type Row = Record<string, SQLInputValue>;
+const entryOfRow = (row: Row) => JSON.parse(row.body as string) as LedgerEntry;
 /**
- * What is wrong with `value` as a ledger entry, or null when dmshare can use it. Only what
- * the code relies on is checked: fields it does not know (added by a later version) are
- * fine, and so are optional fields that are absent.
- */
-export function entryProblem(value: unknown): string | null {
-  if (!isObject(value)) return "it is not an object";
-  const wrong = (field: string, expected: string) =>
-    `"${field}" is ${JSON.stringify(value[field]) ?? "missing"}, not ${expected}`;
-  if (!isString(value.id) || value.id === "") return wrong("id", "a text");
-  if (!isString(value.provider)) return wrong("provider", "a provider name");
-  if (value.kind !== "photo" && value.kind !== "album") return wrong("kind", '"photo" or "album"');
-  if (!isString(value.name)) return wrong("name", "a text");
-  if (!STORED_STATUSES.includes(value.status as string)) {
-    return wrong("status", STORED_STATUSES.map((status) => `"${status}"`).join(", "));
-  }
-  if (!isString(value.createdAt) || Number.isNaN(Date.parse(value.createdAt as string))) {
-    return wrong("createdAt", "a date");
-  }
-  for (const field of ["url", "message", "expiresAt", "revokedAt"]) {
-    if (!isStringOrNull(value[field])) return wrong(field, "a text or null");
-  }
-  for (const field of ["expiresAt", "revokedAt"]) {
-    if (isString(value[field]) && Number.isNaN(Date.parse(value[field] as string))) {
-      return wrong(field, "a date");
-    }
-  }
-  const { target } = value;
-  if (target !== null && target !== undefined) {
-    if (!isObject(target) || !isString(target.remotePath) || !isString(target.remoteId)) {
-      return wrong("target", "a remote item (remotePath, remoteId) or null");
-    }
-  }
-  if (!Array.isArray(value.files)) return wrong("files", "a list");
-  for (const file of value.files) {
-    if (
-      !isObject(file) ||
-      !isString(file.path) ||
-      typeof file.bytes !== "number" ||
-      !isStringOrNull(file.remotePath) ||
-      !isStringOrNull(file.remoteId)
-    ) {
-      return `"files" holds ${JSON.stringify(file)}, not a file record (path, bytes, remotePath, remoteId)`;
-    }
-  }
-  const optional: [string, (field: unknown) => boolean, string][] = [
-    [
-      "expiryEnforcedBy",
-      (field) => field === "provider" || field === "dmshare",
-      '"provider" or "dmshare"',
-    ],
-    ["contentHash", isString, "a text"],
-    ["adoptedAt", isString, "a date"],
-    ["noDownload", (field) => typeof field === "boolean", "true or false"],
-    ["passwordProtected", (field) => typeof field === "boolean", "true or false"],
-    ["owner", isPendingOwner, "a process (pid, host, heartbeatAt)"],
-  ];
-  for (const [field, valid, expected] of optional) {
-    if (value[field] !== undefined && !valid(value[field])) return wrong(field, expected);
-  }
-  return null;
-}
-
-/** The id of an entry, valid or not; "" when it has none. */
-const idOf = (raw: unknown) => (isObject(raw) && isString(raw.id) ? String(raw.id) : "");
-
-const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-
-/** Short ids that are easy to type: 8 characters of Crockford-style base32. */
-export function newLinkId(): string {
-  // Web Crypto's global: importing node:crypto would cost every command start-up time.
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (byte) => ID_ALPHABET[byte % 32]).join("");
-}
-
-/**
- * The record of every link dmshare made (DESIGN.md §4). One JSON file, replaced atomically
- * under a lock file, so concurrent processes lose nothing and a kill -9 tears nothing.
+ * The record of every link dmshare made (DESIGN.md §4), in an SQLite database (Node's
+ * built-in node:sqlite): each change is one transaction of a few rows, so its cost does not
+ * grow with the number of links, concurrent processes wait for each other (write-ahead log,
+ * busy timeout) and a kill -9 loses nothing that was saved nor tears anything. `file` is the
+ * database (ledger.db); the ledger.json of an older dmshare beside it is migrated on first use.
  */
 export class Ledger {
   readonly file: string;
-  private readonly onSkipped: ((skipped: SkippedEntry[]) => void) | undefined;
-  private readonly beforeUse: (() => Promise<void>) | undefined;
+  /** The one-file JSON ledger of dmshare 0.1, moved into `file` when found. */
+  readonly legacyFile: string;
+  private readonly options: LedgerOptions;
   private used: Promise<void> | undefined;
 
+  /** `file`: the database; a path ending in .json names the old ledger beside it. */
   constructor(file: string, options: LedgerOptions = {}) {
-    this.file = file;
-    this.onSkipped = options.onSkipped;
-    this.beforeUse = options.beforeUse;
+    const base = file.replace(/\.(json|db)$/, "");
+    this.file = `${base}.db`;
+    this.legacyFile = `${base}.json`;
+    this.options = options;
   }
 
   private ready(): Promise<void> {
-    this.used ??= this.beforeUse?.() ?? Promise.resolve();
+    this.used ??= this.options.beforeUse?.() ?? Promise.resolve();
     return this.used;
   }
 
-  /** The usable entries; any others are reported through `onSkipped` and left out. */
-  async entries(): Promise<LedgerEntry[]> {
-    await this.ready();
-    return (await this.load()).entries;
+  /** The usable entries, oldest first; any others are reported through `onSkipped`. */
+  entries(): Promise<LedgerEntry[]> {
+    return this.read((db) =>
+      this.all(db, "SELECT body FROM entries WHERE usable = 1 ORDER BY seq"),
+    );
+  }
+
+  /** What `list` shows of every entry, oldest first, without reading whole entries. */
+  summaries(): Promise<LinkSummary[]> {
+    return this.read((db) => {
+      this.reportSkipped(db);
+      const rows = db.prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM entries WHERE usable = 1 ORDER BY seq`,
+      );
+      return rows.all().map(summaryOfRow);
+    });
   }
 
   /**
-   * What `list` shows of every entry, from the index kept beside the ledger (parsing all of a
-   * ledger of 10 000 links took most of `list`'s time), or from the ledger when the index is
-   * missing or out of date.
+   * The summaries newest first (like `list`), a batch at a time while the database is read:
+   * `list` prints its first rows before it has read the last ones, in bounded memory.
    */
-  async summaries(): Promise<LinkSummary[]> {
-    await this.ready();
-    const indexed = await readLedgerIndex(this.file);
-    if (!indexed) return (await this.entries()).map(summaryOf);
-    this.report(indexed.skipped);
-    return indexed.links;
+  async *newestFirst(batch = 500): AsyncGenerator<LinkSummary[]> {
+    const db = await this.connect("read");
+    if (!db) return;
+    try {
+      this.reportSkipped(db);
+      const rows = db
+        .prepare(
+          `SELECT ${SUMMARY_COLUMNS} FROM entries WHERE usable = 1 ORDER BY created_at DESC, seq`,
+        )
+        .iterate();
+      let chunk: LinkSummary[] = [];
+      for (const row of rows) {
+        chunk.push(summaryOfRow(row));
+        if (chunk.length >= batch) {
+          yield chunk;
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) yield chunk;
+    } catch (error) {
+      throw this.failure(error, "read");
+    }
   }
 
-  /** Applies `change` to the current entries and saves them (and the index), under the lock. */
-  async update<T>(change: (entries: LedgerEntry[]) => T): Promise<T> {
-    await this.ready();
-    return withFileLock(`${this.file}.lock`, async () => {
-      const document = await this.load();
-      const result = change(document.entries);
-      // Entries dmshare can't use are written back as they were, never dropped.
-      const saved = {
-        version: document.version,
-        entries: [...document.entries, ...document.unusable.map(({ raw }) => raw)],
-      };
-      await writeFileAtomic(this.file, `${JSON.stringify(saved, null, 1)}\n`);
-      // Positions as saved, for entries without an id of their own.
-      const skipped = document.unusable.map(({ raw, skipped }, index) =>
-        idOf(raw) ? skipped : { ...skipped, id: `entry ${document.entries.length + index + 1}` },
+  /** Every entry as stored, usable or not, oldest first, as JSON text (`dmshare export`). */
+  async *storedTexts(batch = 500): AsyncGenerator<string[]> {
+    const db = await this.connect("read");
+    if (!db) return;
+    try {
+      let chunk: string[] = [];
+      for (const row of db.prepare("SELECT body FROM entries ORDER BY seq").iterate()) {
+        chunk.push(row.body as string);
+        if (chunk.length >= batch) {
+          yield chunk;
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) yield chunk;
+    } catch (error) {
+      throw this.failure(error, "read");
+    }
+  }
+
+  /** The entry with `id`, if any. */
+  find(id: string): Promise<LedgerEntry | undefined> {
+    return this.read((db) => {
+      const row = db.prepare("SELECT body FROM entries WHERE id = ? AND usable = 1").get(id);
+      return row ? entryOfRow(row) : undefined;
+    });
+  }
+
+  /** The entries with these ids (those that exist), oldest first. */
+  withIds(ids: readonly string[]): Promise<LedgerEntry[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.read((db) =>
+      this.all(
+        db,
+        `SELECT body FROM entries WHERE usable = 1 AND id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+        JSON.stringify(ids),
+      ),
+    );
+  }
+
+  /** The entries whose id starts with one of `prefixes` (how `revoke` names links), oldest first. */
+  withIdPrefixes(prefixes: readonly string[]): Promise<LedgerEntry[]> {
+    if (prefixes.length === 0) return Promise.resolve([]);
+    return this.read((db) => {
+      const query = db.prepare(
+        "SELECT seq, body FROM entries WHERE usable = 1 AND id >= ? AND id < ? || char(1114111)",
       );
-      await writeLedgerIndex(this.file, document.entries, skipped);
+      const found = new Map<number, LedgerEntry>();
+      for (const prefix of prefixes) {
+        for (const row of query.all(prefix, prefix)) found.set(row.seq as number, entryOfRow(row));
+      }
+      return [...found.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
+    });
+  }
+
+  /** The entries of `provider` that hold files of these sizes (same kind): reuse candidates. */
+  withSizes(provider: string, sizes: string): Promise<LedgerEntry[]> {
+    return this.read((db) =>
+      this.all(
+        db,
+        "SELECT body FROM entries WHERE usable = 1 AND provider = ? AND sizes = ? ORDER BY seq",
+        provider,
+        sizes,
+      ),
+    );
+  }
+
+  /**
+   * The summaries of active links whose expiry dmshare enforces and which is `now` or
+   * earlier, soonest expired first. (Ordered by what the index holds: ORDER BY seq made
+   * SQLite scan the whole table, 160 ms at 200 000 entries before every command.)
+   */
+  overdueBy(now: Date): Promise<LinkSummary[]> {
+    return this.read((db) =>
+      db
+        .prepare(
+          `SELECT ${SUMMARY_COLUMNS} FROM entries WHERE expires_ms <= ? AND expiry_by = 'dmshare'
+           AND status = 'active' AND usable = 1 ORDER BY expires_ms, seq`,
+        )
+        .all(now.getTime())
+        .map(summaryOfRow),
+    );
+  }
+
+  /**
+   * Applies `change` to all the entries and saves what it changed, in one transaction. Reads
+   * the whole ledger: the commands use add, patch and remove, which touch one entry.
+   */
+  update<T>(change: (entries: LedgerEntry[]) => T): Promise<T> {
+    return this.write((db) => {
+      const rows = db.prepare("SELECT body FROM entries WHERE usable = 1 ORDER BY seq").all();
+      const before = new Map(rows.map((row) => [entryOfRow(row).id, row.body as string]));
+      const entries = rows.map(entryOfRow);
+      const result = change(entries);
+      const kept = new Set<string>();
+      for (const entry of entries) {
+        kept.add(entry.id);
+        const was = before.get(entry.id);
+        if (was === undefined) insertEntry(db, entry);
+        else if (was !== JSON.stringify(entry)) replaceEntry(db, entry);
+      }
+      const remove = db.prepare("DELETE FROM entries WHERE id = ? AND usable = 1");
+      for (const id of before.keys()) if (!kept.has(id)) remove.run(id);
       return result;
     });
   }
 
   add(entry: LedgerEntry): Promise<void> {
-    return this.update((entries) => {
-      entries.push(entry);
+    return this.write((db) => {
+      insertEntry(db, entry);
     });
   }
 
@@ -203,58 +235,82 @@ export class Ledger {
     changes: Partial<Omit<LedgerEntry, "id">>,
     wanted: (entry: LedgerEntry) => boolean,
   ): Promise<LedgerEntry | undefined> {
-    return this.update((entries) => {
-      const entry = entries.find((candidate) => candidate.id === id);
-      if (!entry) throw new Error(`Ledger entry ${id} disappeared from ${this.file}.`);
+    return this.write((db) => {
+      const row = db.prepare("SELECT body FROM entries WHERE id = ? AND usable = 1").get(id);
+      if (!row) throw new Error(`Ledger entry ${id} disappeared from ${this.file}.`);
+      const entry = entryOfRow(row);
       if (!wanted(entry)) return undefined;
       Object.assign(entry, changes);
+      replaceEntry(db, entry);
       return { ...entry };
     });
   }
 
   remove(id: string): Promise<void> {
-    return this.update((entries) => {
-      const index = entries.findIndex((entry) => entry.id === id);
-      if (index >= 0) entries.splice(index, 1);
+    return this.write((db) => {
+      db.prepare("DELETE FROM entries WHERE id = ? AND usable = 1").run(id);
     });
   }
 
-  private async load(): Promise<LoadedLedger> {
-    const text = await readTextIfExists(this.file);
-    if (text === null) return { version: 1, entries: [], unusable: [] };
-    let document: { version?: unknown; entries?: unknown } | undefined;
+  /**
+   * Adds entries (validated by the caller) that the ledger does not hold yet, in one
+   * transaction; an entry already there stays as it is, whatever the new one says.
+   */
+  merge(entries: readonly LedgerEntry[]): Promise<MergeReport> {
+    return this.write((db) => mergeEntries(db, entries, { keepConflicts: false }));
+  }
+
+  private all(db: DatabaseSync, sql: string, ...values: SQLInputValue[]): LedgerEntry[] {
+    this.reportSkipped(db);
+    return db
+      .prepare(sql)
+      .all(...values)
+      .map(entryOfRow);
+  }
+
+  private reportSkipped(db: DatabaseSync) {
+    const rows = db.prepare("SELECT seq, id, problem FROM entries WHERE usable = 0").all();
+    if (rows.length === 0) return;
+    this.options.onSkipped?.(
+      rows.map((row) => ({
+        id: (row.id as string | null) || `entry ${row.seq}`,
+        reason: row.problem as string,
+      })),
+    );
+  }
+
+  /** Runs a query; a ledger that does not exist yet reads as empty (and is not made). */
+  private async read<T>(work: (db: DatabaseSync) => T): Promise<T> {
+    const db = await this.connect("read");
+    return this.run(db ?? (await emptyDatabase()), "read", work);
+  }
+
+  /** Runs `work` in one write transaction, making the ledger when it does not exist. */
+  private async write<T>(work: (db: DatabaseSync) => T): Promise<T> {
+    const db = (await this.connect("write")) as DatabaseSync;
+    return this.run(db, "write", (open) => inTransaction(open, () => work(open)));
+  }
+
+  private run<T>(db: DatabaseSync, action: "read" | "write", work: (db: DatabaseSync) => T): T {
     try {
-      document = JSON.parse(text) as LedgerDocument;
-    } catch {
-      throw this.corrupt("it is not valid JSON");
+      return work(db);
+    } catch (error) {
+      throw this.failure(error, action);
     }
-    if (document?.version !== 1 || !Array.isArray(document.entries)) {
-      throw this.corrupt("it is not a dmshare ledger (version 1 with a list of entries)");
-    }
-    const loaded: LoadedLedger = { version: 1, entries: [], unusable: [] };
-    document.entries.forEach((raw: unknown, index) => {
-      const reason = entryProblem(raw);
-      if (reason === null) {
-        loaded.entries.push(raw as LedgerEntry);
-        return;
-      }
-      loaded.unusable.push({ raw, skipped: { id: idOf(raw) || `entry ${index + 1}`, reason } });
-    });
-    this.report(loaded.unusable.map((bad) => bad.skipped));
-    return loaded;
   }
 
-  private report(skipped: SkippedEntry[]) {
-    if (skipped.length > 0) this.onSkipped?.(skipped);
+  private async connect(action: "read" | "write"): Promise<DatabaseSync | null> {
+    await this.ready();
+    return connectLedger(this.file, this.legacyFile, action, (db) => this.migrate(db));
   }
 
-  private corrupt(reason: string) {
-    // Not a bug in dmshare: a hand edit, a restore, a disk fault. The user's to repair (exit 2).
-    return new DmshareError("usage", `The link ledger ${this.file} is corrupt: ${reason}.`, {
-      hint:
-        `dmshare will not overwrite it. Move it aside and start a new one:\n` +
-        `  mv '${this.file}' '${this.file}.corrupt'\n` +
-        `The links it listed keep working; revoke them from your provider's website, or repair the JSON and move it back.`,
-    });
+  private async migrate(db: DatabaseSync) {
+    const now = this.options.now?.() ?? new Date();
+    const done = await migrateLegacyLedger(db, this.legacyFile, now);
+    if (done) this.options.onMigrated?.(this.legacyFile, done.backup, done.report);
+  }
+
+  private failure(error: unknown, action: "read" | "write"): unknown {
+    return ledgerFailure(this.file, error, action);
   }
 }

@@ -16,7 +16,10 @@ export function configDirFor(env: Env, platform: NodeJS.Platform): string {
   });
 }
 
-export const ledgerPath = (configDir: string) => path.join(configDir, "ledger.json");
+/** The ledger: an SQLite database (store/ledger.ts). */
+export const ledgerPath = (configDir: string) => path.join(configDir, "ledger.db");
+/** The one-file JSON ledger of dmshare 0.1, migrated into ledgerPath on first use. */
+export const legacyLedgerPath = (configDir: string) => path.join(configDir, "ledger.json");
 export const credentialsPath = (configDir: string) => path.join(configDir, "credentials.json");
 export const configPath = (configDir: string) => path.join(configDir, "config.json");
 /** When the automatic prune may next try, after it failed (a provider down, say). */

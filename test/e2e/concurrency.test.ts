@@ -1,9 +1,9 @@
-import { readdir, readFile } from "node:fs/promises";
-import path from "node:path";
+import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { useGoogleTestbed } from "../helpers/google-testbed.ts";
+import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 // `xargs -P` pipelines: many dmshare processes share one ledger. None may lose, duplicate or
@@ -41,8 +41,7 @@ describe("one ledger, many processes", () => {
 
     expect(sends.map((result) => result.code)).toEqual(fresh.map(() => 0));
     expect(revokes.map((result) => result.code)).toEqual(revokeIds.map(() => 0));
-    const text = await readFile(path.join(bed.configDir, "ledger.json"), "utf8");
-    const { entries } = JSON.parse(text) as { entries: Entry[] };
+    const { entries } = await readLedger(bed.configDir);
     expect(entries).toHaveLength(40);
     expect(new Set(entries.map((entry) => entry.id)).size).toBe(40);
     const byId = new Map(entries.map((entry) => [entry.id, entry]));
@@ -52,15 +51,15 @@ describe("one ledger, many processes", () => {
       expect(byId.get(sent.id)).toMatchObject({ status: "active", url: sent.url });
       expect(bed.emulator.resolveSharedLink(sent.url ?? "")).not.toBeNull();
     }
-    // list (which reads the ledger's index) agrees with the ledger.
+    // list agrees with the ledger.
     const listed = await bed.dmshare(["list", "--all"]);
     const listedIds = listed.stdout
       .trim()
       .split("\n")
       .map((line) => line.split("\t")[0]);
     expect(listedIds.sort()).toEqual(entries.map((entry) => entry.id).sort());
-    // No lock or half-written temp file is left behind.
-    expect((await readdir(bed.configDir)).sort()).toEqual(["ledger.index.json", "ledger.json"]);
+    // Nothing is left behind but the ledger (no lock, no write-ahead log of a writer).
+    expect(await readdir(bed.configDir)).toEqual(["ledger.db"]);
   }, 120_000);
 
   describe("dmshare revoke while a send of the same link is still running", () => {

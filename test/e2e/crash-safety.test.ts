@@ -1,24 +1,14 @@
-import { execFileSync } from "node:child_process";
-import { constants } from "node:fs";
-import { open, readFile, rm } from "node:fs/promises";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RequestRecord } from "../emulators/http.ts";
 import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
 import { type DropboxTestbed, useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { type GoogleTestbed, useGoogleTestbed } from "../helpers/google-testbed.ts";
+import { holdLedger, readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 // dmshare is killed (SIGKILL: no clean-up runs) at each step of a send. Whatever the moment,
 // the ledger must know every public link that exists: `list` shows the entry and `revoke`
 // removes the link, so no public link is ever left that dmshare can't find again.
-
-interface LedgerEntry {
-  id: string;
-  status: string;
-  url: string | null;
-  target: unknown;
-}
 
 /** A request of one kind: its path (exact or a pattern) and, where it matters, its method. */
 interface Step {
@@ -97,9 +87,7 @@ describe.each([
 ])("SIGKILL during a send to %s", (_label, makeScenario) => {
   const scenario = makeScenario();
   const { bed } = scenario;
-  const ledgerFile = () => path.join(bed.configDir, "ledger.json");
-  const entries = async () =>
-    (JSON.parse(await readFile(ledgerFile(), "utf8")) as { entries: LedgerEntry[] }).entries;
+  const entries = async () => (await readLedger(bed.configDir)).entries;
 
   it.each(KILL_POINTS)(
     "killed $name: list shows it, revoke leaves no public link",
@@ -111,8 +99,9 @@ describe.each([
         bed.emulator.requests.slice(before).find(match);
       const held = hold === "upload" ? scenario.upload : scenario.link;
       // The provider does the work at once; only its answer is held back: until the end of the
-      // test, or for the ledger kill point until the test has taken the ledger's lock.
+      // test, or for the ledger kill point until the test holds the ledger's write lock.
       let release = () => {};
+      let unhold = () => {};
       const until = new Promise<void>((resolve) => {
         release = resolve;
       });
@@ -124,22 +113,15 @@ describe.each([
       const finished = collect(child, 30_000);
       try {
         if (hold === "ledger") {
-          // Take the ledger's lock once the link request is in: the send then gets its answer
-          // but can't record it. The lock is a named pipe, so the test sees the send open it
-          // to learn who holds the lock, i.e. that the send is waiting for it right now.
-          const lock = `${ledgerFile()}.lock`;
+          // Hold the ledger's write lock once the link request is in: the send then gets its
+          // answer but can't record it (its next step is that write). Killed once the
+          // emulator has sent the answer.
           await waitFor(async () => seen(matches(scenario.link)));
-          execFileSync("mkfifo", ["-m", "600", lock]);
+          unhold = holdLedger(bed.configDir);
           release();
-          await waitFor(async () => {
-            const writer = await open(lock, constants.O_WRONLY | constants.O_NONBLOCK).catch(
-              () => undefined, // ENXIO: nobody has the lock open for reading yet
-            );
-            if (!writer) return undefined;
-            await writer.write(String(process.pid));
-            await writer.close();
-            return true;
-          });
+          await waitFor(async () =>
+            seen((r) => matches(scenario.link)(r) && r.status !== undefined),
+          );
         } else {
           await waitFor(async () => seen(matches(held)));
         }
@@ -147,8 +129,8 @@ describe.each([
         expect((await finished).code).toBeNull();
       } finally {
         release();
+        unhold();
         bed.emulator.clearFaults();
-        await rm(`${ledgerFile()}.lock`, { force: true });
       }
 
       const [entry] = await entries();

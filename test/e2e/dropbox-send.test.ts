@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { readLedger as readStoredLedger } from "../helpers/ledger.ts";
 import { jpegBytes, pngBytes } from "../helpers/media.ts";
 
 // dmshare send through the built binary: one smoke run, the clipboard without a display,
@@ -12,10 +13,7 @@ const TOKEN = "e2e-static-token";
 const bed = useDropboxTestbed({ token: TOKEN });
 const { dmshare } = bed;
 
-const readLedger = async () =>
-  JSON.parse(await readFile(path.join(bed.configDir, "ledger.json"), "utf8")) as {
-    entries: { id: string; status: string; url: string | null; kind: string }[];
-  };
+const readLedger = () => readStoredLedger(bed.configDir);
 
 describe("dmshare send on Dropbox", () => {
   it("sends one photo: a view-only file link, the message printed, JSON as DESIGN.md says", async () => {

@@ -175,7 +175,7 @@ describe("without a keychain", () => {
     expect((await withKeychain(["config", "set", "provider", "dropbox"], noKeychain)).code).toBe(0);
     await writeFiles(bed.dir, { "b.jpg": jpegBytes() });
     expect((await withKeychain(["send", "b.jpg", "--no-copy"], noKeychain)).code).toBe(0);
-    for (const name of ["credentials.json", "config.json", "ledger.json"]) {
+    for (const name of ["credentials.json", "config.json", "ledger.db"]) {
       expect(((await stat(path.join(bed.configDir, name))).mode & 0o777).toString(8)).toBe("600");
     }
     expect(((await stat(bed.configDir)).mode & 0o777).toString(8)).toBe("700");

@@ -1,9 +1,10 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { useGoogleTestbed } from "../helpers/google-testbed.ts";
+import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
 import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
@@ -56,8 +57,7 @@ async function open(bed: Bed, args: string[], env: Record<string, string | undef
 }
 
 async function ledgerEntries(bed: Bed): Promise<Record<string, unknown>[]> {
-  const text = await readFile(path.join(bed.configDir, "ledger.json"), "utf8").catch(() => "");
-  return text === "" ? [] : JSON.parse(text).entries;
+  return (await readLedger(bed.configDir)).entries as unknown as Record<string, unknown>[];
 }
 
 /** Waits until the emulator got a request matching `route` after `before`. */

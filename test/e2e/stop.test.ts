@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
 import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
@@ -45,8 +46,7 @@ async function expectNothingLeft(name: RegExp) {
   const live = bed.emulator.sharedLinks().filter((link) => link.status === "active");
   expect(live.filter((link) => name.test(link.pathLower))).toEqual([]);
   expect(bed.emulator.listFiles().filter((file) => name.test(file.pathLower))).toEqual([]);
-  const ledger = await readFile(path.join(bed.configDir, "ledger.json"), "utf8").catch(() => "");
-  expect(ledger === "" ? [] : JSON.parse(ledger).entries).toEqual([]);
+  expect((await readLedger(bed.configDir)).entries).toEqual([]);
   expect((await readdir(privateTmp())).filter((entry) => entry.startsWith("dmshare-"))).toEqual([]);
 }
 

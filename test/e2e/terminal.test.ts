@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes, pngBytes } from "../helpers/media.ts";
 import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
@@ -84,10 +85,10 @@ describe("dmshare send with no files, at a terminal", () => {
         expect.stringMatching(/^\/dmshare\/Beach day\/dog\.png$/),
       ]),
     );
-    const { entries } = await readJson("ledger.json");
+    const { entries } = await readLedger(bed.configDir);
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ kind: "album", name: "Beach day", status: "active", url });
-    expect(entries[0].files.map((file: { path: string }) => path.basename(file.path))).toEqual([
+    expect(entries[0]?.files.map((file: { path: string }) => path.basename(file.path))).toEqual([
       "cat.jpg",
       "dog.png",
     ]);
@@ -233,7 +234,7 @@ describe("a password at a terminal", () => {
         passwordProtected: true,
         access: "viewer",
       });
-      const ledger = await readFile(path.join(bed.configDir, "ledger.json"), "utf8");
+      const ledger = JSON.stringify(await readLedger(bed.configDir));
       expect(ledger).not.toContain("s3cret");
       expect(JSON.parse(ledger).entries[0]).toMatchObject({ passwordProtected: true });
     } finally {

@@ -1,4 +1,5 @@
 import { run } from "../../src/main.ts";
+import { closeLedgers } from "../../src/store/ledger.ts";
 import { baseEnv, type CliOptions, type CliResult } from "./cli.ts";
 import { type StreamOptions, type TestContext, testContext } from "./context.ts";
 
@@ -33,6 +34,9 @@ export async function runInProcess(
     stderr: options.stderr,
   });
   options.started?.(test);
-  const code = await run(args, test.ctx);
+  const code = await run(args, test.ctx).finally(() => {
+    // As a dmshare process does when it ends: nothing of this run stays open in the folder.
+    closeLedgers();
+  });
   return { code, stdout: test.stdout(), stderr: test.stderr() };
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { readLedger as readStoredLedger } from "../helpers/ledger.ts";
 import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 
 const TOKEN = "e2e-static-token";
@@ -17,10 +18,7 @@ async function requestsDuring<T>(action: () => Promise<T>) {
   return { result, requests: bed.emulator.requests.slice(before) };
 }
 
-const readLedger = async () =>
-  JSON.parse(await readFile(path.join(bed.configDir, "ledger.json"), "utf8")) as {
-    entries: { id: string; status: string; url: string | null; kind: string }[];
-  };
+const readLedger = () => readStoredLedger(bed.configDir);
 
 describe("dmshare send on Dropbox", () => {
   it("sends an album: concurrent sessions, one finish_batch_v2, one folder link", async () => {

@@ -3,10 +3,10 @@
 // dmshare's back; Google Photos has nothing to sync.
 
 import { copyFile } from "node:fs/promises";
-import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type GoogleEmulator, startGoogleEmulator } from "../emulators/google.ts";
 import { writeFiles } from "../helpers/cli.ts";
+import { ledgerDb } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
 import { useTestbed } from "../helpers/testbed.ts";
 
@@ -47,7 +47,7 @@ async function send(names: string[], extra: string[] = []): Promise<SentLink> {
 
 const driveId = (url: string) => /\/(?:file\/d|folders)\/([\w-]+)/.exec(url)?.[1] ?? "";
 const opens = (url: string) => Boolean(emulator.resolveDriveLink(url)?.access);
-const ledgerFile = () => path.join(bed.configDir, "ledger.json");
+const ledgerFile = () => ledgerDb(bed.configDir);
 
 describe("Google Drive", () => {
   it("--expires is enforced by dmshare: with auto-prune off the link works (overdue) until prune revokes it", async () => {

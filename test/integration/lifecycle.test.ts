@@ -3,11 +3,12 @@
 // `sync` after the emulator's state changed behind dmshare's back. DMSHARE_NOW moves
 // dmshare's clock (only dmshare's: the emulator keeps the real one).
 
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
 import { writeFiles } from "../helpers/cli.ts";
+import { ledgerDb, readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
 import { useTestbed } from "../helpers/testbed.ts";
 
@@ -95,6 +96,7 @@ async function uploadElsewhere(remotePath: string) {
 }
 
 const ledgerFile = () => path.join(bed.configDir, "ledger.json");
+const ledgerDbFile = () => ledgerDb(bed.configDir);
 
 describe("expiry", () => {
   it("Dropbox Basic, auto-prune off: dmshare records the expiry, list shows it overdue once passed, and prune --yes revokes it at Dropbox", async () => {
@@ -370,10 +372,10 @@ describe("sync", () => {
 
   it("adopts a link dmshare made but the ledger forgot (restored from a backup), not links outside its folder", async () => {
     const kept = await send(["kept.jpg"]);
-    await copyFile(ledgerFile(), `${ledgerFile()}.backup`);
+    await copyFile(ledgerDbFile(), `${ledgerDbFile()}.backup`);
     const forgotten = await send(["forgotten.jpg"]);
     const album = await send(["f1.jpg", "f2.jpg"], ["--album", "Forgotten album"]);
-    await copyFile(`${ledgerFile()}.backup`, ledgerFile());
+    await copyFile(`${ledgerDbFile()}.backup`, ledgerDbFile());
     // Someone else's link elsewhere in the Dropbox is not dmshare's to adopt.
     const other = await uploadElsewhere("/Photos/other.jpg");
     await dropboxApi("sharing/create_shared_link_with_settings", { path: other.path_display });
@@ -392,7 +394,7 @@ describe("sync", () => {
         [album.url, "album", "Forgotten album", "active"],
       ].sort(),
     );
-    const ledger = JSON.parse(await readFile(ledgerFile(), "utf8"));
+    const ledger = await readLedger(bed.configDir);
     expect(ledger.entries.filter((entry: { adoptedAt?: string }) => entry.adoptedAt)).toHaveLength(
       2,
     );

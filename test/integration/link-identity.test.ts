@@ -1,4 +1,3 @@
-import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";
@@ -10,6 +9,7 @@ import {
   startHostileProxy,
 } from "../helpers/hostile-proxy.ts";
 import { runInProcess } from "../helpers/in-process.ts";
+import { rewriteLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
 // Links are identified by what Dropbox identifies them by (the link's id and rlkey), never by
@@ -106,10 +106,9 @@ describe("revoke takes a link in any spelling", () => {
 
   it("an entry written before identities were recorded (no `link`) is still named by any spelling", async () => {
     const sent = await send("old.jpg");
-    const file = path.join(dir, "config", "ledger.json");
-    const document = JSON.parse(await readFile(file, "utf8"));
-    for (const entry of document.entries) delete entry.link;
-    await writeFile(file, JSON.stringify(document));
+    await rewriteLedger(path.join(dir, "config"), (entries) => {
+      for (const entry of entries) delete entry.link;
+    });
     const { code, stderr } = await dmshare(["revoke", `${sent.url.replace("dl=0", "dl=1")}&e=1.`]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -201,14 +200,13 @@ describe("sync trusts only links on the provider's own hosts", () => {
   it("a pending entry whose item lists only untrusted links is left pending, not cleaned away", async () => {
     const sent = await send("pending.jpg");
     // As if its send had stopped before recording the link, two hours ago.
-    const file = path.join(dir, "config", "ledger.json");
-    const document = JSON.parse(await readFile(file, "utf8"));
-    for (const entry of document.entries) {
-      if (entry.id !== sent.id) continue;
-      Object.assign(entry, { status: "pending", url: null, message: null, link: undefined });
-      entry.createdAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
-    }
-    await writeFile(file, JSON.stringify(document));
+    await rewriteLedger(path.join(dir, "config"), (entries) => {
+      for (const entry of entries) {
+        if (entry.id !== sent.id) continue;
+        Object.assign(entry, { status: "pending", url: null, message: null, link: undefined });
+        entry.createdAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+      }
+    });
     proxy.tamper({
       route: "/2/sharing/list_shared_links",
       rewrite: rewriteJson((body) => ({

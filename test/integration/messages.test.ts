@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 
 // Messages, QR codes, link passwords and the scripting contract, in-process with no terminal
@@ -164,7 +163,7 @@ describe("--password", () => {
         passwordProtected: true,
         access: "viewer",
       });
-      const ledger = await readFile(path.join(bed.configDir, "ledger.json"), "utf8");
+      const ledger = JSON.stringify(await readLedger(bed.configDir));
       for (const text of [stdout, stderr, ledger]) expect(text).not.toContain("correct horse");
 
       // The same photo again without a password gets its own link, not the protected one.

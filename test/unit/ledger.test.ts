@@ -1,17 +1,31 @@
-import { execFileSync } from "node:child_process";
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Ledger, type LedgerEntry, newLinkId } from "../../src/store/ledger.ts";
+import {
+  closeLedgers,
+  Ledger,
+  type LedgerEntry,
+  newLinkId,
+  sizesKeyOf,
+} from "../../src/store/ledger.ts";
 import { tempDir } from "../helpers/cli.ts";
 
 let work: { dir: string; cleanup: () => Promise<void> };
 beforeEach(async () => {
   work = await tempDir();
 });
-afterEach(() => work.cleanup());
+afterEach(async () => {
+  closeLedgers();
+  await work.cleanup();
+});
 
-const entry = (id: string): LedgerEntry => ({
+const WRITER = fileURLToPath(new URL("../helpers/ledger-writer.ts", import.meta.url));
+const FIXTURE = fileURLToPath(new URL("../fixtures/ledger-615514d.json", import.meta.url));
+
+const entry = (id: string, extra: Partial<LedgerEntry> = {}): LedgerEntry => ({
   id,
   provider: "dropbox",
   kind: "photo",
@@ -24,109 +38,206 @@ const entry = (id: string): LedgerEntry => ({
   expiresAt: null,
   revokedAt: null,
   status: "pending",
+  ...extra,
 });
 
+/** Runs the writer helper in its own process; resolves with the ids it saved. */
+function writer(file: string, prefix: string, count: number, onId?: (id: string) => void) {
+  const child = spawn(process.execPath, [WRITER, file, prefix, String(count)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const ids: string[] = [];
+  let stderr = "";
+  let rest = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    for (const id of lines) {
+      ids.push(id);
+      onId?.(id);
+    }
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const done = once(child, "close").then(([code, signal]) => ({ code, signal, ids, stderr }));
+  return { child, done };
+}
+
 describe("the ledger", () => {
-  it("keeps every entry when many writers add at once, and leaves no temp or lock files", async () => {
-    const file = path.join(work.dir, "ledger.json");
+  it("keeps every entry when many writers add at once, and leaves only its private database", async () => {
+    const file = path.join(work.dir, "ledger.db");
     const ids = Array.from({ length: 40 }, () => newLinkId());
     await Promise.all(ids.map((id) => new Ledger(file).add(entry(id))));
     const stored = await new Ledger(file).entries();
     expect(stored.map((e) => e.id).sort()).toEqual([...ids].sort());
-    expect((await readdir(work.dir)).sort()).toEqual(["ledger.index.json", "ledger.json"]);
+    closeLedgers(); // as at the end of a command
+    expect(await readdir(work.dir)).toEqual(["ledger.db"]);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect((await stat(path.join(work.dir, "ledger.index.json"))).mode & 0o777).toBe(0o600);
+  });
+
+  it("keeps every entry of several processes writing at once", async () => {
+    const file = path.join(work.dir, "ledger.db");
+    const runs = ["a", "b", "c", "d"].map((prefix) => writer(file, prefix, 25).done);
+    const results = await Promise.all(runs);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const stored = await new Ledger(file).entries();
+    expect(stored.map((e) => e.id).sort()).toEqual(results.flatMap((r) => r.ids).sort());
+    expect(stored.filter((e) => e.status === "revoked")).toHaveLength(4 * 2);
+  });
+
+  it("a kill -9 in the middle of writing loses no saved entry and tears nothing", async () => {
+    const file = path.join(work.dir, "ledger.db");
+    const run = writer(file, "k", 0, (id) => {
+      if (id === "k000030") run.child.kill("SIGKILL");
+    });
+    const { signal, ids } = await run.done;
+    expect(signal).toBe("SIGKILL");
+    const stored = await new Ledger(file).entries();
+    // Everything the writer said it saved is there, whole; at most the one being written more.
+    expect(stored.map((e) => e.id).slice(0, ids.length)).toEqual(ids);
+    expect(stored.length - ids.length).toBeLessThanOrEqual(1);
+    for (const saved of stored) expect(saved.files).toHaveLength(50);
+    // And it goes on working.
+    await new Ledger(file).add(entry("after000"));
+    expect((await new Ledger(file).entries()).at(-1)?.id).toBe("after000");
   });
 
   it("patches and removes entries", async () => {
-    const ledger = new Ledger(path.join(work.dir, "ledger.json"));
+    const ledger = new Ledger(path.join(work.dir, "ledger.db"));
     await ledger.add(entry("aaaaaaaa"));
     await ledger.add(entry("bbbbbbbb"));
     const patched = await ledger.patch("aaaaaaaa", { status: "active", url: "https://x.test/a" });
     expect(patched).toMatchObject({ id: "aaaaaaaa", status: "active", url: "https://x.test/a" });
     await ledger.remove("bbbbbbbb");
     expect((await ledger.entries()).map((e) => e.id)).toEqual(["aaaaaaaa"]);
+    await ledger.patch("aaaaaaaa", { status: "revoked" });
+    expect(await ledger.patchUnlessRevoked("aaaaaaaa", { status: "active" })).toBeUndefined();
+    expect((await ledger.find("aaaaaaaa"))?.status).toBe("revoked");
+    await expect(ledger.patch("zzzzzzzz", { status: "active" })).rejects.toThrow(/disappeared/);
   });
 
-  describe("the index `list` reads", () => {
-    const summary = ({
-      id,
-      provider,
-      kind,
-      name,
-      url,
-      createdAt,
-      expiresAt,
-      status,
-    }: LedgerEntry) => ({ id, provider, kind, name, url, createdAt, expiresAt, status });
-    const indexFile = () => path.join(work.dir, "ledger.index.json");
+  it("a ledger that does not exist reads as empty and is not made by a read", async () => {
+    const ledger = new Ledger(path.join(work.dir, "config", "ledger.db"));
+    expect(await ledger.entries()).toEqual([]);
+    expect(await ledger.summaries()).toEqual([]);
+    expect(await ledger.find("aaaaaaaa")).toBeUndefined();
+    expect(await readdir(work.dir)).toEqual([]);
+  });
 
-    /** Renames every link in the index (not the ledger), to see which one a read used. */
-    async function relabelIndex() {
-      const index = JSON.parse(await readFile(indexFile(), "utf8"));
-      for (const link of index.links) link.name = "from the index";
-      await writeFile(indexFile(), JSON.stringify(index));
-    }
+  describe("queries that read only what they need", () => {
+    const summary = (e: LedgerEntry) => ({
+      id: e.id,
+      provider: e.provider,
+      kind: e.kind,
+      name: e.name,
+      url: e.url,
+      createdAt: e.createdAt,
+      expiresAt: e.expiresAt,
+      expiryEnforcedBy: e.expiryEnforcedBy,
+      status: e.status,
+    });
 
-    it("holds what list shows of every entry, kept up to date by each change", async () => {
-      const ledger = new Ledger(path.join(work.dir, "ledger.json"));
-      await ledger.add(entry("aaaaaaaa"));
-      await ledger.add({
-        ...entry("bbbbbbbb"),
-        expiresAt: "2030-01-01T00:00:00.000Z",
-        expiryEnforcedBy: "dmshare",
+    it("by id prefix, by sizes, by expiry, and newest first in batches", async () => {
+      const ledger = new Ledger(path.join(work.dir, "ledger.db"));
+      const files = (...sizes: number[]) =>
+        sizes.map((bytes) => ({ path: "/p", remotePath: null, remoteId: null, bytes }));
+      const a = entry("abcd0001", {
+        files: files(10, 20),
+        kind: "album",
+        createdAt: "2026-01-02T00:00:00.000Z",
       });
-      await ledger.patch("aaaaaaaa", { status: "active", url: "https://x.test/a" });
-      const entries = await ledger.entries();
-      expect(await ledger.summaries()).toEqual([
-        summary(entries[0] as LedgerEntry),
-        { ...summary(entries[1] as LedgerEntry), expiryEnforcedBy: "dmshare" },
+      const b = entry("abcd0002", {
+        files: files(20, 10),
+        kind: "album",
+        createdAt: "2026-01-01T00:00:00.000Z",
+      });
+      const c = entry("bcde0003", {
+        files: files(10, 20),
+        kind: "album",
+        provider: "gdrive",
+        createdAt: "2026-01-02T00:00:00.000Z",
+        expiresAt: "2026-01-05T00:00:00.000Z",
+        expiryEnforcedBy: "dmshare",
+        status: "active",
+      });
+      const d = entry("cdef0004", { expiresAt: "2026-01-03T00:00:00.000Z", status: "revoked" });
+      for (const e of [a, b, c, d]) await ledger.add(e);
+
+      expect(await ledger.withIdPrefixes(["abcd"])).toEqual([a, b]);
+      expect(await ledger.withIdPrefixes(["abcd0002", "bcde"])).toEqual([b, c]);
+      expect(await ledger.withIds(["cdef0004", "nothere0", "abcd0001"])).toEqual([a, d]);
+      expect(await ledger.withSizes("dropbox", sizesKeyOf("album", files(10, 20)))).toEqual([a, b]);
+      expect(await ledger.withSizes("dropbox", sizesKeyOf("photo", files(10, 20)))).toEqual([]);
+      expect(await ledger.overdueBy(new Date("2026-01-04T00:00:00.000Z"))).toEqual([]);
+      expect(await ledger.overdueBy(new Date("2026-01-05T00:00:00.000Z"))).toEqual([summary(c)]);
+
+      const batches: string[][] = [];
+      for await (const batch of ledger.newestFirst(2)) batches.push(batch.map((link) => link.id));
+      // Newest first; links made at the same time in the order they were added.
+      expect(batches).toEqual([
+        [d.id, a.id],
+        [c.id, b.id],
       ]);
-      await relabelIndex();
-      expect((await ledger.summaries()).map((link) => link.name)).toEqual([
-        "from the index",
-        "from the index",
+      // Only what dmshare itself must revoke: not a link the provider stops, nor one inactive.
+      await ledger.add(
+        entry("efgh0005", { expiresAt: "2026-01-03T00:00:00.000Z", status: "active" }),
+      );
+      await ledger.add({ ...c, id: "fghi0006", status: "pending" });
+      expect(await ledger.overdueBy(new Date("2026-02-01T00:00:00.000Z"))).toEqual([summary(c)]);
+    });
+  });
+
+  describe("migration of the ledger.json of dmshare 0.1", () => {
+    it("moves every entry of a real old ledger, keeps the old file as a backup, once", async () => {
+      const legacy = path.join(work.dir, "ledger.json");
+      await copyFile(FIXTURE, legacy);
+      await writeFile(path.join(work.dir, "ledger.index.json"), "{}");
+      const old = JSON.parse(await readFile(FIXTURE, "utf8")).entries;
+      const migrated: string[] = [];
+      const ledger = new Ledger(path.join(work.dir, "ledger.db"), {
+        now: () => new Date("2026-12-06T07:30:38.123Z"),
+        onMigrated: (_file, backup, report) =>
+          migrated.push(`${path.basename(backup)} ${report.added}`),
+      });
+      expect(await ledger.entries()).toEqual(old);
+      expect(migrated).toEqual(["ledger.json.bak-20261206T073038Z 4"]);
+      closeLedgers();
+      expect((await readdir(work.dir)).sort()).toEqual([
+        "ledger.db",
+        "ledger.json.bak-20261206T073038Z",
       ]);
+      expect(await readFile(path.join(work.dir, "ledger.json.bak-20261206T073038Z"), "utf8")).toBe(
+        await readFile(FIXTURE, "utf8"),
+      );
+      // Killed after saving, before the old file was set aside: the next run adds nothing twice.
+      await copyFile(FIXTURE, legacy);
+      expect(await ledger.entries()).toEqual(old);
+      expect(migrated[1]).toBe("ledger.json.bak-20261206T073038Z-2 0");
+      await expect(stat(legacy)).rejects.toMatchObject({ code: "ENOENT" });
     });
 
-    it("is not used once the ledger changed without it: restored, edited or moved away", async () => {
-      const file = path.join(work.dir, "ledger.json");
-      const ledger = new Ledger(file);
-      /** A ledger of one link, whose index is relabelled: a read of the index says so. */
-      const indexed = async () => {
-        await rm(file, { force: true });
-        await ledger.add(entry("aaaaaaaa"));
-        await relabelIndex();
-        return readFile(file, "utf8");
-      };
-      const names = async () => (await ledger.summaries()).map((link) => link.name);
-
-      // A backup restored over it: the same bytes, another file.
-      const saved = await indexed();
-      await rm(file);
-      await writeFile(file, saved);
-      expect(await names()).toEqual(["aaaaaaaa.jpg"]);
-
-      // Edited in place to the same size, later: its modification time says so (set here,
-      // a second on, instead of waiting for the file system's clock to tick).
-      const before = await indexed();
-      const { mtime } = await stat(file);
-      await writeFile(file, before.replace("aaaaaaaa.jpg", "zzzzzzzz.jpg"));
-      await utimes(file, mtime, new Date(mtime.getTime() + 1000));
-      expect(await names()).toEqual(["zzzzzzzz.jpg"]);
-
-      await indexed();
-      await rename(file, `${file}.old`);
-      expect(await ledger.summaries()).toEqual([]);
-    });
-
-    it("a change is saved even when the index can't be written; list then reads the ledger", async () => {
+    it("a legacy file opened through its old name (.json) works the same", async () => {
+      await copyFile(FIXTURE, path.join(work.dir, "ledger.json"));
       const ledger = new Ledger(path.join(work.dir, "ledger.json"));
-      await mkdir(indexFile());
-      await ledger.add(entry("aaaaaaaa"));
-      expect((await ledger.entries()).map((e) => e.id)).toEqual(["aaaaaaaa"]);
-      expect((await ledger.summaries()).map((link) => link.id)).toEqual(["aaaaaaaa"]);
-      expect((await readdir(work.dir)).sort()).toEqual(["ledger.index.json", "ledger.json"]);
+      expect((await ledger.entries()).map((e) => e.id)).toEqual([
+        "h25hzb09",
+        "nv3cte2m",
+        "bfa8mw6t",
+        "awp8vzkd",
+      ]);
+      expect(ledger.file).toBe(path.join(work.dir, "ledger.db"));
+    });
+
+    it("a corrupt ledger.json is refused with a clear error and left as it is", async () => {
+      const legacy = path.join(work.dir, "ledger.json");
+      await writeFile(legacy, '{"version": 1, "entries": [');
+      await expect(new Ledger(legacy).entries()).rejects.toMatchObject({
+        kind: "usage",
+        message: `The link ledger ${legacy} is corrupt: it is not valid JSON.`,
+      });
+      expect(await readdir(work.dir)).toEqual(["ledger.json"]);
+      expect(await readFile(legacy, "utf8")).toBe('{"version": 1, "entries": [');
     });
   });
 
@@ -155,13 +266,17 @@ describe("the ledger", () => {
       expect(skipped[1]?.reason).toBe('"provider" is missing, not a provider name');
     });
 
-    it("are kept as they are on disk when the ledger is rewritten, and list still reports them", async () => {
-      const { file, ledger, skipped } = await ledgerWithBadEntries();
+    it("are kept as they were through changes, and exported as they are", async () => {
+      const { ledger, skipped } = await ledgerWithBadEntries();
       await ledger.add(entry("added000"));
       await ledger.remove("good0000");
-      const stored = JSON.parse(await readFile(file, "utf8"));
-      expect(stored.entries[0].id).toBe("added000");
-      expect(stored.entries.slice(1)).toEqual(bad);
+      const stored: unknown[] = [];
+      for await (const texts of ledger.storedTexts())
+        stored.push(...texts.map((text) => JSON.parse(text)));
+      expect(stored).toEqual([
+        ...bad,
+        entry("added000", { createdAt: (stored[4] as LedgerEntry).createdAt }),
+      ]);
       skipped.length = 0;
       expect((await ledger.summaries()).map((link) => link.id)).toEqual(["added000"]);
       expect(skipped.map((s) => s.id)).toEqual(["badurl00", "nofields", "badfile0", "entry 5"]);
@@ -169,7 +284,7 @@ describe("the ledger", () => {
   });
 
   it("a ledger path that is a directory or a named pipe is a clear error, not a crash or a hang", async () => {
-    const file = path.join(work.dir, "ledger.json");
+    const file = path.join(work.dir, "ledger.db");
     await mkdir(file);
     await expect(new Ledger(file).entries()).rejects.toMatchObject({
       kind: "usage",
@@ -182,7 +297,19 @@ describe("the ledger", () => {
       message: `Can't read ${file}: it is a named pipe (FIFO), not a file dmshare wrote.`,
     });
     await expect(new Ledger(file).add(entry("aaaaaaaa"))).rejects.toMatchObject({ kind: "usage" });
-    expect((await readdir(work.dir)).sort()).toEqual(["ledger.json"]);
+    closeLedgers();
+    expect(await readdir(work.dir)).toEqual(["ledger.db"]);
+  });
+
+  it("a database that is not one (damaged, overwritten) is a clear error and left alone", async () => {
+    const file = path.join(work.dir, "ledger.db");
+    await writeFile(file, "this is not an SQLite database, just some text ".repeat(100));
+    await expect(new Ledger(file).entries()).rejects.toMatchObject({
+      kind: "usage",
+      message: expect.stringContaining(`The link ledger ${file} is corrupt`),
+    });
+    await expect(new Ledger(file).add(entry("aaaaaaaa"))).rejects.toMatchObject({ kind: "usage" });
+    expect(await readFile(file, "utf8")).toMatch(/^this is not an SQLite database/);
   });
 
   it("makes short ids from an unambiguous alphabet", () => {

@@ -1,4 +1,5 @@
-import { listLinkSummaries, listLinks } from "../../core/list.ts";
+import { once } from "node:events";
+import { listLinkSummaries, listLinks, streamLinkSummaries } from "../../core/list.ts";
 import type { Output } from "../../ui/output.ts";
 import type { CommandRegistrar } from "../run.ts";
 import { type ListOptions, listCommand } from "./command.ts";
@@ -17,12 +18,37 @@ async function runList(output: Output, options: ListOptions) {
     output.document(await listLinks(ctx, request));
     return;
   }
-  const links = await listLinkSummaries(ctx, request);
-  if (links.length === 0) {
+  const found = ctx.stdout.isTTY
+    ? await printTable(output, request)
+    : await printRows(output, request);
+  if (!found) {
     output.info(
       noLinksLine(Boolean(options.all || options.status || options.provider || options.since)),
     );
-    return;
   }
-  output.result(linksTable(links, ctx.now(), output.out, Boolean(ctx.stdout.isTTY)));
+}
+
+type Request = Parameters<typeof listLinkSummaries>[1];
+
+/** On a terminal: aligned columns, so every row is read first. False when there were none. */
+async function printTable(output: Output, request: Request): Promise<boolean> {
+  const { ctx } = output;
+  const links = await listLinkSummaries(ctx, request);
+  if (links.length === 0) return false;
+  output.result(linksTable(links, ctx.now(), output.out, true));
+  return true;
+}
+
+/** Piped: tab-separated rows, a batch at a time as they are read. False when there were none. */
+async function printRows(output: Output, request: Request): Promise<boolean> {
+  const { ctx } = output;
+  let found = false;
+  for await (const links of streamLinkSummaries(ctx, request)) {
+    if (links.length === 0) continue;
+    found = true;
+    output.result(linksTable(links, ctx.now(), output.out, false));
+    // A slow reader (| less) holds the rest in the ledger, not in memory.
+    if (ctx.stdout.writableNeedDrain) await once(ctx.stdout, "drain");
+  }
+  return found;
 }

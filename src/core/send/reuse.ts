@@ -3,7 +3,7 @@ import { hashFile } from "../../media/hash.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import { listerOf } from "../../providers/features.ts";
 import type { Provider, ShareOptions } from "../../providers/provider.ts";
-import type { ExpiryEnforcer, LedgerEntry } from "../../store/ledger.ts";
+import { type ExpiryEnforcer, type LedgerEntry, sizesKeyOf } from "../../store/ledger.ts";
 import { listedAmong } from "../link-match.ts";
 import { expiryEnforcerOf, statusOf } from "../links.ts";
 import { type MessageFacts, type MessageStyle, renderMessage, sharedWhat } from "../message.ts";
@@ -38,7 +38,9 @@ export async function findLiveLink(
   if (options.expiresAt || options.password !== undefined) return undefined;
   const now = ctx.now();
   const ledger = openLedger(ctx);
-  const lookalikes = (await ledger.entries()).filter(
+  const lookalikes = (
+    await ledger.withSizes(provider.name, sizesKeyOf(plan.kind, plan.files))
+  ).filter(
     (entry) =>
       entry.provider === provider.name &&
       entry.contentHash !== undefined &&

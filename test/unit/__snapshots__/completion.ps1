@@ -27,6 +27,8 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         'status' = 'show which accounts dmshare can use'
         'config' = 'read and change settings'
         'completion' = 'print a shell completion script'
+        'export' = 'print the whole ledger as JSON'
+        'import' = 'add the links of an exported ledger'
       }
       Args = $null
     }
@@ -272,6 +274,27 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Values = @{}
       Subs = @{}
       Args = @('bash', 'zsh', 'fish', 'powershell')
+    }
+    'export' = @{
+      Flags = @('-h', '--help')
+      Tips = @{
+        '-h' = 'show help'
+        '--help' = 'show help'
+      }
+      Values = @{}
+      Subs = @{}
+      Args = $null
+    }
+    'import' = @{
+      Flags = @('--json', '-h', '--help')
+      Tips = @{
+        '--json' = 'print what was imported as JSON'
+        '-h' = 'show help'
+        '--help' = 'show help'
+      }
+      Values = @{}
+      Subs = @{}
+      Args = 'FILES'
     }
   }
   $aliases = @{
