@@ -17,10 +17,7 @@ import { credentialsPath, ledgerPath, legacyLedgerPath } from "../store/paths.ts
 export function providerSession(ctx: Ctx): ProviderSession {
   return {
     ctx,
-    credentials: tightenedFirst(
-      ctx,
-      openCredentialStore(ctx.env, ctx.paths.configDir, ctx.system.platform),
-    ),
+    credentials: tightenedFirst(ctx, openCredentialStore(ctx.env, ctx.paths.configDir, ctx.system)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { usageError } from "../errors.ts";
 import { checkTemplate, parsePreset, presetNames } from "../lib/message-presets.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
-import { withFileLock } from "./lock.ts";
+import { type LockHolder, withFileLock } from "./lock.ts";
 import { configPath } from "./paths.ts";
 
 interface SettingSpec {
@@ -62,9 +62,12 @@ export function isSettingKey(key: string): key is SettingKey {
 /** User settings in config.json, next to the ledger (DMSHARE_CONFIG_DIR in tests). */
 export class ConfigStore {
   readonly file: string;
+  /** Who takes the lock to change the file: null opens it for reading only. */
+  private readonly holder: LockHolder | null;
 
-  constructor(configDir: string) {
+  constructor(configDir: string, holder: LockHolder | null = null) {
     this.file = configPath(configDir);
+    this.holder = holder;
   }
 
   async all(): Promise<Settings> {
@@ -123,11 +126,17 @@ export class ConfigStore {
   }
 
   private edit(change: (settings: Settings) => void): Promise<void> {
-    return withFileLock(`${this.file}.lock`, async () => {
-      const settings = await this.all();
-      change(settings);
-      await writeFileAtomic(this.file, `${JSON.stringify(settings, null, 2)}\n`);
-    });
+    const { holder } = this;
+    if (!holder) throw new Error(`${this.file} was opened for reading only`);
+    return withFileLock(
+      `${this.file}.lock`,
+      async () => {
+        const settings = await this.all();
+        change(settings);
+        await writeFileAtomic(this.file, `${JSON.stringify(settings, null, 2)}\n`);
+      },
+      holder,
+    );
   }
 
   private invalid(reason: string) {

@@ -5,7 +5,7 @@ import { rememberSecrets } from "../secrets.ts";
 import type { CredentialStore, StoredCredentials } from "./credential-store.ts";
 import { localFileError, PRIVATE_FILE_MODE, readTextIfExists, writeFileAtomic } from "./files.ts";
 import { credentialStoreChoice, keychainOrFile } from "./keychain.ts";
-import { withFileLock } from "./lock.ts";
+import { type LockHolder, withFileLock } from "./lock.ts";
 import { credentialsPath } from "./paths.ts";
 
 // The credential types live in ./credential-store.ts, which keychain.ts shares without
@@ -15,7 +15,7 @@ export type { CredentialStore, StoredCredentials } from "./credential-store.ts";
 type CredentialFile = Record<string, StoredCredentials>;
 
 /** A JSON file readable by the user only (0600) in the config dir. */
-export function fileCredentialStore(configDir: string): CredentialStore {
+export function fileCredentialStore(configDir: string, holder: LockHolder): CredentialStore {
   const file = credentialsPath(configDir);
 
   async function read(): Promise<CredentialFile> {
@@ -35,17 +35,21 @@ export function fileCredentialStore(configDir: string): CredentialStore {
   }
 
   async function change(edit: (all: CredentialFile) => boolean): Promise<boolean> {
-    return withFileLock(`${file}.lock`, async () => {
-      const all = await read();
-      const changed = edit(all);
-      if (changed) {
-        await writeFileAtomic(file, `${JSON.stringify(all, null, 2)}\n`);
-        await chmod(file, PRIVATE_FILE_MODE).catch((error: unknown) => {
-          throw localFileError(error, file, "protect");
-        });
-      }
-      return changed;
-    });
+    return withFileLock(
+      `${file}.lock`,
+      async () => {
+        const all = await read();
+        const changed = edit(all);
+        if (changed) {
+          await writeFileAtomic(file, `${JSON.stringify(all, null, 2)}\n`);
+          await chmod(file, PRIVATE_FILE_MODE).catch((error: unknown) => {
+            throw localFileError(error, file, "protect");
+          });
+        }
+        return changed;
+      },
+      holder,
+    );
   }
 
   return {
@@ -70,10 +74,11 @@ export function fileCredentialStore(configDir: string): CredentialStore {
 export function openCredentialStore(
   env: Env,
   configDir: string,
-  platform: NodeJS.Platform,
+  system: LockHolder & { platform: NodeJS.Platform },
 ): CredentialStore {
+  const { platform } = system;
   const choice = credentialStoreChoice(env.DMSHARE_CREDENTIAL_STORE);
-  const file = fileCredentialStore(configDir);
+  const file = fileCredentialStore(configDir, system);
   if (choice === "file") return remembering(file);
   return remembering(
     keychainOrFile(file, configDir, env, { required: choice === "keychain", platform }),

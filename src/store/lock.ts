@@ -19,19 +19,24 @@ export const STALE_AFTER_MS = 30_000;
 export const EMPTY_STALE_AFTER_MS = 3_000;
 const GIVE_UP_AFTER_MS = 60_000;
 
+/** Who takes the lock: this process's pid, and how to tell whether another pid runs. */
+export interface LockHolder {
+  pid: number;
+  /** Whether process `pid` runs (signal 0 where there is one; EPERM: another user's, alive). */
+  isAlive: (pid: number) => boolean;
+}
+
 /** Time, liveness and the heartbeat's timer, injectable so tests need not wait in real time. */
-export interface LockEnvironment {
+export interface LockEnvironment extends LockHolder {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  isAlive: (pid: number) => boolean;
   /** Calls `tick` every `ms` until the returned function is called; never keeps node running. */
   every: (ms: number, tick: () => void) => () => void;
 }
 
-const realEnvironment: LockEnvironment = {
+const realTimers: Omit<LockEnvironment, keyof LockHolder> = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  isAlive,
   every: (ms, tick) => {
     const timer = setInterval(tick, ms);
     timer.unref();
@@ -47,7 +52,7 @@ const newToken = () =>
   `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.padEnd(16, "0");
 
 /** What a lock file holds: its holder's pid and a token no other holder has. */
-const lockText = (token: string) => `${process.pid} ${token}`;
+const lockText = (pid: number, token: string) => `${pid} ${token}`;
 
 function parseHolder(text: string): { pid: number; token: string | null } {
   const [pidText = "", token] = text.trim().split(/\s+/);
@@ -65,12 +70,12 @@ function parseHolder(text: string): { pid: number; token: string | null } {
 export async function withFileLock<T>(
   lockFile: string,
   work: () => Promise<T>,
-  environment: Partial<LockEnvironment> = {},
+  environment: LockHolder & Partial<LockEnvironment>,
 ): Promise<T> {
-  const env = { ...realEnvironment, ...environment };
+  const env: LockEnvironment = { ...realTimers, ...environment };
   const started = env.now();
   const token = newToken();
-  while (!(await tryCreate(lockFile, token))) {
+  while (!(await tryCreate(lockFile, lockText(env.pid, token)))) {
     if (await breakIfStale(lockFile, env)) continue;
     if (env.now() - started > GIVE_UP_AFTER_MS) {
       throw new DmshareError("unexpected", `Timed out waiting for the lock file ${lockFile}.`, {
@@ -102,7 +107,7 @@ async function whenOurs(lockFile: string, token: string, action: () => Promise<v
  * Creates the lock file holding our pid; false when another process holds it. A lock that
  * can't be filled in (disk full) is removed again, so no empty lock stays behind.
  */
-async function tryCreate(lockFile: string, token: string): Promise<boolean> {
+async function tryCreate(lockFile: string, text: string): Promise<boolean> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(lockFile, "wx", 0o600);
@@ -115,12 +120,12 @@ async function tryCreate(lockFile: string, token: string): Promise<boolean> {
       } catch (failure) {
         throw localFileError(failure, path.dirname(lockFile), "create");
       }
-      return tryCreate(lockFile, token);
+      return tryCreate(lockFile, text);
     }
     throw localFileError(error, lockFile, "create");
   }
   try {
-    await handle.writeFile(lockText(token));
+    await handle.writeFile(text);
     await handle.close();
     return true;
   } catch (error) {
@@ -139,7 +144,7 @@ async function tryCreate(lockFile: string, token: string): Promise<boolean> {
 async function breakIfStale(lockFile: string, env: LockEnvironment): Promise<boolean> {
   if (!(await isStale(lockFile, env))) return false;
   const guard = `${lockFile}.break`;
-  if (!(await tryCreate(guard, newToken()))) {
+  if (!(await tryCreate(guard, lockText(env.pid, newToken())))) {
     if (await isStale(guard, env)) await rm(guard, { force: true });
     return false;
   }
@@ -156,8 +161,8 @@ async function breakIfStale(lockFile: string, env: LockEnvironment): Promise<boo
  * A lock is stale when its holder is gone (a pid that is not running: a reused pid can only
  * make a dead holder look alive, never the reverse), when it holds no pid and is older than a
  * few seconds, or when its holder stopped touching it (dead, its pid reused by another
- * process). Needs no /proc: liveness is `process.kill(pid, 0)`, which Node also supports on
- * Windows (EPERM there means a process of another user: alive).
+ * process). Needs no /proc: the holder's `isAlive` (the entry's `process.kill(pid, 0)`, which
+ * Node also supports on Windows; EPERM there means a process of another user: alive).
  */
 async function isStale(lockFile: string, env: LockEnvironment): Promise<boolean> {
   try {
@@ -165,19 +170,10 @@ async function isStale(lockFile: string, env: LockEnvironment): Promise<boolean>
     const age = env.now() - info.mtimeMs;
     const { pid } = parseHolder(holder);
     if (!(pid > 0)) return age > EMPTY_STALE_AFTER_MS;
-    if (pid !== process.pid && !env.isAlive(pid)) return true;
+    if (pid !== env.pid && !env.isAlive(pid)) return true;
     return age > STALE_AFTER_MS;
   } catch {
     // Gone between our attempt and this look: try again.
     return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,3 +1,4 @@
+import { realSystem } from "../../src/main.ts";
 // The Provider contract, checked the same way for every provider against its emulator: a new
 // provider is done when its fixture (see providers.test.ts) passes all of this.
 
@@ -71,7 +72,7 @@ export function providerContract(fixture: ProviderFixture): void {
     dir = work.dir;
     provider = await connectEntry(findProvider(fixture.name), {
       ctx: context().ctx,
-      credentials: fileCredentialStore(path.join(dir, "config")),
+      credentials: fileCredentialStore(path.join(dir, "config"), realSystem(process)),
     });
     return () => work.cleanup();
   });

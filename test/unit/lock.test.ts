@@ -36,6 +36,7 @@ function fakeTime(start: number): LockEnvironment & { waited: () => number; beat
         }
       }
     },
+    pid: process.pid,
     isAlive: () => true,
     every: (ms, tick) => {
       const timer = { every: ms, next: now + ms, tick };

@@ -39,7 +39,7 @@ const REPLACES: Partial<Record<SettingKey, SettingKey[]>> = {
   preset: ["message"],
 };
 
-const store = (ctx: Ctx) => new ConfigStore(ctx.paths.configDir);
+const store = (ctx: Ctx) => new ConfigStore(ctx.paths.configDir, ctx.system);
 
 function settingKey(key: string): SettingKey {
   if (isSettingKey(key)) return key;
