@@ -8,33 +8,27 @@
 // Plain JavaScript on purpose: a .ts file would make Node load its type stripper first, and
 // the floor would be slower than what it measures against.
 //
-// Only readLinks() knows how links are stored. When the ledger's storage changes, replace
-// that one function with the cheapest read of the new store that gives, for every link, the
-// fields of a LinkSummary (id, provider, kind, name, url, createdAt, expiresAt,
-// expiryEnforcedBy, status); e.g. with node:sqlite:
-//   new DatabaseSync(file, { readOnly: true }).prepare("SELECT … FROM links").all()
-import { readFileSync, statSync } from "node:fs";
+// Only readLinks() knows how links are stored: the ledger database (src/store/ledger-db.ts),
+// read with one query, newest first through the index `list` uses too.
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { stripVTControlCharacters } from "node:util";
 
-/** The summaries of every link (the ledger's index when it is current, else the ledger). */
+/** The summaries of every usable link, newest first. */
 function readLinks(configDir) {
-  const ledgerFile = path.join(configDir, "ledger.json");
-  let info;
+  const file = path.join(configDir, "ledger.db");
+  if (!existsSync(file)) return [];
+  const db = new DatabaseSync(file, { readOnly: true });
   try {
-    info = statSync(ledgerFile, { bigint: true });
-  } catch {
-    return [];
+    return db
+      .prepare(
+        "SELECT id, provider, kind, name, url, status, created_at AS createdAt, expires_at AS expiresAt, expiry_by AS expiryEnforcedBy FROM entries WHERE usable = 1 ORDER BY created_at DESC, seq",
+      )
+      .all();
+  } finally {
+    db.close();
   }
-  try {
-    const index = JSON.parse(readFileSync(path.join(configDir, "ledger.index.json"), "utf8"));
-    if (index.version === 1 && index.ledger === `${info.ino}:${info.size}:${info.mtimeNs}`) {
-      return index.links;
-    }
-  } catch {
-    // No index: the ledger itself.
-  }
-  return JSON.parse(readFileSync(ledgerFile, "utf8")).entries;
 }
 
 const pad = (n) => String(n).padStart(2, "0");
@@ -79,9 +73,6 @@ for (const link of readLinks(path.resolve(process.env.DMSHARE_CONFIG_DIR ?? ".")
   const status = statusOf(link, now);
   if (status !== "revoked") rows.push({ link, status });
 }
-rows.sort((a, b) =>
-  a.link.createdAt < b.link.createdAt ? 1 : a.link.createdAt > b.link.createdAt ? -1 : 0,
-);
 // Piped, as the bench runs it: tab-separated, no header, one write.
 const text = rows
   .map(({ link, status }) =>

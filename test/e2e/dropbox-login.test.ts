@@ -1,11 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { playBrowserConsent } from "../emulators/browser.ts";
 import { buildWithBuiltinApps } from "../helpers/builtin-build.ts";
-import { collect, runCli, spawnCli, writeFiles } from "../helpers/cli.ts";
+import { collect, freePort, runCli, spawnCli, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 
@@ -318,14 +317,3 @@ describe("a build that carries dmshare's own Dropbox app", () => {
     expect(variable.result.code).toBe(0);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { writeFiles } from "../helpers/cli.ts";
+import { freePort, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes, pngBytes } from "../helpers/media.ts";
@@ -187,7 +187,9 @@ describe("dmshare login at a terminal", () => {
   });
 
   it("asks for the Dropbox app key when neither --app-key nor the environment gives it", async () => {
-    const term = await open(["login", "dropbox", "--no-browser"], {
+    // Any free port: the default one may be taken by another login test running alongside.
+    const port = String(await freePort());
+    const term = await open(["login", "dropbox", "--no-browser", "--port", port], {
       DMSHARE_DROPBOX_TOKEN: undefined,
       DMSHARE_DROPBOX_APP_KEY: undefined,
     });
