@@ -96,7 +96,7 @@ async function compare(oldRoot: string, cases: Case[]): Promise<void> {
     `import { rm } from "node:fs/promises";
 import { removeMetadata as oldRemove } from ${url(oldRoot, "metadata.ts")};
 import { removeMetadata as newRemove } from ${url(root, "metadata.ts")};
-import { scanMedia } from ${url(root, "scan.ts")};
+import { scanMedia } from ${url(root, "scan/index.ts")};
 const [file, mime, label, video, runs, out] = process.argv.slice(2);
 const type = { mime, label, video: video === "true" };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -176,7 +176,7 @@ process.stdout.write(JSON.stringify({ old, strip, gate, total }));`,
 async function measureAll(cases: Case[]): Promise<void> {
   const child = path.join(dir, "measure.mjs");
   const module = pathToFileURL(path.join(root, "src", "media", "metadata.ts")).href;
-  const scanModule = pathToFileURL(path.join(root, "src", "media", "scan.ts")).href;
+  const scanModule = pathToFileURL(path.join(root, "src", "media", "scan", "index.ts")).href;
   await writeFile(
     child,
     `import { rm } from "node:fs/promises";
