@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -5,5 +6,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Most test time is waiting (emulators, spawned processes, terminals), not computing: two
+    // files at a time even on two cores (vitest's default would be one there).
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });
