@@ -1,70 +1,17 @@
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CLIENT_ID } from "../emulators/dropbox.ts";
-import type { CliResult } from "../helpers/cli.ts";
 import { writeFiles } from "../helpers/cli.ts";
-import { type DropboxTestbed, useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
-import type { GoogleTestbed } from "../helpers/google-testbed.ts";
+import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
+import { expectNoSecrets, recorder, type Secrets } from "../helpers/secrets.ts";
 
 // Known tokens are planted, then every command runs with --verbose and DMSHARE_DEBUG, in
 // success and in failure (a rejected token, a server error, a cut connection, an expired
 // token refreshed). No token may appear in stdout, stderr, or any file dmshare wrote outside
 // the credential store. Dropbox in-process here; Google through the built binary in
 // test/e2e/secrets.test.ts, so what a process of its own prints is covered too.
-
-interface Secrets {
-  /** Every token that must never be shown: planted ones and those refreshed on the way. */
-  all(): Promise<string[]>;
-}
-
-/** Every file under `dir`, except the credential store itself. */
-async function writtenFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    const file = path.join(entry.parentPath, entry.name);
-    if (entry.isFile() && entry.name !== "credentials.json") found.push(file);
-  }
-  return found;
-}
-
-async function expectNoSecrets(
-  bed: DropboxTestbed | GoogleTestbed,
-  secrets: Secrets,
-  runs: [string, CliResult][],
-) {
-  const tokens = await secrets.all();
-  expect(tokens.length).toBeGreaterThanOrEqual(3);
-  let checked = 0;
-  for (const [command, result] of runs) {
-    for (const token of tokens) {
-      expect(result.stdout, `stdout of ${command}`).not.toContain(token);
-      expect(result.stderr, `stderr of ${command}`).not.toContain(token);
-      checked++;
-    }
-  }
-  for (const file of await writtenFiles(bed.dir)) {
-    if ((await stat(file)).size > 10_000_000) continue;
-    const text = await readFile(file, "latin1");
-    for (const token of tokens) expect(text, file).not.toContain(token);
-    checked++;
-  }
-  expect(checked).toBeGreaterThan(runs.length);
-}
-
-/** Runs each command with --verbose and DMSHARE_DEBUG, keeping what it printed. */
-function recorder(bed: DropboxTestbed | GoogleTestbed, env: Record<string, string | undefined>) {
-  const runs: [string, CliResult][] = [];
-  const run = async (args: string[], extra: Record<string, string | undefined> = {}) => {
-    const result = await bed.dmshare([...args, "--verbose"], {
-      env: { DMSHARE_DEBUG: "1", ...env, ...extra },
-    });
-    runs.push([args.join(" "), result]);
-    return result;
-  };
-  return { runs, run };
-}
 
 describe("Dropbox: no token is ever shown or written outside the credential store", () => {
   const bed = useDropboxTestbed({ token: "planted-static-dropbox-token", runner: "in-process" });
