@@ -1,5 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import { usageError } from "./errors.ts";
+import { usageError } from "./lib/errors.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -10,7 +10,7 @@ import {
   type OutputStream,
   type System,
 } from "./context.ts";
-import { EXIT_CODES, exitCodeOf, usageError } from "./errors.ts";
+import { EXIT_CODES, exitCodeOf, usageError } from "./lib/errors.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
 

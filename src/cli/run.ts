@@ -1,6 +1,6 @@
 import type { Command, CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Ctx } from "../context.ts";
-import { EXIT_CODES } from "../errors.ts";
+import { EXIT_CODES } from "../lib/errors.ts";
 import { Output } from "../ui/output.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 
 const UNIT_MS = {
   m: 60_000,

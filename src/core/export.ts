@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import { providerNames } from "../providers/catalog.ts";
 import { readTextIfExists } from "../store/files.ts";
 import { entryProblem, idOf, type LedgerEntry, type MergeReport } from "../store/ledger.ts";

@@ -1,7 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { usageError } from "../errors.ts";
 import { mapSettled } from "../lib/concurrency.ts";
+import { usageError } from "../lib/errors.ts";
 import { describeUnknown, detectMediaType, readHead } from "../media/detect.ts";
 import type { LocalFile } from "../providers/provider.ts";
 import { withoutRepeats } from "./same-file.ts";

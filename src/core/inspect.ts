@@ -5,7 +5,7 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import { detectMediaType, readHead } from "../media/detect.ts";
 import type { Finding, Kept, ScanReport } from "../media/scan/index.ts";
 import { withWorkspace } from "./prepare.ts";

@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import { findProvider } from "../providers/catalog.ts";
 import type { LinkSummary } from "../store/ledger-index.ts";
 import { parseSince } from "./duration.ts";

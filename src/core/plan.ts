@@ -1,4 +1,4 @@
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import type { LocalFile } from "../providers/provider.ts";
 import type { LinkKind } from "../store/ledger.ts";
 import { localDateTime } from "./time-format.ts";

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { usageError } from "../errors.ts";
 import { mapSettled } from "../lib/concurrency.ts";
+import { usageError } from "../lib/errors.ts";
 import { type MediaType, mediaTypeFor } from "../media/detect.ts";
 import type { MetadataRemoval } from "../media/metadata.ts";
 import type { LocalFile } from "../providers/provider.ts";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import { PRUNE_ARGS, TIMER_NAME, type TimerSpec, xmlUnescape } from "./prune-timer-spec.ts";
 
 /**

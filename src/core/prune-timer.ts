@@ -1,5 +1,5 @@
 import path from "node:path";
-import { DmshareError, usageError } from "../errors.ts";
+import { DmshareError, usageError } from "../lib/errors.ts";
 import type { SchedulerSystem } from "../store/scheduler.ts";
 import { LAUNCHD_LABEL, launchdPlist, plistConfigDir } from "./prune-timer-launchd.ts";
 import { PRUNE_ARGS, TIMER_NAME, type TimerSpec } from "./prune-timer-spec.ts";

@@ -1,8 +1,8 @@
+import { withoutControls } from "../lib/text.ts";
 import { identityOfLink, linkProblem } from "../providers/link-identity.ts";
 import type { LinkState, LiveLink, ProviderLink, ProviderName } from "../providers/provider.ts";
 import { type LedgerEntry, newLinkId } from "../store/ledger.ts";
 import type { PendingOwner } from "../store/owner.ts";
-import { withoutControls } from "../text.ts";
 import { identityOf, keyOfLive, listedAmong } from "./link-match.ts";
 import { humanSpan } from "./time-format.ts";
 

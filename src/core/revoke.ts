@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import { deleterOf, revokerOf } from "../providers/features.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { LedgerEntry } from "../store/ledger.ts";

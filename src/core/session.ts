@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { authError, usageError } from "../errors.ts";
+import { authError, usageError } from "../lib/errors.ts";
 import { BUILTIN_APPS } from "../providers/builtin-apps.ts";
 import {
   connectEntry,

@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { DmshareError } from "../errors.ts";
+import { DmshareError } from "../lib/errors.ts";
 import { connectEntry, findProvider, providerNames, tokenVariable } from "../providers/catalog.ts";
 import type { Account } from "../providers/provider.ts";
 import { providerSession } from "./session.ts";

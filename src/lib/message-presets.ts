@@ -1,6 +1,6 @@
 // The built-in message wordings and the checks of a message setting: a leaf, shared by the
 // settings store (which checks `preset` and `message` values) and core/message.ts.
-import { usageError } from "../errors.ts";
+import { usageError } from "./errors.ts";
 
 /**
  * One wording, for a photo and for an album, with and without an expiry date. `{what}` says

@@ -4,7 +4,7 @@
 // saved for the next run, and what still fails becomes a sentence for the user.
 
 import type { Ctx } from "../context.ts";
-import { authError } from "../errors.ts";
+import { authError } from "../lib/errors.ts";
 import type { CredentialStore, StoredCredentials } from "../store/credentials.ts";
 import { type ProviderName, type ProviderSession, tokenVariable } from "./provider.ts";
 import {

@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 
 /**
  * The base URL an environment variable puts in place of a provider's API hosts (to reach the

@@ -2,7 +2,7 @@
 // find its login, show its help and check its credentials, without loading any SDK. The
 // provider itself (`<name>/index.ts`) is imported only when `load()` or `connect()` needs it.
 
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import { BUILTIN_APPS } from "./builtin-apps.ts";
 import { fillCapabilities } from "./features.ts";
 import type {

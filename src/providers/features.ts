@@ -2,7 +2,7 @@
 // the guards the core asks for an optional interface through: the interface, or the
 // provider's own refusal (exit 2) when it has none.
 
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import type {
   Deleter,
   LinkLister,

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Readable } from "node:stream";
 import type { Ctx, Env } from "../context.ts";
-import { envMs } from "../env.ts";
-import { providerError } from "../errors.ts";
+import { envMs } from "../lib/env.ts";
+import { providerError } from "../lib/errors.ts";
 import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
 
 // The fetch every provider SDK is given: requests go only to the provider's own hosts (never

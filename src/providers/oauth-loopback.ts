@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Ctx } from "../context.ts";
-import { authError, interruptedError, usageError } from "../errors.ts";
+import { authError, interruptedError, usageError } from "../lib/errors.ts";
 
 export interface LoopbackOptions {
   /** 0 picks a free port (Google); Dropbox needs the registered one. */

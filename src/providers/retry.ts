@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { DmshareError, interruptedError } from "../errors.ts";
+import { DmshareError, interruptedError } from "../lib/errors.ts";
 
 /** How one failed attempt should be handled. */
 export type RetryDecision =

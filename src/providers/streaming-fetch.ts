@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import type { Env } from "../context.ts";
-import { envMs } from "../env.ts";
+import { envMs } from "../lib/env.ts";
 import { FilePart } from "./transfer.ts";
 
 /** Statuses whose answer has no body (a Response refuses one). */

@@ -1,5 +1,5 @@
-import { authError, DmshareError } from "../errors.ts";
-import { rememberSecrets } from "../secrets.ts";
+import { authError, DmshareError } from "../lib/errors.ts";
+import { rememberSecrets } from "../lib/secrets.ts";
 import type { StoredCredentials } from "../store/credentials.ts";
 import {
   type Account,

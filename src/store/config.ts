@@ -1,4 +1,4 @@
-import { usageError } from "../errors.ts";
+import { usageError } from "../lib/errors.ts";
 import { checkTemplate, parsePreset, presetNames } from "../lib/message-presets.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { type LockHolder, withFileLock } from "./lock.ts";

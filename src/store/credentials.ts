@@ -1,7 +1,7 @@
 import { chmod } from "node:fs/promises";
 import type { Env } from "../context.ts";
-import { DmshareError } from "../errors.ts";
-import { rememberSecrets } from "../secrets.ts";
+import { DmshareError } from "../lib/errors.ts";
+import { rememberSecrets } from "../lib/secrets.ts";
 import type { CredentialStore, StoredCredentials } from "./credential-store.ts";
 import { localFileError, PRIVATE_FILE_MODE, readTextIfExists, writeFileAtomic } from "./files.ts";
 import { credentialStoreChoice, keychainOrFile } from "./keychain.ts";

@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { platform } from "node:os";
 import path from "node:path";
-import { DmshareError, usageError } from "../errors.ts";
+import { DmshareError, usageError } from "../lib/errors.ts";
 
 /**
  * Names this process's temp files: a random tag per process (instead of its pid, which this

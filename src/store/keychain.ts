@@ -1,4 +1,4 @@
-import { authError, usageError } from "../errors.ts";
+import { authError, usageError } from "../lib/errors.ts";
 import type { CredentialStore, StoredCredentials } from "./credential-store.ts";
 
 /** Every secret dmshare keeps in the OS keychain is filed under this service name. */

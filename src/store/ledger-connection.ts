@@ -2,7 +2,7 @@ import { lstat, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
 import type { DatabaseSync } from "node:sqlite";
-import { DmshareError, usageError } from "../errors.ts";
+import { DmshareError, usageError } from "../lib/errors.ts";
 import { localFileError, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.ts";
 import { prepareSchema } from "./ledger-db.ts";
 import { asFileSystemError, isBusyDatabase, isCorruptDatabase, loadSqlite } from "./sqlite.ts";

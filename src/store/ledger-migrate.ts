@@ -1,6 +1,6 @@
 import { link, rm, stat } from "node:fs/promises";
 import type { DatabaseSync } from "node:sqlite";
-import { DmshareError } from "../errors.ts";
+import { DmshareError } from "../lib/errors.ts";
 import { localFileError, readTextIfExists } from "./files.ts";
 import { inTransaction, type MergeReport, mergeEntries } from "./ledger-db.ts";
 

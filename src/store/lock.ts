@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
 import path from "node:path";
-import { DmshareError } from "../errors.ts";
+import { DmshareError } from "../lib/errors.ts";
 import { localFileError } from "./files.ts";
 
 const RETRY_MIN_MS = 5;

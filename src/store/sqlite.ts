@@ -1,6 +1,6 @@
 import process from "node:process";
 import type { DatabaseSync } from "node:sqlite";
-import { DmshareError } from "../errors.ts";
+import { DmshareError } from "../lib/errors.ts";
 
 type SqliteModule = typeof import("node:sqlite");
 

@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { interruptedError } from "../errors.ts";
+import { interruptedError } from "../lib/errors.ts";
 import type { Output } from "./output.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { SpawnOptions } from "node:child_process";
-import { DmshareError } from "../errors.ts";
+import { DmshareError } from "../lib/errors.ts";
 
 /**
  * The hosts dmshare ever sends a browser to: the providers' login pages and the hosts their

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Ctx, Env, OutputStream } from "../context.ts";
-import { DmshareError, EXIT_CODES } from "../errors.ts";
-import { withoutControls } from "../text.ts";
+import { DmshareError, EXIT_CODES } from "../lib/errors.ts";
+import { withoutControls } from "../lib/text.ts";
 import { redactKnownSecrets, redactSecrets } from "./redact.ts";
 
 export interface OutputOptions {

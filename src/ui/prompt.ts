@@ -1,5 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { interruptedError } from "../errors.ts";
+import { interruptedError } from "../lib/errors.ts";
 
 /**
  * Reads one line from stdin after showing `question` on stderr (works when piped too).

@@ -1,5 +1,5 @@
 import type { Env } from "../context.ts";
-import { heldSecrets } from "../secrets.ts";
+import { heldSecrets } from "../lib/secrets.ts";
 
 /** DMSHARE_DROPBOX_TOKEN, DMSHARE_GDRIVE_TOKEN, DMSHARE_GOOGLE_CLIENT_SECRET, and those to come. */
 const SECRET_VARIABLE = /^DMSHARE_[A-Z0-9_]+_(TOKEN|SECRET)$/;

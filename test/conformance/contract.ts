@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseSendOptions, type SendRequest, send } from "../../src/core/send/index.ts";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 import { connectEntry, findProvider } from "../../src/providers/catalog.ts";
 import { deleterOf, listerOf, revokerOf, sharerOf } from "../../src/providers/features.ts";
 import type {

@@ -4,7 +4,7 @@
 // one from the environment), recovery, and the translated error.
 
 import { describe, expect, it } from "vitest";
-import { DmshareError, providerError } from "../../src/errors.ts";
+import { DmshareError, providerError } from "../../src/lib/errors.ts";
 import {
   type AuthorizedClient,
   authorized,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseExpiry } from "../../src/core/duration.ts";
 import { PRESETS, parsePreset, renderMessage, sharedWhat } from "../../src/core/message.ts";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 
 const now = new Date("2026-11-22T12:00:00Z");
 

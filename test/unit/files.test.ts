@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promi
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 import {
   isLocalFileFault,
   localFileError,

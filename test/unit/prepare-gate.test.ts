@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { prepareFiles } from "../../src/core/prepare.ts";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 import { cameraJpeg, cameraVideo } from "../helpers/camera.ts";
 import { localPhoto } from "../helpers/media.ts";
 

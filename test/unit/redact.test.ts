@@ -28,7 +28,7 @@ describe("redactSecrets", () => {
 
 describe("credentials the store held", () => {
   it("are removed in every spelling dmshare writes them: raw, URL-encoded, form, JSON, by line", async () => {
-    const { rememberSecrets } = await import("../../src/secrets.ts");
+    const { rememberSecrets } = await import("../../src/lib/secrets.ts");
     const secret = "1//0g-stored/refresh+token=with\nbreak";
     rememberSecrets(secret);
     const spellings = [

@@ -12,7 +12,7 @@ import { changeLine, matchesLine, skippedLine, syncDocument } from "../../src/cl
 import type { LinkSummaryView } from "../../src/core/links.ts";
 import type { RevokeResult } from "../../src/core/revoke.ts";
 import { localDateTime } from "../../src/core/time-format.ts";
-import { providerError } from "../../src/errors.ts";
+import { providerError } from "../../src/lib/errors.ts";
 import type { LedgerEntry } from "../../src/store/ledger.ts";
 
 const NOW = new Date("2026-11-22T12:00:00Z");

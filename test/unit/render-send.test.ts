@@ -11,7 +11,7 @@ import {
   uploadProgress,
 } from "../../src/cli/send/render.ts";
 import type { PreparedPlan, SendOutcome } from "../../src/core/send/index.ts";
-import { usageError } from "../../src/errors.ts";
+import { usageError } from "../../src/lib/errors.ts";
 
 function file(
   name: string,

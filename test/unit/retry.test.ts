@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 import {
   DEFAULT_RETRY,
   explainFailure,

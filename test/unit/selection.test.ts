@@ -2,7 +2,7 @@
 // URL however it was pasted; anything that names no entry, or several, is refused whole.
 import { describe, expect, it } from "vitest";
 import { selectEntries } from "../../src/core/revoke.ts";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 import type { LedgerEntry } from "../../src/store/ledger.ts";
 
 function entry(id: string, url: string | null, provider = "dropbox"): LedgerEntry {

@@ -6,7 +6,7 @@ import {
   refuseFlagsForPlans,
   type SendRequest,
 } from "../../src/core/send/options.ts";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 import { run } from "../../src/main.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";

@@ -7,7 +7,7 @@ import {
   type SendRequest,
   send,
 } from "../../src/core/send/index.ts";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 import { Ledger, type LedgerEntry } from "../../src/store/ledger.ts";
 import { ledgerPath } from "../../src/store/paths.ts";
 import { type DropboxEmulator, startDropboxEmulator } from "../emulators/dropbox.ts";

@@ -11,7 +11,7 @@ import exifr from "exifr";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareFiles } from "../../src/core/prepare.ts";
-import { DmshareError } from "../../src/errors.ts";
+import { DmshareError } from "../../src/lib/errors.ts";
 import { detectMediaType } from "../../src/media/detect.ts";
 import { cameraHeic, cameraJpeg, cameraPng, cameraVideo, cameraWebp } from "../helpers/camera.ts";
 import { type Format, type Mutation, mutate, mutation } from "../helpers/mutate-media.ts";

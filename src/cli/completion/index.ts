@@ -1,4 +1,4 @@
-import { usageError } from "../../errors.ts";
+import { usageError } from "../../lib/errors.ts";
 import type { CommandRegistrar } from "../run.ts";
 import { completionCommand } from "./command.ts";
 import { completionScript, SHELLS, type Shell } from "./render.ts";

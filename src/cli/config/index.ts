@@ -1,5 +1,5 @@
 import type { Ctx } from "../../context.ts";
-import { usageError } from "../../errors.ts";
+import { usageError } from "../../lib/errors.ts";
 import { findProvider } from "../../providers/catalog.ts";
 import { ConfigStore, isSettingKey, SETTINGS, type SettingKey } from "../../store/config.ts";
 import type { CommandRegistrar } from "../run.ts";

@@ -1,4 +1,4 @@
-import { batchExitCode } from "../../errors.ts";
+import { batchExitCode } from "../../lib/errors.ts";
 import { errorSummary, type Output } from "../../ui/output.ts";
 import type { CommandRegistrar } from "../run.ts";
 import { type InspectOptions, inspectCommand } from "./command.ts";

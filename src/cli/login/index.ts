@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { loggedInProviders, providerSession } from "../../core/session.ts";
-import { usageError } from "../../errors.ts";
+import { usageError } from "../../lib/errors.ts";
 import { type CatalogEntry, findProvider, providerNames } from "../../providers/catalog.ts";
 import { askText, canAsk, chooseOne } from "../../ui/ask.ts";
 import type { Output } from "../../ui/output.ts";

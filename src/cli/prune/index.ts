@@ -1,4 +1,4 @@
-import { EXIT_CODES, usageError } from "../../errors.ts";
+import { EXIT_CODES, usageError } from "../../lib/errors.ts";
 import type { Output } from "../../ui/output.ts";
 import { runRevoke } from "../revoke/index.ts";
 import type { CommandRegistrar } from "../run.ts";

@@ -1,5 +1,5 @@
 import { revokeLinks, selectLinks } from "../../core/revoke.ts";
-import { batchExitCode, EXIT_CODES, interruptedError, usageError } from "../../errors.ts";
+import { batchExitCode, EXIT_CODES, interruptedError, usageError } from "../../lib/errors.ts";
 import type { LedgerEntry } from "../../store/ledger.ts";
 import type { Output } from "../../ui/output.ts";
 import { readLine } from "../../ui/prompt.ts";

@@ -1,6 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { presetNames } from "../../core/message.ts";
-import { usageError } from "../../errors.ts";
+import { usageError } from "../../lib/errors.ts";
 
 const DESCRIPTION =
   "Upload a photo (or several, as one album) to your own cloud account, make a view-only link " +

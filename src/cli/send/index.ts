@@ -8,7 +8,7 @@ import {
 } from "../../core/send/index.ts";
 import { timerCannotReach } from "../../core/session.ts";
 import { localDateTime } from "../../core/time-format.ts";
-import { batchExitCode, EXIT_CODES, usageError } from "../../errors.ts";
+import { batchExitCode, EXIT_CODES, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import { ConfigStore } from "../../store/config.ts";
 import { askSecret, canAsk } from "../../ui/ask.ts";

@@ -1,5 +1,5 @@
 import { accountStatus } from "../../core/status.ts";
-import { EXIT_CODES } from "../../errors.ts";
+import { EXIT_CODES } from "../../lib/errors.ts";
 import type { Output } from "../../ui/output.ts";
 import type { CommandRegistrar } from "../run.ts";
 import { type StatusOptions, statusCommand } from "./command.ts";

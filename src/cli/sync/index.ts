@@ -1,5 +1,5 @@
 import { sync } from "../../core/sync.ts";
-import { batchExitCode, EXIT_CODES } from "../../errors.ts";
+import { batchExitCode, EXIT_CODES } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import type { Output } from "../../ui/output.ts";
 import type { CommandRegistrar } from "../run.ts";

@@ -1,4 +1,4 @@
-import { usageError } from "../../errors.ts";
+import { usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import type { Provider, ShareOptions } from "../../providers/provider.ts";
 import type { ExpiryEnforcer } from "../../store/ledger.ts";

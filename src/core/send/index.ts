@@ -1,5 +1,5 @@
 import type { Ctx } from "../../context.ts";
-import { DmshareError, interruptedError, usageError } from "../../errors.ts";
+import { DmshareError, interruptedError, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import type { LocalFile, Provider, ShareOptions } from "../../providers/provider.ts";
 import { ConfigStore, type Settings } from "../../store/config.ts";

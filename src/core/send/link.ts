@@ -1,6 +1,6 @@
 import type { Ctx } from "../../context.ts";
-import { envMs } from "../../env.ts";
-import { DmshareError, interruptedError, providerError } from "../../errors.ts";
+import { envMs } from "../../lib/env.ts";
+import { DmshareError, interruptedError, providerError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import { deleterOf, revokerOf, sharerOf } from "../../providers/features.ts";
 import { stoppedBy } from "../../providers/guarded-fetch.ts";

@@ -1,4 +1,4 @@
-import { usageError } from "../../errors.ts";
+import { usageError } from "../../lib/errors.ts";
 import { parseExpiry } from "../duration.ts";
 import { checkTemplate, type MessageStyle, parsePreset } from "../message.ts";
 import type { SharePlan } from "../plan.ts";

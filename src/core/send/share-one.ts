@@ -1,5 +1,5 @@
 import type { Ctx } from "../../context.ts";
-import { interruptedError, usageError } from "../../errors.ts";
+import { interruptedError, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import { deleterOf, revokerOf } from "../../providers/features.ts";
 import { identityOfLink, type LinkIdentity } from "../../providers/link-identity.ts";

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { DmshareError } from "../../errors.ts";
+import { DmshareError } from "../../lib/errors.ts";
 import { deleterOf } from "../../providers/features.ts";
 import {
   type FileFailure,

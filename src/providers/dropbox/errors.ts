@@ -2,7 +2,7 @@
 // exit code) each failure gives the user.
 
 import { DropboxResponseError } from "dropbox";
-import { authError, providerError, usageError } from "../../errors.ts";
+import { authError, providerError, usageError } from "../../lib/errors.ts";
 import { isNetworkError, RATE_LIMITED, type RetryDecision, retryAfterMs } from "../retry.ts";
 
 /** `error_summary` of an API error: `path/not_found/..`, `expired_access_token/`. */

@@ -1,7 +1,7 @@
 // Dropbox: files in an app folder, view-only shared links (expiry, no-download and password
 // on paid plans), revoke, delete.
 
-import { withoutControls } from "../../text.ts";
+import { withoutControls } from "../../lib/text.ts";
 import type {
   Deleter,
   LinkLister,

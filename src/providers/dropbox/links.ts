@@ -2,8 +2,8 @@
 // `sync`, and the account plan that decides which link settings are allowed.
 
 import type { DropboxResponseError, sharing } from "dropbox";
-import { usageError } from "../../errors.ts";
-import { withoutControls } from "../../text.ts";
+import { usageError } from "../../lib/errors.ts";
+import { withoutControls } from "../../lib/text.ts";
 import type {
   LinkState,
   LinkToRevoke,

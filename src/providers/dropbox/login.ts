@@ -3,7 +3,7 @@
 
 import { DropboxAuth, DropboxResponseError } from "dropbox";
 import type { Ctx } from "../../context.ts";
-import { authError, usageError } from "../../errors.ts";
+import { authError, usageError } from "../../lib/errors.ts";
 import { BUILTIN_APPS } from "../builtin-apps.ts";
 import { newOAuthState, openIfWanted, receiveOAuthRedirect } from "../oauth-loopback.ts";
 import type { Account, LoginRequest, LoginUi, ProviderSession } from "../provider.ts";

@@ -2,8 +2,8 @@
 // chunks, an album's files as concurrent sessions committed together.
 
 import type { files } from "dropbox";
-import { providerError } from "../../errors.ts";
-import { withoutControls } from "../../text.ts";
+import { providerError } from "../../lib/errors.ts";
+import { withoutControls } from "../../lib/text.ts";
 import type { LocalFile, RemoteItem, UploadedFile, UploadProgress } from "../provider.ts";
 import {
   Concurrency,

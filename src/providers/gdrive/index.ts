@@ -1,7 +1,7 @@
 // Google Drive: files in a `dmshare` folder, "anyone with the link" view-only links
 // (optionally without downloads), revoke, delete.
 
-import { withoutControls } from "../../text.ts";
+import { withoutControls } from "../../lib/text.ts";
 import { loginGoogle } from "../google/login.ts";
 import { call } from "../google/session.ts";
 import type {

@@ -2,8 +2,8 @@
 // discoverable), downloads restricted on request, removed again, looked up for `sync`.
 
 import type { drive_v3 } from "@googleapis/drive";
-import { providerError } from "../../errors.ts";
-import { withoutControls } from "../../text.ts";
+import { providerError } from "../../lib/errors.ts";
+import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
 import { parseLinkRef } from "../link-identity.ts";
 import type {

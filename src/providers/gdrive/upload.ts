@@ -2,8 +2,8 @@
 // resumable protocol in chunks, several files at once.
 
 import type { drive_v3 } from "@googleapis/drive";
-import { providerError } from "../../errors.ts";
-import { withoutControls } from "../../text.ts";
+import { providerError } from "../../lib/errors.ts";
+import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
 import type { LocalFile, RemoteItem, UploadedFile, UploadProgress } from "../provider.ts";
 import {

@@ -4,8 +4,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Ctx } from "../../context.ts";
-import { usageError } from "../../errors.ts";
-import { rememberSecrets } from "../../secrets.ts";
+import { usageError } from "../../lib/errors.ts";
+import { rememberSecrets } from "../../lib/secrets.ts";
 import { BUILTIN_APPS } from "../builtin-apps.ts";
 import type { LoginRequest, ProviderName } from "../provider.ts";
 

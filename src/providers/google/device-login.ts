@@ -10,8 +10,8 @@ import {
   interruptedError,
   providerError,
   usageError,
-} from "../../errors.ts";
-import { withoutControls } from "../../text.ts";
+} from "../../lib/errors.ts";
+import { withoutControls } from "../../lib/text.ts";
 import { baseUrlOverride } from "../base-url.ts";
 import { providerFetch } from "../guarded-fetch.ts";
 import type { LoginRequest, LoginUi } from "../provider.ts";

@@ -1,7 +1,7 @@
 // What Google's answers mean: the HTTP error reduced to what dmshare decides on, which
 // failures are worth another try, and the sentence (and exit code) each failure gives.
 
-import { authError, providerError } from "../../errors.ts";
+import { authError, providerError } from "../../lib/errors.ts";
 import { isNetworkError, RATE_LIMITED, type RetryDecision, retryAfterMs } from "../retry.ts";
 
 /** A Google HTTP error, reduced to what dmshare decides on. */

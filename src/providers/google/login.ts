@@ -3,7 +3,7 @@
 
 import type { Credentials } from "google-auth-library";
 import type { Ctx } from "../../context.ts";
-import { authError, usageError } from "../../errors.ts";
+import { authError, usageError } from "../../lib/errors.ts";
 import { openIfWanted, receiveOAuthRedirect } from "../oauth-loopback.ts";
 import type { Account, LoginRequest, LoginUi, ProviderSession } from "../provider.ts";
 import { loginWithToken } from "../token-login.ts";

@@ -1,7 +1,7 @@
 // A Google Photos session: the shared Google connection with the append-only scope, and
 // whose login it is (the Library API has no "about me").
 
-import { authError } from "../../errors.ts";
+import { authError } from "../../lib/errors.ts";
 import {
   call,
   connectGoogle,

@@ -1,7 +1,7 @@
 // Uploads to Google Photos: the bytes first (each gives an upload token), then the media
 // items made from the tokens in batches, into an album when there is one.
 
-import { providerError } from "../../errors.ts";
+import { providerError } from "../../lib/errors.ts";
 import { call } from "../google/session.ts";
 import type { LocalFile, RemoteItem, UploadedFile, UploadProgress } from "../provider.ts";
 import { Concurrency, FilePart, mapConcurrently } from "../transfer.ts";

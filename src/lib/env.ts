@@ -1,4 +1,4 @@
-import type { Env } from "./context.ts";
+import type { Env } from "../context.ts";
 
 /** A duration in seconds from the environment, in ms: `fallbackMs` unless a positive number. */
 export function envMs(env: Env, name: string, fallbackMs: number): number {
