@@ -31,7 +31,7 @@ const LOADED_ON_DEMAND = [
 /**
  * Modules the bundled packages import at start-up that dmshare does not need there. Each
  * cost every command time before it did anything (issue 18):
- * - `import process from "node:process"` (commander, chalk, env-paths) makes Node build a
+ * - `import process from "node:process"` (commander, chalk) makes Node build a
  *   module facade of `process`, reading every property, which loads `process.report` and
  *   more; the global is the same object.
  * - commander imports `node:child_process` (with net, dgram, …) for executable subcommands,
@@ -131,7 +131,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node22",
-  // The packages every run needs (commander, chalk, env-paths) are bundled in: resolving
+  // The packages every run needs (commander, chalk) are bundled in: resolving
   // and loading them from node_modules file by file cost ~40 ms of start-up. The heavy ones,
   // imported only when a command needs them, stay in node_modules.
   external: LOADED_ON_DEMAND,
