@@ -5,6 +5,22 @@ import { fileURLToPath } from "node:url";
 
 module.enableCompileCache?.();
 
+// Node 22 warns that its built-in SQLite (the link ledger) is experimental as it loads: the
+// user asked for nothing experimental and can do nothing about it. That one warning only.
+const emitWarning = process.emitWarning;
+process.emitWarning = (warning, ...rest) => {
+  const text = typeof warning === "string" ? warning : warning?.message;
+  const type =
+    typeof warning === "string"
+      ? typeof rest[0] === "string"
+        ? rest[0]
+        : rest[0]?.type
+      : warning?.name;
+  if (type === "ExperimentalWarning" && /^SQLite is an experimental feature/.test(text ?? ""))
+    return;
+  return emitWarning.call(process, warning, ...rest);
+};
+
 const interrupt = new AbortController();
 /** Set by the command while quitting now would leave something unfinished: how to finish it. */
 const lastWords = {};

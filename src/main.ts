@@ -11,6 +11,7 @@ import {
   type System,
 } from "./context.ts";
 import { EXIT_CODES, exitCodeOf, usageError } from "./lib/errors.ts";
+import { closeLedgers } from "./store/ledger-connection.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
 
@@ -43,6 +44,9 @@ export async function run(argv: readonly string[], given: Ctx): Promise<number> 
     }
     cli.output.fatal(error, cli.verbose);
     return exitCodeOf(error);
+  } finally {
+    // SQLite folds its log back into the ledger file as its connection closes.
+    closeLedgers();
   }
 }
 

@@ -1,6 +1,5 @@
 import { lstat, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
-import process from "node:process";
 import type { DatabaseSync } from "node:sqlite";
 import { DmshareError, usageError } from "../lib/errors.ts";
 import { localFileError, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.ts";
@@ -9,11 +8,11 @@ import { asFileSystemError, isBusyDatabase, isCorruptDatabase, loadSqlite } from
 
 /**
  * Open databases, one per file, kept for the life of the process: opening and closing for
- * each change would cost a checkpoint (and its fsyncs) every time. Closed as the process exits
- * normally; a killed one leaves SQLite's -wal and -shm files, which the next open takes up.
+ * each change would cost a checkpoint (and its fsyncs) every time. Closed when the command
+ * ends (src/main.ts's run); a killed process leaves SQLite's -wal and -shm files, which the next
+ * open takes up.
  */
 const connections = new Map<string, DatabaseSync>();
-let closeAtExit = false;
 
 /** Closes every open ledger (as at exit): SQLite then folds its log back into the file. */
 export function closeLedgers() {
@@ -97,10 +96,6 @@ export async function connectLedger(
       return other;
     }
     connections.set(file, db);
-    if (!closeAtExit) {
-      closeAtExit = true;
-      process.once("exit", closeLedgers);
-    }
     return db;
   } catch (error) {
     db?.close();

@@ -1,4 +1,3 @@
-import process from "node:process";
 import type { DatabaseSync } from "node:sqlite";
 import { DmshareError } from "../lib/errors.ts";
 
@@ -7,26 +6,11 @@ type SqliteModule = typeof import("node:sqlite");
 let loaded: Promise<SqliteModule> | undefined;
 
 /**
- * Node's built-in SQLite. Node 22 prints "ExperimentalWarning: SQLite is an experimental
- * feature" when it loads; dmshare's users did not ask for node:sqlite and can do nothing about
- * it, so that one warning (and no other) is held back while the module loads. Node 24 prints none.
+ * Node's built-in SQLite, loaded on first use. (Node 22 warns that it is experimental as it
+ * loads: bin/dmshare.js holds that one warning back, users can do nothing about it.)
  */
 export function loadSqlite(): Promise<SqliteModule> {
-  loaded ??= (async () => {
-    const emitWarning = process.emitWarning;
-    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-      const text = typeof warning === "string" ? warning : warning.message;
-      const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string })?.type;
-      const kind = typeof warning === "string" ? type : warning.name;
-      if (kind === "ExperimentalWarning" && /^SQLite is an experimental feature/.test(text)) return;
-      (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
-    }) as typeof process.emitWarning;
-    try {
-      return await import("node:sqlite");
-    } finally {
-      process.emitWarning = emitWarning;
-    }
-  })();
+  loaded ??= import("node:sqlite");
   return loaded;
 }
 
