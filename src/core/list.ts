@@ -37,14 +37,14 @@ export async function listLinks(ctx: Ctx, request: ListRequest): Promise<LinkVie
   return select(await openLedger(ctx).entries()).map((entry) => viewOf(entry, now));
 }
 
-/** Like listLinks, with only what the table shows (read from the ledger's index). */
+/** Like listLinks, with only what the table shows: every batch of streamLinkSummaries. */
 export async function listLinkSummaries(
   ctx: Ctx,
   request: ListRequest,
 ): Promise<LinkSummaryView[]> {
-  const now = ctx.now();
-  const select = selection(request, now);
-  return select(await openLedger(ctx).summaries()).map((link) => summaryViewOf(link, now));
+  const views: LinkSummaryView[] = [];
+  for await (const batch of streamLinkSummaries(ctx, request)) views.push(...batch);
+  return views;
 }
 
 /**

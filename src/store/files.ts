@@ -1,4 +1,4 @@
-import { constants } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { platform } from "node:os";
 import path from "node:path";
@@ -176,6 +176,19 @@ export async function writeFileAtomic(
   }
 }
 
+/** Refuses a path that holds a directory, a FIFO or a device where dmshare keeps a file. */
+export function notAFile(file: string, info: Stats): DmshareError {
+  const kind = info.isDirectory()
+    ? "a directory"
+    : info.isFIFO()
+      ? "a named pipe (FIFO)"
+      : "not a regular file";
+  return usageError(
+    `Can't read ${file}: it is ${kind}, not a file dmshare wrote.`,
+    `Move it aside (mv '${file}' '${file}.moved'), then run the command again.`,
+  );
+}
+
 /**
  * The file's text, or null when it does not exist. Anything but a regular file (a directory,
  * a FIFO that would block the read forever, a device) is refused with a clear error: it is
@@ -191,17 +204,7 @@ export async function readTextIfExists(file: string): Promise<string | null> {
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) {
-      const kind = info.isDirectory()
-        ? "a directory"
-        : info.isFIFO()
-          ? "a named pipe (FIFO)"
-          : "not a regular file";
-      throw usageError(
-        `Can't read ${file}: it is ${kind}, not a file dmshare wrote.`,
-        `Move it aside (mv '${file}' '${file}.moved'), then run the command again.`,
-      );
-    }
+    if (!info.isFile()) throw notAFile(file, info);
     return await handle.readFile("utf8");
   } catch (error) {
     throw localFileError(error, file, "read");

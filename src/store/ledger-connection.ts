@@ -1,8 +1,8 @@
 import { lstat, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { DmshareError, usageError } from "../lib/errors.ts";
-import { localFileError, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.ts";
+import { DmshareError } from "../lib/errors.ts";
+import { localFileError, notAFile, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.ts";
 import { prepareSchema } from "./ledger-db.ts";
 import { asFileSystemError, isBusyDatabase, isCorruptDatabase, loadSqlite } from "./sqlite.ts";
 
@@ -42,15 +42,7 @@ async function exists(file: string): Promise<boolean> {
     throw localFileError(error, file, "read");
   }
   if (info.isFile() || info.isSymbolicLink()) return true;
-  const kind = info.isDirectory()
-    ? "a directory"
-    : info.isFIFO()
-      ? "a named pipe (FIFO)"
-      : "not a regular file";
-  throw usageError(
-    `Can't read ${file}: it is ${kind}, not a file dmshare wrote.`,
-    `Move it aside (mv '${file}' '${file}.moved'), then run the command again.`,
-  );
+  throw notAFile(file, info);
 }
 
 /**

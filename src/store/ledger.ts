@@ -88,15 +88,7 @@ export class Ledger {
           `SELECT ${SUMMARY_COLUMNS} FROM entries WHERE usable = 1 ORDER BY created_at DESC, seq`,
         )
         .iterate();
-      let chunk: LinkSummary[] = [];
-      for (const row of rows) {
-        chunk.push(summaryOfRow(row));
-        if (chunk.length >= batch) {
-          yield chunk;
-          chunk = [];
-        }
-      }
-      if (chunk.length > 0) yield chunk;
+      yield* inBatches(rows, batch, summaryOfRow);
     } catch (error) {
       throw this.failure(error, "read");
     }
@@ -107,15 +99,8 @@ export class Ledger {
     const db = await this.connect("read");
     if (!db) return;
     try {
-      let chunk: string[] = [];
-      for (const row of db.prepare("SELECT body FROM entries ORDER BY seq").iterate()) {
-        chunk.push(row.body as string);
-        if (chunk.length >= batch) {
-          yield chunk;
-          chunk = [];
-        }
-      }
-      if (chunk.length > 0) yield chunk;
+      const rows = db.prepare("SELECT body FROM entries ORDER BY seq").iterate();
+      yield* inBatches(rows, batch, (row) => row.body as string);
     } catch (error) {
       throw this.failure(error, "read");
     }
@@ -313,4 +298,17 @@ export class Ledger {
   private failure(error: unknown, action: "read" | "write"): unknown {
     return ledgerFailure(this.file, error, action);
   }
+}
+
+/** `rows` turned by `each`, `size` at a time: what is read is handed on before the rest is. */
+function* inBatches<R, T>(rows: Iterable<R>, size: number, each: (row: R) => T): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const row of rows) {
+    chunk.push(each(row));
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }

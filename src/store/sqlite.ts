@@ -3,16 +3,11 @@ import { DmshareError } from "../lib/errors.ts";
 
 type SqliteModule = typeof import("node:sqlite");
 
-let loaded: Promise<SqliteModule> | undefined;
-
 /**
  * Node's built-in SQLite, loaded on first use. (Node 22 warns that it is experimental as it
  * loads: bin/dmshare.js holds that one warning back, users can do nothing about it.)
  */
-export function loadSqlite(): Promise<SqliteModule> {
-  loaded ??= import("node:sqlite");
-  return loaded;
-}
+export const loadSqlite = (): Promise<SqliteModule> => import("node:sqlite");
 
 /** SQLite's primary result codes dmshare tells the user about (sqlite.org/rescode.html). */
 const LOCAL_CODES: Record<number, string> = {

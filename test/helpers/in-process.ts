@@ -1,5 +1,4 @@
 import { run } from "../../src/main.ts";
-import { closeLedgers } from "../../src/store/ledger.ts";
 import { baseEnv, type CliOptions, type CliResult } from "./cli.ts";
 import { type StreamOptions, type TestContext, testContext } from "./context.ts";
 
@@ -34,9 +33,6 @@ export async function runInProcess(
     stderr: options.stderr,
   });
   options.started?.(test);
-  const code = await run(args, test.ctx).finally(() => {
-    // As a dmshare process does when it ends: nothing of this run stays open in the folder.
-    closeLedgers();
-  });
+  const code = await run(args, test.ctx);
   return { code, stdout: test.stdout(), stderr: test.stderr() };
 }
