@@ -1,5 +1,4 @@
-import type { ExpiryEnforcer, LedgerEntry, StoredStatus } from "../store/ledger.ts";
-import type { LinkSummary } from "../store/ledger-index.ts";
+import type { ExpiryEnforcer, LedgerEntry, LinkSummary, StoredStatus } from "../store/ledger.ts";
 
 /**
  * What `list` shows: a stored status, or one derived from the clock: `expired` when the

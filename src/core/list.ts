@@ -1,7 +1,7 @@
 import type { Ctx } from "../context.ts";
 import { usageError } from "../lib/errors.ts";
 import { findProvider } from "../providers/catalog.ts";
-import type { LinkSummary } from "../store/ledger-index.ts";
+import type { LinkSummary } from "../store/ledger.ts";
 import { parseSince } from "./duration.ts";
 import {
   type LinkStatus,

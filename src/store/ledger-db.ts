@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { LinkSummary } from "./ledger-entry.ts";
 import { entryProblem, idOf, type LedgerEntry, sizesKeyOf } from "./ledger-entry.ts";
-import type { LinkSummary } from "./ledger-index.ts";
 
 /** Bumped when the schema changes; PRAGMA user_version holds it. */
 const SCHEMA_VERSION = 1;

@@ -59,6 +59,20 @@ export interface LedgerEntry {
 
 const STORED_STATUSES: readonly string[] = ["pending", "active", "revoked", "needs-sharing"];
 
+/** What `dmshare list` shows of a link (the ledger reads it without whole entries). */
+export type LinkSummary = Pick<
+  LedgerEntry,
+  | "id"
+  | "provider"
+  | "kind"
+  | "name"
+  | "url"
+  | "createdAt"
+  | "expiresAt"
+  | "expiryEnforcedBy"
+  | "status"
+>;
+
 /** An entry of the ledger file that is not a link record dmshare can use, left as it is. */
 export interface SkippedEntry {
   /** Its id, or its position ("entry 3") when it has none. */

@@ -9,8 +9,7 @@ import {
   SUMMARY_COLUMNS,
   summaryOfRow,
 } from "./ledger-db.ts";
-import type { LedgerEntry, SkippedEntry } from "./ledger-entry.ts";
-import type { LinkSummary } from "./ledger-index.ts";
+import type { LedgerEntry, LinkSummary, SkippedEntry } from "./ledger-entry.ts";
 import { migrateLegacyLedger } from "./ledger-migrate.ts";
 
 export { closeLedgers } from "./ledger-connection.ts";
