@@ -38,13 +38,13 @@ export async function findLiveLink(
   if (options.expiresAt || options.password !== undefined) return undefined;
   const now = ctx.now();
   const ledger = openLedger(ctx);
+  // The ledger picks this provider's entries of the same kind and file sizes (an index): the
+  // only ones whose content hash could match.
   const lookalikes = (
     await ledger.withSizes(provider.name, sizesKeyOf(plan.kind, plan.files))
   ).filter(
     (entry) =>
-      entry.provider === provider.name &&
       entry.contentHash !== undefined &&
-      sameSizes(entry, plan) &&
       entry.expiresAt === null &&
       (entry.noDownload ?? false) === options.noDownload &&
       !entry.passwordProtected &&
@@ -81,17 +81,6 @@ export function reuseEarlier(
   if (!dated(expiryEnforcerOf(earlier))) facts.expiresAt = null;
   const message = renderMessage(facts, style);
   return { entry: { ...earlier, message }, reused: true };
-}
-
-/** Same kind and the same file sizes: the only entries whose content hash could match. */
-function sameSizes(entry: LedgerEntry, plan: PreparedPlan): boolean {
-  if (entry.kind !== plan.kind || entry.files.length !== plan.files.length) return false;
-  const sizes = (files: readonly { bytes: number }[]) =>
-    files
-      .map((file) => file.bytes)
-      .sort((a, b) => a - b)
-      .join();
-  return sizes(entry.files) === sizes(plan.files);
 }
 
 async function stillWorks(provider: Provider, entry: LedgerEntry) {
