@@ -14,10 +14,17 @@ export interface OutputOptions {
 /** Waits at least this long are shown even off a terminal and with --quiet or --json. */
 const LONG_WAIT_SECONDS = 10;
 
-/** Colour only on a terminal, never with NO_COLOR or --no-color; FORCE_COLOR overrides. */
+/**
+ * The one rule for colour (every style, prompt theme, QR code and spinner follows it): never
+ * with --no-color or NO_COLOR (no-color.org); else FORCE_COLOR decides when set (0: off), else
+ * CLICOLOR_FORCE other than 0 forces it and CLICOLOR=0 turns it off (bixense.com/clicolors);
+ * else only on a terminal that is not TERM=dumb.
+ */
 export function colorEnabled(stream: OutputStream, env: Env, flag = true): boolean {
   if (!flag || env.NO_COLOR) return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== "0";
+  if (env.CLICOLOR_FORCE && env.CLICOLOR_FORCE !== "0") return true;
+  if (env.CLICOLOR === "0") return false;
   return Boolean(stream.isTTY) && env.TERM !== "dumb";
 }
 
