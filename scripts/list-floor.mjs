@@ -31,19 +31,13 @@ function readLinks(configDir) {
   }
 }
 
-const pad = (n) => String(n).padStart(2, "0");
-const localDateTime = (when) =>
-  `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())} ${pad(when.getHours())}:${pad(when.getMinutes())}`;
-
-function humanSpan(ms) {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  if (minutes < 1) return "less than a minute";
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} h`;
-  const days = Math.round(hours / 24);
-  return `${days} ${days === 1 ? "day" : "days"}`;
-}
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+/** A stored time as RFC 3339 UTC to the second, as piped `list` prints it. */
+const rfc3339 = (stored) => {
+  if (ISO_UTC.test(stored)) return stored.length === 20 ? stored : `${stored.slice(0, 19)}Z`;
+  const time = Date.parse(stored);
+  return Number.isNaN(time) ? "" : `${new Date(time).toISOString().slice(0, 19)}Z`;
+};
 
 function statusOf(link, now) {
   if (link.status === "active" && link.expiresAt && Date.parse(link.expiresAt) <= now) {
@@ -52,19 +46,16 @@ function statusOf(link, now) {
   return link.status;
 }
 
-function expiryColumn(link, status, now) {
-  if (!link.expiresAt) return "never";
-  const ms = Date.parse(link.expiresAt) - now;
-  if (ms > 0) return `expires in ${humanSpan(ms)}`;
-  return status === "overdue"
-    ? `due ${humanSpan(ms)} ago, not revoked yet`
-    : `expired ${humanSpan(ms)} ago`;
-}
-
-/** What dmshare does to text from the store: one line, no terminal escapes. */
+/** What dmshare does to text from the store: one line, no escapes, controls or bidi overrides. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const plain = (cell) => {
-  const flat = /[\t\n\r]/.test(cell) ? cell.replace(/[\t\n\r]/g, " ") : cell;
-  return flat.includes("\u001b") ? stripVTControlCharacters(flat) : flat;
+  if (!UNSAFE.test(cell)) return cell;
+  const visible =
+    cell.includes("\u001b") || cell.includes("\u009b") ? stripVTControlCharacters(cell) : cell;
+  return visible.replace(/[\t\n\r]/g, " ").replace(CONTROLS, "\uFFFD");
 };
 
 const now = Date.now();
@@ -81,8 +72,8 @@ const text = rows
       link.provider,
       link.kind,
       plain(link.name),
-      localDateTime(new Date(link.createdAt)),
-      expiryColumn(link, status, now),
+      rfc3339(link.createdAt),
+      link.expiresAt ? rfc3339(link.expiresAt) : "",
       status,
       plain(link.url ?? ""),
     ].join("\t"),

@@ -18,7 +18,8 @@ export interface GlobalOptions {
 export function globalOptionsOf(command: CommandUnknownOpts): GlobalOptions {
   const { json, quiet, color, verbose } = command.optsWithGlobals();
   return {
-    json: json === true,
+    // `list --json id,url` gives its fields as the value: JSON all the same.
+    json: json === true || typeof json === "string",
     quiet: quiet === true,
     color: color !== false,
     verbose: verbose === true,

@@ -37,19 +37,10 @@ export async function listLinks(ctx: Ctx, request: ListRequest): Promise<LinkVie
   return select(await openLedger(ctx).entries()).map((entry) => viewOf(entry, now));
 }
 
-/** Like listLinks, with only what the table shows: every batch of streamLinkSummaries. */
-export async function listLinkSummaries(
-  ctx: Ctx,
-  request: ListRequest,
-): Promise<LinkSummaryView[]> {
-  const views: LinkSummaryView[] = [];
-  for await (const batch of streamLinkSummaries(ctx, request)) views.push(...batch);
-  return views;
-}
-
 /**
- * Like listLinkSummaries, a batch at a time as the ledger is read (newest first), so the first
- * rows can be printed before the last are read, and memory stays bounded at any ledger size.
+ * Like listLinks, with only what the table shows, a batch at a time as the ledger is read
+ * (newest first), so the first rows can be printed before the last are read, and memory stays
+ * bounded at any ledger size.
  */
 export async function* streamLinkSummaries(
   ctx: Ctx,

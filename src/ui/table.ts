@@ -1,37 +1,181 @@
 import { stripVTControlCharacters } from "node:util";
+import stringWidth from "string-width";
 
-const LINE_BREAKS = /[\t\n\r]/g;
-const LINE_BREAK = /[\t\n\r]/;
-/** What makes a cell print otherwise than as itself on one line. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
-const NOT_PLAIN = /[\t\n\r\u001b]/;
-
-/** A cell on one line; strings are only rebuilt when they need it (lists run to 10 000s). */
-const flat = (cell: string) => (LINE_BREAK.test(cell) ? cell.replace(LINE_BREAKS, " ") : cell);
-const visible = (cell: string) => (cell.includes("\u001b") ? stripVTControlCharacters(cell) : cell);
-/** Most cells are plain: one test each instead of two (half of what piped `list` rendering cost). */
-const plain = (cell: string) => (NOT_PLAIN.test(cell) ? visible(flat(cell)) : cell);
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const BREAKS = /[\t\n\r]/g;
+/** C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates ("Trojan Source"). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
 
 /**
- * Aligned columns with a header on a terminal; tab-separated rows without a header when
- * piped, so `cut`/`awk` get one record per line.
+ * Text from the ledger or a server (a name, a URL) as one cell of a terminal table or a
+ * tab-separated line: escape sequences removed, tabs and line breaks as spaces, any other
+ * control character or bidi override as U+FFFD, so a name can neither move the cursor nor
+ * reorder the rest of the line. Most cells are plain: one test each.
  */
-export function renderTable(header: string[], rows: string[][], forTerminal: boolean): string[] {
-  if (!forTerminal) return rows.map((row) => row.map(plain).join("\t"));
-  const clean = rows.map((row) => row.map(flat));
-  const widths = header.map((title) => title.length);
-  for (const row of clean) {
-    row.forEach((cell, column) => {
-      widths[column] = Math.max(widths[column] ?? 0, visible(cell).length);
-    });
+export function safeCell(text: string): string {
+  if (!UNSAFE.test(text)) return text;
+  const visible =
+    text.includes("\u001b") || text.includes("\u009b") ? stripVTControlCharacters(text) : text;
+  return visible.replace(BREAKS, " ").replace(CONTROLS, "\uFFFD");
+}
+
+/** Columns a cell takes on a terminal: wide (CJK, emoji) count 2, combining marks 0. */
+export const displayWidth = (text: string): number =>
+  PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** `text` cut to `width` columns, ending in `…` when cut; never splits a character. */
+export function truncate(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 0) return "";
+  let kept = "";
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const columns = stringWidth(segment);
+    if (used + columns > width - 1) break;
+    kept += segment;
+    used += columns;
   }
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) =>
-        column === cells.length - 1
-          ? cell
-          : cell + " ".repeat((widths[column] ?? 0) - visible(cell).length),
-      )
-      .join("  ");
-  return [line(header), ...clean.map(line)];
+  return `${kept}…`;
+}
+
+export interface Column {
+  title: string;
+  /**
+   * Flexible columns share the width the others leave, each at least `min` (or its widest
+   * cell, when narrower), and are cut with `…`; the others are never cut.
+   */
+  flex?: { min: number };
+  /** Columns that give way on a narrow terminal, 1 first, while the flexible ones lack room. */
+  dropOrder?: number;
+}
+
+export interface TableLayout {
+  /** The indexes of the columns shown, in order. */
+  shown: number[];
+  /** Each shown column's width (the last is not padded). */
+  widths: number[];
+  flexible: boolean[];
+  /** The widest line may take (undefined: --wide, nothing is cut). */
+  maxWidth: number | undefined;
+}
+
+const GAP = 2;
+
+/**
+ * Column widths for a table whose rows may not all be known yet: measured on `sample` (a
+ * bounded first page) and fitted into `maxWidth` columns, or every column in full without it.
+ */
+export function fitColumns(
+  columns: Column[],
+  sample: string[][],
+  maxWidth: number | undefined,
+): TableLayout {
+  const natural = columns.map((column, index) =>
+    Math.max(displayWidth(column.title), ...sample.map((row) => displayWidth(row[index] ?? ""))),
+  );
+  let shown = columns.map((_, index) => index);
+  const need = (indexes: number[]) =>
+    indexes.reduce(
+      (sum, index) => {
+        const flex = columns[index]?.flex;
+        const width = natural[index] ?? 0;
+        return sum + (flex ? Math.min(width, flex.min) : width);
+      },
+      GAP * (indexes.length - 1),
+    );
+  if (maxWidth !== undefined) {
+    const droppable = shown
+      .filter((index) => columns[index]?.dropOrder !== undefined)
+      .sort((a, b) => (columns[a]?.dropOrder ?? 0) - (columns[b]?.dropOrder ?? 0));
+    for (const index of droppable) {
+      if (need(shown) <= maxWidth) break;
+      shown = shown.filter((kept) => kept !== index);
+    }
+  }
+  const flexible = shown.map((index) => columns[index]?.flex !== undefined);
+  const widths = shown.map((index) => natural[index] ?? 0);
+  if (maxWidth !== undefined) {
+    shareFlexibleSpace(
+      shown.map((index) => columns[index] ?? { title: "" }),
+      widths,
+      maxWidth,
+    );
+  }
+  return { shown, widths, flexible, maxWidth };
+}
+
+/**
+ * Each flexible column gets its minimum (or its width, when narrower), then the room left
+ * goes a column at a time to the narrowest one that wants more, so they end as equal as their
+ * widths allow. With less room than the minimums (a very narrow terminal), the widest shrinks.
+ */
+function shareFlexibleSpace(
+  columns: { flex?: { min: number } }[],
+  widths: number[],
+  maxWidth: number,
+): void {
+  const natural = [...widths];
+  const flexible = columns.flatMap((column, at) => (column.flex ? [at] : []));
+  let left = maxWidth - GAP * (widths.length - 1);
+  widths.forEach((width, at) => {
+    const min = columns[at]?.flex?.min;
+    widths[at] = min === undefined ? width : Math.min(width, min);
+    left -= widths[at] ?? 0;
+  });
+  const width = (at: number) => widths[at] ?? 0;
+  for (; left > 0; left--) {
+    const wanting = flexible.filter((at) => width(at) < (natural[at] ?? 0));
+    const narrowest = wanting.sort((a, b) => width(a) - width(b) || a - b)[0];
+    if (narrowest === undefined) break;
+    widths[narrowest] = width(narrowest) + 1;
+  }
+  for (; left < 0; left++) {
+    const widest = [...flexible].sort((a, b) => width(b) - width(a))[0];
+    if (widest === undefined || width(widest) <= 1) break;
+    widths[widest] = width(widest) - 1;
+  }
+}
+
+/**
+ * One line of the table: `cells` (all columns, safe text) cut and padded to the layout, each
+ * shown cell passed through `style` after it is measured. A fixed cell wider than its column
+ * (a row after the measured page) is printed whole, and the flexible cells of its line give
+ * up the room, so the line still fits.
+ */
+export function tableLine(
+  layout: TableLayout,
+  cells: string[],
+  style: (text: string, column: number) => string = (text) => text,
+): string {
+  const texts = layout.shown.map((index) => cells[index] ?? "");
+  const widths = [...layout.widths];
+  if (layout.maxWidth !== undefined) {
+    let over = texts.reduce(
+      (sum, text, at) =>
+        sum + (layout.flexible[at] ? 0 : Math.max(0, displayWidth(text) - (widths[at] ?? 0))),
+      0,
+    );
+    for (let at = widths.length - 1; at >= 0 && over > 0; at--) {
+      if (!layout.flexible[at]) continue;
+      const given = Math.min(over, (widths[at] ?? 0) - 1);
+      widths[at] = (widths[at] ?? 0) - given;
+      over -= given;
+    }
+  }
+  const last = texts.length - 1;
+  const line = texts
+    .map((text, at) => {
+      const width = widths[at] ?? 0;
+      const cut =
+        layout.flexible[at] && layout.maxWidth !== undefined ? truncate(text, width) : text;
+      const styled = style(cut, layout.shown[at] ?? at);
+      return at === last ? styled : styled + " ".repeat(Math.max(0, width - displayWidth(cut)));
+    })
+    .join(" ".repeat(GAP));
+  return line.trimEnd();
 }

@@ -124,7 +124,11 @@ describe("expiry", () => {
     expect(await listJson(["--status", "expired"], later)).toEqual([]);
     const table = await dmshareAt(later, ["list"]);
     const row = table.stdout.split("\n").find((line) => line.startsWith(expiring.id)) ?? "";
-    expect(row.split("\t").slice(5, 7)).toEqual(["due 24 h ago, not revoked yet", "overdue"]);
+    // Piped: the expiry as a time (RFC 3339 UTC), the state in STATUS.
+    expect(row.split("\t").slice(5, 7)).toEqual([
+      `${expiring.expiresAt?.slice(0, 19)}Z`,
+      "overdue",
+    ]);
     expect(emulator.resolveSharedLink(expiring.url)).not.toBeNull();
 
     const dry = await dmshareAt(later, ["prune", "--dry-run"]);
@@ -181,7 +185,10 @@ describe("expiry", () => {
     expect(listed).toMatchObject({ id: sent.id, status: "expired", expiryEnforcedBy: "provider" });
     // Expired, not overdue: Dropbox stopped the link itself.
     const table = await dmshareAt(3 * DAY, ["list"]);
-    expect(table.stdout.split("\t")[5]).toBe("expired 24 h ago");
+    expect(table.stdout.split("\t").slice(5, 7)).toEqual([
+      `${sent.expiresAt?.slice(0, 19)}Z`,
+      "expired",
+    ]);
   });
 
   it("refuses a DMSHARE_NOW that is not a time, with exit 2", async () => {
@@ -193,20 +200,23 @@ describe("expiry", () => {
 });
 
 describe("list", () => {
-  it("shows when links expire relative to now: expires in 3 days, never", async () => {
+  it("piped, times are RFC 3339 UTC and a link that never expires has an empty EXPIRES", async () => {
     const expiring = await send(["week.jpg"], ["--expires", "3d"]);
     const lasting = await send(["keep.jpg"]);
     const { stdout } = await dmshare(["list"]);
-    const expires = Object.fromEntries(
+    const rows = Object.fromEntries(
       stdout
         .trimEnd()
         .split("\n")
         .map((line) => line.split("\t"))
-        .map((row) => [row[0], row[5]]),
+        .map((row) => [row[0], [row[4], row[5]]]),
     );
-    expect(expires).toEqual({ [expiring.id]: "expires in 3 days", [lasting.id]: "never" });
-    const inFiveHours = await dmshareAt(3 * DAY - 5 * HOUR, ["list"]);
-    expect(inFiveHours.stdout).toContain("\texpires in 5 h\t");
+    const utc = (iso: string | null | undefined) => `${iso?.slice(0, 19)}Z`;
+    expect(rows).toEqual({
+      [expiring.id]: [utc(expiring.createdAt), utc(expiring.expiresAt)],
+      [lasting.id]: [utc(lasting.createdAt), ""],
+    });
+    expect(stdout).toMatch(/^(\S+\t){4}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\t/);
     // JSON keeps the ISO time.
     const json = await listJson(["--status", "active", "--since", "1h"]);
     expect(json.find((link) => link.id === expiring.id)?.expiresAt).toBe(expiring.expiresAt);

@@ -1,6 +1,4 @@
-import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
-import { expiryColumn, linksTable, noLinksLine } from "../../src/cli/list/render.ts";
 import {
   confirmationLines,
   failurePrefix,
@@ -9,28 +7,11 @@ import {
   revokeLine,
 } from "../../src/cli/revoke/render.ts";
 import { changeLine, matchesLine, skippedLine, syncDocument } from "../../src/cli/sync/render.ts";
-import type { LinkSummaryView } from "../../src/core/links.ts";
 import type { RevokeResult } from "../../src/core/revoke.ts";
-import { localDateTime } from "../../src/core/time-format.ts";
 import { providerError } from "../../src/lib/errors.ts";
 import type { LedgerEntry } from "../../src/store/ledger.ts";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
-const plain = new Chalk({ level: 0 });
-const coloured = new Chalk({ level: 1 });
-
-const summary = (over: Partial<LinkSummaryView> = {}): LinkSummaryView => ({
-  id: "k3x9m2qa",
-  provider: "dropbox",
-  kind: "photo",
-  name: "beach.jpg",
-  url: "https://example.com/s/beach",
-  createdAt: "2026-11-20T12:00:00Z",
-  expiresAt: null,
-  expiryEnforcedBy: null,
-  status: "active",
-  ...over,
-});
 
 const entry = (over: Partial<LedgerEntry> = {}): LedgerEntry => ({
   id: "k3x9m2qa",
@@ -65,41 +46,6 @@ const result = (over: Partial<RevokeResult>): RevokeResult => ({
   outcome: "revoked",
   filesDeleted: false,
   ...over,
-});
-
-describe("list's renderer", () => {
-  it("says how to start, or that nothing matches", () => {
-    expect(noLinksLine(false)).toBe(
-      "No links yet. Send a photo with: dmshare send photo.jpg --via dropbox",
-    );
-    expect(noLinksLine(true)).toBe("No links match.");
-  });
-
-  it("words the expiry column, an overdue link as due and not revoked yet", () => {
-    expect(expiryColumn(summary(), NOW)).toBe("never");
-    expect(expiryColumn(summary({ expiresAt: "2026-11-25T12:00:00Z" }), NOW)).toBe(
-      "expires in 3 days",
-    );
-    expect(
-      expiryColumn(summary({ expiresAt: "2026-11-22T10:00:00Z", status: "overdue" }), NOW),
-    ).toBe("due 2 h ago, not revoked yet");
-  });
-
-  it("is aligned with a header on a terminal, tab-separated without one in a pipe", () => {
-    const created = localDateTime(new Date("2026-11-20T12:00:00Z"));
-    const links = [summary(), summary({ id: "7hw2aaaa", name: "b.jpg", status: "revoked" })];
-    const table = linksTable(links, NOW, plain, true).split("\n");
-    expect(table[0]).toMatch(/^ID {8}PROVIDER {2}KIND {3}NAME {7}CREATED/);
-    expect(table).toHaveLength(3);
-    expect(linksTable(links, NOW, plain, false).split("\n")[0]).toBe(
-      `k3x9m2qa\tdropbox\tphoto\tbeach.jpg\t${created}\tnever\tactive\thttps://example.com/s/beach`,
-    );
-  });
-
-  it("colours the status only through the style it is given", () => {
-    expect(linksTable([summary()], NOW, coloured, true)).toContain("\u001b[32mactive\u001b[39m");
-    expect(linksTable([summary()], NOW, plain, true)).not.toContain("\u001b[");
-  });
 });
 
 describe("revoke's renderer", () => {

@@ -1,9 +1,10 @@
 import { once } from "node:events";
-import { listLinkSummaries, listLinks, streamLinkSummaries } from "../../core/list.ts";
+import { listLinks, streamLinkSummaries } from "../../core/list.ts";
 import type { Output } from "../../ui/output.ts";
 import type { CommandRegistrar } from "../run.ts";
 import { type ListOptions, listCommand } from "./command.ts";
-import { linksTable, noLinksLine } from "./render.ts";
+import { parseFields, selectFields } from "./fields.ts";
+import { LinksTable, noLinksLine, tsvLines } from "./render.ts";
 
 export const register: CommandRegistrar = (program, run) => {
   listCommand(program).action(async (options) => {
@@ -11,44 +12,36 @@ export const register: CommandRegistrar = (program, run) => {
   });
 };
 
+/** Without a width from the terminal, the width a terminal has by default. */
+const DEFAULT_COLUMNS = 80;
+
 async function runList(output: Output, options: ListOptions) {
   const { ctx } = output;
   const request = { ...options, all: options.all === true };
-  if (options.json) {
-    output.document(await listLinks(ctx, request));
+  if (options.json !== undefined) {
+    // Fields are checked before the ledger is read: a typo fails at once.
+    const fields = typeof options.json === "string" ? parseFields(options.json) : undefined;
+    const links = await listLinks(ctx, request);
+    output.document(fields ? selectFields(links, fields) : links);
     return;
   }
-  const found = ctx.stdout.isTTY
-    ? await printTable(output, request)
-    : await printRows(output, request);
+  const terminal = Boolean(ctx.stdout.isTTY);
+  const wide = options.wide === true || options.trunc === false;
+  const columns = ctx.stdout.columns || DEFAULT_COLUMNS;
+  const table = terminal ? new LinksTable(ctx.now(), output.out, wide ? undefined : columns) : null;
+  let found = false;
+  // A page at a time as the ledger is read: the first rows are out before the last are read,
+  // and a slow reader (| less) holds the rest in the ledger, not in memory. At a terminal the
+  // first page sets the column widths.
+  for await (const links of streamLinkSummaries(ctx, request)) {
+    output.result(table ? table.page(links) : tsvLines(links, !found && options.header === true));
+    found = true;
+    if (ctx.stdout.writableNeedDrain) await once(ctx.stdout, "drain");
+  }
   if (!found) {
+    if (!table && options.header) output.result(tsvLines([], true));
     output.info(
       noLinksLine(Boolean(options.all || options.status || options.provider || options.since)),
     );
   }
-}
-
-type Request = Parameters<typeof listLinkSummaries>[1];
-
-/** On a terminal: aligned columns, so every row is read first. False when there were none. */
-async function printTable(output: Output, request: Request): Promise<boolean> {
-  const { ctx } = output;
-  const links = await listLinkSummaries(ctx, request);
-  if (links.length === 0) return false;
-  output.result(linksTable(links, ctx.now(), output.out, true));
-  return true;
-}
-
-/** Piped: tab-separated rows, a batch at a time as they are read. False when there were none. */
-async function printRows(output: Output, request: Request): Promise<boolean> {
-  const { ctx } = output;
-  let found = false;
-  for await (const links of streamLinkSummaries(ctx, request)) {
-    if (links.length === 0) continue;
-    found = true;
-    output.result(linksTable(links, ctx.now(), output.out, false));
-    // A slow reader (| less) holds the rest in the ledger, not in memory.
-    if (ctx.stdout.writableNeedDrain) await once(ctx.stdout, "drain");
-  }
-  return found;
 }

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import type { LinkSummaryView } from "../../core/links.ts";
-import { expiryFromNow, localDateTime } from "../../core/time-format.ts";
-import { renderTable } from "../../ui/table.ts";
+import { type Column, fitColumns, type TableLayout, tableLine } from "../../ui/table.ts";
+import { pipedCells, STATUS_COLUMN, TITLES, terminalCells } from "./cells.ts";
 
 /** What `list` says when no link is shown: none match, or none were ever made. */
 export function noLinksLine(filtered: boolean): string {
@@ -11,42 +11,81 @@ export function noLinksLine(filtered: boolean): string {
 }
 
 /**
- * The links as one table (one string: a line at a time costs a system call each), statuses
- * coloured with `style`; columns aligned on a terminal, tab-separated elsewhere.
+ * The terminal table's columns. ID, STATUS and the dates are never cut; NAME and URL share
+ * what is left and are cut with `…` (a URL keeps its start); on a narrow terminal KIND, then
+ * PROVIDER, then CREATED, then EXPIRES give way before NAME and URL get too narrow to read.
  */
-export function linksTable(
-  links: LinkSummaryView[],
-  now: Date,
-  style: ChalkInstance,
-  terminal: boolean,
-): string {
-  const statusStyle: Record<LinkSummaryView["status"], (text: string) => string> = {
-    active: style.green,
-    pending: style.yellow,
-    "needs-sharing": style.yellow,
-    expired: style.dim,
-    overdue: style.red,
-    revoked: style.dim,
-  };
-  const rows = links.map((link) => [
-    link.id,
-    link.provider,
-    link.kind,
-    link.name,
-    localDateTime(new Date(link.createdAt)),
-    expiryColumn(link, now),
-    statusStyle[link.status](link.status),
-    link.url ?? "",
-  ]);
-  const header = ["ID", "PROVIDER", "KIND", "NAME", "CREATED", "EXPIRES", "STATUS", "URL"];
-  return renderTable(header, rows, terminal).join("\n");
+const COLUMNS: Column[] = TITLES.map((title) => {
+  switch (title) {
+    case "NAME":
+      return { title, flex: { min: 12 } };
+    case "URL":
+      return { title, flex: { min: 20 } };
+    case "KIND":
+      return { title, dropOrder: 1 };
+    case "PROVIDER":
+      return { title, dropOrder: 2 };
+    case "CREATED":
+      return { title, dropOrder: 3 };
+    case "EXPIRES":
+      return { title, dropOrder: 4 };
+    default:
+      return { title };
+  }
+});
+
+/**
+ * A terminal table, printed a page at a time: its layout comes from the first page (the
+ * widths of its cells and the terminal's, or `undefined` for --wide: every cell in full).
+ */
+export class LinksTable {
+  private layout: TableLayout | undefined;
+  private readonly now: Date;
+  private readonly style: ChalkInstance;
+  private readonly width: number | undefined;
+
+  constructor(now: Date, style: ChalkInstance, width: number | undefined) {
+    this.now = now;
+    this.style = style;
+    this.width = width;
+  }
+
+  /** The page's lines as one string (a line at a time costs a system call each). */
+  page(links: LinkSummaryView[]): string {
+    const rows = links.map((link) => terminalCells(link, this.now));
+    const lines: string[] = [];
+    if (!this.layout) {
+      this.layout = fitColumns(COLUMNS, rows, this.width);
+      lines.push(tableLine(this.layout, TITLES));
+    }
+    const layout = this.layout;
+    const style = this.statusStyle();
+    for (const row of rows) {
+      lines.push(
+        tableLine(layout, row, (text, column) =>
+          column === STATUS_COLUMN ? style(text as LinkSummaryView["status"]) : text,
+        ),
+      );
+    }
+    return lines.join("\n");
+  }
+
+  private statusStyle() {
+    const { style } = this;
+    const styles: Record<LinkSummaryView["status"], (text: string) => string> = {
+      active: style.green,
+      pending: style.yellow,
+      "needs-sharing": style.yellow,
+      expired: style.dim,
+      overdue: style.red,
+      revoked: style.dim,
+    };
+    return (status: LinkSummaryView["status"]) => (styles[status] ?? String)(status);
+  }
 }
 
-/** `expires in 3 days`, `expired 2 h ago`, `due 2 h ago, not revoked yet` (overdue), `never`. */
-export function expiryColumn(link: LinkSummaryView, now: Date): string {
-  if (!link.expiresAt) return "never";
-  const relative = expiryFromNow(new Date(link.expiresAt), now);
-  return link.status === "overdue"
-    ? `${relative.replace(/^expired /, "due ")}, not revoked yet`
-    : relative;
+/** Piped: one tab-separated line per link (and the titles first with --header). */
+export function tsvLines(links: LinkSummaryView[], header = false): string {
+  const lines = links.map((link) => pipedCells(link).join("\t"));
+  return (header ? [TITLES.join("\t"), ...lines] : lines).join("\n");
 }
