@@ -31,8 +31,8 @@ export function listCommand(program: Command) {
     .addHelpText(
       "after",
       `
-JSON fields: id, provider, kind, name, url, ownerUrl, message, files, createdAt, expiresAt,
-  expiryEnforcedBy, revokedAt, status
+JSON fields: id, provider, kind, name, url, ownerUrl, message, files, createdAt,
+  expiresAt, expiryEnforcedBy, revokedAt, status
 
 Examples:
   $ dmshare list

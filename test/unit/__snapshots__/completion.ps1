@@ -77,18 +77,21 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Args = 'FILES'
     }
     'list' = @{
-      Flags = @('--json', '-a', '--all', '--provider', '--status', '--since', '-h', '--help')
+      Flags = @('--json', '-a', '--all', '--provider', '--status', '--since', '--wide', '--header', '-h', '--help')
       Tips = @{
-        '--json' = 'print the links as a JSON array'
+        '--json' = 'print the links as a JSON array; with fields (comma-separated: id,url,name …) only those'
         '-a' = 'include revoked links'
         '--all' = 'include revoked links'
         '--provider' = 'only links of this provider'
         '--status' = 'only links with this status: pending, active, needs-sharing, expired, overdue (past its expiry, still working until dmshare revokes it), revoked'
         '--since' = 'only links made in the last 30m, 12h, 7d … or since a date'
+        '--wide' = 'at a terminal, every column and every cell in full (alias: --no-trunc)'
+        '--header' = 'when piped, print the column titles first'
         '-h' = 'show help'
         '--help' = 'show help'
       }
       Values = @{
+        '--json' = 'TEXT'
         '--provider' = @('dropbox', 'gdrive', 'gphotos')
         '--status' = @('pending', 'active', 'needs-sharing', 'expired', 'overdue', 'revoked')
         '--since' = 'TEXT'
@@ -300,7 +303,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
   $aliases = @{
     'ls' = 'list'
   }
-  $valueFlags = @('--via', '--album', '--message', '--preset', '--expires', '--convert', '--resize', '--concurrency', '--provider', '--status', '--since', '--older-than', '--app-key', '--credentials', '--client-id', '--client-secret', '--port', '--token', '--timeout')
+  $valueFlags = @('--via', '--album', '--message', '--preset', '--expires', '--convert', '--resize', '--concurrency', '--json', '--provider', '--status', '--since', '--older-than', '--app-key', '--credentials', '--client-id', '--client-secret', '--port', '--token', '--timeout')
   $path = ''
   $valueOf = $null
   foreach ($element in @($commandAst.CommandElements | Select-Object -Skip 1)) {
