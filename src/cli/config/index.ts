@@ -1,5 +1,6 @@
 import type { Ctx } from "../../context.ts";
 import { usageError } from "../../lib/errors.ts";
+import { didYouMean } from "../../lib/suggest.ts";
 import { findProvider } from "../../providers/catalog.ts";
 import { ConfigStore, isSettingKey, SETTINGS, type SettingKey } from "../../store/config.ts";
 import type { CommandRegistrar } from "../run.ts";
@@ -43,5 +44,8 @@ const store = (ctx: Ctx) => new ConfigStore(ctx.paths.configDir, ctx.system);
 
 function settingKey(key: string): SettingKey {
   if (isSettingKey(key)) return key;
-  throw usageError(`Unknown setting "${key}".`, `Settings: ${Object.keys(SETTINGS).join(", ")}.`);
+  throw usageError(
+    `Unknown setting "${key}".`,
+    `${didYouMean(key, Object.keys(SETTINGS))}Settings: ${Object.keys(SETTINGS).join(", ")}.`,
+  );
 }
