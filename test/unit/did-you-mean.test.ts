@@ -41,6 +41,7 @@ describe("did you mean", () => {
     [["config", "set", "auto-prune", "of"], "Did you mean one of on, off?"],
     [["config", "set", "provider", "dropbx"], "Did you mean dropbox?"],
     [["completion", "bassh"], "Did you mean bash?"],
+    [["help", "enviroment"], "Did you mean environment?"],
   ])("dmshare %j → exit 2, %s", async (args, suggestion) => {
     const { code, stderr } = await dmshare(args);
     expect(stderr).toContain(suggestion);

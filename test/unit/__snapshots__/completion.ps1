@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         'completion' = 'print a shell completion script'
         'export' = 'print the whole ledger as JSON'
         'import' = 'add the links of an exported ledger'
+        'version' = 'print the version (as --version)'
       }
       Args = $null
     }
@@ -295,6 +296,16 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Values = @{}
       Subs = @{}
       Args = 'FILES'
+    }
+    'version' = @{
+      Flags = @('-h', '--help')
+      Tips = @{
+        '-h' = 'show help'
+        '--help' = 'show help'
+      }
+      Values = @{}
+      Subs = @{}
+      Args = $null
     }
   }
   $aliases = @{
