@@ -25,6 +25,7 @@ export function versionCommand(program: Command) {
   return program
     .command("version")
     .summary("print the version (as --version)")
+    .description("Print the version of dmshare, as dmshare --version does.")
     .addHelpText("after", "\nExamples:\n  $ dmshare version\n  $ dmshare --version");
 }
 
