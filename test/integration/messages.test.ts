@@ -236,7 +236,9 @@ describe("no terminal, no questions", () => {
     const { code, stderr } = await dmshare(["login"]);
     expect(code).toBe(2);
     expect(stderr).toContain("Missing the provider to log in to.");
-    expect(stderr).toContain("dropbox, gdrive, gphotos");
+    expect(stderr).toContain(
+      "dmshare login dropbox, dmshare login gdrive or dmshare login gphotos",
+    );
   });
 
   it("first run: nothing logged in and no provider named → three lines on how to log in, exit 3", async () => {
