@@ -134,10 +134,17 @@ describe("login's renderer", () => {
 });
 
 describe("config's and prune's renderers", () => {
-  it("print settings as key=value and say what a setting replaced", () => {
-    expect(settingLines({ provider: "dropbox", preset: "friendly" })).toEqual([
-      "provider=dropbox",
-      "preset=friendly",
+  it("print every setting in columns with where it comes from, and say what a setting replaced", () => {
+    expect(
+      settingLines([
+        { key: "provider", value: "dropbox", source: "config file (/c/config.json)" },
+        { key: "message", value: undefined, source: "default: the preset words the message" },
+        { key: "auto-prune", value: "on", source: "default" },
+      ]),
+    ).toEqual([
+      "provider    dropbox  config file (/c/config.json)",
+      "message     (none)   default: the preset words the message",
+      "auto-prune  on       default",
     ]);
     expect(savedLines("message", "Look: {url}", ["preset"])).toEqual([
       "message = Look: {url}",

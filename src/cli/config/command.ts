@@ -53,8 +53,11 @@ Examples:
       .addHelpText("after", examples("config unset preset")),
     list: config
       .command("list")
-      .summary("print every setting that is set")
-      .description("Print every setting the config file has.")
+      .summary("print every setting, its value and where it comes from")
+      .description(
+        "Print every setting with the value in effect and where it comes from: the config " +
+          "file, or dmshare's default (and what it does). --json prints what the config file holds.",
+      )
       .option("--json", "print the settings as a JSON object")
       .addHelpText("after", examples("config list", "config list --json")),
   };

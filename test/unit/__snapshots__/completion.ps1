@@ -221,7 +221,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         'get' = 'print a setting'
         'set' = 'change a setting'
         'unset' = 'go back to a setting''s default'
-        'list' = 'print every setting that is set'
+        'list' = 'print every setting, its value and where it comes from'
       }
       Args = $null
     }
