@@ -57,7 +57,14 @@ describe("commander's errors are said as dmshare's", () => {
   });
 
   it.each([
-    [["sned"], "✖ Unknown command 'sned'.\n  Did you mean send?"],
+    [
+      ["sned"],
+      "✖ Unknown command 'sned'.\n  Did you mean send? Run dmshare --help for the commands.",
+    ],
+    [
+      ["config", "sett"],
+      "✖ Unknown command 'sett'.\n  Did you mean set? Run dmshare config --help for its commands.",
+    ],
     [["help", "sned"], "✖ Unknown command 'sned'.\n  Did you mean send?"],
     [
       ["help", "config", "sett"],

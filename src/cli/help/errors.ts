@@ -45,7 +45,10 @@ export function commanderFailure(
   const more = suggestion ? `${suggestion} ` : "";
   if (error.code === "commander.unknownCommand") {
     return {
-      error: usageError(message, `${more}Run ${name} --help to see its commands.`),
+      error: usageError(
+        message,
+        `${more}Run ${name} --help for ${command.parent ? "its" : "the"} commands.`,
+      ),
       usage: undefined,
     };
   }
