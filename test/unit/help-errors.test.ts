@@ -70,6 +70,10 @@ describe("commander's errors are said as dmshare's", () => {
       ["help", "config", "sett"],
       "✖ Unknown command 'sett' of dmshare config.\n  Did you mean set?",
     ],
+    [
+      ["config", "help", "sett"],
+      "✖ Unknown command 'sett' of dmshare config.\n  Did you mean set?",
+    ],
     [["status", "extra"], "✖ Too many arguments for 'status'."],
     [["completion"], "✖ Missing required argument 'shell'."],
     [["login", "--timeout"], "✖ Option '--timeout <seconds>' argument missing."],
@@ -86,6 +90,12 @@ describe("dmshare help and version", () => {
     const { code, stdout } = await dmshare(["help", "config", "set"]);
     expect(code).toBe(0);
     expect(stdout).toContain("Usage: dmshare config set [options] <key> <value>");
+  });
+
+  it("config help set is help config set", async () => {
+    const { code, stdout } = await dmshare(["config", "help", "set"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe((await dmshare(["help", "config", "set"])).stdout);
   });
 
   it("help with no topic prints the program's help, naming the topics", async () => {

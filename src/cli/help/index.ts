@@ -24,11 +24,24 @@ export const register: CommandRegistrar = (program, run) => {
     commandFor(program, words).outputHelp();
   });
   versionCommand(program).action(() => run.output.result(VERSION));
+  // `dmshare config help sett` as `dmshare help config sett`: named, with did-you-mean.
+  for (const parent of program.commands) {
+    if (parent.commands.length === 0) continue;
+    parent.helpCommand(false);
+    parent
+      .command("help")
+      .summary("show help for a command")
+      .argument("[command...]")
+      .action((words) => commandFor(parent, words).outputHelp());
+  }
 };
 
 /** The command `words` name (`config set`), or a usage error naming the word that isn't one. */
-function commandFor(program: Command, words: readonly string[]): CommandUnknownOpts {
-  let command: CommandUnknownOpts = program;
+function commandFor(
+  from: Command | CommandUnknownOpts,
+  words: readonly string[],
+): CommandUnknownOpts {
+  let command = from as CommandUnknownOpts;
   for (const word of words) {
     const next = command.commands.find(
       (sub) => sub.name() === word || sub.aliases().includes(word),

@@ -222,6 +222,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         'set' = 'change a setting'
         'unset' = 'go back to a setting''s default'
         'list' = 'print every setting, its value and where it comes from'
+        'help' = 'show help for a command'
       }
       Args = $null
     }
@@ -265,6 +266,16 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Values = @{}
       Subs = @{}
       Args = $null
+    }
+    'config help' = @{
+      Flags = @('-h', '--help')
+      Tips = @{
+        '-h' = 'show help'
+        '--help' = 'show help'
+      }
+      Values = @{}
+      Subs = @{}
+      Args = 'TEXT'
     }
     'completion' = @{
       Flags = @('-h', '--help')
