@@ -191,8 +191,10 @@ async function printed(main: string, args: string[], columns: number | undefined
 
 async function fastAnswers(main: string): Promise<FastAnswers> {
   const piped = await printed(main, ["--help"], undefined);
-  if ((await printed(main, [], undefined)) !== piped) {
-    throw new Error("build: dmshare with no arguments no longer prints its --help");
+  for (const same of [[], ["help"]]) {
+    if ((await printed(main, same, undefined)) !== piped) {
+      throw new Error(`build: dmshare ${same.join(" ")} no longer prints its --help`);
+    }
   }
   // Past its widest line (unwrapped), a wider terminal prints the same help.
   const unwrapped = await printed(main, ["--help"], 100_000);
@@ -208,8 +210,12 @@ async function fastAnswers(main: string): Promise<FastAnswers> {
     throw new Error("build: the help at its widest line is not the unwrapped help");
   }
   if (!texts.includes(piped)) texts.push(piped);
+  const version = await printed(main, ["--version"], undefined);
+  if ((await printed(main, ["version"], undefined)) !== version) {
+    throw new Error("build: dmshare version no longer prints what --version does");
+  }
   return {
-    version: await printed(main, ["--version"], undefined),
+    version,
     help: { texts, byWidth, piped: texts.indexOf(piped) },
   };
 }

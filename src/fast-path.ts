@@ -1,4 +1,4 @@
-// `dmshare --version` and `dmshare --help` without building the program: the answers are
+// `dmshare --version` and `dmshare --help` (and `version`, `help`) without building the program: the answers are
 // made at build time by running the built program itself (scripts/build.ts), so they are
 // its own output and cannot drift from it. Loading commander and every command's definitions
 // was about a third of their start-up time. This file imports nothing.
@@ -28,8 +28,9 @@ declare const __DMSHARE_FAST_ANSWERS__: FastAnswers | undefined;
 const BUILT: FastAnswers | undefined =
   typeof __DMSHARE_FAST_ANSWERS__ === "undefined" ? undefined : __DMSHARE_FAST_ANSWERS__;
 
-const VERSION_FLAGS = new Set(["-V", "--version"]);
-const HELP_FLAGS = new Set(["-h", "--help"]);
+// `dmshare version` and `dmshare help` print the same (the build checks it).
+const VERSION_FLAGS = new Set(["-V", "--version", "version"]);
+const HELP_FLAGS = new Set(["-h", "--help", "help"]);
 
 /**
  * What `dmshare <argv>` prints on stdout (exit code 0) when it is only the version or the

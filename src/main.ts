@@ -1,5 +1,6 @@
 import path from "node:path";
-import { CommanderError } from "@commander-js/extra-typings";
+import { CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { commanderFailure } from "./cli/help/errors.ts";
 import { buildProgram } from "./cli/program.ts";
 import { CliRun, optionsSoFar } from "./cli/run.ts";
 import {
@@ -35,12 +36,9 @@ export async function run(argv: readonly string[], given: Ctx): Promise<number> 
     // A usage error stops the run before any action: its options are those parsed so far.
     if (!cli.started) cli.start(optionsSoFar(program));
     if (error instanceof CommanderError) {
-      // Commander already printed help, the version or what was wrong with the arguments.
+      // Commander printed the help or the version; an error is said as dmshare's own.
       if (error.exitCode === 0) return EXIT_CODES.success;
-      cli.output.errorDocument(
-        usageError(error.message.replace(/^error: /, ""), "Run dmshare --help for usage."),
-      );
-      return EXIT_CODES.usage;
+      return usageFailed(cli, program, error);
     }
     cli.output.fatal(error, cli.verbose);
     return exitCodeOf(error);
@@ -61,6 +59,21 @@ interface ProcessLike {
   execPath: string;
   argv: readonly string[];
   kill(pid: number, signal?: string | number): boolean;
+}
+
+/** A usage error commander found: `✖ message`, a hint, the command's usage; exit 2. */
+function usageFailed(cli: CliRun, program: CommandUnknownOpts, error: CommanderError): number {
+  // Commander printed the help of a command that needs a subcommand (`dmshare config`).
+  if (error.code === "commander.help") {
+    cli.output.errorDocument(usageError("A command is missing.", "See the help above."));
+    return EXIT_CODES.usage;
+  }
+  const { stderr } = cli.ctx;
+  const width = (stderr.isTTY ? stderr.columns : undefined) ?? 80;
+  const failure = commanderFailure(program, error, width);
+  cli.output.fatal(failure.error, false);
+  if (failure.usage) cli.output.info(`\n${failure.usage}`);
+  return EXIT_CODES.usage;
 }
 
 /** The platform, pid, liveness and self-interrupt of the real process, for the Ctx. */

@@ -2,6 +2,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { register as registerCompletion } from "./completion/index.ts";
 import { register as registerConfig } from "./config/index.ts";
 import { register as registerExport } from "./export/index.ts";
+import { register as registerHelp } from "./help/index.ts";
 import { register as registerInspect } from "./inspect/index.ts";
 import { register as registerList } from "./list/index.ts";
 import { register as registerLogin } from "./login/index.ts";
@@ -28,11 +29,12 @@ export function buildProgram(run: CliRun) {
     .helpOption("-h, --help", "show help")
     .addOption(new Option("--no-color", "no colours (NO_COLOR is respected too)"))
     .addOption(new Option("--verbose", "show details of errors"))
-    .showHelpAfterError("(run dmshare --help for usage)")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
+      // Commander's errors are printed as dmshare's, with a hint and the usage (main.ts).
+      outputError: () => {},
       // Commander's own defaults, from the command's streams: the terminal's width, else 80.
       getOutHelpWidth: () => (ctx.stdout.isTTY ? ctx.stdout.columns : undefined) ?? 80,
       getErrHelpWidth: () => (ctx.stderr.isTTY ? ctx.stderr.columns : undefined) ?? 80,
@@ -48,7 +50,9 @@ Examples:
   $ dmshare list
   $ dmshare revoke k3x9m2qa
   $ dmshare inspect IMG_0001.jpg
-  $ dmshare prune`,
+  $ dmshare prune
+
+Help topics: dmshare help environment, dmshare help exit-codes`,
     );
   program.hook("preAction", async (_program, action) => {
     // The options are parsed once, here: the one Output of the run is made from them.
@@ -71,6 +75,7 @@ Examples:
     registerConfig,
     registerCompletion,
     registerExport,
+    registerHelp,
   ]) {
     register(program, run);
   }

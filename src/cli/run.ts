@@ -85,5 +85,16 @@ export class CliRun {
 
 const DEFAULTS: GlobalOptions = { json: false, quiet: false, color: true, verbose: false };
 
+/**
+ * A confirmation answered no: nothing was changed, said on stderr, and exit 2, so a script or
+ * `&&` does not go on as if it had been done. 2 as gh exits when a prompt is cancelled
+ * ("gh help exit-codes"); in DESIGN.md's table 1 is a bug and 130 a Ctrl-C (SIGINT), neither of
+ * which this is. `what`: "sent", "revoked".
+ */
+export function declined(output: Output, what: string): number {
+  output.info(`Nothing was ${what}: you answered no.`);
+  return EXIT_CODES.usage;
+}
+
 /** How a command adds itself to the program, with the run its handler reports to. */
 export type CommandRegistrar = (program: Command, run: CliRun) => void;

@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { usageError } from "../lib/errors.ts";
+import { didYouMean } from "../lib/suggest.ts";
 import { findProvider } from "../providers/catalog.ts";
 import type { LinkSummary } from "../store/ledger.ts";
 import { parseSince } from "./duration.ts";
@@ -80,7 +81,10 @@ function filter(request: ListRequest, now: Date) {
 function parseStatus(status: string): LinkStatus {
   const wanted = status.trim().toLowerCase() as LinkStatus;
   if (!STATUSES.includes(wanted)) {
-    throw usageError(`Unknown status "${status}".`, `Use one of: ${STATUSES.join(", ")}.`);
+    throw usageError(
+      `Unknown status "${status}".`,
+      `${didYouMean(wanted, STATUSES)}Use one of: ${STATUSES.join(", ")}.`,
+    );
   }
   return wanted;
 }

@@ -164,6 +164,9 @@ export function selectEntries(
     if (matches.length === 1 && match) {
       selected.set(match.id, match);
       if (byUrl?.truncated) cut = true;
+    } else if (matches.length === 0 && !byUrl && ref.trim().length < MIN_PREFIX) {
+      // An id shorter than a prefix may be (2–3 characters) names nothing by design.
+      problems.push(`"${ref}" is too short: ids need at least ${MIN_PREFIX} characters`);
     } else if (matches.length === 0) {
       problems.push(`"${ref}" is not a link dmshare made`);
     } else if (byUrl?.truncated) {

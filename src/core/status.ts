@@ -13,6 +13,8 @@ export interface ProviderStatus {
   source: "env" | "store" | null;
   location: string | null;
   problem: string | null;
+  /** What to do about a rejection (replace or unset the variable, log in again). */
+  hint: string | null;
 }
 
 /** For each provider: are there credentials, where, and does the provider accept them. */
@@ -23,7 +25,13 @@ export async function accountStatus(ctx: Ctx): Promise<ProviderStatus[]> {
       const entry = findProvider(name);
       const variable = tokenVariable(name);
       const fromEnv = Boolean(ctx.env[variable]);
-      const base = { provider: name, displayName: entry.displayName, account: null, problem: null };
+      const base = {
+        provider: name,
+        displayName: entry.displayName,
+        account: null,
+        problem: null,
+        hint: null,
+      };
       if (!fromEnv && !(await session.credentials.get(name))) {
         return { ...base, state: "logged-out", source: null, location: null };
       }
@@ -34,7 +42,8 @@ export async function accountStatus(ctx: Ctx): Promise<ProviderStatus[]> {
         return { ...base, state: "logged-in", source, location, account: await provider.whoami() };
       } catch (error) {
         if (!(error instanceof DmshareError) || error.kind !== "auth") throw error;
-        return { ...base, state: "rejected", source, location, problem: error.message };
+        const { message: problem, hint } = error;
+        return { ...base, state: "rejected", source, location, problem, hint: hint ?? null };
       }
     }),
   );

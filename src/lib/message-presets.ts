@@ -1,6 +1,7 @@
 // The built-in message wordings and the checks of a message setting: a leaf, shared by the
 // settings store (which checks `preset` and `message` values) and core/message.ts.
 import { usageError } from "./errors.ts";
+import { didYouMean } from "./suggest.ts";
 
 /**
  * One wording, for a photo and for an album, with and without an expiry date. `{what}` says
@@ -61,7 +62,7 @@ export function parsePreset(name: string): PresetName {
   if (Object.hasOwn(PRESETS, wanted)) return wanted as PresetName;
   throw usageError(
     `Unknown message preset "${name}".`,
-    `Presets: ${presetNames()
+    `${didYouMean(wanted, presetNames())}Presets: ${presetNames()
       .map((preset) => `${preset} (${PRESETS[preset].description})`)
       .join(", ")}.`,
   );

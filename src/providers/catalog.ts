@@ -3,6 +3,7 @@
 // provider itself (`<name>/index.ts`) is imported only when `load()` or `connect()` needs it.
 
 import { usageError } from "../lib/errors.ts";
+import { didYouMean } from "../lib/suggest.ts";
 import { BUILTIN_APPS } from "./builtin-apps.ts";
 import { fillCapabilities } from "./features.ts";
 import type {
@@ -131,7 +132,7 @@ export function findProvider(nameOrAlias: string): CatalogEntry {
   if (!entry) {
     throw usageError(
       `Unknown provider "${nameOrAlias}".`,
-      `Valid providers: ${describeProviders()}.`,
+      `${didYouMean(wanted, [...providerNames(), ...CATALOG.flatMap((p) => p.aliases)])}Valid providers: ${describeProviders()}.`,
     );
   }
   return entry;

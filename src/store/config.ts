@@ -1,5 +1,6 @@
 import { usageError } from "../lib/errors.ts";
 import { checkTemplate, parsePreset, presetNames } from "../lib/message-presets.ts";
+import { didYouMean } from "../lib/suggest.ts";
 import { readTextIfExists, writeFileAtomic } from "./files.ts";
 import { type LockHolder, withFileLock } from "./lock.ts";
 import { configPath } from "./paths.ts";
@@ -30,7 +31,7 @@ export const SETTINGS = {
       if (policy !== "strip" && policy !== "keep") {
         throw usageError(
           `"${value}" is not a metadata policy.`,
-          "Use strip (remove location and identifying metadata before upload) or keep.",
+          `${didYouMean(policy, ["strip", "keep"])}Use strip (remove location and identifying metadata before upload) or keep.`,
         );
       }
       return policy;
@@ -44,7 +45,7 @@ export const SETTINGS = {
       if (setting !== "on" && setting !== "off") {
         throw usageError(
           `"${value}" is not an auto-prune setting.`,
-          "Use on (each dmshare command first revokes the links whose expiry has passed) or off.",
+          `${didYouMean(setting, ["on", "off"])}Use on (each dmshare command first revokes the links whose expiry has passed) or off.`,
         );
       }
       return setting;

@@ -1,4 +1,5 @@
 import { authError, usageError } from "../lib/errors.ts";
+import { didYouMean } from "../lib/suggest.ts";
 import type { CredentialStore, StoredCredentials } from "./credential-store.ts";
 
 /** Every secret dmshare keeps in the OS keychain is filed under this service name. */
@@ -119,6 +120,6 @@ export function credentialStoreChoice(value: string | undefined): "auto" | "file
   if (choice === "auto" || choice === "file" || choice === "keychain") return choice;
   throw usageError(
     `DMSHARE_CREDENTIAL_STORE "${value}" is not a credential store.`,
-    "Use DMSHARE_CREDENTIAL_STORE=keychain or =file, or unset it (the keychain where there is one).",
+    `${didYouMean(choice, ["keychain", "file"])}Use DMSHARE_CREDENTIAL_STORE=keychain or =file, or unset it (the keychain where there is one).`,
   );
 }

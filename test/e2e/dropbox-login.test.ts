@@ -249,7 +249,9 @@ describe("dmshare login dropbox", () => {
     const { code, stderr } = await runCli(["login", "dropbox", "--no-browser"], { env: env() });
     expect(code).toBe(2);
     expect(stderr).toContain("this build of dmshare carries no app of its own");
-    expect(stderr).toContain('README, "Connect Dropbox": https://www.dropbox.com/developers/apps');
+    expect(stderr).toContain(
+      'Create a Dropbox app in the Dropbox App Console (https://www.dropbox.com/developers/apps; README, "Connect Dropbox")',
+    );
     expect(stderr).toContain("--app-key");
   });
 });

@@ -107,7 +107,7 @@ describe("Ctrl-C at a colour terminal, at the other steps", () => {
     await term.press("Space", "Enter");
     await term.waitFor("Send with");
     await term.press("Enter");
-    await term.waitFor("The link stops working");
+    await term.waitFor("When should the link stop working?");
     await term.press("Enter");
     await term.waitFor("Send asked.jpg with Dropbox? (Y/n)");
     await term.press("Enter");
@@ -131,7 +131,7 @@ describe("Ctrl-C at revoke's confirmation", () => {
       urls.push(sent.stdout.trim());
     }
     const term = await open(["revoke", "--all"]);
-    await term.waitFor("Revoke 2 links? [y/N]");
+    await term.waitFor("Revoke 2 links? (y/N)");
     await term.press("C-c");
     expect(await term.exitCode()).toBe(130);
     expect(await term.screen()).toContain("Interrupted: nothing was revoked.");

@@ -52,7 +52,7 @@ describe("dmshare send with no files, at a terminal", () => {
     await term.type("Beach day");
     await term.press("Enter");
 
-    const expiry = await term.waitFor("The link stops working");
+    const expiry = await term.waitFor("When should the link stop working?");
     expect(expiry).toContain("never (until you revoke it)");
     // Dropbox Basic has no link expiry: who ends the link, and how, is said before choosing.
     expect(expiry).toContain(
@@ -120,8 +120,9 @@ describe("dmshare send with no files, at a terminal", () => {
     await term.type("n");
     await term.press("Enter");
 
-    expect(await term.exitCode()).toBe(0);
-    expect(await term.screen()).toContain("Nothing was sent.");
+    // No is not a success a script could go on from: exit 2, and nothing changed.
+    expect(await term.exitCode()).toBe(2);
+    expect(await term.screen()).toContain("Nothing was sent: you answered no.");
     expect(bed.emulator.listFiles().filter((file) => file.pathDisplay.includes("sea"))).toEqual([]);
   });
 
@@ -134,11 +135,11 @@ describe("dmshare send with no files, at a terminal", () => {
     await term.waitFor("Photos to send");
     await term.press("Space", "Enter");
     await term.waitFor("Send cat.jpg with Google Photos? (Y/n)");
-    expect(await term.screen()).not.toContain("The link stops working");
+    expect(await term.screen()).not.toContain("When should the link stop working?");
     await term.type("n");
     await term.press("Enter");
-    expect(await term.exitCode()).toBe(0);
-    expect(await term.screen()).toContain("Nothing was sent.");
+    expect(await term.exitCode()).toBe(2);
+    expect(await term.screen()).toContain("Nothing was sent: you answered no.");
   });
 
   it("files named without --via or a default provider: asks only for the account", async () => {
@@ -171,6 +172,38 @@ describe("dmshare send with no files, at a terminal", () => {
     expect(screen).toContain("dmshare is not logged in to any account yet.");
     expect(screen).toContain("dmshare login dropbox");
     expect(screen).not.toContain("Photos to send");
+  });
+});
+
+describe("revoke's confirmation at a terminal", () => {
+  it("asks (y/N) as send's questions do; no revokes nothing and exits 2", async () => {
+    await writeFiles(bed.dir, { "one.jpg": jpegBytes(), "two.jpg": jpegBytes(64) });
+    const urls: string[] = [];
+    for (const name of ["one.jpg", "two.jpg"]) {
+      const sent = await bed.dmshare(["send", name, "--via", "dropbox", "--no-copy", "--quiet"]);
+      expect(sent.code, sent.stderr).toBe(0);
+      urls.push(sent.stdout.trim());
+    }
+    const term = await open(["revoke", "--all"]);
+    await term.waitFor("Revoke 2 links? (y/N)");
+    await term.press("Enter");
+    expect(await term.exitCode()).toBe(2);
+    expect(await term.screen()).toContain("Nothing was revoked: you answered no.");
+    for (const url of urls) expect(bed.emulator.resolveSharedLink(url)).not.toBeNull();
+  });
+
+  it("the expiry question, answered, reads as a sentence", async () => {
+    await writeFiles(bed.dir, { "cat.jpg": jpegBytes() });
+    const term = await open(["send", "--via", "dropbox"]);
+    await term.waitFor("Photos to send");
+    await term.press("Space", "Enter");
+    await term.waitFor("When should the link stop working?");
+    await term.press("Enter");
+    const screen = await term.waitFor("(Y/n)");
+    expect(screen).toContain("When should the link stop working? never (until you revoke it)");
+    expect(screen).not.toContain("stops working never");
+    await term.press("C-c");
+    expect(await term.exitCode()).toBe(130);
   });
 });
 

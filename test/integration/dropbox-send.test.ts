@@ -538,7 +538,8 @@ describe("bad input is refused before anything is uploaded", () => {
   it("an unknown option → exit 2 with usage help", async () => {
     const { code, stderr } = await dmshare(["send", "--frobnicate"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("unknown option '--frobnicate'");
+    expect(stderr).toContain("✖ Unknown option '--frobnicate'.");
+    expect(stderr).toContain("Usage: dmshare send [options] [files...]");
   });
 });
 

@@ -97,7 +97,12 @@ describe("the copied message", () => {
     const message = await dmshare(["config", "set", "message", "Look: {url}"]);
     expect(message.code).toBe(0);
     expect(message.stderr).toContain("preset is unset: message replaces it");
-    expect((await dmshare(["config", "list"])).stdout).toBe("message=Look: {url}\n");
+    expect(JSON.parse((await dmshare(["config", "list", "--json"])).stdout)).toEqual({
+      message: "Look: {url}",
+    });
+    expect((await dmshare(["config", "list"])).stdout).toMatch(
+      /^preset +\(none\) +not used: message is set$/m,
+    );
     expect((await send(["beach.jpg"])).stdout).toMatch(new RegExp(`^Look: ${URL_PATTERN}\\n$`));
     // A flag beats the settings.
     expect((await send(["beach.jpg", "--preset", "casual"])).stdout).toMatch(/^Here's the photo:/);
@@ -236,7 +241,9 @@ describe("no terminal, no questions", () => {
     const { code, stderr } = await dmshare(["login"]);
     expect(code).toBe(2);
     expect(stderr).toContain("Missing the provider to log in to.");
-    expect(stderr).toContain("dropbox, gdrive, gphotos");
+    expect(stderr).toContain(
+      "dmshare login dropbox, dmshare login gdrive or dmshare login gphotos",
+    );
   });
 
   it("first run: nothing logged in and no provider named → three lines on how to log in, exit 3", async () => {

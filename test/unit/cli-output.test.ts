@@ -86,13 +86,16 @@ describe("a fatal error with --json", () => {
     expect(stderr).toContain('"zzzzzzzz" is not a link dmshare made');
   });
 
-  it("a usage error commander finds keeps its own words on stderr", async () => {
+  it("a usage error commander finds is said as dmshare's own, also in JSON", async () => {
     const { code, stdout, stderr } = await dmshare(["list", "--json", "--bogus"]);
     expect(code).toBe(2);
-    expect(stderr).toBe("error: unknown option '--bogus'\n(run dmshare --help for usage)\n");
+    // --json keeps stderr to the error: the usage is printed without it (help-errors.test.ts).
+    expect(stderr).toBe(
+      "✖ Unknown option '--bogus'.\n  Run dmshare list --help for the options and examples.\n",
+    );
     expect(fatalDocument(stdout).error).toEqual({
-      message: "unknown option '--bogus'",
-      hint: "Run dmshare --help for usage.",
+      message: "Unknown option '--bogus'.",
+      hint: "Run dmshare list --help for the options and examples.",
       exitCode: 2,
     });
   });

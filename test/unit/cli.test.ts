@@ -60,7 +60,7 @@ describe("the command line", () => {
   it("an unknown command → exit 2", async () => {
     const { code, stderr } = await dmshare(["sned"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("unknown command 'sned'");
+    expect(stderr).toContain("✖ Unknown command 'sned'.\n  Did you mean send?");
   });
 
   it("send with no files and no terminal → exit 2", async () => {

@@ -25,10 +25,13 @@ function commandsIn(help: string): { name: string; aliases: string[] }[] {
     .filter((command) => command.name !== "help");
 }
 
-/** The long options of an "Options:" section of a help text. */
+/** The long options of the "Options:" section of a help text, and of its option groups. */
 function longOptionsIn(help: string): string[] {
-  const section = help.split(/^Options:\n/m)[1]?.split(/\n\n/)[0] ?? "";
-  return [...section.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map(([, flag = ""]) => flag);
+  const sections = help
+    .split(/\n\n/)
+    .filter((text) => /^(?!Arguments:|Commands:)[A-Z][\w ]*:\n/.test(text))
+    .join("\n");
+  return [...sections.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map(([, flag = ""]) => flag);
 }
 
 /**

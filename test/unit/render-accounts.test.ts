@@ -23,6 +23,7 @@ const status = (over: Partial<ProviderStatus>): ProviderStatus => ({
   source: null,
   location: null,
   problem: null,
+  hint: null,
   ...over,
 });
 
@@ -46,7 +47,30 @@ describe("status's renderer", () => {
         plain,
       ),
     ).toBe(
-      "✖ Dropbox: the token was revoked; token from DMSHARE_DROPBOX_TOKEN. Run: dmshare login dropbox",
+      "✖ Dropbox: the token from DMSHARE_DROPBOX_TOKEN was rejected. the token was revoked.\n  Replace DMSHARE_DROPBOX_TOKEN, or unset it and run: dmshare login dropbox",
+    );
+    // The provider's sentence keeps its own full stop, once; the error's next step is used.
+    expect(
+      statusLine(
+        status({
+          state: "rejected",
+          source: "env",
+          location: "DMSHARE_DROPBOX_TOKEN",
+          problem: "Dropbox rejected dmshare's login while trying to read your account (expired).",
+          hint: "DMSHARE_DROPBOX_TOKEN holds a token Dropbox does not accept: replace it, or unset it and run: dmshare login dropbox",
+        }),
+        plain,
+      ),
+    ).toBe(
+      "✖ Dropbox: the token from DMSHARE_DROPBOX_TOKEN was rejected. Dropbox rejected dmshare's login while trying to read your account (expired).\n  DMSHARE_DROPBOX_TOKEN holds a token Dropbox does not accept: replace it, or unset it and run: dmshare login dropbox",
+    );
+    expect(
+      statusLine(
+        status({ state: "rejected", source: "store", location: "the keychain", problem: "No." }),
+        plain,
+      ),
+    ).toBe(
+      "✖ Dropbox: the stored credentials (the keychain) were rejected. No.\n  Log in again: dmshare login dropbox",
     );
     expect(statusLine(status({}), plain)).toBe(
       "- Dropbox: not logged in. Run: dmshare login dropbox",
@@ -83,11 +107,15 @@ describe("status's renderer", () => {
 
 describe("login's renderer", () => {
   it("words the browser step, the device code and the result", () => {
-    expect(authorizeUrlText("Dropbox", "https://x/authorize", true)).toBe(
-      "Opened Dropbox in your browser. If nothing appeared, open:\n  https://x/authorize",
+    const url = "https://x/authorize";
+    expect(authorizeUrlText("Dropbox", url, { opened: true, wanted: true, waitSeconds: 300 })).toBe(
+      `Opened Dropbox in your browser. If nothing appeared, open:\n  ${url}\nWaiting for the browser… (Ctrl-C cancels; dmshare gives up after 300 s)`,
     );
-    expect(authorizeUrlText("Dropbox", "https://x/authorize", false)).toBe(
-      "Open this page to log in to Dropbox:\n  https://x/authorize",
+    expect(authorizeUrlText("Dropbox", url, { opened: false, wanted: false })).toBe(
+      `Open this page to log in to Dropbox:\n  ${url}`,
+    );
+    expect(authorizeUrlText("Dropbox", url, { opened: false, wanted: true, waitSeconds: 5 })).toBe(
+      `Couldn't open a browser here. Open this page to log in to Dropbox:\n  ${url}\nWaiting for the browser… (Ctrl-C cancels; dmshare gives up after 5 s)`,
     );
     expect(deviceCodeText("https://google.com/device", "ABC-DEF", 1800)).toBe(
       "On any device with a browser, open https://google.com/device and enter the code:\n  ABC-DEF\n(it works for 30 min). Waiting for you to allow dmshare…",
@@ -106,10 +134,17 @@ describe("login's renderer", () => {
 });
 
 describe("config's and prune's renderers", () => {
-  it("print settings as key=value and say what a setting replaced", () => {
-    expect(settingLines({ provider: "dropbox", preset: "friendly" })).toEqual([
-      "provider=dropbox",
-      "preset=friendly",
+  it("print every setting in columns with where it comes from, and say what a setting replaced", () => {
+    expect(
+      settingLines([
+        { key: "provider", value: "dropbox", source: "config file (/c/config.json)" },
+        { key: "message", value: undefined, source: "default: the preset words the message" },
+        { key: "auto-prune", value: "on", source: "default" },
+      ]),
+    ).toEqual([
+      "provider    dropbox  config file (/c/config.json)",
+      "message     (none)   default: the preset words the message",
+      "auto-prune  on       default",
     ]);
     expect(savedLines("message", "Look: {url}", ["preset"])).toEqual([
       "message = Look: {url}",

@@ -62,8 +62,10 @@ describe("selectEntries by id", () => {
     expect(ids(["k3x9a"])).toEqual(["k3x9a1b2"]);
   });
 
-  it("a prefix shorter than 4 characters names nothing, even when unique", () => {
-    expect(refusal(["m0c"]).message).toBe(`Can't revoke: "m0c" is not a link dmshare made.`);
+  it("a prefix shorter than 4 characters names nothing, even when unique, and says why", () => {
+    expect(refusal(["m0c"]).message).toBe(
+      `Can't revoke: "m0c" is too short: ids need at least 4 characters.`,
+    );
   });
 
   it("a prefix that several ids share is refused, asking for the full id", () => {

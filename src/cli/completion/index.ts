@@ -1,4 +1,5 @@
 import { usageError } from "../../lib/errors.ts";
+import { didYouMean } from "../../lib/suggest.ts";
 import type { CommandRegistrar } from "../run.ts";
 import { completionCommand } from "./command.ts";
 import { completionScript, SHELLS, type Shell } from "./render.ts";
@@ -9,7 +10,7 @@ export const register: CommandRegistrar = (program, run) => {
     if (!isShell(wanted)) {
       throw usageError(
         `dmshare has no completion for "${shell}".`,
-        `Shells: ${SHELLS.join(", ")}, e.g. dmshare completion bash`,
+        `${didYouMean(wanted, SHELLS)}Shells: ${SHELLS.join(", ")}, e.g. dmshare completion bash`,
       );
     }
     run.output.result(completionScript(program, wanted).trimEnd());

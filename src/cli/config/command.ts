@@ -3,6 +3,9 @@ import { SETTINGS } from "../../store/config.ts";
 
 const KEYS = Object.keys(SETTINGS).join(" | ");
 
+const examples = (...lines: string[]) =>
+  `\nExamples:\n${lines.map((line) => `  $ dmshare ${line}`).join("\n")}`;
+
 /** `dmshare config` and its subcommands (get, set, unset, list): help and examples. */
 export function configCommands(program: Command) {
   const config = program
@@ -24,19 +27,38 @@ Examples:
   $ dmshare config list`,
     );
   return {
-    get: config.command("get").summary("print a setting").argument("<key>", KEYS),
+    get: config
+      .command("get")
+      .summary("print a setting")
+      .description("Print the value a setting has in the config file (nothing when it is not set).")
+      .argument("<key>", KEYS)
+      .addHelpText("after", examples("config get provider", "config get preset")),
     set: config
       .command("set")
       .summary("change a setting")
+      .description(
+        "Save a setting in the config file. message and preset both word the message: setting one unsets the other.",
+      )
       .argument("<key>", KEYS)
-      .argument("<value>"),
+      .argument("<value>", "the new value (see dmshare config --help)")
+      .addHelpText(
+        "after",
+        examples("config set provider gdrive", 'config set message "Look: {url}"'),
+      ),
     unset: config
       .command("unset")
       .summary("go back to a setting's default")
-      .argument("<key>", KEYS),
+      .description("Remove a setting from the config file: its default applies again.")
+      .argument("<key>", KEYS)
+      .addHelpText("after", examples("config unset preset")),
     list: config
       .command("list")
-      .summary("print every setting that is set")
-      .option("--json", "print the settings as a JSON object"),
+      .summary("print every setting, its value and where it comes from")
+      .description(
+        "Print every setting with the value in effect and where it comes from: the config " +
+          "file, or dmshare's default (and what it does). --json prints what the config file holds.",
+      )
+      .option("--json", "print the settings as a JSON object")
+      .addHelpText("after", examples("config list", "config list --json")),
   };
 }

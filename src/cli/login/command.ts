@@ -1,4 +1,4 @@
-import type { Command } from "@commander-js/extra-typings";
+import { type Command, Option } from "@commander-js/extra-typings";
 import { BUILTIN_APPS } from "../../providers/builtin-apps.ts";
 import { findProvider } from "../../providers/catalog.ts";
 
@@ -47,7 +47,12 @@ export function loginCommand(program: Command) {
       "--token <token>",
       "store this access token instead (for scripts; - reads it from stdin)",
     )
-    .option("--timeout <seconds>", "how long to wait for the browser", "300")
+    .addOption(
+      new Option("--timeout <seconds>", "how many seconds to wait for the browser").default(
+        "300",
+        "300",
+      ),
+    )
     .addHelpText(
       "after",
       `
@@ -68,6 +73,11 @@ export function logoutCommand(program: Command) {
   return program
     .command("logout")
     .summary("forget the stored credentials")
+    .description(
+      "Remove the credentials dmshare stored for a provider (from the keychain or the " +
+        "credentials file). The links you made keep working: revoke them first if they should " +
+        "stop (dmshare revoke). A DMSHARE_…_TOKEN variable, if set, is still used: unset it too.",
+    )
     .argument("[provider]", "dropbox, gdrive or gphotos; asked for at a terminal")
     .addHelpText("after", "\nExamples:\n  $ dmshare logout dropbox\n  $ dmshare logout");
 }

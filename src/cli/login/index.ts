@@ -18,21 +18,25 @@ import {
 
 export const register: CommandRegistrar = (program, run) => {
   loginCommand(program).action(async (provider, options) => {
-    const chosen = provider ?? (await askProvider(run.output, "log in to"));
+    const chosen = provider ?? (await askProvider(run.output, "login", "log in to"));
     await runLogin(run.output, chosen, options);
   });
   logoutCommand(program).action(async (provider) => {
-    await runLogout(run.output, provider ?? (await askProvider(run.output, "log out of")));
+    await runLogout(
+      run.output,
+      provider ?? (await askProvider(run.output, "logout", "log out of")),
+    );
   });
 };
 
 /** The provider a person picks at a terminal; elsewhere a missing argument is exit 2. */
-async function askProvider(output: Output, action: string): Promise<string> {
+async function askProvider(output: Output, command: string, action: string): Promise<string> {
   const { ctx } = output;
   if (!canAsk(ctx)) {
+    const commands = providerNames().map((name) => `dmshare ${command} ${name}`);
     throw usageError(
       `Missing the provider to ${action}.`,
-      `Name one: ${providerNames().join(", ")}, e.g. dmshare ${action.split(" ")[0]} dropbox`,
+      `Name one: ${commands.slice(0, -1).join(", ")} or ${commands.at(-1)}`,
     );
   }
   const loggedIn = await loggedInProviders(ctx);
@@ -104,7 +108,13 @@ async function runLogin(output: Output, providerName: string, options: LoginOpti
     providerSession(ctx),
     {
       showAuthorizeUrl: (url, opened) =>
-        output.info(authorizeUrlText(entry.displayName, url, opened)),
+        output.info(
+          authorizeUrlText(entry.displayName, url, {
+            opened,
+            wanted: options.browser,
+            waitSeconds: options.redirect ? parseSeconds(options.timeout) : undefined,
+          }),
+        ),
       askForCode: (prompt) => readLine(ctx, prompt),
       showDeviceCode: (url, code, expiresIn) => output.info(deviceCodeText(url, code, expiresIn)),
       info: (text) => output.info(text),

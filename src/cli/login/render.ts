@@ -1,10 +1,27 @@
 import type { Account } from "../../providers/provider.ts";
 
-/** Where to log in: the page opened in the browser, or to open by hand. */
-export function authorizeUrlText(provider: string, url: string, opened: boolean): string {
-  return opened
-    ? `Opened ${provider} in your browser. If nothing appeared, open:\n  ${url}`
-    : `Open this page to log in to ${provider}:\n  ${url}`;
+/** How the login page was put in front of the person, and what dmshare does next. */
+export interface AuthorizeStep {
+  /** The browser was opened on it. */
+  opened: boolean;
+  /** Opening a browser was wanted (no --no-browser): not opened means it failed. */
+  wanted: boolean;
+  /** Seconds dmshare waits for the browser to come back; undefined when a code is pasted. */
+  waitSeconds?: number;
+}
+
+/** Where to log in: the page opened in the browser, or to open by hand; then the wait. */
+export function authorizeUrlText(provider: string, url: string, step: AuthorizeStep): string {
+  const page = step.opened
+    ? `Opened ${provider} in your browser. If nothing appeared, open:`
+    : step.wanted
+      ? `Couldn't open a browser here. Open this page to log in to ${provider}:`
+      : `Open this page to log in to ${provider}:`;
+  const wait =
+    step.waitSeconds === undefined
+      ? ""
+      : `\nWaiting for the browser… (Ctrl-C cancels; dmshare gives up after ${step.waitSeconds} s)`;
+  return `${page}\n  ${url}${wait}`;
 }
 
 /** The device login: where to go, the code to enter, for how long. */

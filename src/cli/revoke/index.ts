@@ -3,7 +3,7 @@ import { batchExitCode, EXIT_CODES, interruptedError, usageError } from "../../l
 import type { LedgerEntry } from "../../store/ledger.ts";
 import type { Output } from "../../ui/output.ts";
 import { readLine } from "../../ui/prompt.ts";
-import type { CommandRegistrar } from "../run.ts";
+import { type CommandRegistrar, declined } from "../run.ts";
 import { type RevokeOptions, revokeCommand } from "./command.ts";
 import {
   confirmationLines,
@@ -44,7 +44,8 @@ export async function runRevoke(output: Output, refs: string[], options: RevokeO
     !chosenAlready(refs, options) &&
     !(await confirm(output, entries, deleteFiles))
   ) {
-    return nothing("Nothing was revoked.");
+    if (options.json) output.document([]);
+    return declined(output, "revoked");
   }
   const { results, failures, interrupted } = await revokeLinks(ctx, entries, {
     deleteFiles,
@@ -93,7 +94,8 @@ async function confirm(output: Output, entries: LedgerEntry[], deleteFiles: bool
   for (const line of confirmationLines(going, what)) output.prompt(line);
   let answer: string;
   try {
-    answer = await readLine(ctx, `Revoke ${going.length} ${what}? [y/N] `);
+    // (y/N): the default in capitals, in brackets as inquirer's and gh's questions.
+    answer = await readLine(ctx, `Revoke ${going.length} ${what}? (y/N) `);
   } catch (error) {
     if (ctx.signal.aborted) throw interruptedError("nothing was revoked.");
     throw error;

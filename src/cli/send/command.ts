@@ -1,6 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { presetNames } from "../../core/message.ts";
 import { usageError } from "../../lib/errors.ts";
+import { groupSendOptions } from "./help-groups.ts";
 
 const DESCRIPTION =
   "Upload a photo (or several, as one album) to your own cloud account, make a view-only link " +
@@ -75,6 +76,7 @@ export function sendCommand(program: Command) {
     .option("--open", "open the link in the browser afterwards")
     .option("--qr", "also show the link as a QR code (on stderr) to scan with a phone")
     .addHelpText("after", EXAMPLES);
+  groupSendOptions(send);
   // Commander shows every parse error through `outputError`; `--password=VALUE` becomes
   // dmshare's own error instead of "unknown option '--password=VALUE'".
   const { outputError = (text: string, write: (text: string) => void) => write(text) } =

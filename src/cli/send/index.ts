@@ -17,7 +17,7 @@ import type { Output } from "../../ui/output.ts";
 import { type Progress, startProgress } from "../../ui/progress.ts";
 import { readAll } from "../../ui/prompt.ts";
 import { showQrCode } from "../../ui/qr.ts";
-import type { CommandRegistrar } from "../run.ts";
+import { type CommandRegistrar, declined } from "../run.ts";
 import { type SendOptions, sendCommand } from "./command.ts";
 import {
   describePlan,
@@ -44,10 +44,7 @@ async function runSend(output: Output, files: string[], options: SendOptions) {
   if (files.length === 0 && canAsk(ctx)) {
     const { askWhatToSend } = await import("./interactive.ts");
     const answers = await askWhatToSend(output, options);
-    if (!answers) {
-      output.info("Nothing was sent.");
-      return EXIT_CODES.success;
-    }
+    if (!answers) return declined(output, "sent");
     paths = answers.files;
     Object.assign(options, { via: answers.via, album: answers.album, expires: answers.expires });
   } else {

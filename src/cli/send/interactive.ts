@@ -26,6 +26,8 @@ export interface SendAnswers {
 
 const NOTHING_SENT = "nothing was sent.";
 
+/** Answered, it reads "When should the link stop working? in 7 days". */
+const EXPIRY_QUESTION = "When should the link stop working?";
 const EXPIRY_CHOICES = [
   { value: "", name: "never (until you revoke it)" },
   { value: "1d", name: "in 1 day" },
@@ -68,8 +70,7 @@ export async function askWhatToSend(
       );
     }
     expires =
-      (await chooseOne(output, NOTHING_SENT, "The link stops working", EXPIRY_CHOICES, "")) ||
-      undefined;
+      (await chooseOne(output, NOTHING_SENT, EXPIRY_QUESTION, EXPIRY_CHOICES, "")) || undefined;
   }
 
   const what =

@@ -9,8 +9,21 @@ export function statusLine(status: ProviderStatus, style: ChalkInstance): string
   switch (status.state) {
     case "logged-in":
       return `${style.green("✔")} ${status.displayName}: logged in as ${status.account?.name}${status.account?.email ? ` (${status.account.email})` : ""}; ${where}`;
-    case "rejected":
-      return `${style.red("✖")} ${status.displayName}: ${status.problem}; ${where}. Run: dmshare login ${status.provider}`;
+    case "rejected": {
+      // The provider's sentence, then what to do: for a DMSHARE_…_TOKEN, replace or unset it
+      // (logging in changes nothing while it is set), as send says it.
+      const whose =
+        status.source === "env"
+          ? `the token from ${status.location}`
+          : `the stored credentials (${status.location})`;
+      const problem = (status.problem ?? "").trim().replace(/\.$/, "");
+      const next =
+        status.hint ??
+        (status.source === "env"
+          ? `Replace ${status.location}, or unset it and run: dmshare login ${status.provider}`
+          : `Log in again: dmshare login ${status.provider}`);
+      return `${style.red("✖")} ${status.displayName}: ${whose} ${status.source === "env" ? "was" : "were"} rejected. ${problem}.\n  ${style.dim(next)}`;
+    }
     case "logged-out":
       return `${style.dim("-")} ${status.displayName}: not logged in. Run: dmshare login ${status.provider}`;
   }

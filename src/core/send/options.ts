@@ -1,4 +1,5 @@
 import { usageError } from "../../lib/errors.ts";
+import { didYouMean } from "../../lib/suggest.ts";
 import { parseExpiry } from "../duration.ts";
 import { checkTemplate, type MessageStyle, parsePreset } from "../message.ts";
 import type { SharePlan } from "../plan.ts";
@@ -158,7 +159,10 @@ function messageStyleOf(request: SendRequest): MessageStyle | undefined {
 function parseConvert(format: string | undefined): boolean {
   if (format === undefined) return false;
   if (format.trim().toLowerCase() === "jpeg" || format.trim().toLowerCase() === "jpg") return true;
-  throw usageError(`Can't convert to "${format}".`, "The only format is jpeg: --convert jpeg.");
+  throw usageError(
+    `Can't convert to "${format}".`,
+    `${didYouMean(format, ["jpeg", "jpg"])}The only format is jpeg: --convert jpeg.`,
+  );
 }
 
 const MAX_CONCURRENCY = 32;

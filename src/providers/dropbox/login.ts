@@ -58,7 +58,7 @@ function chooseAppKey(ctx: Ctx, request: LoginRequest, ui: LoginUi): string {
   if (!appKey) {
     throw usageError(
       "No Dropbox app key given, and this build of dmshare carries no app of its own.",
-      'Create a Dropbox app (README, "Connect Dropbox": https://www.dropbox.com/developers/apps), then run: dmshare login dropbox --app-key KEY  (or set DMSHARE_DROPBOX_APP_KEY)',
+      'Create a Dropbox app in the Dropbox App Console (https://www.dropbox.com/developers/apps; README, "Connect Dropbox"), then run: dmshare login dropbox --app-key KEY  (or set DMSHARE_DROPBOX_APP_KEY)',
     );
   }
   if (!yours) ui.info("Logging in with dmshare's own Dropbox app (--app-key KEY uses yours).");

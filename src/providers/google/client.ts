@@ -24,7 +24,7 @@ export interface ClientConfig {
 }
 
 export const CONSOLE = "https://console.cloud.google.com/apis/credentials";
-export const README_SECTION = 'README, "Connect Google Drive"';
+export const README_SECTION = 'README, "Connect Google Drive (and Google Photos)"';
 
 /**
  * The user's OAuth client (flags, else client_secret.json, else the environment), else the
@@ -55,8 +55,8 @@ export async function clientConfig(
   throw usageError(
     `No ${clientSecret ? "Google OAuth client id" : what} given${none}.`,
     request.device
-      ? `The device login needs an OAuth client of type "TVs and Limited Input devices" (${README_SECTION}: ${CONSOLE}), then run: dmshare login ${provider} --device --client-id ID --client-secret SECRET`
-      : `Create a Desktop app OAuth client (${README_SECTION}: ${CONSOLE}), then run: dmshare login ${provider} --credentials client_secret.json  (or --client-id ID --client-secret SECRET, or DMSHARE_GOOGLE_CLIENT_ID / DMSHARE_GOOGLE_CLIENT_SECRET)`,
+      ? `The device login needs an OAuth client of type "TVs and Limited Input devices" (in the Google Cloud Console, ${CONSOLE}; ${README_SECTION}), then run: dmshare login ${provider} --device --client-id ID --client-secret SECRET`
+      : `Create a Desktop app OAuth client in the Google Cloud Console (${CONSOLE}; ${README_SECTION}), then run: dmshare login ${provider} --credentials client_secret.json  (or --client-id ID --client-secret SECRET, or DMSHARE_GOOGLE_CLIENT_ID / DMSHARE_GOOGLE_CLIENT_SECRET)`,
   );
 }
 

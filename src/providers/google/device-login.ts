@@ -165,7 +165,7 @@ async function startDeviceLogin(
     if (started.body.error === "invalid_client") {
       throw usageError(
         `Google refused the OAuth client ${client.clientId} for the device login: ${reason}.`,
-        `The device login needs a client of type "TVs and Limited Input devices" (${README_SECTION}: ${CONSOLE}): ${again} --client-id ID --client-secret SECRET`,
+        `The device login needs a client of type "TVs and Limited Input devices" (in the Google Cloud Console, ${CONSOLE}; ${README_SECTION}): ${again} --client-id ID --client-secret SECRET`,
       );
     }
     throw providerError(
