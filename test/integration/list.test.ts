@@ -108,7 +108,8 @@ describe("dmshare list --json", () => {
   it("an unknown field is exit 2, with the closest field, the list, and a JSON error", async () => {
     const { code, stdout, stderr } = await list(["--json", "id,nmae"]);
     expect(code).toBe(2);
-    expect(stderr).toContain('Unknown field "nmae" for --json. Did you mean name?');
+    expect(stderr).toContain('Unknown field "nmae" for --json.');
+    expect(stderr).toContain("Did you mean name? Fields: id,");
     expect(stderr).toContain("Fields: id, provider, kind, name, url, ownerUrl");
     expect(JSON.parse(stdout).error).toMatchObject({ exitCode: 2 });
   });
