@@ -8,7 +8,6 @@ import {
   linkDocuments,
   partialWarning,
   preparationNotes,
-  uploadProgress,
 } from "../../src/cli/send/render.ts";
 import type { PreparedPlan, SendOutcome } from "../../src/core/send/index.ts";
 import { usageError } from "../../src/lib/errors.ts";
@@ -95,10 +94,6 @@ describe("send's renderer", () => {
       "a.mov: the video was dropped",
       "--resize does not apply to videos",
     ]);
-  });
-
-  it("shows upload progress with the rate", () => {
-    expect(uploadProgress(1_000_000, 4_000_000, 2)).toBe("Uploading… 1.0 MB of 4.0 MB (500 KB/s)");
   });
 
   it("says what a dry run would do, in words and as JSON", () => {

@@ -14,7 +14,7 @@ import { ConfigStore } from "../../store/config.ts";
 import { askSecret, canAsk } from "../../ui/ask.ts";
 import { copyToClipboard } from "../../ui/clipboard.ts";
 import type { Output } from "../../ui/output.ts";
-import { type Progress, startProgress } from "../../ui/progress.ts";
+import { startUploadProgress, type UploadProgress } from "../../ui/progress.ts";
 import { readAll } from "../../ui/prompt.ts";
 import { showQrCode } from "../../ui/qr.ts";
 import type { CommandRegistrar } from "../run.ts";
@@ -29,7 +29,6 @@ import {
   partialWarning,
   preparationNotes,
   reusedEarlierLine,
-  uploadProgress,
 } from "./render.ts";
 
 export const register: CommandRegistrar = (program, run) => {
@@ -97,16 +96,13 @@ function requestFor(
 
 /** Runs the send, showing its steps on stderr, then reports what was shared. */
 async function sendPaths(output: Output, request: SendRequest, options: SendOptions) {
-  let progress: Progress | undefined;
-  let uploadStarted = 0;
+  let progress: UploadProgress | undefined;
   try {
     const result = await send(output.ctx, parseSendOptions(request, output.ctx.now()), {
       uploading: async (plan) => {
-        uploadStarted = Date.now();
-        progress = await startProgress(output, `Uploading ${describePlan(plan)}…`);
+        progress = await startUploadProgress(output, plan.files);
       },
-      progress: (sent, total) =>
-        progress?.update(uploadProgress(sent, total, (Date.now() - uploadStarted) / 1000)),
+      progress: (_sent, _total, file, fileSent) => progress?.sent(file, fileSent),
       uploaded: (plan) => {
         progress?.succeed(`Uploaded ${describePlan(plan, describePreparation(plan))}`);
         for (const note of preparationNotes(plan)) output.warn(note);

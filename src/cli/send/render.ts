@@ -46,12 +46,6 @@ export function preparationNotes(plan: PreparedPlan): string[] {
   ]);
 }
 
-/** `Uploading… 1.2 MB of 4 MB (800 KB/s)`. */
-export function uploadProgress(sent: number, total: number, seconds: number): string {
-  const rate = sent / Math.max(0.001, seconds);
-  return `Uploading… ${formatBytes(sent)} of ${formatBytes(total)} (${formatBytes(rate)}/s)`;
-}
-
 /** Said when the same photos already have a live link that this send reuses. */
 export function reusedEarlierLine(plan: SharePlan, earlier: { createdAt: string; id: string }) {
   const what = `${plan.kind === "photo" ? "this" : "these"} ${sharedWhat(plan.kind, plan.files)}`;

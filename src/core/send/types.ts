@@ -1,4 +1,4 @@
-import type { FileFailure, SharedLink } from "../../providers/provider.ts";
+import type { FileFailure, LocalFile, SharedLink } from "../../providers/provider.ts";
 import type { LedgerEntry } from "../../store/ledger.ts";
 import type { SharePlan } from "../plan.ts";
 import type { PreparedFile } from "../prepare.ts";
@@ -6,7 +6,8 @@ import type { PreparedFile } from "../prepare.ts";
 /** What the core tells the UI while it works; the UI decides how (or whether) to show it. */
 export interface SendObserver {
   uploading(plan: PreparedPlan): void | Promise<void>;
-  progress(bytesSent: number, totalBytes: number): void;
+  /** `bytesSent` of the plan's `totalBytes` are up; `file` is the one that moved, `fileSent` its bytes up. */
+  progress(bytesSent: number, totalBytes: number, file: LocalFile, fileSent: number): void;
   uploaded(plan: PreparedPlan): void;
   linked(plan: PreparedPlan, link: SharedLink): void;
   /** The same content already has a live link from an earlier send, which is used again. */

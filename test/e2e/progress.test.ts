@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { writeFiles } from "../helpers/cli.ts";
+import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { jpegBytes } from "../helpers/media.ts";
+import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+
+// Upload progress as a person sees it in a real terminal (tmux), with colour, without it
+// (NO_COLOR, TERM=dumb), and in a pipe. The emulator's bandwidth makes the upload last seconds.
+const TOKEN = "progress-token";
+const bed = useDropboxTestbed({ token: TOKEN });
+
+let terminal: Terminal | undefined;
+afterEach(async () => {
+  await terminal?.close();
+  terminal = undefined;
+  bed.emulator.bandwidthBytesPerSecond = 0;
+});
+
+/** The line while bytes go up: name, bytes of total, %, rate and ETA. */
+const MOVING =
+  /Uploading big\.jpg {2}\d[\d.]* [KM]?B of 2\.0 MB {2}\d+% {2}\d[\d.]* [KM]?B\/s {2}ETA \d+s/;
+
+async function sendAtTerminal(env: Record<string, string | undefined>, columns = 80) {
+  expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
+  await writeFiles(bed.dir, { "big.jpg": jpegBytes(2_000_000) });
+  bed.emulator.bandwidthBytesPerSecond = 700_000;
+  terminal = await startTerminal(["send", "big.jpg", "--via", "dropbox", "--no-copy"], {
+    cwd: bed.dir,
+    columns,
+    env: bed.env({ ...COLOUR_TERMINAL, ...env }),
+  });
+  return terminal;
+}
+
+describe("upload progress in a real terminal", () => {
+  it("with colour: one line redrawn in place with the name, bytes, %, rate and ETA", async () => {
+    const term = await sendAtTerminal({});
+    await term.waitFor(MOVING);
+    expect(await term.screen(true)).toContain("\u001b[");
+    expect(await term.exitCode()).toBe(0);
+    const screen = await term.screen();
+    // Redrawn in place: no progress line is left behind, only the outcome.
+    expect(screen).not.toContain("Uploading");
+    expect(screen).toMatch(/✔ Uploaded big\.jpg \(2\.0 MB/);
+  });
+
+  for (const [label, env] of [
+    ["NO_COLOR=1", { NO_COLOR: "1" }],
+    ["TERM=dumb", { TERM: "dumb" }],
+  ] as const) {
+    it(`with ${label}: plain lines, at most one a second, no escape codes`, async () => {
+      const term = await sendAtTerminal(env);
+      await term.waitFor(MOVING);
+      expect(await term.exitCode()).toBe(0);
+      const screen = await term.screen(true);
+      expect(screen).not.toContain("\u001b[");
+      const lines = screen.split("\n").filter((line) => line.startsWith("Uploading big.jpg"));
+      // About 3 s of upload: the first line, then one a second at most.
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(lines.length).toBeLessThanOrEqual(6);
+      expect(screen).toMatch(/✔ Uploaded big\.jpg \(2\.0 MB/);
+    });
+  }
+
+  it("in a pipe: no progress at all, only the outcome", async () => {
+    await writeFiles(bed.dir, { "big.jpg": jpegBytes(2_000_000) });
+    bed.emulator.bandwidthBytesPerSecond = 700_000;
+    const { code, stderr } = await bed.dmshare([
+      "send",
+      "big.jpg",
+      "--via",
+      "dropbox",
+      "--no-copy",
+    ]);
+    expect(code).toBe(0);
+    expect(stderr).not.toContain("Uploading");
+    expect(stderr).toMatch(/^✔ Uploaded big\.jpg \(2\.0 MB/m);
+  });
+});
