@@ -5,6 +5,7 @@ import {
   dryRunDocument,
   dryRunLines,
   interruptedLine,
+  labelledMessages,
   linkDocuments,
   partialWarning,
   preparationNotes,
@@ -94,6 +95,20 @@ describe("send's renderer", () => {
       "a.mov: the video was dropped",
       "--resize does not apply to videos",
     ]);
+  });
+
+  it("labels each message of several links with its file, unless the wording names it", () => {
+    const url = (name: string) => `https://x.test/${name}?dl=0`;
+    const link = (name: string, message: string) => ({ name, url: url(name), message });
+    expect(labelledMessages([link("a.jpg", `Here: ${url("a.jpg")}`)])).toEqual([
+      `Here: ${url("a.jpg")}`,
+    ]);
+    expect(
+      labelledMessages([
+        link("a.jpg", url("a.jpg")),
+        link("b.jpg", `Please find "b.jpg" at ${url("b.jpg")}`),
+      ]),
+    ).toEqual([`a.jpg: ${url("a.jpg")}`, `Please find "b.jpg" at ${url("b.jpg")}`]);
   });
 
   it("says what a dry run would do, in words and as JSON", () => {

@@ -25,6 +25,7 @@ import {
   dryRunDocument,
   dryRunLines,
   interruptedLine,
+  labelledMessages,
   linkDocuments,
   partialWarning,
   preparationNotes,
@@ -268,7 +269,13 @@ async function report(output: Output, result: SendOutcome, options: SendOptions)
     return EXIT_CODES.success;
   }
   const shared = result.links.filter((link) => link.entry.url !== null);
-  const messages = shared.map((link) => link.entry.message ?? link.entry.url ?? "");
+  const messages = labelledMessages(
+    shared.map(({ entry }) => ({
+      name: entry.name,
+      url: entry.url ?? "",
+      message: entry.message ?? entry.url ?? "",
+    })),
+  );
   const copied = await copyMessages(output, messages, options);
   if (options.json) {
     const documents = linkDocuments(result, copied, ctx.now(), ctx.env);

@@ -46,6 +46,20 @@ export function preparationNotes(plan: PreparedPlan): string[] {
   ]);
 }
 
+/**
+ * The messages printed and copied: with several links (`--each`), each says which file it is
+ * (`beach.jpg: Here's the photo: …`) unless its wording already names it.
+ */
+export function labelledMessages(
+  links: readonly { name: string; message: string; url: string }[],
+): string[] {
+  if (links.length < 2) return links.map((link) => link.message);
+  // A name inside the URL (Dropbox's end in it) is no label the reader sees.
+  return links.map(({ name, message, url }) =>
+    message.replaceAll(url, "").includes(name) ? message : `${name}: ${message}`,
+  );
+}
+
 /** Said when the same photos already have a live link that this send reuses. */
 export function reusedEarlierLine(plan: SharePlan, earlier: { createdAt: string; id: string }) {
   const what = `${plan.kind === "photo" ? "this" : "these"} ${sharedWhat(plan.kind, plan.files)}`;
