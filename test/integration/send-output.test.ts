@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cameraJpeg } from "../helpers/camera.ts";
 import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
@@ -40,5 +41,86 @@ describe("send --each", () => {
     ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^${URL.source}\\n${URL.source}\\n$`));
+  });
+});
+
+/** What a command asked of the emulator, by API path. */
+async function requestsDuring<T>(action: () => Promise<T>) {
+  const before = bed.emulator.requests.length;
+  const result = await action();
+  return { result, paths: bed.emulator.requests.slice(before).map((request) => request.path) };
+}
+
+/** Paths of the Dropbox API that change something: a dry run calls none of them. */
+const WRITES = /upload|create_folder|create_shared_link|revoke|delete|move|copy/;
+
+describe("send --dry-run shows what the real run would do", () => {
+  it("reuses a live link of the same photo, as the real run would, changing nothing", async () => {
+    await writeFiles(bed.dir, { "same.jpg": jpegBytes(7000) });
+    const first = await dmshare(["send", "same.jpg", "--via", "dropbox", "--json", "--no-copy"]);
+    const sent = JSON.parse(first.stdout);
+    const { result, paths } = await requestsDuring(() =>
+      dmshare(["send", "same.jpg", "--via", "dropbox", "--dry-run"]),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Would reuse the live link of same.jpg (7.0 KB) made `);
+    expect(result.stdout).toContain(`(${sent.id}), uploading nothing: ${sent.url}`);
+    expect(paths.filter((path) => WRITES.test(path))).toEqual([]);
+    // And the real run does just that.
+    const real = await dmshare(["send", "same.jpg", "--via", "dropbox", "--json", "--no-copy"]);
+    expect(JSON.parse(real.stdout).url).toBe(sent.url);
+    // With --new-link, both would upload.
+    const fresh = await dmshare([
+      "send",
+      "same.jpg",
+      "--via",
+      "dropbox",
+      "--dry-run",
+      "--new-link",
+    ]);
+    expect(fresh.stdout).toMatch(/^Would upload same\.jpg/);
+  });
+
+  it("says what is removed from each file, and that the link lasts until revoked", async () => {
+    await writeFiles(bed.dir, { "gps.jpg": await cameraJpeg(), "plain.jpg": jpegBytes(8000) });
+    const { result, paths } = await requestsDuring(() =>
+      dmshare(["send", "gps.jpg", "plain.jpg", "--via", "dropbox", "--album", "Trip", "--dry-run"]),
+    );
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(
+      /^Would upload 2 files to album "Trip" \(.+, location data removed from 1 of 2\) to Dropbox and make a view-only link\.$/,
+    );
+    expect(lines[1]).toMatch(/^ {2}gps\.jpg: removes .*GPS location/);
+    expect(lines[2]).toBe("  plain.jpg: no location or identifying metadata to remove");
+    expect(lines[3]).toBe("The link would work until you revoke it (dmshare revoke).");
+    expect(paths.filter((path) => WRITES.test(path))).toEqual([]);
+    expect(bed.emulator.listFiles().filter((file) => file.pathLower.includes("trip"))).toEqual([]);
+  });
+
+  it("says who ends an expiring link: dmshare on Dropbox Basic, Dropbox on a paid plan", async () => {
+    await writeFiles(bed.dir, { "soon.jpg": jpegBytes(9000) });
+    const args = ["send", "soon.jpg", "--via", "dropbox", "--expires", "7d", "--dry-run"];
+    const basic = await dmshare(args);
+    expect(basic.code).toBe(0);
+    expect(basic.stdout).toMatch(
+      /^Dropbox can't expire links on this account: dmshare revokes it .+ after \d{4}-\d\d-\d\d \d\d:\d\d/m,
+    );
+    bed.emulator.setAccountType("pro");
+    try {
+      const paid = await dmshare(args);
+      expect(paid.stdout).toMatch(
+        /^The link would stop working on \d{4}-\d\d-\d\d \d\d:\d\d: Dropbox ends it\.$/m,
+      );
+    } finally {
+      bed.emulator.setAccountType("basic");
+    }
+  });
+
+  it("refuses what the real run refuses: no provider given is exit 2", async () => {
+    await writeFiles(bed.dir, { "who.jpg": jpegBytes(9500) });
+    const { code, stderr } = await dmshare(["send", "who.jpg", "--dry-run"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("No provider given.");
   });
 });

@@ -2,8 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   describePlan,
   describePreparation,
-  dryRunDocument,
-  dryRunLines,
   interruptedLine,
   labelledMessages,
   linkDocuments,
@@ -109,22 +107,6 @@ describe("send's renderer", () => {
         link("b.jpg", `Please find "b.jpg" at ${url("b.jpg")}`),
       ]),
     ).toEqual([`a.jpg: ${url("a.jpg")}`, `Please find "b.jpg" at ${url("b.jpg")}`]);
-  });
-
-  it("says what a dry run would do, in words and as JSON", () => {
-    const result = outcome({ plans: [photo, album] });
-    expect(dryRunLines(result, "Dropbox")).toEqual([
-      "Would upload beach.jpg (2.0 KB) to Dropbox and make a view-only link.",
-      'Would upload 2 files to album "Lisbon" (2.0 MB) to Dropbox and make a view-only link.',
-    ]);
-    expect(dryRunDocument(result)).toEqual({
-      dryRun: true,
-      provider: "dropbox",
-      shares: [
-        { kind: "photo", name: "beach.jpg", files: [{ path: "/photos/beach.jpg", bytes: 2048 }] },
-        expect.objectContaining({ kind: "album", name: "Lisbon" }),
-      ],
-    });
   });
 
   it("a failed share is a JSON object with its error", () => {

@@ -22,8 +22,6 @@ import { type SendOptions, sendCommand } from "./command.ts";
 import {
   describePlan,
   describePreparation,
-  dryRunDocument,
-  dryRunLines,
   interruptedLine,
   labelledMessages,
   linkDocuments,
@@ -31,6 +29,7 @@ import {
   preparationNotes,
   reusedEarlierLine,
 } from "./render.ts";
+import { dryRunDocument, dryRunLines } from "./render-dry-run.ts";
 
 export const register: CommandRegistrar = (program, run) => {
   sendCommand(program).action(async (files, options) => {
@@ -52,12 +51,8 @@ async function runSend(output: Output, files: string[], options: SendOptions) {
     Object.assign(options, { via: answers.via, album: answers.album, expires: answers.expires });
   } else {
     paths = await resolvePaths(output, files, options.null === true);
-    if (
-      options.via === undefined &&
-      !options.dryRun &&
-      canAsk(ctx) &&
-      !(await hasDefaultProvider(ctx))
-    ) {
+    // A dry run asks as the real run does: it shows what that run would do.
+    if (options.via === undefined && canAsk(ctx) && !(await hasDefaultProvider(ctx))) {
       const { askAccount } = await import("./interactive.ts");
       options.via = await askAccount(output);
     }
@@ -247,6 +242,15 @@ async function reportLocalExpiry(output: Output, result: SendOutcome) {
   );
 }
 
+/** How dmshare would end the dry run's links the provider can't expire (as a real run says). */
+async function dryRunEnds(ctx: Ctx, result: SendOutcome): Promise<string | undefined> {
+  const { dryRun } = result;
+  if (dryRun?.expiryBy !== "dmshare" || !dryRun.expiresAt) return undefined;
+  const { state, cannot } = await timerEndsOnTime(ctx, result.provider);
+  const several = dryRun.shares.filter((share) => !share.reuses).length > 1;
+  return whoEndsIt(state, localDateTime(dryRun.expiresAt), several, cannot);
+}
+
 /** The message on the clipboard when asked for; whether it got there. */
 async function copyMessages(output: Output, messages: string[], options: SendOptions) {
   if (!options.copy || messages.length === 0) return false;
@@ -264,8 +268,12 @@ async function report(output: Output, result: SendOutcome, options: SendOptions)
   const { ctx } = output;
   if (options.dryRun) {
     if (options.json) output.document(dryRunDocument(result));
-    else
-      for (const line of dryRunLines(result, displayNameOf(result.provider))) output.result(line);
+    else {
+      const ends = await dryRunEnds(output.ctx, result);
+      for (const line of dryRunLines(result, displayNameOf(result.provider), ends)) {
+        output.result(line);
+      }
+    }
     return EXIT_CODES.success;
   }
   const shared = result.links.filter((link) => link.entry.url !== null);

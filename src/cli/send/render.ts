@@ -66,25 +66,6 @@ export function reusedEarlierLine(plan: SharePlan, earlier: { createdAt: string;
   return `Already shared ${what} on ${localDateTime(new Date(earlier.createdAt))} (${earlier.id}): reusing that link (--new-link makes a new one)`;
 }
 
-/** `--dry-run`: what would be uploaded, as lines or as the JSON document. */
-export function dryRunLines(result: SendOutcome, providerLabel: string): string[] {
-  return result.plans.map(
-    (plan) => `Would upload ${describePlan(plan)} to ${providerLabel} and make a view-only link.`,
-  );
-}
-
-export function dryRunDocument(result: SendOutcome) {
-  return {
-    dryRun: true,
-    provider: result.provider,
-    shares: result.plans.map((plan) => ({
-      kind: plan.kind,
-      name: plan.name,
-      files: plan.files.map((file) => ({ path: file.path, bytes: file.bytes })),
-    })),
-  };
-}
-
 /** `--json`: one object per link made (with its failed files), then one per failed share. */
 export function linkDocuments(result: SendOutcome, copied: boolean, now: Date, env: Env) {
   const documents: object[] = result.links.map((link) => ({

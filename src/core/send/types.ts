@@ -1,5 +1,5 @@
 import type { FileFailure, LocalFile, SharedLink } from "../../providers/provider.ts";
-import type { LedgerEntry } from "../../store/ledger.ts";
+import type { ExpiryEnforcer, LedgerEntry } from "../../store/ledger.ts";
 import type { SharePlan } from "../plan.ts";
 import type { PreparedFile } from "../prepare.ts";
 
@@ -40,9 +40,28 @@ export interface SendOutcome {
   failures: FailedShare[];
   /** Ctrl-C stopped the batch: `links` holds what was shared before it. */
   interrupted: boolean;
+  /** With --dry-run: what the real run would do (and `links` is empty). */
+  dryRun?: DryRun;
   /** Why the uploads have no link, when the provider can't make one (Google Photos). */
   sharingNote?: string;
 }
 
 export const errorMessage = (error: unknown) =>
   error instanceof Error ? error.message.replace(/\.$/, "") : String(error);
+
+/** One share of a dry run: uploaded anew, or an earlier send's live link used again. */
+export interface DryRunShare {
+  plan: PreparedPlan;
+  /** The earlier send whose link the real run would reuse (nothing would be uploaded). */
+  reuses?: LedgerEntry;
+}
+
+/** What `send --dry-run` found the real run would do, decided by the real run's own code. */
+export interface DryRun {
+  shares: DryRunShare[];
+  /** Whether the provider makes links (Google Photos does not: the upload stays private). */
+  links: boolean;
+  expiresAt: Date | null;
+  /** Who would end the links at `expiresAt`: the provider, or dmshare (prune). */
+  expiryBy: ExpiryEnforcer | null;
+}

@@ -4,7 +4,7 @@ import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
 import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
-// Upload progress as a person sees it in a real terminal (tmux), with colour, without it
+// What send shows in a real terminal. Upload progress as a person sees it in a real terminal (tmux), with colour, without it
 // (NO_COLOR, TERM=dumb), and in a pipe. The emulator's bandwidth makes the upload last seconds.
 const TOKEN = "progress-token";
 const bed = useDropboxTestbed({ token: TOKEN });
@@ -75,5 +75,24 @@ describe("upload progress in a real terminal", () => {
     expect(code).toBe(0);
     expect(stderr).not.toContain("Uploading");
     expect(stderr).toMatch(/^✔ Uploaded big\.jpg \(2\.0 MB/m);
+  });
+});
+
+describe("send --dry-run in a real terminal", () => {
+  it("asks for the account as the real run does, then shows the plan", async () => {
+    expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
+    await writeFiles(bed.dir, { "cat.jpg": jpegBytes(4000) });
+    const before = bed.emulator.requests.length;
+    terminal = await startTerminal(["send", "cat.jpg", "--dry-run"], {
+      cwd: bed.dir,
+      env: bed.env({ ...COLOUR_TERMINAL }),
+    });
+    await terminal.waitFor("Send with");
+    await terminal.press("Enter");
+    expect(await terminal.exitCode()).toBe(0);
+    expect(await terminal.screen()).toContain(
+      "Would upload cat.jpg (4.0 KB) to Dropbox and make a view-only link.",
+    );
+    expect(bed.emulator.requests.slice(before)).toEqual([]);
   });
 });
