@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cameraJpeg } from "../helpers/camera.ts";
 import { writeFiles } from "../helpers/cli.ts";
@@ -122,5 +125,47 @@ describe("send --dry-run shows what the real run would do", () => {
     const { code, stderr } = await dmshare(["send", "who.jpg", "--dry-run"]);
     expect(code).toBe(2);
     expect(stderr).toContain("No provider given.");
+  });
+});
+
+describe("the clipboard where there is none (no display)", () => {
+  const clipboardState = () => path.join(bed.configDir, "clipboard.json");
+  const COULD_NOT = /Could not copy to the clipboard: .+\./;
+
+  it("is warned about once per reason, not on every send", async () => {
+    await rm(clipboardState(), { force: true });
+    await writeFiles(bed.dir, { "c1.jpg": jpegBytes(11_000), "c2.jpg": jpegBytes(12_000) });
+    const first = await dmshare(["send", "c1.jpg", "--via", "dropbox"]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(COULD_NOT);
+    expect(first.stderr).toContain("dmshare config set copy off stops trying");
+    const second = await dmshare(["send", "c2.jpg", "--via", "dropbox", "--json"]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toMatch(/clipboard/);
+    expect(JSON.parse(second.stdout).copied).toBe(false);
+  });
+
+  it("is not tried at all with the copy setting off; --copy tries (and says why it can't)", async () => {
+    await rm(clipboardState(), { force: true });
+    await writeFiles(bed.dir, { "c3.jpg": jpegBytes(13_000), "c4.jpg": jpegBytes(14_000) });
+    expect((await dmshare(["config", "set", "copy", "off"])).code).toBe(0);
+    try {
+      const off = await dmshare(["send", "c3.jpg", "--via", "dropbox"]);
+      expect(off.code).toBe(0);
+      expect(off.stderr).not.toMatch(/clipboard/);
+      expect(off.stdout).toMatch(/^Here's the photo: https:\/\/\S+\n$/);
+      // Not tried: no failure was met, so none is remembered.
+      expect(existsSync(clipboardState())).toBe(false);
+      const asked = await dmshare(["send", "c4.jpg", "--via", "dropbox", "--copy"]);
+      expect(asked.stderr).toMatch(COULD_NOT);
+    } finally {
+      await dmshare(["config", "unset", "copy"]);
+    }
+  });
+
+  it("refuses a copy setting that is neither on nor off", async () => {
+    const { code, stderr } = await dmshare(["config", "set", "copy", "maybe"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('"maybe" is not a copy setting.');
   });
 });

@@ -51,7 +51,11 @@ export function sendCommand(program: Command) {
       "viewers must type a password, asked for at the terminal (Dropbox paid plans)",
     )
     .option("--password-stdin", "like --password, but read the password from stdin")
-    .option("--no-copy", "do not copy the message to the clipboard")
+    .option("--copy", "copy the message to the clipboard even with the copy setting off")
+    .option(
+      "--no-copy",
+      "do not copy the message to the clipboard (or: dmshare config set copy off)",
+    )
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "print only the URL")
     .option("-0, --null", "with -, paths on stdin are separated by NUL (find -print0)")

@@ -10,6 +10,7 @@ import { timerCannotReach } from "../../core/session.ts";
 import { localDateTime } from "../../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
+import { lastClipboardFailure, rememberClipboardFailure } from "../../store/clipboard-state.ts";
 import { ConfigStore } from "../../store/config.ts";
 import { askSecret, canAsk } from "../../ui/ask.ts";
 import { copyToClipboard } from "../../ui/clipboard.ts";
@@ -251,17 +252,35 @@ async function dryRunEnds(ctx: Ctx, result: SendOutcome): Promise<string | undef
   return whoEndsIt(state, localDateTime(dryRun.expiresAt), several, cannot);
 }
 
-/** The message on the clipboard when asked for; whether it got there. */
+/**
+ * The message on the clipboard unless --no-copy or the `copy` setting says no (--copy
+ * overrides it); whether it got there. A clipboard that can't be reached is said once per
+ * reason (remembered in the config folder), unless --copy asked for it.
+ */
 async function copyMessages(output: Output, messages: string[], options: SendOptions) {
-  if (!options.copy || messages.length === 0) return false;
-  const copy = await copyToClipboard(messages.join("\n"), output.ctx.system.platform);
-  if (copy.copied) output.success("Copied the message to the clipboard:");
-  else
+  const { ctx } = output;
+  if (messages.length === 0 || !(await wantsCopy(ctx, options))) return false;
+  const copy = await copyToClipboard(messages.join("\n"), ctx.system.platform);
+  const { configDir } = ctx.paths;
+  if (copy.copied) {
+    output.success("Copied the message to the clipboard:");
+    if (await lastClipboardFailure(configDir)) await rememberClipboardFailure(configDir, undefined);
+    return true;
+  }
+  if (options.copy === true || (await lastClipboardFailure(configDir)) !== copy.reason) {
     output.warn(
       `Could not copy to the clipboard: ${copy.reason}.`,
-      "The message is printed below; --no-copy skips the clipboard.",
+      "The message is printed below. dmshare config set copy off stops trying (--no-copy for one send); this is said once.",
     );
-  return copy.copied;
+    await rememberClipboardFailure(configDir, copy.reason);
+  }
+  return false;
+}
+
+/** --copy or --no-copy, else the `copy` setting (on unless set off). */
+async function wantsCopy(ctx: Ctx, options: SendOptions): Promise<boolean> {
+  if (options.copy !== undefined) return options.copy;
+  return (await new ConfigStore(ctx.paths.configDir).get("copy")) !== "off";
 }
 
 async function report(output: Output, result: SendOutcome, options: SendOptions) {
