@@ -33,7 +33,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Args = $null
     }
     'send' = @{
-      Flags = @('--via', '--album', '--each', '--message', '--preset', '--expires', '--no-download', '--password', '--password-stdin', '--no-copy', '--json', '-q', '--quiet', '-0', '--null', '--keep-metadata', '--convert', '--resize', '--any-file', '--new-link', '--concurrency', '--partial', '--dry-run', '--open', '--qr', '-h', '--help')
+      Flags = @('--via', '--album', '--each', '--message', '--preset', '--expires', '--no-download', '--password', '--password-stdin', '--copy', '--no-copy', '--json', '-q', '--quiet', '-0', '--null', '--keep-metadata', '--convert', '--resize', '--any-file', '--new-link', '--concurrency', '--partial', '--dry-run', '--open', '--qr', '-h', '--help')
       Tips = @{
         '--via' = 'where to upload (default: dmshare config set provider …)'
         '--album' = 'send the files as one album with this name'
@@ -44,7 +44,8 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--no-download' = 'viewers can see but not download (where the plan allows)'
         '--password' = 'viewers must type a password, asked for at the terminal (Dropbox paid plans)'
         '--password-stdin' = 'like --password, but read the password from stdin'
-        '--no-copy' = 'do not copy the message to the clipboard'
+        '--copy' = 'copy the message to the clipboard even with the copy setting off'
+        '--no-copy' = 'do not copy the message to the clipboard (or: dmshare config set copy off)'
         '--json' = 'print the result as JSON'
         '-q' = 'print only the URL'
         '--quiet' = 'print only the URL'
@@ -232,7 +233,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config set' = @{
       Flags = @('-h', '--help')
@@ -242,7 +243,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config unset' = @{
       Flags = @('-h', '--help')
@@ -252,7 +253,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config list' = @{
       Flags = @('--json', '-h', '--help')
