@@ -96,3 +96,25 @@ describe("send --dry-run in a real terminal", () => {
     expect(bed.emulator.requests.slice(before)).toEqual([]);
   });
 });
+
+describe("picking photos at a terminal", () => {
+  it("twelve photos picked: a summary line, not a wall of names", async () => {
+    expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
+    const { mkdir } = await import("node:fs/promises");
+    const folder = `${bed.dir}/twelve`;
+    await mkdir(folder, { recursive: true });
+    const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, "0")}.jpg`);
+    await writeFiles(folder, Object.fromEntries(names.map((name) => [name, jpegBytes(4000)])));
+    terminal = await startTerminal(["send"], {
+      cwd: folder,
+      env: bed.env({ ...COLOUR_TERMINAL }),
+    });
+    await terminal.waitFor("Photos to send");
+    await terminal.press("a", "Enter");
+    const screen = await terminal.waitFor("Send with");
+    expect(screen).toMatch(/Photos to send 12 photos selected, 48 KB/);
+    expect(screen).not.toMatch(/p00\.jpg \(4\.0 KB\), p01/);
+    await terminal.press("C-c");
+    expect(await terminal.exitCode()).toBe(130);
+  });
+});

@@ -15,6 +15,20 @@ const { dmshare } = bed;
 
 const URL = /https:\/\/www\.dropbox\.com\/scl\/fi\/\S+/;
 
+describe("the upload line", () => {
+  it("says to which account, even when the default provider was used", async () => {
+    await writeFiles(bed.dir, { "who2.jpg": jpegBytes(15_000) });
+    expect((await dmshare(["config", "set", "provider", "dropbox"])).code).toBe(0);
+    try {
+      const { code, stderr } = await dmshare(["send", "who2.jpg", "--no-copy"]);
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/^✔ Uploaded who2\.jpg \(15 KB\) to [^\s@]+@[^\s@]+ \(Dropbox\)$/m);
+    } finally {
+      await dmshare(["config", "unset", "provider"]);
+    }
+  });
+});
+
 describe("send --each", () => {
   it("names each file in the printed messages", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(1000), "b.jpg": jpegBytes(2000) });

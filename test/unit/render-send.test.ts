@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { pickedSummary } from "../../src/cli/send/interactive.ts";
 import {
+  accountLabel,
   describePlan,
   describePreparation,
   interruptedLine,
@@ -130,5 +132,21 @@ describe("send's renderer", () => {
     expect(interruptedLine(outcome({ plans: [photo, album] }))).toBe(
       "Interrupted: 0 of 2 links were made (shown above); the rest were not sent.",
     );
+  });
+});
+
+describe("what send says about where and what", () => {
+  it("names the account the files went to, or the provider alone when it would not say", () => {
+    const alice = { name: "Alice", email: "alice@example.com" };
+    expect(accountLabel("Dropbox", alice)).toBe("alice@example.com (Dropbox)");
+    expect(accountLabel("Dropbox", { ...alice, email: null })).toBe("Alice (Dropbox)");
+    expect(accountLabel("Dropbox", undefined)).toBe("Dropbox");
+    expect(accountLabel("Dropbox", { name: "\u001b[2Jx", email: null })).not.toContain("\u001b");
+  });
+
+  it("sums up photos picked at the terminal instead of listing every name", () => {
+    const photos = Array.from({ length: 12 }, (_, i) => ({ name: `p${i}.jpg`, bytes: 4_000_000 }));
+    expect(pickedSummary(photos)).toBe("12 photos selected, 48 MB");
+    expect(pickedSummary(photos.slice(0, 1))).toBe("p0.jpg (4.0 MB)");
   });
 });

@@ -21,6 +21,7 @@ import { showQrCode } from "../../ui/qr.ts";
 import type { CommandRegistrar } from "../run.ts";
 import { type SendOptions, sendCommand } from "./command.ts";
 import {
+  accountLabel,
   describePlan,
   describePreparation,
   interruptedLine,
@@ -100,8 +101,11 @@ async function sendPaths(output: Output, request: SendRequest, options: SendOpti
         progress = await startUploadProgress(output, plan.files);
       },
       progress: (_sent, _total, file, fileSent) => progress?.sent(file, fileSent),
-      uploaded: (plan) => {
-        progress?.succeed(`Uploaded ${describePlan(plan, describePreparation(plan))}`);
+      uploaded: (plan, to) => {
+        const what = describePlan(plan, describePreparation(plan));
+        progress?.succeed(
+          `Uploaded ${what} to ${accountLabel(displayNameOf(to.provider), to.account)}`,
+        );
         for (const note of preparationNotes(plan)) output.warn(note);
       },
       linked: (_plan, link) =>

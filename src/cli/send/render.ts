@@ -4,6 +4,7 @@ import { sharedWhat } from "../../core/message.ts";
 import type { SharePlan } from "../../core/plan.ts";
 import type { PreparedPlan, SendOutcome } from "../../core/send/index.ts";
 import { localDateTime } from "../../core/time-format.ts";
+import { withoutControls } from "../../lib/text.ts";
 import { errorSummary } from "../../ui/output.ts";
 import { formatBytes } from "../../ui/progress.ts";
 
@@ -58,6 +59,15 @@ export function labelledMessages(
   return links.map(({ name, message, url }) =>
     message.replaceAll(url, "").includes(name) ? message : `${name}: ${message}`,
   );
+}
+
+/** `alice@example.com (Dropbox)`, or `Dropbox` when the provider did not say whose it is. */
+export function accountLabel(
+  provider: string,
+  account: { name: string; email: string | null } | undefined,
+): string {
+  const who = withoutControls(account?.email || account?.name || "");
+  return who ? `${who} (${provider})` : provider;
 }
 
 /** Said when the same photos already have a live link that this send reuses. */

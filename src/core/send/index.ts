@@ -1,7 +1,7 @@
 import type { Ctx } from "../../context.ts";
 import { DmshareError, interruptedError, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
-import type { LocalFile, Provider, ShareOptions } from "../../providers/provider.ts";
+import type { Account, LocalFile, Provider, ShareOptions } from "../../providers/provider.ts";
 import { ConfigStore, type Settings } from "../../store/config.ts";
 import type { ExpiryEnforcer } from "../../store/ledger.ts";
 import { inspectFiles } from "../inputs.ts";
@@ -72,8 +72,9 @@ export async function send(
     const preparedPlans = planShares(prepared, planOptions, now);
     if (request.dryRun)
       return dryRunOutcome(ctx, provider, providerName, preparedPlans, request, terms);
+    const account = accountOf(provider);
     const share = (plan: PreparedPlan) =>
-      shareOrReuse(ctx, provider, plan, { request, terms, style, observer });
+      shareOrReuse(ctx, provider, plan, { request, terms, style, observer, account });
     const outcome: SendOutcome = {
       provider: providerName,
       plans: preparedPlans,
@@ -103,6 +104,18 @@ async function dryRunOutcome(
   });
   const outcome = { provider: providerName, plans, links: [], failures: [], interrupted: false };
   return { ...outcome, dryRun, sharingNote: provider.sharingNote };
+}
+
+/**
+ * Whose account the files go to, asked once and only when a file is uploaded (so a send
+ * refused before uploading makes no extra call); undefined when the provider won't say.
+ */
+function accountOf(provider: Provider): () => Promise<Account | undefined> {
+  let asking: Promise<Account | undefined> | undefined;
+  return () => {
+    asking ??= provider.whoami().catch(() => undefined);
+    return asking;
+  };
 }
 
 /** The `message` setting, else the `preset` setting, else casual. */
@@ -175,7 +188,13 @@ async function shareOrReuse(
   ctx: Ctx,
   provider: Provider,
   plan: PreparedPlan,
-  send: { request: SendSettings; terms: Terms; style: MessageStyle; observer: SendObserver },
+  send: {
+    request: SendSettings;
+    terms: Terms;
+    style: MessageStyle;
+    observer: SendObserver;
+    account: () => Promise<Account | undefined>;
+  },
 ): Promise<SentLink> {
   const { request, terms, style, observer } = send;
   const { shareOptions, expiryBy, datedMessage } = terms;
@@ -202,6 +221,7 @@ async function shareOrReuse(
     datedMessage: datedMessage(expiryBy),
     partial: request.partial,
     concurrency: request.concurrency,
+    account: send.account,
   };
   return shareOne(ctx, provider, plan, options, style, observer);
 }

@@ -3,7 +3,13 @@ import { interruptedError, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import { deleterOf, revokerOf } from "../../providers/features.ts";
 import { identityOfLink, type LinkIdentity } from "../../providers/link-identity.ts";
-import type { Provider, RemoteItem, SharedLink, ShareOptions } from "../../providers/provider.ts";
+import type {
+  Account,
+  Provider,
+  RemoteItem,
+  SharedLink,
+  ShareOptions,
+} from "../../providers/provider.ts";
 import {
   type ExpiryEnforcer,
   type Ledger,
@@ -25,6 +31,8 @@ export interface ShareOneOptions extends ShareOptions {
   datedMessage: boolean;
   partial: boolean;
   concurrency: number | undefined;
+  /** Whose account the files go to (asked once per send, while the first upload runs). */
+  account?: () => Promise<Account | undefined>;
 }
 
 /** What every step of one share works on. */
@@ -59,10 +67,11 @@ export async function shareOne(
     // Hashed while the bytes go up (the network is the slow part), for later sends to reuse
     // the link; a file that can't be read again is just not reusable.
     const hashing = options.contentHash().catch(() => undefined);
+    const account = options.account?.();
     await observer.uploading(plan);
     const upload = await uploadStep(share, observer);
     await checkUnchanged(share, upload.target);
-    observer.uploaded(plan);
+    await observer.uploaded(plan, { provider: provider.name, account: await account });
     const unshareable = await recordUpload(share, upload, await hashing);
     if (unshareable) return { entry: unshareable, reused: false };
     const asked = optionsForProvider(options, options.expiryEnforcedBy);

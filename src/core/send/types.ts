@@ -1,4 +1,4 @@
-import type { FileFailure, LocalFile, SharedLink } from "../../providers/provider.ts";
+import type { Account, FileFailure, LocalFile, SharedLink } from "../../providers/provider.ts";
 import type { ExpiryEnforcer, LedgerEntry } from "../../store/ledger.ts";
 import type { SharePlan } from "../plan.ts";
 import type { PreparedFile } from "../prepare.ts";
@@ -8,7 +8,11 @@ export interface SendObserver {
   uploading(plan: PreparedPlan): void | Promise<void>;
   /** `bytesSent` of the plan's `totalBytes` are up; `file` is the one that moved, `fileSent` its bytes up. */
   progress(bytesSent: number, totalBytes: number, file: LocalFile, fileSent: number): void;
-  uploaded(plan: PreparedPlan): void;
+  /** Where it went: the provider, and whose account (undefined when it would not say). */
+  uploaded(
+    plan: PreparedPlan,
+    to: { provider: string; account: Account | undefined },
+  ): void | Promise<void>;
   linked(plan: PreparedPlan, link: SharedLink): void;
   /** The same content already has a live link from an earlier send, which is used again. */
   reusedEarlier(plan: PreparedPlan, earlier: LedgerEntry): void;
