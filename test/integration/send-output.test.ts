@@ -29,6 +29,25 @@ describe("the upload line", () => {
   });
 });
 
+describe("the upload line when the provider is slow to say whose account it is", () => {
+  it("names the provider alone and goes on, instead of waiting for the answer", async () => {
+    await writeFiles(bed.dir, { "slow.jpg": jpegBytes(16_000) });
+    let answer = () => {};
+    const until = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    bed.emulator.inject({ route: "/2/users/get_current_account", kind: "hold", until });
+    try {
+      const { code, stderr } = await dmshare(["send", "slow.jpg", "--via", "dropbox", "--no-copy"]);
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/^✔ Uploaded slow\.jpg \(16 KB\) to Dropbox$/m);
+    } finally {
+      answer();
+      bed.emulator.clearFaults();
+    }
+  });
+});
+
 describe("send --each", () => {
   it("names each file in the printed messages", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(1000), "b.jpg": jpegBytes(2000) });

@@ -71,7 +71,8 @@ export async function shareOne(
     await observer.uploading(plan);
     const upload = await uploadStep(share, observer);
     await checkUnchanged(share, upload.target);
-    await observer.uploaded(plan, { provider: provider.name, account: await account });
+    const to = { provider: provider.name, account: await soonOrNothing(account) };
+    await observer.uploaded(plan, to);
     const unshareable = await recordUpload(share, upload, await hashing);
     if (unshareable) return { entry: unshareable, reused: false };
     const asked = optionsForProvider(options, options.expiryEnforcedBy);
@@ -80,6 +81,24 @@ export async function shareOne(
     return await recordLink(share, upload, link, style);
   } finally {
     await heartbeat.stop();
+  }
+}
+
+/** How long the account may still take once the upload is done: it only names the account. */
+const ACCOUNT_WAIT_MS = 2000;
+
+/** The answer if it comes soon after the upload, else undefined (a slow provider waits no one). */
+async function soonOrNothing<T>(answer: Promise<T> | undefined): Promise<T | undefined> {
+  if (!answer) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ACCOUNT_WAIT_MS, undefined);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
