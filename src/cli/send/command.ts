@@ -20,6 +20,7 @@ Examples:
   $ dmshare send beach.jpg --via dropbox
   $ dmshare send day1/*.jpg --album "Lisbon trip"
   $ dmshare send *.jpg --each --no-copy --json
+  $ dmshare send day1/*.jpg --album "Lisbon trip" --expires 7d --dry-run
   $ find . -name '*.jpg' -print0 | dmshare send - -0 --album weekend --quiet
   $ dmshare send beach.jpg --expires 7d --message "Look! {url} (until {expires})"
   $ dmshare send beach.jpg --preset friendly --qr
@@ -35,7 +36,7 @@ export function sendCommand(program: Command) {
     .argument("[files...]", "photos or videos to send; - reads paths from stdin, one per line")
     .option("--via <provider>", "where to upload (default: dmshare config set provider …)")
     .option("--album <name>", "send the files as one album with this name")
-    .option("--each", "one link per file instead of one album")
+    .option("--each", "one link per file instead of one album, each message naming its file")
     .option(
       "--message <template>",
       "message to copy; placeholders {url} {name} {count} {expires} {provider}",
@@ -75,7 +76,10 @@ export function sendCommand(program: Command) {
       "--partial",
       "if some files of an album fail to upload, share the rest (exit 5) instead of nothing",
     )
-    .option("--dry-run", "show what would be uploaded and shared, do nothing")
+    .option(
+      "--dry-run",
+      "show what the real run would do (reuse, expiry and who ends it, what is removed), do nothing",
+    )
     .option("--open", "open the link in the browser afterwards")
     .option("--qr", "also show the link as a QR code (on stderr) to scan with a phone")
     .addHelpText("after", EXAMPLES);

@@ -37,7 +37,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Tips = @{
         '--via' = 'where to upload (default: dmshare config set provider …)'
         '--album' = 'send the files as one album with this name'
-        '--each' = 'one link per file instead of one album'
+        '--each' = 'one link per file instead of one album, each message naming its file'
         '--message' = 'message to copy; placeholders {url} {name} {count} {expires} {provider}'
         '--preset' = 'built-in message wording: casual, friendly, professional, minimal'
         '--expires' = 'link stops working after 30m, 12h, 7d, 2w or on a date (2026-12-31)'
@@ -58,7 +58,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--new-link' = 'make a new link even if the same photos already have a live one'
         '--concurrency' = 'how many files of an album upload at once (default: 6 on Dropbox, 4 on Google)'
         '--partial' = 'if some files of an album fail to upload, share the rest (exit 5) instead of nothing'
-        '--dry-run' = 'show what would be uploaded and shared, do nothing'
+        '--dry-run' = 'show what the real run would do (reuse, expiry and who ends it, what is removed), do nothing'
         '--open' = 'open the link in the browser afterwards'
         '--qr' = 'also show the link as a QR code (on stderr) to scan with a phone'
         '-h' = 'show help'
