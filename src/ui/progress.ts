@@ -117,7 +117,9 @@ function plainLines(
     printedAt = nowMs;
     printedSent = sentNow();
   };
+  let stopped = false;
   const printIfDue = () => {
+    if (stopped) return;
     const nowMs = ctx.now().getTime();
     if (nowMs - printedAt >= PLAIN_EVERY_MS && sentNow() !== printedSent) print(nowMs);
   };
@@ -128,7 +130,10 @@ function plainLines(
       record(file, bytesSent);
       printIfDue();
     },
-    stop: () => clearInterval(ticking),
+    stop: () => {
+      stopped = true;
+      clearInterval(ticking);
+    },
   };
 }
 

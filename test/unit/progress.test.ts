@@ -1,5 +1,5 @@
 import stringWidth from "string-width";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Output } from "../../src/ui/output.ts";
 import { startUploadProgress } from "../../src/ui/progress.ts";
 import { formatDuration, progressLine, truncateToWidth } from "../../src/ui/progress-line.ts";
@@ -146,8 +146,36 @@ describe("upload progress on stderr", () => {
     const progress = await startUploadProgress(new Output(test.ctx), files);
     tick(1000);
     progress.sent(files[0] as (typeof files)[0], 2 * MB);
+    progress.stop();
     expect(test.stderr()).toBe(
       "Uploading a.jpg  1/2  0 B of 8.0 MB  0%\nUploading a.jpg  1/2  2.0 MB of 8.0 MB  25%  2.0 MB/s  ETA 3s\n",
     );
+  });
+
+  it("bytes all reported within the first second are shown on the next tick; none after stop", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const { test, tick } = terminal({ isTTY: true, columns: 80 }, { NO_COLOR: "1" });
+      const progress = await startUploadProgress(new Output(test.ctx), files);
+      tick(200);
+      progress.sent(files[0] as (typeof files)[0], 4 * MB);
+      expect(test.stderr().split("\n")).toHaveLength(2);
+      tick(800);
+      vi.advanceTimersByTime(1000);
+      expect(test.stderr()).toContain(
+        "Uploading b.jpg  2/2  4.0 MB of 8.0 MB  50%  4.0 MB/s  ETA 1s\n",
+      );
+      // Nothing moved: no new line.
+      tick(1000);
+      vi.advanceTimersByTime(1000);
+      expect(test.stderr().split("\n")).toHaveLength(3);
+      progress.stop();
+      progress.sent(files[1] as (typeof files)[0], 4 * MB);
+      tick(1000);
+      vi.advanceTimersByTime(5000);
+      expect(test.stderr().split("\n")).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
