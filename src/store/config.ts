@@ -37,6 +37,19 @@ export const SETTINGS = {
       return policy;
     },
   },
+  copy: {
+    description: "on (default: send copies the message to the clipboard) or off (--copy overrides)",
+    parse: (value: string) => {
+      const setting = value.trim().toLowerCase();
+      if (setting !== "on" && setting !== "off") {
+        throw usageError(
+          `"${value}" is not a copy setting.`,
+          "Use on (send copies the message to the clipboard) or off (it never tries).",
+        );
+      }
+      return setting;
+    },
+  },
   "auto-prune": {
     description:
       "on (default: each command first revokes links past the expiry dmshare enforces) or off",

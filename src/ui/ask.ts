@@ -91,17 +91,19 @@ export function chooseOne<Value>(
   );
 }
 
+/** `summary`: the answer shown once picked (`12 photos selected, 48 MB`), not every name. */
 export function chooseSome<Value>(
   output: Output,
   interrupted: string,
   message: string,
   choices: Choice<Value>[],
+  summary?: (picked: Value[]) => string,
 ): Promise<Value[]> {
   return ask(output, interrupted, (prompts, context, theme) =>
     prompts.checkbox(
       {
         message,
-        theme,
+        theme: summary ? withSummary(theme, summary) : theme,
         choices,
         pageSize: 12,
         loop: false,
@@ -111,6 +113,13 @@ export function chooseSome<Value>(
       context,
     ),
   );
+}
+
+function withSummary<Value>(theme: object | undefined, summary: (picked: Value[]) => string) {
+  const style = (theme as { style?: object } | undefined)?.style;
+  const renderSelectedChoices = (picked: readonly { value: Value }[]) =>
+    summary(picked.map((choice) => choice.value));
+  return { ...theme, style: { ...style, renderSelectedChoices } };
 }
 
 export function askText(

@@ -59,4 +59,23 @@ describe("the clipboard", () => {
     expect(clipboard).toBe(stdout.trimEnd());
     expect(clipboard).toMatch(/^Here's the photo: https:\/\/www\.dropbox\.com\/scl\/fi\//);
   });
+
+  it("under Xvfb with --each: each copied line says which file it is, as printed", async () => {
+    expect(xvfb, "the test above starts the X server").toBeDefined();
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(1000), "b.jpg": jpegBytes(2000) });
+    const { code, stdout } = await bed.dmshare(
+      ["send", "a.jpg", "b.jpg", "--each", "--via", "dropbox"],
+      { env: { DISPLAY: display } },
+    );
+    expect(code).toBe(0);
+    const clipboard = execFileSync("xsel", ["--clipboard", "--output"], {
+      env: { ...process.env, DISPLAY: display },
+      encoding: "utf8",
+    });
+    expect(clipboard).toBe(stdout.trimEnd());
+    expect(clipboard.split("\n")).toEqual([
+      expect.stringMatching(/^a\.jpg: Here's the photo: https:\/\/www\.dropbox\.com\/scl\/fi\//),
+      expect.stringMatching(/^b\.jpg: Here's the photo: https:\/\/www\.dropbox\.com\/scl\/fi\//),
+    ]);
+  });
 });

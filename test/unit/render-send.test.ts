@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { pickedSummary } from "../../src/cli/send/interactive.ts";
 import {
+  accountLabel,
   describePlan,
   describePreparation,
-  dryRunDocument,
-  dryRunLines,
   interruptedLine,
+  labelledMessages,
   linkDocuments,
   partialWarning,
   preparationNotes,
-  uploadProgress,
 } from "../../src/cli/send/render.ts";
 import type { PreparedPlan, SendOutcome } from "../../src/core/send/index.ts";
 import { usageError } from "../../src/lib/errors.ts";
@@ -97,24 +97,18 @@ describe("send's renderer", () => {
     ]);
   });
 
-  it("shows upload progress with the rate", () => {
-    expect(uploadProgress(1_000_000, 4_000_000, 2)).toBe("Uploading… 1.0 MB of 4.0 MB (500 KB/s)");
-  });
-
-  it("says what a dry run would do, in words and as JSON", () => {
-    const result = outcome({ plans: [photo, album] });
-    expect(dryRunLines(result, "Dropbox")).toEqual([
-      "Would upload beach.jpg (2.0 KB) to Dropbox and make a view-only link.",
-      'Would upload 2 files to album "Lisbon" (2.0 MB) to Dropbox and make a view-only link.',
+  it("labels each message of several links with its file, unless the wording names it", () => {
+    const url = (name: string) => `https://x.test/${name}?dl=0`;
+    const link = (name: string, message: string) => ({ name, url: url(name), message });
+    expect(labelledMessages([link("a.jpg", `Here: ${url("a.jpg")}`)])).toEqual([
+      `Here: ${url("a.jpg")}`,
     ]);
-    expect(dryRunDocument(result)).toEqual({
-      dryRun: true,
-      provider: "dropbox",
-      shares: [
-        { kind: "photo", name: "beach.jpg", files: [{ path: "/photos/beach.jpg", bytes: 2048 }] },
-        expect.objectContaining({ kind: "album", name: "Lisbon" }),
-      ],
-    });
+    expect(
+      labelledMessages([
+        link("a.jpg", url("a.jpg")),
+        link("b.jpg", `Please find "b.jpg" at ${url("b.jpg")}`),
+      ]),
+    ).toEqual([`a.jpg: ${url("a.jpg")}`, `Please find "b.jpg" at ${url("b.jpg")}`]);
   });
 
   it("a failed share is a JSON object with its error", () => {
@@ -138,5 +132,21 @@ describe("send's renderer", () => {
     expect(interruptedLine(outcome({ plans: [photo, album] }))).toBe(
       "Interrupted: 0 of 2 links were made (shown above); the rest were not sent.",
     );
+  });
+});
+
+describe("what send says about where and what", () => {
+  it("names the account the files went to, or the provider alone when it would not say", () => {
+    const alice = { name: "Alice", email: "alice@example.com" };
+    expect(accountLabel("Dropbox", alice)).toBe("alice@example.com (Dropbox)");
+    expect(accountLabel("Dropbox", { ...alice, email: null })).toBe("Alice (Dropbox)");
+    expect(accountLabel("Dropbox", undefined)).toBe("Dropbox");
+    expect(accountLabel("Dropbox", { name: "\u001b[2Jx", email: null })).not.toContain("\u001b");
+  });
+
+  it("sums up photos picked at the terminal instead of listing every name", () => {
+    const photos = Array.from({ length: 12 }, (_, i) => ({ name: `p${i}.jpg`, bytes: 4_000_000 }));
+    expect(pickedSummary(photos)).toBe("12 photos selected, 48 MB");
+    expect(pickedSummary(photos.slice(0, 1))).toBe("p0.jpg (4.0 MB)");
   });
 });

@@ -19,9 +19,22 @@ beforeEach(async () => {
 });
 afterEach(() => work.cleanup());
 
+/**
+ * A dry run connects as the real run does, so it needs a login; nothing answers at this
+ * address, and nothing in these tests asks the provider anything.
+ */
+const LOGGED_IN = {
+  DMSHARE_DROPBOX_TOKEN: "dry-run-token",
+  DMSHARE_DROPBOX_API_URL: "http://127.0.0.1:9",
+};
+
 /** `dmshare send … --via dropbox --dry-run` in-process: no provider is reached. */
 async function dryRun(args: string[]) {
-  const test = testContext({ configDir: path.join(work.dir, "config"), cwd: work.dir });
+  const test = testContext({
+    configDir: path.join(work.dir, "config"),
+    cwd: work.dir,
+    env: LOGGED_IN,
+  });
   const code = await run(["send", ...args, "--via", "dropbox", "--dry-run"], test.ctx);
   return { code, stdout: test.stdout(), stderr: test.stderr() };
 }

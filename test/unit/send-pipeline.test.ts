@@ -62,9 +62,9 @@ async function sendPhoto(
       await act.uploading?.(plan);
     },
     progress: () => {},
-    uploaded: (plan) => {
+    uploaded: (plan, to) => {
       steps.push("uploaded");
-      act.uploaded?.(plan);
+      act.uploaded?.(plan, to);
     },
     linked: (plan, link) => {
       steps.push("linked");

@@ -21,6 +21,7 @@ Examples:
   $ dmshare send beach.jpg --via dropbox
   $ dmshare send day1/*.jpg --album "Lisbon trip"
   $ dmshare send *.jpg --each --no-copy --json
+  $ dmshare send day1/*.jpg --album "Lisbon trip" --expires 7d --dry-run
   $ find . -name '*.jpg' -print0 | dmshare send - -0 --album weekend --quiet
   $ dmshare send beach.jpg --expires 7d --message "Look! {url} (until {expires})"
   $ dmshare send beach.jpg --preset friendly --qr
@@ -36,7 +37,7 @@ export function sendCommand(program: Command) {
     .argument("[files...]", "photos or videos to send; - reads paths from stdin, one per line")
     .option("--via <provider>", "where to upload (default: dmshare config set provider …)")
     .option("--album <name>", "send the files as one album with this name")
-    .option("--each", "one link per file instead of one album")
+    .option("--each", "one link per file instead of one album, each message naming its file")
     .option(
       "--message <template>",
       "message to copy; placeholders {url} {name} {count} {expires} {provider}",
@@ -52,7 +53,11 @@ export function sendCommand(program: Command) {
       "viewers must type a password, asked for at the terminal (Dropbox paid plans)",
     )
     .option("--password-stdin", "like --password, but read the password from stdin")
-    .option("--no-copy", "do not copy the message to the clipboard")
+    .option("--copy", "copy the message to the clipboard even with the copy setting off")
+    .option(
+      "--no-copy",
+      "do not copy the message to the clipboard (or: dmshare config set copy off)",
+    )
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "print only the URL")
     .option("-0, --null", "with -, paths on stdin are separated by NUL (find -print0)")
@@ -72,7 +77,10 @@ export function sendCommand(program: Command) {
       "--partial",
       "if some files of an album fail to upload, share the rest (exit 5) instead of nothing",
     )
-    .option("--dry-run", "show what would be uploaded and shared, do nothing")
+    .option(
+      "--dry-run",
+      "show what the real run would do (reuse, expiry and who ends it, what is removed), do nothing",
+    )
     .option("--open", "open the link in the browser afterwards")
     .option("--qr", "also show the link as a QR code (on stderr) to scan with a phone")
     .addHelpText("after", EXAMPLES);

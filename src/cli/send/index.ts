@@ -10,27 +10,28 @@ import { timerCannotReach } from "../../core/session.ts";
 import { localDateTime } from "../../core/time-format.ts";
 import { batchExitCode, EXIT_CODES, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
+import { lastClipboardFailure, rememberClipboardFailure } from "../../store/clipboard-state.ts";
 import { ConfigStore } from "../../store/config.ts";
 import { askSecret, canAsk } from "../../ui/ask.ts";
 import { copyToClipboard } from "../../ui/clipboard.ts";
 import type { Output } from "../../ui/output.ts";
-import { type Progress, startProgress } from "../../ui/progress.ts";
+import { startUploadProgress, type UploadProgress } from "../../ui/progress.ts";
 import { readAll } from "../../ui/prompt.ts";
 import { showQrCode } from "../../ui/qr.ts";
 import { type CommandRegistrar, declined } from "../run.ts";
 import { type SendOptions, sendCommand } from "./command.ts";
 import {
+  accountLabel,
   describePlan,
   describePreparation,
-  dryRunDocument,
-  dryRunLines,
   interruptedLine,
+  labelledMessages,
   linkDocuments,
   partialWarning,
   preparationNotes,
   reusedEarlierLine,
-  uploadProgress,
 } from "./render.ts";
+import { dryRunDocument, dryRunLines } from "./render-dry-run.ts";
 
 export const register: CommandRegistrar = (program, run) => {
   sendCommand(program).action(async (files, options) => {
@@ -49,12 +50,8 @@ async function runSend(output: Output, files: string[], options: SendOptions) {
     Object.assign(options, { via: answers.via, album: answers.album, expires: answers.expires });
   } else {
     paths = await resolvePaths(output, files, options.null === true);
-    if (
-      options.via === undefined &&
-      !options.dryRun &&
-      canAsk(ctx) &&
-      !(await hasDefaultProvider(ctx))
-    ) {
+    // A dry run asks as the real run does: it shows what that run would do.
+    if (options.via === undefined && canAsk(ctx) && !(await hasDefaultProvider(ctx))) {
       const { askAccount } = await import("./interactive.ts");
       options.via = await askAccount(output);
     }
@@ -94,18 +91,18 @@ function requestFor(
 
 /** Runs the send, showing its steps on stderr, then reports what was shared. */
 async function sendPaths(output: Output, request: SendRequest, options: SendOptions) {
-  let progress: Progress | undefined;
-  let uploadStarted = 0;
+  let progress: UploadProgress | undefined;
   try {
     const result = await send(output.ctx, parseSendOptions(request, output.ctx.now()), {
       uploading: async (plan) => {
-        uploadStarted = Date.now();
-        progress = await startProgress(output, `Uploading ${describePlan(plan)}…`);
+        progress = await startUploadProgress(output, plan.files);
       },
-      progress: (sent, total) =>
-        progress?.update(uploadProgress(sent, total, (Date.now() - uploadStarted) / 1000)),
-      uploaded: (plan) => {
-        progress?.succeed(`Uploaded ${describePlan(plan, describePreparation(plan))}`);
+      progress: (_sent, _total, file, fileSent) => progress?.sent(file, fileSent),
+      uploaded: (plan, to) => {
+        const what = describePlan(plan, describePreparation(plan));
+        progress?.succeed(
+          `Uploaded ${what} to ${accountLabel(displayNameOf(to.provider), to.account)}`,
+        );
         for (const note of preparationNotes(plan)) output.warn(note);
       },
       linked: (_plan, link) =>
@@ -247,29 +244,66 @@ async function reportLocalExpiry(output: Output, result: SendOutcome) {
   );
 }
 
-/** The message on the clipboard when asked for; whether it got there. */
+/** How dmshare would end the dry run's links the provider can't expire (as a real run says). */
+async function dryRunEnds(ctx: Ctx, result: SendOutcome): Promise<string | undefined> {
+  const { dryRun } = result;
+  if (dryRun?.expiryBy !== "dmshare" || !dryRun.expiresAt) return undefined;
+  const { state, cannot } = await timerEndsOnTime(ctx, result.provider);
+  const several = dryRun.shares.filter((share) => !share.reuses).length > 1;
+  return whoEndsIt(state, localDateTime(dryRun.expiresAt), several, cannot);
+}
+
+/**
+ * The message on the clipboard unless --no-copy or the `copy` setting says no (--copy
+ * overrides it); whether it got there. A clipboard that can't be reached is said once per
+ * reason (remembered in the config folder), unless --copy asked for it.
+ */
 async function copyMessages(output: Output, messages: string[], options: SendOptions) {
-  if (!options.copy || messages.length === 0) return false;
-  const copy = await copyToClipboard(messages.join("\n"), output.ctx.system.platform);
-  if (copy.copied) output.success("Copied the message to the clipboard:");
-  else
+  const { ctx } = output;
+  if (messages.length === 0 || !(await wantsCopy(ctx, options))) return false;
+  const copy = await copyToClipboard(messages.join("\n"), ctx.system.platform);
+  const { configDir } = ctx.paths;
+  if (copy.copied) {
+    output.success("Copied the message to the clipboard:");
+    if (await lastClipboardFailure(configDir)) await rememberClipboardFailure(configDir, undefined);
+    return true;
+  }
+  if (options.copy === true || (await lastClipboardFailure(configDir)) !== copy.reason) {
     output.warn(
       `Could not copy to the clipboard: ${copy.reason}.`,
-      "The message is printed below; --no-copy skips the clipboard.",
+      "The message is printed below. dmshare config set copy off stops trying (--no-copy for one send); this is said once.",
     );
-  return copy.copied;
+    await rememberClipboardFailure(configDir, copy.reason);
+  }
+  return false;
+}
+
+/** --copy or --no-copy, else the `copy` setting (on unless set off). */
+async function wantsCopy(ctx: Ctx, options: SendOptions): Promise<boolean> {
+  if (options.copy !== undefined) return options.copy;
+  return (await new ConfigStore(ctx.paths.configDir).get("copy")) !== "off";
 }
 
 async function report(output: Output, result: SendOutcome, options: SendOptions) {
   const { ctx } = output;
   if (options.dryRun) {
     if (options.json) output.document(dryRunDocument(result));
-    else
-      for (const line of dryRunLines(result, displayNameOf(result.provider))) output.result(line);
+    else {
+      const ends = await dryRunEnds(output.ctx, result);
+      for (const line of dryRunLines(result, displayNameOf(result.provider), ends)) {
+        output.result(line);
+      }
+    }
     return EXIT_CODES.success;
   }
   const shared = result.links.filter((link) => link.entry.url !== null);
-  const messages = shared.map((link) => link.entry.message ?? link.entry.url ?? "");
+  const messages = labelledMessages(
+    shared.map(({ entry }) => ({
+      name: entry.name,
+      url: entry.url ?? "",
+      message: entry.message ?? entry.url ?? "",
+    })),
+  );
   const copied = await copyMessages(output, messages, options);
   if (options.json) {
     const documents = linkDocuments(result, copied, ctx.now(), ctx.env);

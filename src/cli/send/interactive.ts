@@ -193,5 +193,14 @@ function pickFrom(output: Output, photos: Awaited<ReturnType<typeof findPhotos>>
       value: photo.path,
       name: `${photo.name} (${formatBytes(photo.bytes)})`,
     })),
+    (picked) => pickedSummary(photos.filter((photo) => picked.includes(photo.path))),
   );
+}
+
+/** Once picked: `beach.jpg (2.4 MB)` for one, `12 photos selected, 48 MB` for more. */
+export function pickedSummary(picked: readonly { name: string; bytes: number }[]): string {
+  const bytes = formatBytes(picked.reduce((sum, photo) => sum + photo.bytes, 0));
+  const [only] = picked;
+  if (picked.length === 1 && only) return `${only.name} (${bytes})`;
+  return `${picked.length} photos selected, ${bytes}`;
 }

@@ -4,6 +4,7 @@ import { sharedWhat } from "../../core/message.ts";
 import type { SharePlan } from "../../core/plan.ts";
 import type { PreparedPlan, SendOutcome } from "../../core/send/index.ts";
 import { localDateTime } from "../../core/time-format.ts";
+import { withoutControls } from "../../lib/text.ts";
 import { errorSummary } from "../../ui/output.ts";
 import { formatBytes } from "../../ui/progress.ts";
 
@@ -46,35 +47,33 @@ export function preparationNotes(plan: PreparedPlan): string[] {
   ]);
 }
 
-/** `Uploading… 1.2 MB of 4 MB (800 KB/s)`. */
-export function uploadProgress(sent: number, total: number, seconds: number): string {
-  const rate = sent / Math.max(0.001, seconds);
-  return `Uploading… ${formatBytes(sent)} of ${formatBytes(total)} (${formatBytes(rate)}/s)`;
+/**
+ * The messages printed and copied: with several links (`--each`), each says which file it is
+ * (`beach.jpg: Here's the photo: …`) unless its wording already names it.
+ */
+export function labelledMessages(
+  links: readonly { name: string; message: string; url: string }[],
+): string[] {
+  if (links.length < 2) return links.map((link) => link.message);
+  // A name inside the URL (Dropbox's end in it) is no label the reader sees.
+  return links.map(({ name, message, url }) =>
+    message.replaceAll(url, "").includes(name) ? message : `${name}: ${message}`,
+  );
+}
+
+/** `alice@example.com (Dropbox)`, or `Dropbox` when the provider did not say whose it is. */
+export function accountLabel(
+  provider: string,
+  account: { name: string; email: string | null } | undefined,
+): string {
+  const who = withoutControls(account?.email || account?.name || "");
+  return who ? `${who} (${provider})` : provider;
 }
 
 /** Said when the same photos already have a live link that this send reuses. */
 export function reusedEarlierLine(plan: SharePlan, earlier: { createdAt: string; id: string }) {
   const what = `${plan.kind === "photo" ? "this" : "these"} ${sharedWhat(plan.kind, plan.files)}`;
   return `Already shared ${what} on ${localDateTime(new Date(earlier.createdAt))} (${earlier.id}): reusing that link (--new-link makes a new one)`;
-}
-
-/** `--dry-run`: what would be uploaded, as lines or as the JSON document. */
-export function dryRunLines(result: SendOutcome, providerLabel: string): string[] {
-  return result.plans.map(
-    (plan) => `Would upload ${describePlan(plan)} to ${providerLabel} and make a view-only link.`,
-  );
-}
-
-export function dryRunDocument(result: SendOutcome) {
-  return {
-    dryRun: true,
-    provider: result.provider,
-    shares: result.plans.map((plan) => ({
-      kind: plan.kind,
-      name: plan.name,
-      files: plan.files.map((file) => ({ path: file.path, bytes: file.bytes })),
-    })),
-  };
 }
 
 /** `--json`: one object per link made (with its failed files), then one per failed share. */

@@ -1,7 +1,7 @@
 import type { Ctx } from "../../context.ts";
 import { DmshareError, interruptedError, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
-import type { LocalFile, Provider, ShareOptions } from "../../providers/provider.ts";
+import type { Account, LocalFile, Provider, ShareOptions } from "../../providers/provider.ts";
 import { ConfigStore, type Settings } from "../../store/config.ts";
 import type { ExpiryEnforcer } from "../../store/ledger.ts";
 import { inspectFiles } from "../inputs.ts";
@@ -15,15 +15,18 @@ import {
   notLoggedInAnywhere,
 } from "../session.ts";
 import { checkCapabilities, expiryEnforcer, optionsForProvider } from "./capabilities.ts";
+import { dryRunOf } from "./dry-run.ts";
 import { LeftPending } from "./link.ts";
 import { refuseFlagsForPlans, type SendSettings } from "./options.ts";
-import { contentHashOf, findLiveLink, reuseEarlier } from "./reuse.ts";
+import { contentHashOf, earlierLink, reuseEarlier } from "./reuse.ts";
 import { shareOne } from "./share-one.ts";
 import type { PreparedPlan, SendObserver, SendOutcome, SentLink } from "./types.ts";
 
 export { parseSendOptions, type SendRequest, type SendSettings } from "./options.ts";
 export { keepOwnerAlive } from "./share-one.ts";
 export type {
+  DryRun,
+  DryRunShare,
   FailedShare,
   PreparedPlan,
   SendObserver,
@@ -57,9 +60,6 @@ export async function send(
     throw notLoggedInAnywhere();
   }
   const providerName = chooseProviderName(request.via, settings.provider);
-  if (request.dryRun) {
-    return { provider: providerName, plans, links: [], failures: [], interrupted: false };
-  }
   const prepareOptions: PrepareOptions = {
     keepMetadata: request.keepMetadata ?? settings.metadata === "keep",
     convertToJpeg: request.convertToJpeg,
@@ -70,8 +70,11 @@ export async function send(
   return withWorkspace(async (workspace) => {
     const prepared = await prepareAll(ctx, files, prepareOptions, workspace);
     const preparedPlans = planShares(prepared, planOptions, now);
+    if (request.dryRun)
+      return dryRunOutcome(ctx, provider, providerName, preparedPlans, request, terms);
+    const account = accountOf(provider);
     const share = (plan: PreparedPlan) =>
-      shareOrReuse(ctx, provider, plan, { request, terms, style, observer });
+      shareOrReuse(ctx, provider, plan, { request, terms, style, observer, account });
     const outcome: SendOutcome = {
       provider: providerName,
       plans: preparedPlans,
@@ -83,6 +86,36 @@ export async function send(
     await shareInTurn(ctx, preparedPlans, outcome, share, observer);
     return outcome;
   });
+}
+
+/** `--dry-run`: the real run's decisions on the prepared plans, and nothing done. */
+async function dryRunOutcome(
+  ctx: Ctx,
+  provider: Provider,
+  providerName: string,
+  plans: PreparedPlan[],
+  request: SendSettings,
+  terms: Terms,
+): Promise<SendOutcome> {
+  const dryRun = await dryRunOf(ctx, provider, plans, {
+    shareOptions: terms.shareOptions,
+    expiryBy: terms.expiryBy,
+    newLink: request.newLink,
+  });
+  const outcome = { provider: providerName, plans, links: [], failures: [], interrupted: false };
+  return { ...outcome, dryRun, sharingNote: provider.sharingNote };
+}
+
+/**
+ * Whose account the files go to, asked once and only when a file is uploaded (so a send
+ * refused before uploading makes no extra call); undefined when the provider won't say.
+ */
+function accountOf(provider: Provider): () => Promise<Account | undefined> {
+  let asking: Promise<Account | undefined> | undefined;
+  return () => {
+    asking ??= provider.whoami().catch(() => undefined);
+    return asking;
+  };
 }
 
 /** The `message` setting, else the `preset` setting, else casual. */
@@ -128,7 +161,10 @@ async function agreeTerms(
   };
   checkCapabilities(provider, wanted, plans);
   await provider.checkShareOptions?.(wanted);
-  if (request.password) shareOptions.password = await request.password();
+  // A dry run asks for no password: it only needs to know there would be one.
+  if (request.password) {
+    shareOptions.password = request.dryRun ? PASSWORD_TO_ASK : await request.password();
+  }
   return { shareOptions, expiryBy, datedMessage };
 }
 
@@ -152,7 +188,13 @@ async function shareOrReuse(
   ctx: Ctx,
   provider: Provider,
   plan: PreparedPlan,
-  send: { request: SendSettings; terms: Terms; style: MessageStyle; observer: SendObserver },
+  send: {
+    request: SendSettings;
+    terms: Terms;
+    style: MessageStyle;
+    observer: SendObserver;
+    account: () => Promise<Account | undefined>;
+  },
 ): Promise<SentLink> {
   const { request, terms, style, observer } = send;
   const { shareOptions, expiryBy, datedMessage } = terms;
@@ -162,9 +204,12 @@ async function shareOrReuse(
     hashing ??= contentHashOf(plan, ctx.signal);
     return hashing;
   };
-  const earlier = request.newLink
-    ? undefined
-    : await findLiveLink(ctx, provider, plan, contentHash, shareOptions);
+  const earlier = await earlierLink(ctx, provider, plan, {
+    newLink: request.newLink,
+    options: shareOptions,
+    contentHash,
+    record: true,
+  });
   if (earlier) {
     observer.reusedEarlier(plan, earlier);
     return reuseEarlier(plan, earlier, style, datedMessage);
@@ -176,6 +221,7 @@ async function shareOrReuse(
     datedMessage: datedMessage(expiryBy),
     partial: request.partial,
     concurrency: request.concurrency,
+    account: send.account,
   };
   return shareOne(ctx, provider, plan, options, style, observer);
 }

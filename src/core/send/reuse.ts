@@ -23,9 +23,28 @@ export async function contentHashOf(plan: PreparedPlan, signal: AbortSignal): Pr
 }
 
 /**
+ * The live link a send reuses instead of uploading (none with --new-link): the one decision
+ * shared by the real run and the dry run, which passes `record: false` (nothing is marked).
+ */
+export async function earlierLink(
+  ctx: Ctx,
+  provider: Provider,
+  plan: PreparedPlan,
+  how: {
+    newLink: boolean;
+    options: ShareOptions;
+    contentHash: () => Promise<string>;
+    record: boolean;
+  },
+): Promise<LedgerEntry | undefined> {
+  if (how.newLink) return undefined;
+  return findLiveLink(ctx, provider, plan, how.contentHash, how.options, how.record);
+}
+
+/**
  * A live link from an earlier send of the same content with the same settings. The provider
  * is asked whether it still works (it may have been removed on the website); one that
- * doesn't is marked revoked and not reused.
+ * doesn't is marked revoked (unless `record` is false) and not reused.
  */
 export async function findLiveLink(
   ctx: Ctx,
@@ -33,6 +52,7 @@ export async function findLiveLink(
   plan: PreparedPlan,
   contentHashOfPlan: () => Promise<string>,
   options: ShareOptions,
+  record = true,
 ): Promise<LedgerEntry | undefined> {
   // A link with its own expiry date or password is not "the same" as one asked for now.
   if (options.expiresAt || options.password !== undefined) return undefined;
@@ -59,7 +79,7 @@ export async function findLiveLink(
     if (works === "yes") return entry;
     // Marked revoked only when the provider says so: the item is gone, or it lists its links
     // and this one (by its id, not its URL text) is not among them.
-    if (works === "no") {
+    if (works === "no" && record) {
       await ledger.patch(entry.id, { status: "revoked", revokedAt: now.toISOString() });
     }
   }

@@ -3,7 +3,13 @@ import { interruptedError, usageError } from "../../lib/errors.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
 import { deleterOf, revokerOf } from "../../providers/features.ts";
 import { identityOfLink, type LinkIdentity } from "../../providers/link-identity.ts";
-import type { Provider, RemoteItem, SharedLink, ShareOptions } from "../../providers/provider.ts";
+import type {
+  Account,
+  Provider,
+  RemoteItem,
+  SharedLink,
+  ShareOptions,
+} from "../../providers/provider.ts";
 import {
   type ExpiryEnforcer,
   type Ledger,
@@ -25,6 +31,8 @@ export interface ShareOneOptions extends ShareOptions {
   datedMessage: boolean;
   partial: boolean;
   concurrency: number | undefined;
+  /** Whose account the files go to (asked once per send, while the first upload runs). */
+  account?: () => Promise<Account | undefined>;
 }
 
 /** What every step of one share works on. */
@@ -59,10 +67,12 @@ export async function shareOne(
     // Hashed while the bytes go up (the network is the slow part), for later sends to reuse
     // the link; a file that can't be read again is just not reusable.
     const hashing = options.contentHash().catch(() => undefined);
+    const account = options.account?.();
     await observer.uploading(plan);
     const upload = await uploadStep(share, observer);
     await checkUnchanged(share, upload.target);
-    observer.uploaded(plan);
+    const to = { provider: provider.name, account: await soonOrNothing(account) };
+    await observer.uploaded(plan, to);
     const unshareable = await recordUpload(share, upload, await hashing);
     if (unshareable) return { entry: unshareable, reused: false };
     const asked = optionsForProvider(options, options.expiryEnforcedBy);
@@ -71,6 +81,24 @@ export async function shareOne(
     return await recordLink(share, upload, link, style);
   } finally {
     await heartbeat.stop();
+  }
+}
+
+/** How long the account may still take once the upload is done: it only names the account. */
+const ACCOUNT_WAIT_MS = 2000;
+
+/** The answer if it comes soon after the upload, else undefined (a slow provider waits no one). */
+async function soonOrNothing<T>(answer: Promise<T> | undefined): Promise<T | undefined> {
+  if (!answer) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ACCOUNT_WAIT_MS, undefined);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -35,7 +35,7 @@ export async function uploadPlan(
     sentPerFile.set(file, bytesSent);
     let sent = 0;
     for (const bytes of sentPerFile.values()) sent += bytes;
-    observer.progress(sent, totalBytes);
+    observer.progress(sent, totalBytes, file, bytesSent);
   };
   if (plan.kind === "photo") {
     const uploaded = await provider.upload(plan.files, null, onProgress);

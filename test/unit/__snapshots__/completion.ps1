@@ -34,18 +34,18 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Args = $null
     }
     'send' = @{
-      Flags = @('--via', '--album', '--each', '-0', '--null', '--any-file', '--new-link', '--concurrency', '--partial', '--dry-run', '--expires', '--no-download', '--password', '--password-stdin', '--keep-metadata', '--convert', '--resize', '--message', '--preset', '--no-copy', '--json', '-q', '--quiet', '--open', '--qr', '-h', '--help')
+      Flags = @('--via', '--album', '--each', '-0', '--null', '--any-file', '--new-link', '--concurrency', '--partial', '--dry-run', '--expires', '--no-download', '--password', '--password-stdin', '--keep-metadata', '--convert', '--resize', '--message', '--preset', '--no-copy', '--json', '-q', '--quiet', '--open', '--qr', '--copy', '-h', '--help')
       Tips = @{
         '--via' = 'where to upload (default: dmshare config set provider …)'
         '--album' = 'send the files as one album with this name'
-        '--each' = 'one link per file instead of one album'
+        '--each' = 'one link per file instead of one album, each message naming its file'
         '-0' = 'with -, paths on stdin are separated by NUL (find -print0)'
         '--null' = 'with -, paths on stdin are separated by NUL (find -print0)'
         '--any-file' = 'also send files that are not photos or videos, as they are'
         '--new-link' = 'make a new link even if the same photos already have a live one'
         '--concurrency' = 'how many files of an album upload at once (default: 6 on Dropbox, 4 on Google)'
         '--partial' = 'if some files of an album fail to upload, share the rest (exit 5) instead of nothing'
-        '--dry-run' = 'show what would be uploaded and shared, do nothing'
+        '--dry-run' = 'show what the real run would do (reuse, expiry and who ends it, what is removed), do nothing'
         '--expires' = 'link stops working after 30m, 12h, 7d, 2w or on a date (2026-12-31)'
         '--no-download' = 'viewers can see but not download (where the plan allows)'
         '--password' = 'viewers must type a password, asked for at the terminal (Dropbox paid plans)'
@@ -55,12 +55,13 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--resize' = 'make the longest edge at most this many pixels (re-encodes)'
         '--message' = 'message to copy; placeholders {url} {name} {count} {expires} {provider}'
         '--preset' = 'built-in message wording: casual, friendly, professional, minimal'
-        '--no-copy' = 'do not copy the message to the clipboard'
+        '--no-copy' = 'do not copy the message to the clipboard (or: dmshare config set copy off)'
         '--json' = 'print the result as JSON'
         '-q' = 'print only the URL'
         '--quiet' = 'print only the URL'
         '--open' = 'open the link in the browser afterwards'
         '--qr' = 'also show the link as a QR code (on stderr) to scan with a phone'
+        '--copy' = 'copy the message to the clipboard even with the copy setting off'
         '-h' = 'show help'
         '--help' = 'show help'
       }
@@ -237,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config set' = @{
       Flags = @('-h', '--help')
@@ -247,7 +248,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config unset' = @{
       Flags = @('-h', '--help')
@@ -257,7 +258,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config list' = @{
       Flags = @('--json', '-h', '--help')
