@@ -12,9 +12,7 @@ export class MicrosoftIdentityServer extends EmulatorBase {
     this.identity = new MicrosoftIdentity(options);
     this.http = new HttpEmulator({
       port: options.port,
-      handle: (exchange) =>
-        this.identity.route(exchange) ??
-        identityError(404, "not_found", 90002, `No route ${exchange.url.pathname}.`),
+      handle: (exchange) => this.identity.handle(exchange),
       renderStatusFault: (fault) =>
         identityError(
           fault.status,

@@ -39,8 +39,21 @@ export type AccessCheck =
   | { ok: true; clientId: string; scopes: ReadonlySet<string> }
   | { ok: false; reason: "missing" | "invalid" | "expired" };
 
+/** Where the Graph emulator keeps the access tokens it accepts (microsoft-tokens.ts). */
+export interface SharedTokens {
+  grant(
+    token: string,
+    grant: { scopes: string[]; expiresAt: number | null; clientId?: string },
+  ): void;
+  expireAll(): void;
+}
+
 export interface IdentityOptions {
   account: MicrosoftAccount;
+  /** The apps registered in Microsoft Entra that may log in. */
+  apps?: MicrosoftApp[];
+  /** Graph's token store: tokens issued here are granted there, with Graph's scope names. */
+  tokens?: SharedTokens;
   accessTokenLifetimeSeconds?: number;
   /** The polling interval /devicecode hands out, in seconds (Microsoft: 5). */
   deviceIntervalSeconds?: number;
@@ -221,6 +234,7 @@ export class MicrosoftIdentity {
   private readonly accessTokenLifetimeSeconds: number;
   private readonly deviceIntervalSeconds: number;
   private readonly now: () => number;
+  private readonly shared: SharedTokens | undefined;
   private readonly apps = new Map<string, MicrosoftApp>();
   private readonly consents = new Map<string, Consent>();
   private readonly codes = new Map<string, Consent & { expiresAt: number; used: boolean }>();
@@ -235,6 +249,16 @@ export class MicrosoftIdentity {
     this.accessTokenLifetimeSeconds = options.accessTokenLifetimeSeconds ?? 3600;
     this.deviceIntervalSeconds = options.deviceIntervalSeconds ?? 5;
     this.now = options.now ?? Date.now;
+    this.shared = options.tokens;
+    for (const app of options.apps ?? []) this.registerApp(app);
+  }
+
+  /** For the Graph emulator's `identity` option: every identity path, else a 404. */
+  handle(exchange: Exchange): Reply {
+    return (
+      this.route(exchange) ??
+      identityError(404, "not_found", 90002, `No route ${exchange.url.pathname}.`)
+    );
   }
 
   registerApp(app: MicrosoftApp): void {
@@ -296,6 +320,7 @@ export class MicrosoftIdentity {
   /** Every access token issued so far stops working (as after its lifetime). */
   expireAccessTokens(): void {
     for (const record of this.accessTokens.values()) record.expiresAt = this.now() - 1000;
+    this.shared?.expireAll();
   }
 
   /** Every refresh token is revoked (the user removed the app's consent, or a password reset). */
@@ -781,11 +806,11 @@ ${error ? `<p id="error">${escapeHtml(error)}</p>\n` : ""}<form method="post" ac
 
   private newAccessToken(clientId: string, scopes: string[]): string {
     const token = opaqueToken("EwB", 180);
-    this.accessTokens.set(token, {
-      clientId,
-      scopes: [...scopes],
-      expiresAt: this.now() + this.accessTokenLifetimeSeconds * 1000,
-    });
+    const expiresAt = this.now() + this.accessTokenLifetimeSeconds * 1000;
+    this.accessTokens.set(token, { clientId, scopes: [...scopes], expiresAt });
+    // Graph names its permissions without the resource: Files.ReadWrite.AppFolder.
+    const graphScopes = scopes.map((scope) => scope.replace(GRAPH, ""));
+    this.shared?.grant(token, { scopes: graphScopes, expiresAt, clientId });
     return token;
   }
 
@@ -802,4 +827,35 @@ function redact(params: URLSearchParams): Record<string, string> {
   return Object.fromEntries(
     [...params].map(([name, value]) => [name, secret.includes(name) ? "[redacted]" : value]),
   );
+}
+
+/**
+ * The identity platform for the Graph emulator's `identity` option, on its base URL and with
+ * its token store and account:
+ *
+ *   let identity!: MicrosoftIdentity;
+ *   startMicrosoftEmulator({ identity: mountIdentity({ apps }, (made) => (identity = made)) })
+ */
+export function mountIdentity(
+  settings: Omit<IdentityOptions, "account" | "tokens" | "now">,
+  made: (identity: MicrosoftIdentity) => void = () => {},
+) {
+  return (context: {
+    tokens: SharedTokens;
+    account: { displayName: string; email: string };
+    now: () => number;
+  }): MicrosoftIdentity => {
+    const identity = new MicrosoftIdentity({
+      ...settings,
+      tokens: context.tokens,
+      now: context.now,
+      account: {
+        displayName: context.account.displayName,
+        userPrincipalName: context.account.email,
+        id: "00000000-0000-0000-0001-000000000001",
+      },
+    });
+    made(identity);
+    return identity;
+  };
 }

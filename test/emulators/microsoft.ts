@@ -97,7 +97,7 @@ const LOGGED_HEADERS = [
   "sdkversion",
   "client-request-id",
 ];
-const IDENTITY_PATH = /^\/(?:common|consumers|organizations|[0-9a-f-]{36})\//i;
+const IDENTITY_PATH = /^\/(?:(?:common|consumers|organizations|[0-9a-f-]{36})\/|devicelogin$)/i;
 
 function defaultCode(status: number): string {
   if (status === 429) return "activityLimitReached";

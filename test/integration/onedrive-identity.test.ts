@@ -4,11 +4,14 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { providerSession } from "../../src/core/session.ts";
 import { DmshareError } from "../../src/lib/errors.ts";
-import { openAuth } from "../../src/providers/onedrive/auth.ts";
+import { loadCredentials } from "../../src/providers/authorized-call.ts";
+import { ONEDRIVE, openAuth as openWith } from "../../src/providers/onedrive/auth.ts";
 import { loginOneDrive } from "../../src/providers/onedrive/login.ts";
 import type { LoginRequest, LoginUi, ProviderSession } from "../../src/providers/provider.ts";
 import type { StoredCredentials } from "../../src/store/credentials.ts";
 import { playBrowserConsent, playDeviceVerification } from "../emulators/browser.ts";
+import { startMicrosoftEmulator } from "../emulators/microsoft.ts";
+import { type MicrosoftIdentity, mountIdentity } from "../emulators/microsoft-identity.ts";
 import { MicrosoftIdentityServer } from "../emulators/microsoft-identity-server.ts";
 import { testContext } from "../helpers/context.ts";
 
@@ -85,6 +88,7 @@ function deviceUi(decision: "allow" | "deny" | "wait", shown: string[] = []): Lo
 }
 
 const whoami = async () => ACCOUNT;
+const openAuth = async (s: ProviderSession) => openWith(s, await loadCredentials(s, ONEDRIVE));
 const stored = async (s: ProviderSession) =>
   (await s.credentials.get("onedrive")) as StoredCredentials;
 
@@ -404,3 +408,28 @@ async function waitUntil(condition: () => boolean): Promise<void> {
   }
   throw new Error("condition never became true");
 }
+
+describe("mounted on the Microsoft Graph emulator", () => {
+  it("Graph accepts the tokens a login gets, and refuses them once expired", async () => {
+    let mounted: MicrosoftIdentity | undefined;
+    const graph = await startMicrosoftEmulator({
+      identity: mountIdentity({ apps: [{ clientId: APP }] }, (made) => {
+        mounted = made;
+      }),
+    });
+    try {
+      const s = await session({ DMSHARE_ONEDRIVE_AUTH_URL: graph.url });
+      await loginOneDrive(request(), s, browserUi("allow"), whoami);
+      const me = (token: string) =>
+        fetch(`${graph.url}/v1.0/me`, { headers: { Authorization: `Bearer ${token}` } });
+      const { accessToken } = await stored(s);
+      expect((await me(accessToken)).status).toBe(200);
+      mounted?.expireAccessTokens();
+      expect((await me(accessToken)).status).toBe(401);
+      const fresh = await (await openAuth(s)).refresh();
+      expect((await me(fresh ?? "")).status).toBe(200);
+    } finally {
+      await graph.close();
+    }
+  });
+});

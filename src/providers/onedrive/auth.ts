@@ -8,7 +8,7 @@
 import type { Ctx } from "../../context.ts";
 import { authError, DmshareError, providerError } from "../../lib/errors.ts";
 import type { StoredCredentials } from "../../store/credentials.ts";
-import { type Credentials, loadCredentials, type ProviderIdentity } from "../authorized-call.ts";
+import type { Credentials, ProviderIdentity } from "../authorized-call.ts";
 import type { ProviderName, ProviderSession } from "../provider.ts";
 import { explainFailure, type RetryDecision, retryOptionsFor, withRetry } from "../retry.ts";
 import {
@@ -44,9 +44,8 @@ export interface OneDriveAuth {
   readonly loginAgain: string;
 }
 
-/** The run's OneDrive credentials; an auth error (exit 3) when there are none. */
-export async function openAuth(session: ProviderSession): Promise<OneDriveAuth> {
-  const credentials = await loadCredentials(session, ONEDRIVE);
+/** The run's OneDrive tokens, from `loadCredentials(session, ONEDRIVE)`. */
+export function openAuth(session: ProviderSession, credentials: Credentials): OneDriveAuth {
   return new StoredAuth(session, credentials);
 }
 
