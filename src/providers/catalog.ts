@@ -45,6 +45,17 @@ export type LoginKind =
       prompt: string;
       /** 0: any free port (Google accepts any loopback port for Desktop clients). */
       port: number;
+    }
+  | {
+      /** A public client id alone, no secret (Microsoft Entra "Mobile and desktop" apps). */
+      kind: "public-client";
+      /** The environment variable that gives the client id. */
+      idVariable: string;
+      /** The client id this build carries, if any. */
+      builtin: () => string | undefined;
+      prompt: string;
+      /** 0: any free port (Microsoft matches a registered http://localhost on any port). */
+      port: number;
     };
 
 export interface CatalogEntry {

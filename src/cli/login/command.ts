@@ -28,7 +28,10 @@ export function loginCommand(program: Command) {
       "--credentials <file>",
       "Google: the client_secret.json of your Desktop OAuth client (or DMSHARE_GOOGLE_CREDENTIALS)",
     )
-    .option("--client-id <id>", "Google: OAuth client id (or DMSHARE_GOOGLE_CLIENT_ID)")
+    .option(
+      "--client-id <id>",
+      "Google: OAuth client id (or DMSHARE_GOOGLE_CLIENT_ID); OneDrive: Application (client) ID (or DMSHARE_ONEDRIVE_CLIENT_ID)",
+    )
     .option(
       "--client-secret <secret>",
       "Google: OAuth client secret (or DMSHARE_GOOGLE_CLIENT_SECRET)",
@@ -41,7 +44,7 @@ export function loginCommand(program: Command) {
     .option("--no-redirect", "paste the code Dropbox shows instead of the loopback redirect")
     .option(
       "--device",
-      "Google Drive: show a code to enter on another device (for machines without a browser)",
+      "Google Drive, OneDrive: show a code to enter on another device (for machines without a browser)",
     )
     .option(
       "--token <token>",
