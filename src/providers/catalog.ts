@@ -132,6 +132,25 @@ const CATALOG: readonly CatalogEntry[] = [
     choiceNote: "uploads privately; you press Share in Google Photos",
     load: async () => (await import("./gphotos/index.ts")).default,
   },
+  {
+    name: "onedrive",
+    displayName: "OneDrive",
+    aliases: ["microsoft"],
+    tokenVariable: tokenVariable("onedrive"),
+    login: {
+      kind: "public-client",
+      idVariable: "DMSHARE_ONEDRIVE_CLIENT_ID",
+      builtin: () => BUILTIN_APPS.onedriveClientId,
+      prompt: 'Your Microsoft app\'s Application (client) ID (README "Connect OneDrive")',
+      port: 0,
+    },
+    // Graph's expiry and passwords need a Microsoft 365 plan on personal accounts, which
+    // dmshare can't tell beforehand: --expires is kept by dmshare (prune), --password refused.
+    // No "can't download" for anonymous view links.
+    linkOptions: { albums: true, expiry: false, noDownload: false, password: false },
+    linkIsItemAddress: false,
+    load: async () => (await import("./onedrive/index.ts")).default,
+  },
 ];
 
 export const providerNames = (): ProviderName[] => CATALOG.map((entry) => entry.name);

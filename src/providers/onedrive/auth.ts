@@ -9,7 +9,7 @@ import type { Ctx } from "../../context.ts";
 import { authError, DmshareError, providerError } from "../../lib/errors.ts";
 import type { StoredCredentials } from "../../store/credentials.ts";
 import type { Credentials, ProviderIdentity } from "../authorized-call.ts";
-import type { ProviderName, ProviderSession } from "../provider.ts";
+import type { ProviderSession } from "../provider.ts";
 import { explainFailure, type RetryDecision, retryOptionsFor, withRetry } from "../retry.ts";
 import {
   type FormAnswer,
@@ -23,8 +23,7 @@ import {
   unreachableErrors,
 } from "./identity.ts";
 
-// TODO(merge h19-graph): ProviderName gains "onedrive" there; drop the cast then.
-export const ONEDRIVE: ProviderIdentity = { name: "onedrive" as ProviderName, label: LABEL };
+export const ONEDRIVE: ProviderIdentity = { name: "onedrive", label: LABEL };
 const LOGIN_AGAIN = "Run: dmshare login onedrive";
 /** An access token this close to its end is refreshed before use rather than after a 401. */
 const EXPIRY_MARGIN_MS = 60_000;
