@@ -1,12 +1,14 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { playBrowserConsent, playDeviceVerification } from "../emulators/browser.ts";
 import { type MicrosoftEmulator, startMicrosoftEmulator } from "../emulators/microsoft.ts";
 import { type MicrosoftIdentity, mountIdentity } from "../emulators/microsoft-identity.ts";
+import { buildWithBuiltinApps } from "../helpers/builtin-build.ts";
 import { type CliResult, collect, spawnCli, writeFiles } from "../helpers/cli.ts";
 import { jpegBytes } from "../helpers/media.ts";
 import { useTestbed } from "../helpers/testbed.ts";
+import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
 // `dmshare login onedrive` through the built binary, against the Microsoft emulator with the
 // identity platform mounted on its base URL: the browser login (the test browser presses
@@ -52,8 +54,8 @@ interface Started {
 }
 
 /** Starts `dmshare login onedrive …`; resolves once it shows where to log in. */
-function startLogin(args: string[]): Promise<Started> {
-  const child = spawnCli(["login", "onedrive", ...args], { env: bed.env(), cwd: bed.dir });
+function startLogin(args: string[], bin?: string): Promise<Started> {
+  const child = spawnCli(["login", "onedrive", ...args], { env: bed.env(), cwd: bed.dir, bin });
   const done = collect(child, 30_000);
   return new Promise<Started>((resolve, reject) => {
     let seen = "";
@@ -222,5 +224,58 @@ describe("dmshare login onedrive", () => {
     expect(sent.stderr).toMatch(/DMSHARE_ONEDRIVE_TOKEN/);
     expect(sent.stderr).toMatch(/unset it/);
     expect(sent.stderr).not.toContain("EwBnot-a-token-graph-knows");
+  });
+});
+
+describe("dmshare login onedrive without a client id", () => {
+  let terminal: Terminal | undefined;
+  afterEach(async () => {
+    await terminal?.close();
+    terminal = undefined;
+  });
+
+  it("at a terminal: asks for the Application (client) ID, refusing what is not a GUID", async () => {
+    expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
+    terminal = await startTerminal(["login", "onedrive", "--no-browser"], {
+      cwd: bed.dir,
+      env: bed.env({ DISPLAY: undefined, WAYLAND_DISPLAY: undefined }),
+    });
+    await terminal.waitFor(`Your Microsoft app's Application (client) ID`);
+    await terminal.type("my-app");
+    await terminal.press("Enter");
+    await terminal.waitFor("The Application (client) ID is a GUID");
+    await terminal.press(...Array<string>(6).fill("BSpace"));
+    await terminal.type(APP);
+    await terminal.press("Enter");
+    const screen = await terminal.waitFor("Open this page to log in to OneDrive");
+    expect(screen).toContain(`client_id=${APP}`);
+    await terminal.press("C-c");
+    expect(await terminal.exitCode()).toBe(130);
+  });
+
+  it("elsewhere: exit 2 saying how to register an app and give its id", async () => {
+    const result = await bed.dmshare(["login", "onedrive"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/No Microsoft app given, and this build of dmshare carries none/);
+    expect(result.stderr).toMatch(/Connect OneDrive/);
+    expect(result.stderr).toMatch(/--client-id ID/);
+  });
+});
+
+describe("a build that carries dmshare's own Microsoft app", () => {
+  let build: Awaited<ReturnType<typeof buildWithBuiltinApps>>;
+  beforeAll(async () => {
+    build = await buildWithBuiltinApps({ DMSHARE_BUILTIN_ONEDRIVE_CLIENT_ID: APP });
+  }, 60_000);
+  afterAll(() => build?.remove());
+
+  it("logs in with no client id of the user's and says so", async () => {
+    const { url, done } = await startLogin(["--no-browser"], build.bin);
+    expect(new URL(url ?? "").searchParams.get("client_id")).toBe(APP);
+    await acceptInBrowser(url ?? "");
+    const { code, stderr } = await done;
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/Logging in with dmshare's own Microsoft app/);
+    expect((await stored()).clientId).toBe(APP);
   });
 });
