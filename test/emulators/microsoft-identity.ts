@@ -60,6 +60,8 @@ export interface IdentityOptions {
   now?: () => number;
 }
 
+/** The app the emulator run on its own lets log in (`--app` adds others). */
+export const DEFAULT_APP_ID = "00000000-0000-4000-8000-00000000d5e1";
 const GRAPH = "https://graph.microsoft.com/";
 /** Microsoft Graph delegated permissions the consent page knows, with the line it shows. */
 const GRAPH_SCOPES: Record<string, string> = {

@@ -5,7 +5,7 @@
 // references. Run it on its own:
 //
 //   node test/emulators/microsoft.ts --port 8792 [--token T ...] [--plan free|premium]
-//        [--list-page-size N]
+//        [--list-page-size N] [--app CLIENT_ID ...]   (apps that may log in; default DEFAULT_APP_ID)
 
 import { parseArgs } from "node:util";
 import {
@@ -31,6 +31,7 @@ import {
 } from "./microsoft-graph.ts";
 import type { UploadSession } from "./microsoft-graph-upload.ts";
 import { driveIdOf, GraphError, type JsonObject, jsonReply } from "./microsoft-graph-wire.ts";
+import { DEFAULT_APP_ID, mountIdentity } from "./microsoft-identity.ts";
 import { MicrosoftTokens } from "./microsoft-tokens.ts";
 
 export type { RequestRecord } from "./http.ts";
@@ -317,13 +318,25 @@ export async function startMicrosoftEmulator(
 
 async function startFromArguments() {
   const { values } = parseArgs({
-    options: { ...COMMON_ARGUMENTS, plan: { type: "string", default: "free" } },
+    options: {
+      ...COMMON_ARGUMENTS,
+      plan: { type: "string", default: "free" },
+      // Application (client) IDs that may log in (public clients, public client flows on).
+      app: { type: "string", multiple: true, default: [DEFAULT_APP_ID] },
+    },
   });
   if (values.plan !== "free" && values.plan !== "premium") {
     throw new Error(`--plan takes free or premium, not "${values.plan}"`);
   }
   const { port, staticTokens, listPageSize } = commonOptions(values);
-  return startMicrosoftEmulator({ port, staticTokens, listPageSize, plan: values.plan });
+  const apps = values.app.map((clientId) => ({ clientId, publicClientFlows: true }));
+  return startMicrosoftEmulator({
+    port,
+    staticTokens,
+    listPageSize,
+    plan: values.plan,
+    identity: mountIdentity({ apps }),
+  });
 }
 
 serveWhenRunDirectly(import.meta.url, "Microsoft", startFromArguments);
