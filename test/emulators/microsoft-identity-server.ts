@@ -1,7 +1,7 @@
 // The Microsoft identity platform emulator on its own HTTP server, for tests of the login
 // alone; the Microsoft emulator (microsoft.ts) serves the same routes next to Graph's.
 
-import { EmulatorBase, HttpEmulator } from "./http.ts";
+import { EmulatorBase, type Fault, HttpEmulator } from "./http.ts";
 import { type IdentityOptions, identityError, MicrosoftIdentity } from "./microsoft-identity.ts";
 
 export class MicrosoftIdentityServer extends EmulatorBase {
@@ -23,5 +23,14 @@ export class MicrosoftIdentityServer extends EmulatorBase {
       loggedHeaders: ["content-type"],
       maxBufferedBodyBytes: 1024 * 1024,
     });
+  }
+
+  /** A status, cut or delay for the next matching requests (see http.ts). */
+  inject(fault: Fault): void {
+    this.http.inject(fault);
+  }
+
+  clearFaults(): void {
+    this.http.clearFaults();
   }
 }

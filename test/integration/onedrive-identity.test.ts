@@ -433,3 +433,80 @@ describe("mounted on the Microsoft Graph emulator", () => {
     }
   });
 });
+
+describe("answers dmshare does not trust or must wait out", () => {
+  it("a token endpoint that is busy (503) is asked again; the refresh then succeeds", async () => {
+    const s = await loggedIn();
+    server.inject({ kind: "status", status: 503, route: /\/token$/, times: 2 });
+    const before = server.requests.length;
+    const token = await (await openAuth(s)).refresh();
+    expect(token).toBe((await stored(s)).accessToken);
+    const statuses = server.requests.slice(before).map((r) => r.status);
+    expect(statuses).toEqual([503, 503, 200]);
+  });
+
+  it("a token endpoint that stays down → exit 4 (not 3: the login may be fine)", async () => {
+    const s = await loggedIn();
+    server.inject({ kind: "status", status: 503, route: /\/token$/, times: 10 });
+    const failure = await (await openAuth(s))
+      .refresh()
+      .catch((e: DmshareError) => e)
+      .finally(() => server.clearFaults());
+    expect(failure).toBeInstanceOf(DmshareError);
+    expect((failure as DmshareError).kind).toBe("provider");
+    expect((failure as DmshareError).message).toMatch(/did not refresh the login.*tried 5 times/);
+  });
+
+  /** A session whose fetch answers every identity request with `answer` (a hostile server). */
+  async function hostile(answer: unknown): Promise<ProviderSession> {
+    const s = await session({ DMSHARE_ONEDRIVE_AUTH_URL: "" });
+    const fetch: typeof globalThis.fetch = async () =>
+      new Response(JSON.stringify(answer), {
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+      });
+    return { ...s, ctx: { ...s.ctx, fetch } };
+  }
+
+  it("a device code answer naming a page that is not Microsoft's is not shown", async () => {
+    for (const page of [
+      "https://evil.example/devicelogin",
+      "http://microsoft.com/devicelogin",
+      "https://microsoft.com/device\nlogin now at https://evil.example",
+    ]) {
+      const s = await hostile({
+        device_code: "DAQABIQEAAA-device-code",
+        user_code: "ABCDEFGHJ",
+        verification_uri: page,
+        expires_in: 900,
+        interval: 5,
+      });
+      const shown: string[] = [];
+      const failure = await loginOneDrive(
+        request({ device: true }),
+        s,
+        deviceUi("wait", shown),
+        whoami,
+      ).catch((e: DmshareError) => e);
+      expect((failure as DmshareError).kind).toBe("provider");
+      expect((failure as DmshareError).message).toMatch(/lacks the code or the page/);
+      expect(shown).toEqual([]);
+    }
+  });
+
+  it("a refresh answer without a usable access token changes nothing stored", async () => {
+    const s = await loggedIn();
+    const before = await stored(s);
+    for (const answer of [
+      { token_type: "Bearer", refresh_token: "M.C5-next-refresh-token" },
+      { token_type: "Bearer", access_token: "has a space", refresh_token: "M.C5-next" },
+      { token_type: "mac", access_token: "EwB-mac-token-value", refresh_token: "M.C5-next" },
+    ]) {
+      const bad = await hostile(answer);
+      const real = { ...bad, credentials: s.credentials };
+      const failure = await (await openAuth(real)).refresh().catch((e: DmshareError) => e);
+      expect((failure as DmshareError).kind).toBe("provider");
+      expect(await stored(s)).toEqual(before);
+    }
+  });
+});
