@@ -21,7 +21,9 @@ interface Sent {
   files: { remotePath: string; bytes: number }[];
 }
 
-async function send(args: string[]): Promise<{ code: number | null; sent: Sent[]; stderr: string }> {
+async function send(
+  args: string[],
+): Promise<{ code: number | null; sent: Sent[]; stderr: string }> {
   const { code, stdout, stderr } = await bed.dmshare([
     "send",
     ...args,

@@ -355,3 +355,42 @@ describe("Microsoft Graph emulator through the official client", () => {
     expect(segment.statusCode).toBe(400);
   });
 });
+
+describe("Microsoft Graph emulator's clock", () => {
+  it("expires an upload session that gets no fragment for 15 minutes (each fragment extends it)", async () => {
+    let now = Date.parse("2026-12-01T10:00:00Z");
+    const emulator = await startMicrosoftEmulator({
+      staticTokens: [TOKEN],
+      now: () => new Date(now),
+    });
+    try {
+      const client = graphClient(emulator);
+      const created = await client
+        .api("/me/drive/special/approot:/slow.mov:/createUploadSession")
+        .post({ item: { "@microsoft.graph.conflictBehavior": "fail" } });
+      expect(created.expirationDateTime).toBe("2026-12-01T10:15:00Z");
+      const put = (start: number) =>
+        raw(created.uploadUrl, {
+          method: "PUT",
+          headers: {
+            "Content-Range": `bytes ${start}-${start + FRAGMENT_UNIT - 1}/${3 * FRAGMENT_UNIT}`,
+          },
+          body: bytes(FRAGMENT_UNIT, start),
+        });
+      now += 10 * 60_000;
+      const first = await put(0);
+      expect(first.body.expirationDateTime).toBe("2026-12-01T10:25:00Z");
+      now += 14 * 60_000;
+      expect((await put(FRAGMENT_UNIT)).status).toBe(202);
+      now += 16 * 60_000;
+      const late = await put(2 * FRAGMENT_UNIT);
+      expect([late.status, (late.body.error as { code: string }).code]).toEqual([
+        404,
+        "itemNotFound",
+      ]);
+      expect(emulator.uploadSessions()).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
