@@ -10,18 +10,19 @@ export function loginCommand(program: Command) {
     .summary("connect dmshare to your account")
     .description(
       "Log in to a provider in the browser (OAuth with PKCE; dmshare never sees your password). " +
-        (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google
+        (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google || BUILTIN_APPS.onedriveClientId
           ? "This build of dmshare carries its own app registration; you can bring your own instead (see the README): "
           : "You bring your own app (see the README): ") +
         "Dropbox needs your app key and the redirect URI " +
         `http://127.0.0.1:${dropboxPort}/ registered with it (--no-redirect shows a code to paste instead); ` +
         "Google needs a Desktop app OAuth client (--credentials client_secret.json). " +
-        "gdrive --device logs in with a code entered on another device (no browser here needed). " +
-        "gdrive asks only for the files dmshare creates; gphotos only for adding photos.",
+        "OneDrive needs your app's Application (client) ID (--client-id), a public client with the redirect URI http://localhost. " +
+        "gdrive --device and onedrive --device log in with a code entered on another device (no browser here needed). " +
+        "gdrive asks only for the files dmshare creates; gphotos only for adding photos; onedrive only for its app folder.",
     )
     .argument(
       "[provider]",
-      "dropbox, gdrive (google, drive) or gphotos (google-photos); asked for at a terminal",
+      "dropbox, gdrive (google, drive), gphotos (google-photos) or onedrive (microsoft); asked for at a terminal",
     )
     .option("--app-key <key>", "your Dropbox app key (or DMSHARE_DROPBOX_APP_KEY)")
     .option(
@@ -60,6 +61,7 @@ Examples:
   $ dmshare login gdrive --credentials ~/Downloads/client_secret_123.json
   $ dmshare login dropbox --no-browser --no-redirect
   $ dmshare login gdrive --device
+  $ dmshare login onedrive --client-id 5d3c2b1a-0f9e-4d8c-b7a6-958473625140
   $ printf '%s' "$TOKEN" | dmshare login dropbox --token -`,
     );
 }
@@ -71,6 +73,6 @@ export function logoutCommand(program: Command) {
   return program
     .command("logout")
     .summary("forget the stored credentials")
-    .argument("[provider]", "dropbox, gdrive or gphotos; asked for at a terminal")
+    .argument("[provider]", "dropbox, gdrive, gphotos or onedrive; asked for at a terminal")
     .addHelpText("after", "\nExamples:\n  $ dmshare logout dropbox\n  $ dmshare logout");
 }

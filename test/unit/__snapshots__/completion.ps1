@@ -64,7 +64,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--help' = 'show help'
       }
       Values = @{
-        '--via' = @('dropbox', 'gdrive', 'gphotos')
+        '--via' = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
         '--album' = 'TEXT'
         '--message' = 'TEXT'
         '--preset' = @('casual', 'friendly', 'professional', 'minimal')
@@ -89,7 +89,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--help' = 'show help'
       }
       Values = @{
-        '--provider' = @('dropbox', 'gdrive', 'gphotos')
+        '--provider' = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
         '--status' = @('pending', 'active', 'needs-sharing', 'expired', 'overdue', 'revoked')
         '--since' = 'TEXT'
       }
@@ -144,7 +144,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--help' = 'show help'
       }
       Values = @{
-        '--provider' = @('dropbox', 'gdrive', 'gphotos')
+        '--provider' = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
       }
       Subs = @{}
       Args = $null
@@ -186,7 +186,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--timeout' = 'TEXT'
       }
       Subs = @{}
-      Args = @('dropbox', 'gdrive', 'gphotos')
+      Args = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
     }
     'logout' = @{
       Flags = @('-h', '--help')
@@ -196,7 +196,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('dropbox', 'gdrive', 'gphotos')
+      Args = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
     }
     'status' = @{
       Flags = @('--json', '-h', '--help')
