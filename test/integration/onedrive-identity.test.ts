@@ -299,6 +299,15 @@ describe("OneDrive access tokens (auth.ts)", () => {
     expect(await mine.refresh()).toBe(theirs);
   });
 
+  it("two dmshare processes refreshing at once send the refresh token once (a lock file)", async () => {
+    const s = await loggedIn();
+    const [one, two] = [await openAuth(s), await openAuth(s)];
+    const before = server.requests.length;
+    const tokens = await Promise.all([one.refresh(), two.refresh()]);
+    expect(tokens[0]).toBe(tokens[1]);
+    expect(server.requests.slice(before).filter((r) => r.path.endsWith("/token"))).toHaveLength(1);
+  });
+
   it("a revoked refresh token → exit 3 saying to log in again", async () => {
     const s = await loggedIn();
     identity.revokeRefreshTokens();

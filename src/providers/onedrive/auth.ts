@@ -2,12 +2,15 @@
 // the stored login, refreshed when it has expired or Graph rejected it. Microsoft's refresh
 // tokens rotate: each refresh hands out a new one and this one may stop working at once, so
 // the new one is saved BEFORE the new access token is used (a crash in between loses nothing
-// but that access token), refreshes within a run are made one at a time, and a refresh token
-// another dmshare process already spent is taken over from the store instead of failing.
+// but that access token), and refreshes are made one at a time, within a run and across
+// dmshare processes (a lock file): a refresh token another process already spent is never
+// sent again; the login that process saved is used instead.
 
+import path from "node:path";
 import type { Ctx } from "../../context.ts";
 import { authError, DmshareError, providerError } from "../../lib/errors.ts";
 import type { StoredCredentials } from "../../store/credentials.ts";
+import { withFileLock } from "../../store/lock.ts";
 import type { Credentials, ProviderIdentity } from "../authorized-call.ts";
 import type { ProviderSession } from "../provider.ts";
 import { explainFailure, type RetryDecision, retryOptionsFor, withRetry } from "../retry.ts";
@@ -89,21 +92,27 @@ class StoredAuth implements OneDriveAuth {
     return this.inFlight;
   }
 
-  private async redeem(): Promise<string> {
+  /**
+   * Refreshes under a lock in the config folder, so that two dmshare processes never spend
+   * the same refresh token: the second one finds the login the first one saved and uses it.
+   */
+  private redeem(): Promise<string> {
+    const { ctx } = this.session;
+    const lockFile = path.join(ctx.paths.configDir, "onedrive-refresh.lock");
+    return withFileLock(lockFile, () => this.redeemLocked(), ctx.system);
+  }
+
+  private async redeemLocked(): Promise<string> {
     const { ctx, credentials } = this.session;
+    const current = await credentials.get(ONEDRIVE.name);
+    if (current?.refreshToken && current.refreshToken !== this.stored.refreshToken) {
+      // Another dmshare process refreshed since this one read the login: its token is ours.
+      this.stored = current;
+      return current.accessToken;
+    }
     const spent = this.stored;
     const answer = await refreshRequest(ctx, spent);
-    if (answer.status !== 200) {
-      // Another dmshare process may have refreshed first and saved the next token.
-      const current = await credentials.get(ONEDRIVE.name);
-      if (answer.body.error === "invalid_grant" && current?.refreshToken !== spent.refreshToken) {
-        if (current?.refreshToken) {
-          this.stored = current;
-          return current.accessToken;
-        }
-      }
-      throw refreshRefused(answer);
-    }
+    if (answer.status !== 200) throw refreshRefused(answer);
     const tokens = tokensOf(ctx, answer.body);
     if (!tokens) {
       throw providerError(
