@@ -49,6 +49,7 @@ const microsoft = () => {
 
 interface Started {
   done: Promise<CliResult>;
+  stop: () => void;
   url?: string;
   device?: { url: string; code: string };
 }
@@ -62,11 +63,14 @@ function startLogin(args: string[], bin?: string): Promise<Started> {
     child.stderr?.on("data", (chunk: string) => {
       seen += chunk;
       const page = /(http:\/\/127\.0\.0\.1:\d+\/common\/oauth2\/v2\.0\/authorize\?\S+)/.exec(seen);
-      if (page?.[1]) resolve({ done, url: page[1] });
+      const stop = () => child.kill("SIGINT");
+      if (page?.[1]) resolve({ done, stop, url: page[1] });
       const device = /open (http:\/\/\S+\/devicelogin) and enter the code:\n\s+([A-Z0-9]{9})/.exec(
         seen,
       );
-      if (device?.[1] && device[2]) resolve({ done, device: { url: device[1], code: device[2] } });
+      if (device?.[1] && device[2]) {
+        resolve({ done, stop, device: { url: device[1], code: device[2] } });
+      }
     });
     child.once("close", () => reject(new Error(`login ended before showing a page:\n${seen}`)));
   });
@@ -148,6 +152,17 @@ describe("dmshare login onedrive", () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/AADSTS7000218/);
     expect(stderr).toMatch(/Allow public client flows/);
+  });
+
+  it("Ctrl-C while waiting for the browser or the device → exit 130, nothing stored", async () => {
+    for (const args of [["--no-browser"], ["--device"]]) {
+      const { stop, done } = await startLogin([...args, "--client-id", APP]);
+      stop();
+      const { code, stderr } = await done;
+      expect(code).toBe(130);
+      expect(stderr).toContain("Interrupted: the login was not finished.");
+      await expect(stored()).rejects.toThrow(/ENOENT/);
+    }
   });
 
   it("refresh tokens rotate: the old one is refused, dmshare goes on with the new one", async () => {

@@ -397,6 +397,37 @@ describe("the identity emulator is as strict as Microsoft", () => {
     await expect(page("http://localhost:1/")).resolves.toHaveProperty("location");
   });
 
+  it("refuses an unknown scope, an unknown app, a tenant that is not one, and prompt=none without consent", async () => {
+    const authorize = (params: Record<string, string>, tenant = "common") =>
+      playBrowserConsent(
+        `${server.url}/${tenant}/oauth2/v2.0/authorize?${new URLSearchParams({
+          client_id: APP,
+          response_type: "code",
+          redirect_uri: "http://localhost:4567/",
+          scope: SCOPES,
+          ...params,
+        })}`,
+        "allow",
+      );
+    await expect(authorize({ scope: "Files.ReadWrite.Everything" })).rejects.toThrow(/AADSTS70011/);
+    await expect(authorize({ client_id: NO_DEVICE_APP.replace("0f", "ff") })).rejects.toThrow(
+      /AADSTS700016/,
+    );
+    const tenant = await fetch(`${server.url}/contoso/oauth2/v2.0/token`, { method: "POST" });
+    expect(((await tenant.json()) as { error_codes: number[] }).error_codes).toEqual([90002]);
+    const silent = await fetch(
+      `${server.url}/common/oauth2/v2.0/authorize?${new URLSearchParams({
+        client_id: APP,
+        response_type: "code",
+        redirect_uri: "http://localhost:4567/",
+        scope: SCOPES,
+        prompt: "none",
+      })}`,
+      { redirect: "manual" },
+    );
+    expect(silent.headers.get("location")).toMatch(/error=interaction_required/);
+  });
+
   it("a refresh asking for more than was granted is refused", async () => {
     const { refreshToken } = identity.issue(APP, ["Files.ReadWrite.AppFolder", "offline_access"]);
     const wider = await post({
