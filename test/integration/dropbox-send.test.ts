@@ -51,7 +51,8 @@ describe("dmshare send on Dropbox", () => {
     expect(paths.filter((p) => p === "/2/files/upload_session/finish_batch_v2")).toHaveLength(1);
     expect(paths).not.toContain("/2/files/upload");
     const folder = sent.files[0].remotePath.split("/").slice(0, -1).join("/");
-    expect(folder).toMatch(/^\/dmshare\/Lisbon trip/);
+    // In the send's own folder, named by its id, so no other album of that name renames it.
+    expect(folder).toBe(`/dmshare/${sent.id}/Lisbon trip`);
     for (const file of sent.files) expect(file.remotePath.startsWith(`${folder}/`)).toBe(true);
   });
 
@@ -170,7 +171,7 @@ describe("dmshare send on Dropbox", () => {
     ]);
     expect(code).toBe(0);
     const sent = JSON.parse(stdout);
-    expect(sent.files[0].remotePath).toMatch(/^\/dmshare\/café ü 😀( \(\d+\))?\.jpg$/);
+    expect(sent.files[0].remotePath).toBe(`/dmshare/${sent.id}/café ü 😀.jpg`);
     expect(bed.emulator.resolveSharedLink(sent.url)).not.toBeNull();
   });
 
