@@ -159,6 +159,35 @@ describe("dmshare send on Dropbox", () => {
     ).toEqual(["my photo.jpg", "odd\nname.jpg"]);
   });
 
+  it("an album whose commit reply is lost: the retry adopts the files it made, no duplicates", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(3000), "b.jpg": jpegBytes(4000) });
+    // finish_batch_v2 commits both files, then the reply never arrives.
+    bed.emulator.inject({ kind: "cut", route: "/2/files/upload_session/finish_batch_v2" });
+    const { code, stdout, stderr } = await dmshare([
+      "send",
+      "a.jpg",
+      "b.jpg",
+      "--album",
+      "Lost reply",
+      "--via",
+      "dropbox",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const sent = JSON.parse(stdout);
+    const folder = `/dmshare/${sent.id}/Lost reply`;
+    const inFolder = bed.emulator
+      .listFiles()
+      .filter((file) => file.pathDisplay.startsWith(`${folder}/`))
+      .map((file) => file.pathDisplay);
+    expect(inFolder.sort()).toEqual([`${folder}/a.jpg`, `${folder}/b.jpg`]);
+    expect(sent.files.map((file: { remotePath: string }) => file.remotePath).sort()).toEqual(
+      inFolder,
+    );
+  });
+
   it("keeps non-ASCII and emoji file names", async () => {
     await writeFiles(bed.dir, { "café ü 😀.jpg": jpegBytes() });
     const { code, stdout } = await dmshare([
