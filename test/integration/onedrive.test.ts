@@ -52,6 +52,25 @@ describe("OneDrive through the shared retry policy", () => {
     ]);
   });
 
+  it("a session whose last answer was lost: the file it made is taken, not uploaded again", async () => {
+    const file = path.join(bed.dir, "last.jpg");
+    await writeFile(file, jpegBytes(4096));
+    await truncate(file, 11 * 1024 * 1024);
+    // Three fragments (5 + 5 + 1 MiB): the third is handled, its answer lost.
+    bed.emulator.inject({ kind: "cut", method: "PUT", route: /^\/rup\//, skip: 2 });
+    const before = bed.emulator.requests.length;
+    const { code, stderr } = await send("last.jpg");
+    expect(code, stderr).toBe(0);
+    const session = since(before).filter((r) => r.path.startsWith("/rup/"));
+    expect(session.map((r) => `${r.method} ${r.status ?? "cut"}`)).toEqual([
+      "PUT 202",
+      "PUT 202",
+      "PUT cut",
+      "GET 404",
+    ]);
+    expect(itemsNamed("last.jpg")).toHaveLength(1);
+  });
+
   it("a simple upload whose answer was lost is not uploaded twice", async () => {
     await writeFiles(bed.dir, { "lost.jpg": jpegBytes(3000) });
     // Handled, then the connection dropped instead of the answer.

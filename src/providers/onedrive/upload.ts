@@ -199,7 +199,10 @@ async function sessionUpload(
   );
   if (created === null) return undefined;
   const uploadUrl = checkedUploadUrl(s, created.uploadUrl);
-  const session = new UploadSession(s, uploadUrl, file, onProgress);
+  const session = new UploadSession(s, uploadUrl, file, onProgress, async () => {
+    const made = await existingChild(s, parent, name);
+    return made?.size === file.bytes ? made : undefined;
+  });
   try {
     return await call(s, `upload ${file.name}`, () => session.sendRest());
   } catch (error) {
@@ -244,10 +247,20 @@ class UploadSession {
   private readonly fragmentBytes: number;
   private readonly signal: AbortSignal;
   private readonly rawFetch: typeof fetch;
+  private readonly madeBefore: () => Promise<GraphItem | undefined>;
   private offset = 0;
   private askFirst = false;
+  /** The last fragment went out (its answer may still have been lost). */
+  private sentLast = false;
 
-  constructor(s: GraphSession, url: URL, file: LocalFile, onProgress: UploadProgress) {
+  constructor(
+    s: GraphSession,
+    url: URL,
+    file: LocalFile,
+    onProgress: UploadProgress,
+    madeBefore: () => Promise<GraphItem | undefined>,
+  ) {
+    this.madeBefore = madeBefore;
     // Only this host, and never the Authorization header (the URL is the credential).
     this.fetch = providerFetch(s.ctx, LABEL, [url.host]);
     this.rawFetch = s.ctx.fetch;
@@ -261,11 +274,15 @@ class UploadSession {
 
   /** Sends what the session still needs; the driveItem once the last byte arrived. */
   async sendRest(): Promise<GraphItem> {
-    if (this.askFirst) this.offset = await this.nextExpected();
+    if (this.askFirst) {
+      const resumed = await this.resume();
+      if (resumed) return resumed;
+    }
     this.askFirst = true;
     const total = this.file.bytes;
     for (;;) {
       const end = Math.min(total, this.offset + this.fragmentBytes);
+      if (end === total) this.sentLast = true;
       const response = await this.fetch(this.url, {
         method: "PUT",
         headers: { "Content-Range": `bytes ${this.offset}-${end - 1}/${total}` },
@@ -276,6 +293,22 @@ class UploadSession {
       const answer = (await response.json()) as GraphItem & UploadSessionAnswer;
       if (response.status === 200 || response.status === 201) return answer;
       this.offset = nextStart(answer.nextExpectedRanges, end);
+    }
+  }
+
+  /**
+   * After a failure: where the session wants the next byte; or, when the session is gone
+   * after its last fragment went out (the answer was lost, the file was made), that file.
+   */
+  private async resume(): Promise<GraphItem | undefined> {
+    try {
+      this.offset = await this.nextExpected();
+      return undefined;
+    } catch (error) {
+      if (!this.sentLast || !(error instanceof GraphHttpError) || error.status !== 404) throw error;
+      const made = await this.madeBefore();
+      if (made) return made;
+      throw error;
     }
   }
 
