@@ -52,6 +52,25 @@ describe("OneDrive through the shared retry policy", () => {
     ]);
   });
 
+  it("a session whose last answer was lost: the file it made is taken, not uploaded again", async () => {
+    const file = path.join(bed.dir, "last.jpg");
+    await writeFile(file, jpegBytes(4096));
+    await truncate(file, 11 * 1024 * 1024);
+    // Three fragments (5 + 5 + 1 MiB): the third is handled, its answer lost.
+    bed.emulator.inject({ kind: "cut", method: "PUT", route: /^\/rup\//, skip: 2 });
+    const before = bed.emulator.requests.length;
+    const { code, stderr } = await send("last.jpg");
+    expect(code, stderr).toBe(0);
+    const session = since(before).filter((r) => r.path.startsWith("/rup/"));
+    expect(session.map((r) => `${r.method} ${r.status ?? "cut"}`)).toEqual([
+      "PUT 202",
+      "PUT 202",
+      "PUT cut",
+      "GET 404",
+    ]);
+    expect(itemsNamed("last.jpg")).toHaveLength(1);
+  });
+
   it("a simple upload whose answer was lost is not uploaded twice", async () => {
     await writeFiles(bed.dir, { "lost.jpg": jpegBytes(3000) });
     // Handled, then the connection dropped instead of the answer.
@@ -59,19 +78,19 @@ describe("OneDrive through the shared retry policy", () => {
     const { code, stdout, stderr } = await send("lost.jpg");
     expect(code, stderr).toBe(0);
     expect(itemsNamed("lost.jpg")).toHaveLength(1);
-    expect(itemsNamed("lost (2).jpg")).toEqual([]);
-    expect(JSON.parse(stdout).files[0].remotePath).toBe("Apps/dmshare/lost.jpg");
+    expect(JSON.parse(stdout).files[0].remotePath).toMatch(/^Apps\/dmshare\/[^/]+\/lost\.jpg$/);
   });
 
-  it("a name already in the app folder: the file goes up as `name (2).ext`", async () => {
+  it("two sends of a same-named file: each in its send's own folder, both named so", async () => {
     await writeFiles(bed.dir, { "twice.jpg": jpegBytes(3000) });
-    expect((await send("twice.jpg")).code).toBe(0);
+    const first = await send("twice.jpg");
     await writeFiles(bed.dir, { "twice.jpg": jpegBytes(3300) });
-    const { code, stdout, stderr } = await send("twice.jpg");
-    expect(code, stderr).toBe(0);
-    expect(JSON.parse(stdout).files[0].remotePath).toBe("Apps/dmshare/twice (2).jpg");
-    expect(itemsNamed("twice.jpg")).toHaveLength(1);
-    expect(itemsNamed("twice (2).jpg")).toHaveLength(1);
+    const second = await send("twice.jpg");
+    expect([first.code, second.code]).toEqual([0, 0]);
+    const [one, two] = [first, second].map((run) => JSON.parse(run.stdout));
+    expect(one.files[0].remotePath).toBe(`Apps/dmshare/${one.id}/twice.jpg`);
+    expect(two.files[0].remotePath).toBe(`Apps/dmshare/${two.id}/twice.jpg`);
+    expect(itemsNamed("twice.jpg")).toHaveLength(2);
   });
 });
 

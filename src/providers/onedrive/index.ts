@@ -1,6 +1,6 @@
 // OneDrive (Microsoft Graph v1.0, personal accounts): files in the app folder
-// (`Apps/<app name>`, the only place the Files.ReadWrite.AppFolder scope reaches), an album in
-// its own folder there, anonymous view-only links, revoke, delete. Plain fetch rather than
+// (`Apps/<app name>`, the only place the Files.ReadWrite.AppFolder scope reaches), each send
+// in a folder of its own there (folders.ts), anonymous view-only links, revoke, delete. Plain fetch rather than
 // @microsoft/microsoft-graph-client: see the commit that added this provider.
 
 import { withoutControls } from "../../lib/text.ts";
@@ -16,18 +16,10 @@ import type {
   RemoteItem,
 } from "../provider.ts";
 import { LABEL } from "./errors.ts";
+import { createAlbum } from "./folders.ts";
 import { linkState, listLinks, revoke, share } from "./links.ts";
 import { loginOneDrive } from "./login.ts";
-import {
-  appFolder,
-  appFolderPath,
-  type GraphItem,
-  type GraphSession,
-  graph,
-  itemPath,
-  openSession,
-  SERVICE,
-} from "./session.ts";
+import { type GraphSession, graph, itemPath, openSession, SERVICE } from "./session.ts";
 import { upload } from "./upload.ts";
 
 async function connect(session: ProviderSession) {
@@ -35,9 +27,9 @@ async function connect(session: ProviderSession) {
   return {
     name: SERVICE.name,
     whoami: () => whoami(s),
-    createAlbum: (name) => createAlbum(s, name),
-    upload: (files, album, onProgress, concurrency) =>
-      upload(s, files, album, onProgress, concurrency),
+    createAlbum: (name, sendId) => createAlbum(s, name, sendId),
+    upload: (files, destination, onProgress, concurrency) =>
+      upload(s, files, destination, onProgress, concurrency),
     share: (target, options) => share(s, target, options),
     revoke: (link) => revoke(s, link),
     deleteItems: (items) => deleteItems(s, items),
@@ -62,24 +54,6 @@ async function whoami(s: GraphSession): Promise<Account> {
         : `your ${LABEL} account`,
     ),
     email: typeof email === "string" ? withoutControls(email) : null,
-  };
-}
-
-/** A folder in the app folder; OneDrive picks another name when this one is taken. */
-async function createAlbum(s: GraphSession, name: string): Promise<RemoteItem> {
-  const parent = await appFolder(s);
-  const made = await graph<GraphItem>(
-    s,
-    `create the album folder "${name}"`,
-    `${itemPath(parent.id)}/children`,
-    {
-      method: "POST",
-      json: { name, folder: {}, "@microsoft.graph.conflictBehavior": "rename" },
-    },
-  );
-  return {
-    remotePath: withoutControls(`${await appFolderPath(s)}/${made.name ?? name}`),
-    remoteId: made.id,
   };
 }
 

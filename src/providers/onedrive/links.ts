@@ -156,31 +156,47 @@ export async function linkState(s: GraphSession, target: RemoteItem): Promise<Li
   return { item: "present", links: liveLinks(permissions) };
 }
 
-/** Files and album folders directly in the app folder that anyone with a link can open. */
+/**
+ * What anyone with a link can open in the app folder, in both layouts: directly in it (albums,
+ * and photos sent before per-send folders) and one level down, in a send's own folder
+ * (`<id>/beach.jpg`, `<id>/Lisbon trip`), which is never shared itself.
+ */
 export async function listLinks(s: GraphSession): Promise<ProviderLink[]> {
   const folder = await appFolder(s);
   const prefix = await appFolderPath(s);
   const found: ProviderLink[] = [];
-  let next: string | undefined = `${itemPath(folder.id)}/children?$top=200`;
+  for (const item of await childrenOf(s, folder.id)) {
+    const links = liveLinks((await permissionsOf(s, item.id)) ?? []);
+    for (const link of links) found.push(providerLinkFrom(item, link, prefix));
+    if (links.length > 0 || !item.folder) continue;
+    const inner = `${prefix}/${withoutControls(item.name ?? item.id)}`;
+    for (const child of await childrenOf(s, item.id)) {
+      for (const link of liveLinks((await permissionsOf(s, child.id)) ?? [])) {
+        found.push(providerLinkFrom(child, link, inner));
+      }
+    }
+  }
+  return found;
+}
+
+/** Every child of a folder, page after page (the next pages only from Graph's own host). */
+async function childrenOf(s: GraphSession, folderId: string): Promise<GraphItem[]> {
+  const items: GraphItem[] = [];
+  let next: string | undefined = `${itemPath(folderId)}/children?$top=200`;
   while (next) {
     const page: { value?: GraphItem[]; "@odata.nextLink"?: unknown } = await graph(
       s,
       "list dmshare's app folder",
       next,
     );
-    for (const item of page.value ?? []) {
-      const permissions = await permissionsOf(s, item.id);
-      for (const link of liveLinks(permissions ?? [])) {
-        found.push(providerLinkFrom(item, link, prefix));
-      }
-    }
+    items.push(...(page.value ?? []).filter((item) => typeof item?.id === "string"));
     const nextLink = page["@odata.nextLink"];
     next = typeof nextLink === "string" && nextLink.startsWith(`${s.base}/`) ? nextLink : undefined;
     if (typeof nextLink === "string" && !next) {
       throw new GraphHttpError(502, "badNextLink", "the next page of the listing is elsewhere");
     }
   }
-  return found;
+  return items;
 }
 
 function providerLinkFrom(item: GraphItem, link: LiveLink, prefix: string): ProviderLink {

@@ -7,9 +7,10 @@
 // that will not finish (Ctrl-C, a final failure) is cancelled with DELETE.
 
 import { providerError } from "../../lib/errors.ts";
+import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { providerFetch } from "../guarded-fetch.ts";
-import type { LocalFile, RemoteItem, UploadedFile, UploadProgress } from "../provider.ts";
+import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import {
   Concurrency,
   chunkBytesFor,
@@ -18,15 +19,8 @@ import {
   uploadedOrIncomplete,
 } from "../transfer.ts";
 import { GraphHttpError, graphErrorOf, LABEL } from "./errors.ts";
-import {
-  appFolder,
-  appFolderPath,
-  call,
-  type GraphItem,
-  type GraphSession,
-  graphRequest,
-  itemPath,
-} from "./session.ts";
+import { sendFolderOf } from "./folders.ts";
+import { call, type GraphItem, type GraphSession, graphRequest, itemPath } from "./session.ts";
 
 /** Microsoft: a simple PUT for files up to 250 MB; a session (resumable) pays off above 4 MiB. */
 const SIMPLE_MAX = 4 * 1024 * 1024;
@@ -34,8 +28,6 @@ const SIMPLE_MAX = 4 * 1024 * 1024;
 export const FRAGMENT_UNIT = 320 * 1024;
 const MAX_FRAGMENT = 192 * FRAGMENT_UNIT;
 const UPLOAD_CONCURRENCY = 4;
-/** How many other names (`beach (2).jpg`…) a file tries when its name is taken. */
-const NAME_TRIES = 20;
 
 /** Hosts Microsoft hands out upload URLs on (personal and work accounts). */
 const UPLOAD_HOSTS = ["api.onedrive.com", "graph.microsoft.com"];
@@ -48,26 +40,42 @@ const UPLOAD_HOST_SUFFIXES = [
 
 interface Folder {
   id: string;
-  /** For the ledger and messages: `Apps/dmshare/Lisbon trip`. */
+  /** For the ledger and messages: `Apps/dmshare/<id>/Lisbon trip`. */
   path: string;
+  /** The send's own folder, which clean-up deletes whole. */
+  sendFolder?: FolderItem;
 }
 
+/** Into the album's folder, or else into the send's own folder (folders.ts). */
 export async function upload(
   s: GraphSession,
   files: LocalFile[],
-  album: RemoteItem | null,
+  { sendId, album }: Destination,
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  const parent: Folder = album
-    ? { id: album.remoteId, path: album.remotePath }
-    : { id: (await appFolder(s)).id, path: await appFolderPath(s) };
+  let parent: Folder;
+  if (album) {
+    const { remoteId, remotePath, sendFolder } = await album;
+    parent = { id: remoteId, path: remotePath, ...(sendFolder && { sendFolder }) };
+  } else {
+    const sendFolder = await sendFolderOf(s, sendId);
+    parent = { id: sendFolder.remoteId, path: sendFolder.remotePath, sendFolder };
+  }
   const uploads = new Concurrency(concurrency);
   s.authorized.uploads = uploads;
   const results = await mapSettled(files, uploads, (file) =>
     uploadOne(s, file, parent, onProgress),
   );
+  if (!album && results.every((result) => !result.ok) && parent.sendFolder) {
+    await removeQuietly(s, parent.sendFolder.remoteId);
+  }
   return uploadedOrIncomplete(files, results);
+}
+
+/** Clean-up on the way out of a failure: the failure is what the user is told about. */
+async function removeQuietly(s: GraphSession, itemId: string): Promise<void> {
+  await graphRequest(s, itemPath(itemId), { method: "DELETE" }).catch(() => undefined);
 }
 
 async function uploadOne(
@@ -76,18 +84,14 @@ async function uploadOne(
   parent: Folder,
   onProgress: UploadProgress,
 ): Promise<UploadedFile> {
-  let item: GraphItem | undefined;
-  for (const name of candidateNames(file.name)) {
-    item =
-      file.bytes <= SIMPLE_MAX
-        ? await simpleUpload(s, file, name, parent, onProgress)
-        : await sessionUpload(s, file, name, parent, onProgress);
-    if (item) break;
-  }
+  const item =
+    file.bytes <= SIMPLE_MAX
+      ? await simpleUpload(s, file, file.name, parent, onProgress)
+      : await sessionUpload(s, file, file.name, parent, onProgress);
   if (!item) {
     throw providerError(
-      `${parent.path} already holds ${file.name} and ${NAME_TRIES} other names dmshare tried for it.`,
-      "Rename the file, or send it as an album (--album NAME).",
+      `${parent.path} already holds another ${file.name}, so dmshare did not upload it there.`,
+      "Send it again: each send gets a folder of its own.",
     );
   }
   if (typeof item.id !== "string" || item.size !== file.bytes) {
@@ -101,15 +105,8 @@ async function uploadOne(
     bytes: file.bytes,
     remoteId: item.id,
     remotePath: withoutControls(`${parent.path}/${item.name ?? file.name}`),
+    ...(parent.sendFolder && { sendFolder: parent.sendFolder }),
   };
-}
-
-/** The name, then `name (2).ext`, `name (3).ext`… */
-function* candidateNames(name: string): Generator<string> {
-  yield name;
-  const dot = name.lastIndexOf(".");
-  const [stem, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
-  for (let n = 2; n <= NAME_TRIES; n++) yield `${stem} (${n})${extension}`;
 }
 
 const childPath = (parent: Folder, name: string, action: string) =>
@@ -202,7 +199,10 @@ async function sessionUpload(
   );
   if (created === null) return undefined;
   const uploadUrl = checkedUploadUrl(s, created.uploadUrl);
-  const session = new UploadSession(s, uploadUrl, file, onProgress);
+  const session = new UploadSession(s, uploadUrl, file, onProgress, async () => {
+    const made = await existingChild(s, parent, name);
+    return made?.size === file.bytes ? made : undefined;
+  });
   try {
     return await call(s, `upload ${file.name}`, () => session.sendRest());
   } catch (error) {
@@ -247,10 +247,20 @@ class UploadSession {
   private readonly fragmentBytes: number;
   private readonly signal: AbortSignal;
   private readonly rawFetch: typeof fetch;
+  private readonly madeBefore: () => Promise<GraphItem | undefined>;
   private offset = 0;
   private askFirst = false;
+  /** The last fragment went out (its answer may still have been lost). */
+  private sentLast = false;
 
-  constructor(s: GraphSession, url: URL, file: LocalFile, onProgress: UploadProgress) {
+  constructor(
+    s: GraphSession,
+    url: URL,
+    file: LocalFile,
+    onProgress: UploadProgress,
+    madeBefore: () => Promise<GraphItem | undefined>,
+  ) {
+    this.madeBefore = madeBefore;
     // Only this host, and never the Authorization header (the URL is the credential).
     this.fetch = providerFetch(s.ctx, LABEL, [url.host]);
     this.rawFetch = s.ctx.fetch;
@@ -264,11 +274,15 @@ class UploadSession {
 
   /** Sends what the session still needs; the driveItem once the last byte arrived. */
   async sendRest(): Promise<GraphItem> {
-    if (this.askFirst) this.offset = await this.nextExpected();
+    if (this.askFirst) {
+      const resumed = await this.resume();
+      if (resumed) return resumed;
+    }
     this.askFirst = true;
     const total = this.file.bytes;
     for (;;) {
       const end = Math.min(total, this.offset + this.fragmentBytes);
+      if (end === total) this.sentLast = true;
       const response = await this.fetch(this.url, {
         method: "PUT",
         headers: { "Content-Range": `bytes ${this.offset}-${end - 1}/${total}` },
@@ -279,6 +293,22 @@ class UploadSession {
       const answer = (await response.json()) as GraphItem & UploadSessionAnswer;
       if (response.status === 200 || response.status === 201) return answer;
       this.offset = nextStart(answer.nextExpectedRanges, end);
+    }
+  }
+
+  /**
+   * After a failure: where the session wants the next byte; or, when the session is gone
+   * after its last fragment went out (the answer was lost, the file was made), that file.
+   */
+  private async resume(): Promise<GraphItem | undefined> {
+    try {
+      this.offset = await this.nextExpected();
+      return undefined;
+    } catch (error) {
+      if (!this.sentLast || !(error instanceof GraphHttpError) || error.status !== 404) throw error;
+      const made = await this.madeBefore();
+      if (made) return made;
+      throw error;
     }
   }
 
