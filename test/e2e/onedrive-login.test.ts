@@ -7,6 +7,7 @@ import { type MicrosoftIdentity, mountIdentity } from "../emulators/microsoft-id
 import { buildWithBuiltinApps } from "../helpers/builtin-build.ts";
 import { type CliResult, collect, spawnCli, writeFiles } from "../helpers/cli.ts";
 import { jpegBytes } from "../helpers/media.ts";
+import { expectNoSecrets, recorder } from "../helpers/secrets.ts";
 import { useTestbed } from "../helpers/testbed.ts";
 import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 
@@ -214,6 +215,31 @@ describe("dmshare login onedrive", () => {
       expect(sent.stdout + sent.stderr).not.toContain(token);
       expect(written).not.toContain(token);
     }
+  });
+
+  it("no token reaches stdout, stderr or any file but the credential store (--verbose, DMSHARE_DEBUG)", async () => {
+    const login = await browserLogin();
+    const seen = [await stored()];
+    const { runs, run } = recorder(bed, {});
+    runs.push(["login onedrive", login]);
+    await writeFiles(bed.dir, { "beach.jpg": jpegBytes(), "dune.jpg": jpegBytes() });
+    expect((await run(["send", "beach.jpg", "--via", "onedrive", "--no-copy"])).code).toBe(0);
+    microsoft().expireAccessTokens();
+    expect((await run(["send", "dune.jpg", "--via", "onedrive", "--no-copy"])).code).toBe(0);
+    seen.push(await stored());
+    expect(seen[1]?.refreshToken).not.toBe(seen[0]?.refreshToken);
+    await run(["status"]);
+    await run(["list"]);
+    await run(["sync", "--provider", "onedrive"]);
+    microsoft().revokeRefreshTokens();
+    microsoft().expireAccessTokens();
+    expect((await run(["send", "beach.jpg", "--via", "onedrive", "--no-copy"])).code).toBe(3);
+    await run(["logout", "onedrive"]);
+    await expectNoSecrets(
+      bed,
+      { all: async () => seen.flatMap((l) => [l.accessToken, l.refreshToken]) },
+      runs,
+    );
   });
 
   it("status names the account and where its login is; logout forgets it", async () => {
