@@ -100,7 +100,14 @@ function builtinApps(): BuiltinApps {
   if (dropboxAppKey && !/^\w+$/.test(dropboxAppKey)) {
     throw new Error("DMSHARE_BUILTIN_DROPBOX_APP_KEY is not an app key (letters and digits).");
   }
+  const onedriveClientId = setting("DMSHARE_BUILTIN_ONEDRIVE_CLIENT_ID");
+  if (onedriveClientId && !/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(onedriveClientId)) {
+    throw new Error(
+      "DMSHARE_BUILTIN_ONEDRIVE_CLIENT_ID is not an Application (client) ID (a GUID).",
+    );
+  }
   return {
+    onedriveClientId,
     dropboxAppKey,
     google: googleClient("DMSHARE_BUILTIN_GOOGLE_CLIENT"),
     googleDevice: googleClient("DMSHARE_BUILTIN_GOOGLE_DEVICE_CLIENT"),

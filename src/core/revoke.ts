@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { usageError } from "../lib/errors.ts";
+import { wholeSend } from "../lib/link-records.ts";
 import { deleterOf, revokerOf } from "../providers/features.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { LedgerEntry } from "../store/ledger.ts";
@@ -140,7 +141,8 @@ export async function revokeLinks(
 }
 
 function remoteItemsOf(entry: LedgerEntry) {
-  if (entry.target) return [entry.target];
+  // The send's own folder where it has one; the item itself in the older, flat layout.
+  if (entry.target) return [wholeSend(entry.target)];
   return entry.files.flatMap((file) =>
     file.remotePath && file.remoteId
       ? [{ remotePath: file.remotePath, remoteId: file.remoteId }]

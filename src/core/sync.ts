@@ -1,4 +1,5 @@
 import type { Ctx } from "../context.ts";
+import { wholeSend } from "../lib/link-records.ts";
 import { displayNameOf, findProvider } from "../providers/catalog.ts";
 import { deleterOf, listerOf } from "../providers/features.ts";
 import type { LinkState, Provider, ProviderName } from "../providers/provider.ts";
@@ -106,7 +107,9 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
     ownerState: (owner) => ownerState(owner, now, probe),
   });
   if (!dryRun) {
-    for (const target of decided.deletions) await deleterOf(provider).deleteItems([target]);
+    for (const target of decided.deletions) {
+      await deleterOf(provider).deleteItems([wholeSend(target)]);
+    }
   }
   const { checked, changes, waiting } = decided;
   Object.assign(result, { checked, changes, waiting });

@@ -9,7 +9,23 @@ export interface RemoteItem {
   ownerUrl?: string;
   /** The address the provider gave the item when it was made (Drive's webViewLink). */
   viewUrl?: string;
+  /**
+   * The send's own folder the item was uploaded into (`dmshare/<id>`), which clean-up and
+   * `revoke --delete-files` delete whole (see `wholeSend`). Absent where the item is itself
+   * that folder (a Drive album), for items of the flat layout before per-send folders, for
+   * links `sync` adopted, and where there are no folders (Google Photos).
+   */
+  sendFolder?: FolderItem;
 }
+
+/** A folder at the provider: its path, and its id (Dropbox, which goes by path: the path). */
+export interface FolderItem {
+  remotePath: string;
+  remoteId: string;
+}
+
+/** What removes everything a send uploaded: its own folder, else the item itself. */
+export const wholeSend = (item: RemoteItem): RemoteItem => item.sendFolder ?? item;
 
 /** The stable identity the ledger keeps for a link (all optional: older entries lack them). */
 export interface LinkIdentity {

@@ -7,6 +7,8 @@
 //   DMSHARE_BUILTIN_GOOGLE_DEVICE_CLIENT_ID / _SECRET
 //                                                 a Google "TVs and Limited Input devices"
 //                                                 client, for `login gdrive --device`
+//   DMSHARE_BUILTIN_ONEDRIVE_CLIENT_ID            a Microsoft Entra app (public client, "Mobile
+//                                                 and desktop applications"; no secret)
 //
 // None of these is a secret: a Dropbox app key is public with PKCE, and Google documents that
 // the "secret" of Desktop and device clients is not treated as one. The build writes them into
@@ -25,6 +27,8 @@ export interface BuiltinApps {
   google?: GoogleClient;
   /** A "TVs and Limited Input devices" client: the device login (`--device`). */
   googleDevice?: GoogleClient;
+  /** A Microsoft Entra public client (PKCE and the device code grant; there is no secret). */
+  onedriveClientId?: string;
 }
 
 declare const __DMSHARE_BUILTIN_APPS__: BuiltinApps | undefined;

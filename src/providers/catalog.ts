@@ -46,6 +46,17 @@ export type LoginKind =
       prompt: string;
       /** 0: any free port (Google accepts any loopback port for Desktop clients). */
       port: number;
+    }
+  | {
+      /** A public client id alone, no secret (Microsoft Entra "Mobile and desktop" apps). */
+      kind: "public-client";
+      /** The environment variable that gives the client id. */
+      idVariable: string;
+      /** The client id this build carries, if any. */
+      builtin: () => string | undefined;
+      prompt: string;
+      /** 0: any free port (Microsoft matches a registered http://localhost on any port). */
+      port: number;
     };
 
 export interface CatalogEntry {
@@ -121,6 +132,25 @@ const CATALOG: readonly CatalogEntry[] = [
     linkIsItemAddress: false,
     choiceNote: "uploads privately; you press Share in Google Photos",
     load: async () => (await import("./gphotos/index.ts")).default,
+  },
+  {
+    name: "onedrive",
+    displayName: "OneDrive",
+    aliases: ["microsoft"],
+    tokenVariable: tokenVariable("onedrive"),
+    login: {
+      kind: "public-client",
+      idVariable: "DMSHARE_ONEDRIVE_CLIENT_ID",
+      builtin: () => BUILTIN_APPS.onedriveClientId,
+      prompt: 'Your Microsoft app\'s Application (client) ID (README "Connect OneDrive")',
+      port: 0,
+    },
+    // Graph's expiry and passwords need a Microsoft 365 plan on personal accounts, which
+    // dmshare can't tell beforehand: --expires is kept by dmshare (prune), --password refused.
+    // No "can't download" for anonymous view links.
+    linkOptions: { albums: true, expiry: false, noDownload: false, password: false },
+    linkIsItemAddress: false,
+    load: async () => (await import("./onedrive/index.ts")).default,
   },
 ];
 

@@ -14,6 +14,7 @@ export type { LinkIdentity } from "../lib/link-records.ts";
  * - Google Drive: a link is the file's own address, public through an `anyone` permission:
  *   `key` is the file id.
  * - Google Photos: `key` is the album's (or item's) id.
+ * - OneDrive: `key` is the link's path after its kind letter (`c/<drive id>/<token>`).
  */
 export interface LinkKey {
   key: string;
@@ -26,6 +27,7 @@ export const LINK_HOSTS: Record<ProviderName, readonly string[]> = {
   dropbox: ["www.dropbox.com", "dropbox.com"],
   gdrive: ["drive.google.com", "docs.google.com"],
   gphotos: ["photos.google.com", "photos.app.goo.gl"],
+  onedrive: ["1drv.ms"],
 };
 
 /** C0 and C1 control characters and DEL: never part of a link or of a name to print. */
@@ -92,6 +94,7 @@ export function parseLinkRef(text: string): ParsedLinkRef | null {
     const id = driveFileId(url, parts);
     return id ? { provider: "gdrive", key: id, truncated: false } : null;
   }
+  if (host === "1drv.ms") return oneDriveRef(parts);
   return null;
 }
 
@@ -110,6 +113,13 @@ function dropboxRef(url: URL, parts: string[]): ParsedLinkRef | null {
     return { provider: "dropbox", key: `${parts[0]}/${parts[1]}`, truncated: false };
   }
   return null;
+}
+
+/** OneDrive's anonymous links: `1drv.ms/<kind>/c/<drive id>/<token>` (older: `/<kind>/s!<token>`). */
+function oneDriveRef(parts: string[]): ParsedLinkRef | null {
+  const token = parts[1] === "c" ? parts[3] : parts[1];
+  if (!parts[0] || !token || !/^[\w!-]{6,}$/.test(token)) return null;
+  return { provider: "onedrive", key: parts.slice(1).join("/"), truncated: false };
 }
 
 const DRIVE_ID = /^[\w-]{10,}$/;

@@ -128,6 +128,25 @@ export interface Account {
   email: string | null;
 }
 
+/**
+ * Where one send's files go. Dropbox and Drive give each send a folder of its own inside
+ * dmshare's, named by its id (`dmshare/<sendId>/beach.jpg`): names of different sends never
+ * meet (no `beach (1).jpg` in a recipient's link), a retried upload finds its own earlier
+ * attempt there instead of leaving a duplicate, and clean-up deletes that one folder (the
+ * uploaded items carry it as `sendFolder`). Google Photos has no folders, and its names never
+ * collide: it ignores `sendId`.
+ */
+export interface Destination {
+  /** The id of the send's ledger entry: the name of its folder. */
+  sendId: string;
+  /**
+   * The album the files go in, from `createAlbum` with the same `sendId`; null for one photo.
+   * It may still be in the making: a provider awaits it only once it needs it, so the album
+   * is made while the first bytes go up.
+   */
+  album: RemoteItem | Promise<RemoteItem> | null;
+}
+
 /** Called with the number of bytes of one file sent so far. */
 export type UploadProgress = (file: LocalFile, bytesSent: number) => void;
 
@@ -144,11 +163,15 @@ export interface ProviderCore {
   /** What the user is told when asked for an operation the provider does not have. */
   readonly refusals?: Refusals;
   whoami(): Promise<Account>;
-  createAlbum(name: string): Promise<RemoteItem>;
-  /** `concurrency`: at most this many files at once (the provider's own default otherwise). */
+  /** The album `name` for the send `sendId`, in that send's folder where there are folders. */
+  createAlbum(name: string, sendId: string): Promise<RemoteItem>;
+  /**
+   * The files, each under its own `name` (the core makes an album's names distinct first).
+   * `concurrency`: at most this many files at once (the provider's own default otherwise).
+   */
   upload(
     files: LocalFile[],
-    album: RemoteItem | null,
+    destination: Destination,
     onProgress: UploadProgress,
     concurrency?: number,
   ): Promise<UploadedFile[]>;

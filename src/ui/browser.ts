@@ -13,10 +13,17 @@ export const OPENABLE_HOSTS: readonly string[] = [
   "docs.google.com",
   "photos.google.com",
   "photos.app.goo.gl",
+  "login.microsoftonline.com",
+  "1drv.ms",
 ];
 
 /** The variables that point the providers at emulators or a proxy: their hosts may be opened. */
-const OVERRIDE_VARIABLES = ["DMSHARE_DROPBOX_API_URL", "DMSHARE_GOOGLE_API_URL"];
+const OVERRIDE_VARIABLES = [
+  "DMSHARE_DROPBOX_API_URL",
+  "DMSHARE_GOOGLE_API_URL",
+  "DMSHARE_ONEDRIVE_API_URL",
+  "DMSHARE_ONEDRIVE_AUTH_URL",
+];
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

@@ -3,10 +3,12 @@ import { realSystem } from "../../src/main.ts";
 // provider is done when its fixture (see providers.test.ts) passes all of this.
 
 import { createHash } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { revokeLinks } from "../../src/core/revoke.ts";
 import { parseSendOptions, type SendRequest, send } from "../../src/core/send/index.ts";
+import { sync } from "../../src/core/sync.ts";
 import { DmshareError } from "../../src/lib/errors.ts";
 import { connectEntry, findProvider } from "../../src/providers/catalog.ts";
 import { deleterOf, listerOf, revokerOf, sharerOf } from "../../src/providers/features.ts";
@@ -20,7 +22,7 @@ import type {
   ShareOptions,
 } from "../../src/providers/provider.ts";
 import { fileCredentialStore } from "../../src/store/credentials.ts";
-import { Ledger } from "../../src/store/ledger.ts";
+import { Ledger, type LedgerEntry } from "../../src/store/ledger.ts";
 import { ledgerPath } from "../../src/store/paths.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";
@@ -43,6 +45,17 @@ export interface ProviderHarness {
   albumContents(album: RemoteItem): string[];
   /** Requests that carried file bytes so far. */
   uploadRequests(): number;
+  /** The name the item has at the provider (what a link to it shows); null once it is gone. */
+  nameOf(item: RemoteItem): string | null;
+  /** How many files (or media items) the account holds. */
+  fileCount(): number;
+  /** The next request that uploads a whole small file is handled, but its reply is lost. */
+  loseNextUploadReply(): void;
+  /**
+   * A file put directly in dmshare's folder, as dmshare did before per-send folders; null
+   * where there are no folders (Google Photos).
+   */
+  putFlat(name: string, content: Buffer): Promise<RemoteItem | null>;
   close(): Promise<void>;
 }
 
@@ -96,6 +109,18 @@ export function providerContract(fixture: ProviderFixture): void {
   }
 
   const noProgress = () => {};
+  let sends = 0;
+  /** Where a send's files go, under a new send id each time (as the core picks them). */
+  const to = (album: RemoteItem | Promise<RemoteItem> | null = null) => {
+    sends += 1;
+    return { sendId: `send${sends}`, album };
+  };
+  /** An album made for a new send, and where its files go. */
+  const newAlbum = async (name: string) => {
+    const destination = to();
+    const album = await provider.createAlbum(name, destination.sendId);
+    return { album, destination: { ...destination, album } };
+  };
   /** A provider that lacks a capability must refuse clearly, never half-do it. */
   const refusesAsUsage = (attempt: () => unknown) => {
     let refusal: unknown;
@@ -112,9 +137,12 @@ export function providerContract(fixture: ProviderFixture): void {
   const revoke = (link: LinkToRevoke) => revokerOf(provider, link).revoke(link);
 
   /** `dmshare send FILE --via <provider>` in-process, with extra request fields. */
-  const sendFile = async (name: string, extra: Partial<SendRequest> = {}) => {
-    const file = await localFile(name);
-    const base = { paths: [file.path], via: fixture.name, each: false, noDownload: false };
+  const sendFile = async (name: string, extra: Partial<SendRequest> = {}, bytes = 4096) => {
+    const file = await localFile(name, bytes);
+    return sendPaths([file.path], extra);
+  };
+  const sendPaths = async (paths: string[], extra: Partial<SendRequest> = {}) => {
+    const base = { paths, via: fixture.name, each: false, noDownload: false };
     const { ctx } = context();
     const settings = parseSendOptions({ ...base, dryRun: false, ...extra }, ctx.now());
     return send(ctx, settings, silentObserver);
@@ -145,7 +173,7 @@ export function providerContract(fixture: ProviderFixture): void {
 
   it("uploads a small file byte for byte", async () => {
     const file = await localFile("small.jpg");
-    const [uploaded] = await provider.upload([file], null, noProgress);
+    const [uploaded] = await provider.upload([file], to(), noProgress);
     expect(uploaded?.localPath).toBe(file.path);
     expect(uploaded?.bytes).toBe(file.bytes);
     expect(uploaded?.remotePath.endsWith("small.jpg")).toBe(true);
@@ -157,7 +185,7 @@ export function providerContract(fixture: ProviderFixture): void {
   it("uploads a large file byte for byte, reporting progress to the end", async () => {
     const file = await localFile("large.jpg", fixture.largeFileBytes);
     let lastReported = 0;
-    const [uploaded] = await provider.upload([file], null, (_file, sent) => {
+    const [uploaded] = await provider.upload([file], to(), (_file, sent) => {
       lastReported = sent;
     });
     expect(lastReported).toBe(file.bytes);
@@ -168,22 +196,72 @@ export function providerContract(fixture: ProviderFixture): void {
 
   it("keeps non-ASCII and emoji names", async () => {
     const file = await localFile("café ü 😀 Ørsted.jpg");
-    const [uploaded] = await provider.upload([file], null, noProgress);
+    const [uploaded] = await provider.upload([file], to(), noProgress);
     expect(uploaded?.remotePath.endsWith("café ü 😀 Ørsted.jpg")).toBe(true);
     expect(harness.storedBytes(uploaded as RemoteItem)?.length).toBe(file.bytes);
   });
 
   it("puts an album's files in one album", async () => {
     const files = await Promise.all(["a.jpg", "b.jpg", "c.jpg"].map((name) => localFile(name)));
-    const album = await provider.createAlbum("Lisbon trip 🌊");
-    const uploaded = await provider.upload(files, album, noProgress);
+    const { album, destination } = await newAlbum("Lisbon trip 🌊");
+    const uploaded = await provider.upload(files, destination, noProgress);
     expect(uploaded.map((file) => file.localPath)).toEqual(files.map((file) => file.path));
     expect(harness.albumContents(album).sort()).toEqual(["a.jpg", "b.jpg", "c.jpg"]);
   });
 
+  describe("names the recipient sees never collide", () => {
+    it("two sends of a same-named file both keep its name", async () => {
+      // Different bytes: the second send is not a reuse of the first.
+      const first = (await sendFile("beach.jpg", {}, 4096)).links[0]?.entry;
+      const second = (await sendFile("beach.jpg", {}, 5000)).links[0]?.entry;
+      expect(first?.target?.remoteId).not.toBe(second?.target?.remoteId);
+      for (const entry of [first, second]) {
+        expect(harness.nameOf(entry?.target as RemoteItem)).toBe("beach.jpg");
+        if (claims.publicLinks) expect(harness.visit(entry?.url ?? "")?.viewOnly).toBe(true);
+      }
+    });
+
+    it("an album's same-named files get distinct names, chosen in order before upload", async () => {
+      const paths: string[] = [];
+      for (const [folder, bytes] of [
+        ["one", 4096],
+        ["two", 5000],
+      ] as const) {
+        await mkdir(path.join(dir, folder));
+        const file = await localFile(`${folder}/beach.jpg`, bytes);
+        paths.push(file.path);
+      }
+      paths.push((await localFile("beach-2.jpg", 6000)).path);
+      const sent = (await sendPaths(paths, { album: "Trip" })).links[0]?.entry;
+      const target = sent?.target as RemoteItem;
+      expect(harness.albumContents(target).sort()).toEqual([
+        "beach-2.jpg",
+        "beach-3.jpg",
+        "beach.jpg",
+      ]);
+      // A second album of the same name is still called so.
+      const again = (await sendPaths([paths[0] as string], { album: "Trip" })).links[0]?.entry;
+      expect(harness.nameOf(target)).toBe("Trip");
+      expect(harness.nameOf(again?.target as RemoteItem)).toBe("Trip");
+      expect(again?.target?.remoteId).not.toBe(target.remoteId);
+    });
+
+    it("a retry after a lost reply leaves exactly one file", async () => {
+      const file = await localFile("lost-reply.jpg");
+      const before = harness.fileCount();
+      harness.loseNextUploadReply();
+      const [uploaded] = await provider.upload([file], to(), noProgress);
+      expect(harness.fileCount()).toBe(before + 1);
+      expect(harness.nameOf(uploaded as RemoteItem)).toBe("lost-reply.jpg");
+      expect(sha256(harness.storedBytes(uploaded as RemoteItem) ?? Buffer.alloc(0))).toBe(
+        sha256(file.content),
+      );
+    });
+  });
+
   describe("links", () => {
     it("makes a view-only link anyone can open, and reuses it", async () => {
-      const [uploaded] = await provider.upload([await localFile("view.jpg")], null, noProgress);
+      const [uploaded] = await provider.upload([await localFile("view.jpg")], to(), noProgress);
       if (!claims.publicLinks) {
         refusesAsUsage(() => sharerOf(provider));
         expect(provider.sharingNote).toMatch(/\w+/);
@@ -198,10 +276,10 @@ export function providerContract(fixture: ProviderFixture): void {
     });
 
     it("shares an album as one link that opens every file in it", async () => {
-      const album = await provider.createAlbum("shared album");
+      const { album, destination } = await newAlbum("shared album");
       await provider.upload(
         [await localFile("x.jpg"), await localFile("y.jpg")],
-        album,
+        destination,
         noProgress,
       );
       if (!claims.publicLinks) {
@@ -216,7 +294,7 @@ export function providerContract(fixture: ProviderFixture): void {
     // Without the capability, send refuses --no-download (see "capabilities are honest").
     if (claims.publicLinks && claims.noDownload) {
       it("stops viewers from downloading when asked", async () => {
-        const [uploaded] = await provider.upload([await localFile("nodl.jpg")], null, noProgress);
+        const [uploaded] = await provider.upload([await localFile("nodl.jpg")], to(), noProgress);
         await provider.checkShareOptions?.({ expiresAt: null, noDownload: true });
         const link = await share(uploaded as RemoteItem, {
           expiresAt: null,
@@ -227,7 +305,7 @@ export function providerContract(fixture: ProviderFixture): void {
     }
 
     it("revokes a link, and revoking again is a success that says so", async () => {
-      const [uploaded] = await provider.upload([await localFile("gone.jpg")], null, noProgress);
+      const [uploaded] = await provider.upload([await localFile("gone.jpg")], to(), noProgress);
       if (!claims.revoke) {
         refusesAsUsage(() => revokerOf(provider, { url: null, target: uploaded as RemoteItem }));
         return;
@@ -243,7 +321,7 @@ export function providerContract(fixture: ProviderFixture): void {
 
     if (claims.revoke) {
       it("revokes by target alone (a send interrupted before the URL was recorded)", async () => {
-        const [uploaded] = await provider.upload([await localFile("half.jpg")], null, noProgress);
+        const [uploaded] = await provider.upload([await localFile("half.jpg")], to(), noProgress);
         const link = await share(uploaded as RemoteItem, NO_OPTIONS);
         expect(await revoke({ url: null, target: uploaded as RemoteItem })).toBe("revoked");
         expect(harness.visit(link.url)).toBeNull();
@@ -257,7 +335,7 @@ export function providerContract(fixture: ProviderFixture): void {
         refusesAsUsage(() => listerOf(provider));
         return;
       }
-      const [uploaded] = await provider.upload([await localFile("state.jpg")], null, noProgress);
+      const [uploaded] = await provider.upload([await localFile("state.jpg")], to(), noProgress);
       const item = uploaded as RemoteItem;
       expect(await listerOf(provider).linkState(item)).toEqual({ item: "present", links: [] });
       const link = await share(item, NO_OPTIONS);
@@ -272,9 +350,9 @@ export function providerContract(fixture: ProviderFixture): void {
     });
 
     it("lists the links to photos and albums in dmshare's folder", async () => {
-      const [photo] = await provider.upload([await localFile("listed.jpg")], null, noProgress);
-      const album = await provider.createAlbum("listed album");
-      await provider.upload([await localFile("in-album.jpg")], album, noProgress);
+      const [photo] = await provider.upload([await localFile("listed.jpg")], to(), noProgress);
+      const { album, destination } = await newAlbum("listed album");
+      await provider.upload([await localFile("in-album.jpg")], destination, noProgress);
       if (!claims.publicLinks) {
         refusesAsUsage(() => listerOf(provider));
         return;
@@ -305,9 +383,50 @@ export function providerContract(fixture: ProviderFixture): void {
     });
   });
 
+  if (claims.publicLinks && claims.revoke && claims.deleteFiles) {
+    describe("revoke --delete-files and sync, in the per-send and the older flat layout", () => {
+      const ledger = () => new Ledger(ledgerPath(path.join(dir, "config")));
+      const revokeDeleting = (entry: LedgerEntry) =>
+        revokeLinks(context().ctx, [entry], { deleteFiles: true, dryRun: false });
+
+      it("revoke --delete-files removes the send's own folder whole", async () => {
+        const entry = (await sendFile("own-folder.jpg")).links[0]?.entry as LedgerEntry;
+        const target = entry.target as RemoteItem;
+        const folder = target.sendFolder as RemoteItem;
+        expect(harness.nameOf(folder)).toBe(entry.id);
+        expect((await revokeDeleting(entry)).failures).toEqual([]);
+        expect(harness.visit(entry.url ?? "")).toBeNull();
+        expect(harness.nameOf(target)).toBeNull();
+        expect(harness.nameOf(folder)).toBeNull();
+      });
+
+      it("sync finds links of both layouts; revoke --delete-files removes a flat one", async () => {
+        const perSend = (await sendFile("per-send.jpg")).links[0]?.entry as LedgerEntry;
+        const flat = (await harness.putFlat("flat.jpg", jpegBytes(3000))) as RemoteItem;
+        const flatLink = await share(flat, NO_OPTIONS);
+        const listed = await listerOf(provider).listLinks();
+        expect(listed).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ url: perSend.url, kind: "photo", name: "per-send.jpg" }),
+            expect.objectContaining({ url: flatLink.url, kind: "photo", name: "flat.jpg" }),
+          ]),
+        );
+        await sync(context().ctx, { provider: fixture.name, dryRun: false });
+        const adopted = (await ledger().entries()).find((entry) => entry.url === flatLink.url);
+        expect(adopted).toMatchObject({ status: "active", target: { remoteId: flat.remoteId } });
+        expect((await revokeDeleting(adopted as LedgerEntry)).failures).toEqual([]);
+        expect(harness.visit(flatLink.url)).toBeNull();
+        expect(harness.nameOf(flat)).toBeNull();
+        // The per-send link was on record already: sync neither doubled nor touched it.
+        const perSendNow = (await ledger().entries()).filter((entry) => entry.url === perSend.url);
+        expect(perSendNow).toEqual([expect.objectContaining({ id: perSend.id, status: "active" })]);
+      });
+    });
+  }
+
   it("deletes files and folders, and deleting again is not an error", async () => {
-    const album = await provider.createAlbum("to delete");
-    const uploaded = await provider.upload([await localFile("d.jpg")], album, noProgress);
+    const { album, destination } = await newAlbum("to delete");
+    const uploaded = await provider.upload([await localFile("d.jpg")], destination, noProgress);
     if (!claims.deleteFiles) {
       refusesAsUsage(() => deleterOf(provider));
       return;

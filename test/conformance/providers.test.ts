@@ -6,7 +6,8 @@ import { providerContract } from "./contract.ts";
 import { dropbox } from "./fixtures/dropbox.ts";
 import { googleDrive } from "./fixtures/gdrive.ts";
 import { googlePhotos } from "./fixtures/gphotos.ts";
+import { onedrive } from "./fixtures/onedrive.ts";
 
-for (const fixture of [dropbox, googleDrive, googlePhotos]) {
+for (const fixture of [dropbox, googleDrive, googlePhotos, onedrive]) {
   describe(`provider contract: ${fixture.name}`, () => providerContract(fixture));
 }

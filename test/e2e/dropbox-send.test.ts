@@ -45,7 +45,8 @@ describe("dmshare send on Dropbox", () => {
     const access = bed.emulator.resolveSharedLink(sent.url);
     expect(access).toMatchObject({ kind: "file", access: "viewer", audience: "public" });
     expect(access?.pathLower).toBe(sent.files[0].remotePath.toLowerCase());
-    expect(sent.files[0].remotePath).toMatch(/^\/dmshare\/beach( \(\d+\))?\.jpg$/);
+    // In the send's own folder, named by its id: never renamed.
+    expect(sent.files[0].remotePath).toBe(`/dmshare/${sent.id}/beach.jpg`);
   });
 
   it("prints the message for a person, with progress on stderr and a clipboard warning without a display", async () => {

@@ -76,7 +76,7 @@ async function submitForm(
 }
 
 const decisionLabel = (decision: "allow" | "deny") =>
-  decision === "allow" ? /^allow$/i : /^(deny|cancel)$/i;
+  decision === "allow" ? /^(allow|accept)$/i : /^(deny|cancel)$/i;
 
 export async function playBrowserConsent(
   authorizeUrl: string,

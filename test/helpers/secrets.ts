@@ -2,12 +2,14 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "vitest";
 import type { CliResult } from "./cli.ts";
-import type { DropboxTestbed } from "./dropbox-testbed.ts";
-import type { GoogleTestbed } from "./google-testbed.ts";
+import type { Testbed } from "./testbed.ts";
 
 // What the secrets tests share (test/integration/secrets.test.ts for Dropbox in-process,
 // test/e2e/secrets.test.ts for Google through the built binary): planted tokens, the
 // commands' output and every file written outside the credential store, searched for them.
+
+/** What the checks use of a testbed: its folder and how it runs dmshare (any provider's). */
+type AnyTestbed = Pick<Testbed<unknown>, "dir" | "dmshare">;
 
 export interface Secrets {
   /** Every token that must never be shown: planted ones and those refreshed on the way. */
@@ -25,7 +27,7 @@ async function writtenFiles(dir: string): Promise<string[]> {
 }
 
 export async function expectNoSecrets(
-  bed: DropboxTestbed | GoogleTestbed,
+  bed: AnyTestbed,
   secrets: Secrets,
   runs: [string, CliResult][],
 ) {
@@ -49,10 +51,7 @@ export async function expectNoSecrets(
 }
 
 /** Runs each command with --verbose and DMSHARE_DEBUG, keeping what it printed. */
-export function recorder(
-  bed: DropboxTestbed | GoogleTestbed,
-  env: Record<string, string | undefined>,
-) {
+export function recorder(bed: AnyTestbed, env: Record<string, string | undefined>) {
   const runs: [string, CliResult][] = [];
   const run = async (args: string[], extra: Record<string, string | undefined> = {}) => {
     const result = await bed.dmshare([...args, "--verbose"], {

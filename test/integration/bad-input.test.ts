@@ -58,7 +58,7 @@ describe("odd but valid paths are sent as they are", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const sent = JSON.parse(stdout) as Sent;
-    expect(sent.files[0]?.remotePath).toBe(`/dmshare/${name}`);
+    expect(sent.files[0]?.remotePath).toBe(`/dmshare/${sent.id}/${name}`);
     expect(bed.emulator.resolveSharedLink(sent.url)).not.toBeNull();
   });
 
@@ -66,7 +66,8 @@ describe("odd but valid paths are sent as they are", () => {
     await writeFiles(bed.dir, { "-x.jpg": jpegBytes() });
     const { code, stdout } = await sendJson(["./-x.jpg"]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).files[0].remotePath).toBe("/dmshare/-x.jpg");
+    const sent = JSON.parse(stdout) as Sent;
+    expect(sent.files[0]?.remotePath).toBe(`/dmshare/${sent.id}/-x.jpg`);
   });
 
   it("a newline in the name: sent, with a space for the newline remotely", async () => {
@@ -75,7 +76,7 @@ describe("odd but valid paths are sent as they are", () => {
     expect(code).toBe(0);
     const sent = JSON.parse(stdout) as Sent;
     expect(sent.files[0]?.path).toBe(path.join(bed.dir, "two\nlines.jpg"));
-    expect(sent.files[0]?.remotePath).toBe("/dmshare/two lines.jpg");
+    expect(sent.files[0]?.remotePath).toBe(`/dmshare/${sent.id}/two lines.jpg`);
   });
 
   it.each([
@@ -155,16 +156,19 @@ describe("bad files: exit 2, named, nothing uploaded, nothing changed", () => {
 
 describe("album names never climb out of the dmshare folder", () => {
   it.each([
-    ["slashes", "2026/summer/beach", "/dmshare/2026-summer-beach"],
+    ["slashes", "2026/summer/beach", "2026-summer-beach"],
     // One folder named "-..-..-etc": dots inside a name are harmless.
-    ["dot-dot", "../../../etc", "/dmshare/-..-..-etc"],
-    ["control characters", "tab\there\u0007bell", "/dmshare/tab here bell"],
+    ["dot-dot", "../../../etc", "-..-..-etc"],
+    ["control characters", "tab\there\u0007bell", "tab here bell"],
   ])("%s: %j", async (_label, album, folder) => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
     const { code, stdout } = await sendJson(["a.jpg", "b.jpg", "--album", album]);
     expect(code).toBe(0);
     const sent = JSON.parse(stdout) as Sent;
-    for (const file of sent.files) expect(path.posix.dirname(file.remotePath)).toBe(folder);
+    // The album's folder, in the send's own.
+    for (const file of sent.files) {
+      expect(path.posix.dirname(file.remotePath)).toBe(`/dmshare/${sent.id}/${folder}`);
+    }
     expect(bed.emulator.listFiles().every((file) => file.pathLower.startsWith("/dmshare/"))).toBe(
       true,
     );
@@ -174,8 +178,9 @@ describe("album names never climb out of the dmshare folder", () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
     const { code, stdout } = await sendJson(["a.jpg", "b.jpg", "--album", "x".repeat(300)]);
     expect(code).toBe(0);
-    const folder = path.posix.dirname((JSON.parse(stdout) as Sent).files[0]?.remotePath ?? "");
-    expect(folder).toBe(`/dmshare/${"x".repeat(100)}`);
+    const sent = JSON.parse(stdout) as Sent;
+    const folder = path.posix.dirname(sent.files[0]?.remotePath ?? "");
+    expect(folder).toBe(`/dmshare/${sent.id}/${"x".repeat(100)}`);
   });
 
   it("a name with nothing usable left → exit 2", async () => {

@@ -51,7 +51,8 @@ describe("dmshare send on Dropbox", () => {
     expect(paths.filter((p) => p === "/2/files/upload_session/finish_batch_v2")).toHaveLength(1);
     expect(paths).not.toContain("/2/files/upload");
     const folder = sent.files[0].remotePath.split("/").slice(0, -1).join("/");
-    expect(folder).toMatch(/^\/dmshare\/Lisbon trip/);
+    // In the send's own folder, named by its id, so no other album of that name renames it.
+    expect(folder).toBe(`/dmshare/${sent.id}/Lisbon trip`);
     for (const file of sent.files) expect(file.remotePath.startsWith(`${folder}/`)).toBe(true);
   });
 
@@ -158,6 +159,35 @@ describe("dmshare send on Dropbox", () => {
     ).toEqual(["my photo.jpg", "odd\nname.jpg"]);
   });
 
+  it("an album whose commit reply is lost: the retry adopts the files it made, no duplicates", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(3000), "b.jpg": jpegBytes(4000) });
+    // finish_batch_v2 commits both files, then the reply never arrives.
+    bed.emulator.inject({ kind: "cut", route: "/2/files/upload_session/finish_batch_v2" });
+    const { code, stdout, stderr } = await dmshare([
+      "send",
+      "a.jpg",
+      "b.jpg",
+      "--album",
+      "Lost reply",
+      "--via",
+      "dropbox",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const sent = JSON.parse(stdout);
+    const folder = `/dmshare/${sent.id}/Lost reply`;
+    const inFolder = bed.emulator
+      .listFiles()
+      .filter((file) => file.pathDisplay.startsWith(`${folder}/`))
+      .map((file) => file.pathDisplay);
+    expect(inFolder.sort()).toEqual([`${folder}/a.jpg`, `${folder}/b.jpg`]);
+    expect(sent.files.map((file: { remotePath: string }) => file.remotePath).sort()).toEqual(
+      inFolder,
+    );
+  });
+
   it("keeps non-ASCII and emoji file names", async () => {
     await writeFiles(bed.dir, { "café ü 😀.jpg": jpegBytes() });
     const { code, stdout } = await dmshare([
@@ -170,7 +200,7 @@ describe("dmshare send on Dropbox", () => {
     ]);
     expect(code).toBe(0);
     const sent = JSON.parse(stdout);
-    expect(sent.files[0].remotePath).toMatch(/^\/dmshare\/café ü 😀( \(\d+\))?\.jpg$/);
+    expect(sent.files[0].remotePath).toBe(`/dmshare/${sent.id}/café ü 😀.jpg`);
     expect(bed.emulator.resolveSharedLink(sent.url)).not.toBeNull();
   });
 

@@ -33,7 +33,8 @@ describe("dmshare send --via gdrive", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(sent?.url).toMatch(/^https:\/\/drive\.google\.com\/file\/d\/[\w-]+\/view/);
-    expect(sent?.files[0]?.remotePath).toBe("dmshare/beach.jpg");
+    // In the send's own folder, named by its id.
+    expect(sent?.files[0]?.remotePath).toBe(`dmshare/${sent?.id}/beach.jpg`);
     const id = driveId(sent?.url ?? "");
     expect(bed.emulator.readDriveFile(id)?.equals(photo)).toBe(true);
     expect(bed.emulator.resolveDriveLink(sent?.url ?? "")).toMatchObject({
@@ -43,8 +44,11 @@ describe("dmshare send --via gdrive", () => {
     expect(bed.emulator.drivePermissions(id)).toContainEqual(
       expect.objectContaining({ type: "anyone", role: "reader", allowFileDiscovery: false }),
     );
-    const folder = bed.emulator.driveFiles().find((file) => file.name === "dmshare");
-    expect(bed.emulator.driveFiles().find((file) => file.id === id)?.parents).toEqual([folder?.id]);
+    const files = bed.emulator.driveFiles();
+    const root = files.find((file) => file.name === "dmshare");
+    const own = files.find((file) => file.name === sent?.id);
+    expect(own?.parents).toEqual([root?.id]);
+    expect(files.find((file) => file.id === id)?.parents).toEqual([own?.id]);
   });
 
   it("accepts the aliases google and drive, and reuses the one dmshare folder", async () => {

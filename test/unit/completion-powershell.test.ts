@@ -70,7 +70,7 @@ describe("dmshare completion powershell", () => {
       "'send' = @{",
       "'config set' = @{",
       "'ls' = 'list'",
-      "'--via' = @('dropbox', 'gdrive', 'gphotos')",
+      "'--via' = @('dropbox', 'gdrive', 'gphotos', 'onedrive')",
     ]) {
       expect(script).toContain(word);
     }

@@ -165,6 +165,6 @@ describe("one share, step by step", () => {
     expect(requestsSince(before)).not.toContain(LINK_ROUTE);
     const [entry] = await ledger().entries();
     expect(entry).toMatchObject({ status: "revoked", url: null });
-    expect(entry?.target?.remotePath).toBe("/dmshare/revoked.jpg");
+    expect(entry?.target?.remotePath).toBe(`/dmshare/${entry?.id}/revoked.jpg`);
   });
 });

@@ -10,25 +10,29 @@ export function loginCommand(program: Command) {
     .summary("connect dmshare to your account")
     .description(
       "Log in to a provider in the browser (OAuth with PKCE; dmshare never sees your password). " +
-        (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google
+        (BUILTIN_APPS.dropboxAppKey || BUILTIN_APPS.google || BUILTIN_APPS.onedriveClientId
           ? "This build of dmshare carries its own app registration; you can bring your own instead (see the README): "
           : "You bring your own app (see the README): ") +
         "Dropbox needs your app key and the redirect URI " +
         `http://127.0.0.1:${dropboxPort}/ registered with it (--no-redirect shows a code to paste instead); ` +
         "Google needs a Desktop app OAuth client (--credentials client_secret.json). " +
-        "gdrive --device logs in with a code entered on another device (no browser here needed). " +
-        "gdrive asks only for the files dmshare creates; gphotos only for adding photos.",
+        "OneDrive needs your app's Application (client) ID (--client-id), a public client with the redirect URI http://localhost. " +
+        "gdrive --device and onedrive --device log in with a code entered on another device (no browser here needed). " +
+        "gdrive asks only for the files dmshare creates; gphotos only for adding photos; onedrive only for its app folder.",
     )
     .argument(
       "[provider]",
-      "dropbox, gdrive (google, drive) or gphotos (google-photos); asked for at a terminal",
+      "dropbox, gdrive (google, drive), gphotos (google-photos) or onedrive (microsoft); asked for at a terminal",
     )
     .option("--app-key <key>", "your Dropbox app key (or DMSHARE_DROPBOX_APP_KEY)")
     .option(
       "--credentials <file>",
       "Google: the client_secret.json of your Desktop OAuth client (or DMSHARE_GOOGLE_CREDENTIALS)",
     )
-    .option("--client-id <id>", "Google: OAuth client id (or DMSHARE_GOOGLE_CLIENT_ID)")
+    .option(
+      "--client-id <id>",
+      "Google: OAuth client id (or DMSHARE_GOOGLE_CLIENT_ID); OneDrive: Application (client) ID (or DMSHARE_ONEDRIVE_CLIENT_ID)",
+    )
     .option(
       "--client-secret <secret>",
       "Google: OAuth client secret (or DMSHARE_GOOGLE_CLIENT_SECRET)",
@@ -41,7 +45,7 @@ export function loginCommand(program: Command) {
     .option("--no-redirect", "paste the code Dropbox shows instead of the loopback redirect")
     .option(
       "--device",
-      "Google Drive: show a code to enter on another device (for machines without a browser)",
+      "Google Drive, OneDrive: show a code to enter on another device (for machines without a browser)",
     )
     .option(
       "--token <token>",
@@ -62,6 +66,7 @@ Examples:
   $ dmshare login gdrive --credentials ~/Downloads/client_secret_123.json
   $ dmshare login dropbox --no-browser --no-redirect
   $ dmshare login gdrive --device
+  $ dmshare login onedrive --client-id 5d3c2b1a-0f9e-4d8c-b7a6-958473625140
   $ printf '%s' "$TOKEN" | dmshare login dropbox --token -`,
     );
 }
@@ -78,6 +83,6 @@ export function logoutCommand(program: Command) {
         "credentials file). The links you made keep working: revoke them first if they should " +
         "stop (dmshare revoke). A DMSHARE_…_TOKEN variable, if set, is still used: unset it too.",
     )
-    .argument("[provider]", "dropbox, gdrive or gphotos; asked for at a terminal")
+    .argument("[provider]", "dropbox, gdrive, gphotos or onedrive; asked for at a terminal")
     .addHelpText("after", "\nExamples:\n  $ dmshare logout dropbox\n  $ dmshare logout");
 }

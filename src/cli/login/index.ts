@@ -73,6 +73,15 @@ async function askForClient(
     });
     return { appKey: appKey.trim() };
   }
+  if (login.kind === "public-client") {
+    if (options.clientId || env[login.idVariable] || login.builtin()) return {};
+    const clientId = await askText(output, interrupted, login.prompt, {
+      validate: (text) =>
+        /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(text.trim()) ||
+        "The Application (client) ID is a GUID: 8-4-4-4-12 hexadecimal digits.",
+    });
+    return { clientId: clientId.trim() };
+  }
   // The device login needs a client of another type, given with --client-id/--client-secret.
   if (options.device || login.builtin()) return {};
   if (options.credentials || options.clientId || env[login.fileVariable]) return {};

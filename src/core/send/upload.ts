@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { DmshareError } from "../../lib/errors.ts";
+import { wholeSend } from "../../lib/link-records.ts";
 import { deleterOf } from "../../providers/features.ts";
 import {
   type FileFailure,
@@ -9,6 +10,7 @@ import {
   type RemoteItem,
   type UploadedFile,
 } from "../../providers/provider.ts";
+import { distinctNames } from "./names.ts";
 import { errorMessage, type PreparedPlan, type SendObserver } from "./types.ts";
 
 export interface PlanUpload {
@@ -20,15 +22,18 @@ export interface PlanUpload {
 }
 
 /**
- * A photo, or an album and its files. Without `shareWhatArrived` an album whose files did not
- * all arrive fails, and what did arrive is removed where the provider can.
+ * A photo, or an album and its files, into the send's own folder (named `sendId`, see
+ * Destination). The album is made while its first files go up. Without `shareWhatArrived` an
+ * album whose files did not all arrive fails, and what did arrive is removed where the
+ * provider can.
  */
 export async function uploadPlan(
   provider: Provider,
   plan: PreparedPlan,
   observer: SendObserver,
-  { shareWhatArrived, concurrency }: { shareWhatArrived: boolean; concurrency?: number },
+  options: { sendId: string; shareWhatArrived: boolean; concurrency?: number },
 ): Promise<PlanUpload> {
+  const { sendId, shareWhatArrived, concurrency } = options;
   const totalBytes = plan.files.reduce((sum, file) => sum + file.bytes, 0);
   const sentPerFile = new Map<LocalFile, number>();
   const onProgress = (file: LocalFile, bytesSent: number) => {
@@ -38,23 +43,34 @@ export async function uploadPlan(
     observer.progress(sent, totalBytes, file, bytesSent);
   };
   if (plan.kind === "photo") {
-    const uploaded = await provider.upload(plan.files, null, onProgress);
+    const uploaded = await provider.upload(plan.files, { sendId, album: null }, onProgress);
     const [file] = uploaded;
     if (!file) throw new DmshareError("unexpected", `${provider.name} returned no uploaded file.`);
     return { uploaded, target: file, missing: [] };
   }
-  const album = await provider.createAlbum(plan.name);
+  const making = provider.createAlbum(plan.name, sendId);
+  // Awaited below whatever happens; this only keeps a failure from counting as unhandled
+  // while the upload runs.
+  making.catch(() => {});
   try {
-    const uploaded = await provider.upload(plan.files, album, onProgress, concurrency);
-    return { uploaded, target: album, missing: [] };
+    const files = distinctNames(plan.files);
+    const uploaded = await provider.upload(
+      files,
+      { sendId, album: making },
+      onProgress,
+      concurrency,
+    );
+    return { uploaded, target: await making, missing: [] };
   } catch (error) {
-    if (shareWhatArrived && error instanceof IncompleteUpload) {
+    const album = await making.catch(() => undefined);
+    if (album && shareWhatArrived && error instanceof IncompleteUpload) {
       return { uploaded: error.uploaded, target: album, missing: error.failures };
     }
     const cleaned =
+      album !== undefined &&
       provider.capabilities.deleteFiles &&
       (await deleterOf(provider)
-        .deleteItems([album])
+        .deleteItems([wholeSend(album)])
         .then(
           () => true,
           () => false,

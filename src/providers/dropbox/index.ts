@@ -1,6 +1,7 @@
 // Dropbox: files in an app folder, view-only shared links (expiry, no-download and password
 // on paid plans), revoke, delete.
 
+import type { files } from "dropbox";
 import { withoutControls } from "../../lib/text.ts";
 import type {
   Deleter,
@@ -14,8 +15,8 @@ import type {
 } from "../provider.ts";
 import { checkShareOptions, linkState, listLinks, nativeExpiry, revoke, share } from "./links.ts";
 import { login } from "./login.ts";
-import { call, DROPBOX, type DropboxSession, openSession, ROOT, whoami } from "./session.ts";
-import { upload } from "./upload.ts";
+import { call, DROPBOX, type DropboxSession, openSession, whoami } from "./session.ts";
+import { sendFolderOf, upload } from "./upload.ts";
 
 async function connect(providerSession: ProviderSession) {
   const session = await openSession(providerSession);
@@ -23,9 +24,9 @@ async function connect(providerSession: ProviderSession) {
     name: DROPBOX.name,
     whoami: () => whoami(session),
     checkShareOptions: (options) => checkShareOptions(session, options),
-    createAlbum: (name) => createAlbum(session, name),
-    upload: (files, album, onProgress, concurrency) =>
-      upload(session, files, album, onProgress, concurrency),
+    createAlbum: (name, sendId) => createAlbum(session, name, sendId),
+    upload: (files, destination, onProgress, concurrency) =>
+      upload(session, files, destination, onProgress, concurrency),
     share: (target, options) => share(session, target, options),
     revoke: (link) => revoke(session, link),
     deleteItems: (items) => deleteItems(session, items),
@@ -35,13 +36,36 @@ async function connect(providerSession: ProviderSession) {
   } satisfies ProviderParts & LinkSharer & LinkRevoker & Deleter & LinkLister;
 }
 
-async function createAlbum(session: DropboxSession, name: string): Promise<RemoteItem> {
-  const { metadata } = await call(session, `create the album folder "${name}"`, () =>
-    session.dbx.filesCreateFolderV2({ path: `${ROOT}/${name}`, autorename: true }),
+/**
+ * The album's folder in the send's own (`/dmshare/<sendId>/<name>`), which Dropbox makes on the
+ * way. Nothing else is there, so it is never renamed; a retry that finds it made (the reply
+ * was lost) takes it.
+ */
+async function createAlbum(
+  session: DropboxSession,
+  name: string,
+  sendId: string,
+): Promise<RemoteItem> {
+  const sendFolder = sendFolderOf(sendId);
+  const path = `${sendFolder.remotePath}/${name}`;
+  const metadata = await call(
+    session,
+    `create the album folder "${name}"`,
+    async () => ({
+      result: (await session.dbx.filesCreateFolderV2({ path, autorename: false })).result
+        .metadata as files.Metadata,
+    }),
+    (summary) =>
+      summary.startsWith("path/conflict/folder")
+        ? call(session, `create the album folder "${name}"`, () =>
+            session.dbx.filesGetMetadata({ path }),
+          )
+        : undefined,
   );
   return {
-    remotePath: withoutControls(metadata.path_display ?? `${ROOT}/${metadata.name}`),
-    remoteId: metadata.id,
+    remotePath: withoutControls(metadata.path_display ?? path),
+    remoteId: (metadata as files.FolderMetadataReference).id,
+    sendFolder,
   };
 }
 

@@ -3,8 +3,9 @@
 
 import type { files } from "dropbox";
 import { providerError } from "../../lib/errors.ts";
+import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
-import type { LocalFile, RemoteItem, UploadedFile, UploadProgress } from "../provider.ts";
+import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import {
   Concurrency,
   chunkBytesFor,
@@ -13,6 +14,7 @@ import {
   type Settled,
   uploadedOrIncomplete,
 } from "../transfer.ts";
+import { adoptWritten, writtenBefore } from "./adopt.ts";
 import { correctOffset, describeTag } from "./errors.ts";
 import { call, type DropboxSession, dropboxTime, ROOT } from "./session.ts";
 
@@ -25,17 +27,38 @@ const MIB = 1024 * 1024;
 const FINISH_BATCH_MAX = 1000;
 export const UPLOAD_CONCURRENCY = 6;
 
+/** The send's own folder: `/dmshare/<sendId>`. Dropbox goes by path, so that is its id too. */
+export const sendFolderOf = (sendId: string): FolderItem => ({
+  remotePath: `${ROOT}/${sendId}`,
+  remoteId: `${ROOT}/${sendId}`,
+});
+
+/** Where the files are committed: the album's folder, or the send's own. */
+interface Target {
+  sendFolder: FolderItem;
+  /** The folder path, once known: an album is awaited only when the first file is committed. */
+  folder: () => Promise<string>;
+}
+
+/**
+ * Into the send's own folder (see Destination), which the first commit makes; an album's
+ * folder is made meanwhile (createAlbum), and awaited only when the files are committed.
+ */
 export async function upload(
   session: DropboxSession,
   files: LocalFile[],
-  album: RemoteItem | null,
+  { sendId, album }: Destination,
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  const folder = album?.remotePath ?? ROOT;
+  const sendFolder = sendFolderOf(sendId);
+  const target: Target = {
+    sendFolder,
+    folder: async () => (album ? (await album).remotePath : sendFolder.remotePath),
+  };
   const [only] = files;
-  if (only && files.length === 1) return [await uploadOne(session, only, folder, onProgress)];
-  return uploadBatch(session, files, folder, onProgress, concurrency);
+  if (only && files.length === 1) return [await uploadOne(session, only, target, onProgress)];
+  return uploadBatch(session, files, target, onProgress, concurrency);
 }
 
 /**
@@ -84,11 +107,15 @@ async function uploadToSession(
   return sessionId;
 }
 
-/** Every send gets its own file (identical bytes too), so links never share a file. */
+/**
+ * Every send gets its own file (identical bytes too), so links never share a file. The folder
+ * is the send's own and the names in it distinct, so nothing may be renamed: a conflict can
+ * only be this send's own earlier attempt, whose reply was lost (see adopt.ts).
+ */
 const commitInfo = (file: LocalFile, folder: string): files.CommitInfo => ({
   path: `${folder}/${file.name}`,
   mode: { ".tag": "add" },
-  autorename: true,
+  autorename: false,
   strict_conflict: true,
   client_modified: dropboxTime(file.modifiedAt),
 });
@@ -97,39 +124,58 @@ const uploadedFrom = (
   file: LocalFile,
   folder: string,
   metadata: files.FileMetadata,
+  sendFolder: FolderItem,
 ): UploadedFile => ({
   localPath: file.path,
   bytes: file.bytes,
   // A path from the server: printed and stored, so without control characters.
   remotePath: withoutControls(metadata.path_display ?? `${folder}/${metadata.name}`),
   remoteId: metadata.id,
+  sendFolder,
 });
+
+/** A retried write that finds its file there already (its reply was lost) adopts it. */
+const adoptOnConflict =
+  (session: DropboxSession, file: LocalFile, path: string) => (summary: string) =>
+    ["path/conflict/file", "lookup_failed/closed", "lookup_failed/not_found"].some((tag) =>
+      summary.startsWith(tag),
+    )
+      ? adoptWritten(session, file, path)
+      : undefined;
 
 async function uploadOne(
   session: DropboxSession,
   file: LocalFile,
-  folder: string,
+  target: Target,
   onProgress: UploadProgress,
 ) {
   const { dbx } = session;
   if (file.bytes <= SINGLE_REQUEST_MAX) {
-    const metadata = await call(session, `upload ${file.name}`, () =>
-      dbx.filesUpload({
-        ...commitInfo(file, folder),
-        contents: new FilePart(file, 0, file.bytes, onProgress),
-      }),
+    const folder = await target.folder();
+    const commit = commitInfo(file, folder);
+    const metadata = await call(
+      session,
+      `upload ${file.name}`,
+      () => dbx.filesUpload({ ...commit, contents: new FilePart(file, 0, file.bytes, onProgress) }),
+      adoptOnConflict(session, file, commit.path),
     );
-    return uploadedFrom(file, folder, metadata);
+    return uploadedFrom(file, folder, metadata, target.sendFolder);
   }
   const sessionId = await uploadToSession(session, file, onProgress);
-  const metadata = await call(session, `upload ${file.name}`, () =>
-    dbx.filesUploadSessionFinish({
-      cursor: { session_id: sessionId, offset: file.bytes },
-      commit: commitInfo(file, folder),
-      contents: Buffer.alloc(0),
-    } as files.UploadSessionFinishArg),
+  const folder = await target.folder();
+  const commit = commitInfo(file, folder);
+  const metadata = await call(
+    session,
+    `upload ${file.name}`,
+    () =>
+      dbx.filesUploadSessionFinish({
+        cursor: { session_id: sessionId, offset: file.bytes },
+        commit,
+        contents: Buffer.alloc(0),
+      } as files.UploadSessionFinishArg),
+    adoptOnConflict(session, file, commit.path),
   );
-  return uploadedFrom(file, folder, metadata);
+  return uploadedFrom(file, folder, metadata, target.sendFolder);
 }
 
 /**
@@ -139,7 +185,7 @@ async function uploadOne(
 async function uploadBatch(
   session: DropboxSession,
   batch: LocalFile[],
-  folder: string,
+  target: Target,
   onProgress: UploadProgress,
   concurrency: number,
 ) {
@@ -155,9 +201,10 @@ async function uploadBatch(
     const started = sessions[index];
     return started?.ok ? [{ file, index, sessionId: started.value }] : [];
   });
+  const commitTo = { folder: await target.folder(), sendFolder: target.sendFolder };
   for (let start = 0; start < ready.length; start += FINISH_BATCH_MAX) {
     const slice = ready.slice(start, start + FINISH_BATCH_MAX);
-    await finishBatch(session, slice, folder, results);
+    await finishBatch(session, slice, commitTo, results);
   }
   return uploadedOrIncomplete(batch, results);
 }
@@ -168,11 +215,15 @@ interface ReadyFile {
   sessionId: string;
 }
 
-/** Commits up to FINISH_BATCH_MAX closed sessions; each file's outcome goes into `results`. */
+/**
+ * Commits up to FINISH_BATCH_MAX closed sessions; each file's outcome goes into `results`. A
+ * file that failed as if committed already (the batch was retried after a lost reply) is
+ * adopted when its bytes are there.
+ */
 async function finishBatch(
   session: DropboxSession,
   slice: ReadyFile[],
-  folder: string,
+  { folder, sendFolder }: { folder: string; sendFolder: FolderItem },
   results: Settled<UploadedFile>[],
 ) {
   const { entries } = await call(session, "save the uploaded files", () =>
@@ -183,19 +234,22 @@ async function finishBatch(
       })),
     }),
   );
-  entries.forEach((entry, position) => {
+  for (const [position, entry] of entries.entries()) {
     const { file, index } = slice[position] as ReadyFile;
     if (entry[".tag"] === "success") {
-      results[index] = {
-        ok: true,
-        value: uploadedFrom(file, folder, entry as files.FileMetadata),
-      };
-      return;
+      const metadata = entry as files.FileMetadata;
+      results[index] = { ok: true, value: uploadedFrom(file, folder, metadata, sendFolder) };
+      continue;
     }
     const { failure } = entry as files.UploadSessionFinishBatchResultEntryFailure;
-    results[index] = {
-      ok: false,
-      error: providerError(`Dropbox could not save ${file.name} (${describeTag(failure)}).`),
-    };
-  });
+    const held = await writtenBefore(session, file, commitInfo(file, folder).path).catch(
+      () => undefined,
+    );
+    results[index] = held
+      ? { ok: true, value: uploadedFrom(file, folder, held, sendFolder) }
+      : {
+          ok: false,
+          error: providerError(`Dropbox could not save ${file.name} (${describeTag(failure)}).`),
+        };
+  }
 }

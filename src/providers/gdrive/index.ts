@@ -15,7 +15,8 @@ import type {
   ProviderSession,
   RemoteItem,
 } from "../provider.ts";
-import { linkState, listLinks, revoke, share } from "./links.ts";
+import { linkState, revoke, share } from "./links.ts";
+import { listLinks } from "./listing.ts";
 import {
   CREATED_FIELDS,
   type DriveSession,
@@ -35,8 +36,8 @@ async function connect(session: ProviderSession) {
     name: SERVICE.name,
     whoami: () => whoami(drive),
     createAlbum: (name) => createAlbum(drive, name),
-    upload: (files, album, onProgress, concurrency) =>
-      upload(drive, files, album, onProgress, concurrency),
+    upload: (files, destination, onProgress, concurrency) =>
+      upload(drive, files, destination, onProgress, concurrency),
     share: (target, options) => share(drive, target, options),
     revoke: (link) => revoke(drive, link),
     deleteItems: (items) => deleteItems(drive, items),
@@ -45,6 +46,10 @@ async function connect(session: ProviderSession) {
   } satisfies ProviderParts & LinkSharer & LinkRevoker & Deleter & LinkLister;
 }
 
+/**
+ * The album's folder, in the dmshare folder: Drive never renames, so no other send's names can
+ * show in it, and it is this send's own folder (clean-up deletes it).
+ */
 async function createAlbum(drive: DriveSession, name: string): Promise<RemoteItem> {
   const parent = await rootFolder(drive);
   const { data } = await call(drive.google, `create the album folder "${name}"`, () =>

@@ -3,25 +3,17 @@
 
 import type { drive_v3 } from "@googleapis/drive";
 import { providerError } from "../../lib/errors.ts";
-import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
 import { parseLinkRef } from "../link-identity.ts";
 import type {
   LinkState,
   LinkToRevoke,
-  ProviderLink,
   RemoteItem,
   RevokeOutcome,
   SharedLink,
   ShareOptions,
 } from "../provider.ts";
-import {
-  type DriveSession,
-  FOLDER_MIME,
-  findRootFolder,
-  isNotFound,
-  ROOT_FOLDER,
-} from "./session.ts";
+import { type DriveSession, FOLDER_MIME, isNotFound } from "./session.ts";
 
 const VIEW_ONLY: drive_v3.Schema$Permission = {
   type: "anyone",
@@ -187,46 +179,5 @@ export async function linkState(drive: DriveSession, target: RemoteItem): Promis
   return {
     item: "present",
     links: shared && item.webViewLink ? [{ url: item.webViewLink, expiresAt: null }] : [],
-  };
-}
-
-/** Files and album folders directly in the dmshare folder that anyone with the link sees. */
-export async function listLinks(drive: DriveSession): Promise<ProviderLink[]> {
-  const { google, api } = drive;
-  const root = await findRootFolder(drive);
-  if (!root) return [];
-  const found: ProviderLink[] = [];
-  let pageToken: string | undefined;
-  do {
-    const { data } = await call(google, "list the shared items in the dmshare folder", () =>
-      api.files.list({
-        q:
-          `'${root}' in parents and trashed = false and ` +
-          `(visibility = 'anyoneWithLink' or visibility = 'anyoneCanFind')`,
-        fields: "nextPageToken,files(id,name,mimeType,webViewLink,createdTime,size)",
-        pageSize: 1000,
-        pageToken,
-      }),
-    );
-    for (const file of data.files ?? []) {
-      const listed = providerLinkFrom(file);
-      if (listed) found.push(listed);
-    }
-    pageToken = data.nextPageToken ?? undefined;
-  } while (pageToken);
-  return found;
-}
-
-function providerLinkFrom(file: drive_v3.Schema$File): ProviderLink | null {
-  if (!file.id || !file.webViewLink) return null;
-  const name = withoutControls(file.name ?? file.id);
-  return {
-    url: file.webViewLink,
-    expiresAt: null,
-    kind: file.mimeType === FOLDER_MIME ? "album" : "photo",
-    name,
-    target: { remotePath: `${ROOT_FOLDER}/${name}`, remoteId: file.id },
-    uploadedAt: file.createdTime ? new Date(file.createdTime) : null,
-    bytes: file.size ? Number(file.size) : null,
   };
 }

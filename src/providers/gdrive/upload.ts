@@ -3,9 +3,10 @@
 
 import type { drive_v3 } from "@googleapis/drive";
 import { providerError } from "../../lib/errors.ts";
+import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
-import type { LocalFile, RemoteItem, UploadedFile, UploadProgress } from "../provider.ts";
+import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import {
   Concurrency,
   chunkBytesFor,
@@ -13,7 +14,8 @@ import {
   mapSettled,
   uploadedOrIncomplete,
 } from "../transfer.ts";
-import { CREATED_FIELDS, type DriveSession, ROOT_FOLDER, rootFolder } from "./session.ts";
+import { createOnce, createSendFolder, uploadedBefore } from "./folders.ts";
+import { CREATED_FIELDS, type DriveSession } from "./session.ts";
 
 /** Google suggests resumable uploads above 5 MB; smaller files go in one multipart request. */
 const MULTIPART_MAX = 5 * 1024 * 1024;
@@ -25,24 +27,44 @@ interface Folder {
   id: string;
   /** For the ledger and messages: `dmshare/Lisbon trip`. */
   path: string;
+  /** The send's own folder, when the files go in one (see Destination). */
+  sendFolder?: FolderItem;
 }
 
+/**
+ * Into the album's folder (made in the dmshare folder: Drive never renames, and the folder
+ * is this send's alone), or else into a folder made for this send. Should nothing arrive in
+ * that folder, it goes again.
+ */
 export async function upload(
   drive: DriveSession,
   files: LocalFile[],
-  album: RemoteItem | null,
+  { sendId, album }: Destination,
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  const parent: Folder = album
-    ? { id: album.remoteId, path: album.remotePath }
-    : { id: await rootFolder(drive), path: ROOT_FOLDER };
+  let parent: Folder;
+  if (album) {
+    const { remoteId, remotePath, sendFolder } = await album;
+    parent = { id: remoteId, path: remotePath, ...(sendFolder && { sendFolder }) };
+  } else {
+    const sendFolder = await createSendFolder(drive, sendId);
+    parent = { id: sendFolder.remoteId, path: sendFolder.remotePath, sendFolder };
+  }
   const uploads = new Concurrency(concurrency);
   drive.google.authorized.uploads = uploads;
   const results = await mapSettled(files, uploads, (file) =>
     uploadOne(drive, file, parent, onProgress),
   );
+  if (!album && parent.sendFolder && results.every((result) => !result.ok)) {
+    await removeQuietly(drive, parent.sendFolder.remoteId);
+  }
   return uploadedOrIncomplete(files, results);
+}
+
+/** Clean-up on the way out of a failure: the failure is what the user is told about. */
+async function removeQuietly({ api }: DriveSession, fileId: string) {
+  await api.files.delete({ fileId }).catch(() => undefined);
 }
 
 async function uploadOne(
@@ -58,22 +80,30 @@ async function uploadOne(
     modifiedTime: file.modifiedAt.toISOString(),
   };
   const uploadOptions = { rootUrl: google.endpoints.apiRoot, signal };
+  // A retry after a lost reply first looks for what the lost attempt made (folders.ts).
   const created =
     file.bytes <= MULTIPART_MAX
-      ? await call(google, `upload ${file.name}`, async () => {
-          const { data } = await api.files.create(
-            {
-              requestBody: metadata,
-              media: {
-                mimeType: file.mime,
-                body: new FilePart(file, 0, file.bytes, onProgress),
-              },
-              fields: CREATED_FIELDS,
+      ? await call(
+          google,
+          `upload ${file.name}`,
+          createOnce(
+            async () => {
+              const { data } = await api.files.create(
+                {
+                  requestBody: metadata,
+                  media: {
+                    mimeType: file.mime,
+                    body: new FilePart(file, 0, file.bytes, onProgress),
+                  },
+                  fields: CREATED_FIELDS,
+                },
+                uploadOptions,
+              );
+              return data;
             },
-            uploadOptions,
-          );
-          return data;
-        })
+            () => uploadedBefore(drive, file, parent.id),
+          ),
+        )
       : await resumableUpload(drive, file, metadata, onProgress);
   return {
     localPath: file.path,
@@ -81,6 +111,7 @@ async function uploadOne(
     remoteId: created.id as string,
     remotePath: withoutControls(`${parent.path}/${created.name ?? file.name}`),
     ...(created.webViewLink && { viewUrl: created.webViewLink }),
+    ...(parent.sendFolder && { sendFolder: parent.sendFolder }),
   };
 }
 

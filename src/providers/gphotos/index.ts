@@ -31,8 +31,10 @@ async function connect(session: ProviderSession): Promise<ProviderParts> {
     sharingNote: `${SHARING_UNAVAILABLE} ${SEND_WITH_DRIVE}`,
     refusals: REFUSALS,
     whoami: () => whoami(photos),
+    // Google Photos has no folders and its names never collide (every upload is an item of
+    // its own, whatever its file name): the send's id plays no part here.
     createAlbum: (name) => createAlbum(photos, name),
-    upload: (files, album, onProgress, concurrency) =>
+    upload: (files, { album }, onProgress, concurrency) =>
       upload(photos, files, album, onProgress, concurrency),
   };
 }

@@ -17,10 +17,11 @@ interface NewMediaItemResult {
   mediaItem?: { id: string; productUrl?: string; filename?: string };
 }
 
+/** The bytes go up while the album is made; the items are added to it once both are done. */
 export async function upload(
   photos: PhotosSession,
   files: LocalFile[],
-  album: RemoteItem | null,
+  album: RemoteItem | Promise<RemoteItem> | null,
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
@@ -29,7 +30,7 @@ export async function upload(
   const tokens = await mapConcurrently(files, uploads, (file) =>
     uploadBytes(photos, file, onProgress),
   );
-  return createMediaItems(photos, files, tokens, album);
+  return createMediaItems(photos, files, tokens, await album);
 }
 
 const uploadBytes = (

@@ -1,0 +1,101 @@
+// Where a send's files go in Drive: a folder of its own, named by the send's id, inside the
+// dmshare folder (an album's folder plays that part itself). A write whose reply was lost is
+// looked for there before it is tried again, so a retry never leaves a private duplicate.
+
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import type { drive_v3 } from "@googleapis/drive";
+import type { FolderItem } from "../../lib/link-records.ts";
+import { withoutControls } from "../../lib/text.ts";
+import { call } from "../google/session.ts";
+import type { LocalFile } from "../provider.ts";
+import {
+  CREATED_FIELDS,
+  type DriveSession,
+  FOLDER_MIME,
+  ROOT_FOLDER,
+  rootFolder,
+} from "./session.ts";
+
+/** A Drive query's string literal: `'` and `\` escaped. */
+export const quoted = (text: string) => `'${text.replace(/[\\']/g, (char) => `\\${char}`)}'`;
+
+/** The items named `name` directly in the folder `parentId` (not trashed). */
+export async function namedIn(
+  { google, api }: DriveSession,
+  parentId: string,
+  name: string,
+  fields: string,
+): Promise<drive_v3.Schema$File[]> {
+  const { data } = await call(google, `look for ${name}`, () =>
+    api.files.list({
+      q: `name = ${quoted(name)} and ${quoted(parentId)} in parents and trashed = false`,
+      fields: `files(${fields})`,
+      pageSize: 10,
+    }),
+  );
+  return data.files ?? [];
+}
+
+/**
+ * Runs `create` once; should it fail and be tried again (its reply may have been lost after
+ * Drive made the item), `madeBefore` is asked first, and what it finds is taken instead.
+ */
+export function createOnce<T>(
+  create: () => Promise<T>,
+  madeBefore: () => Promise<T | undefined>,
+): () => Promise<T> {
+  let tried = false;
+  return async () => {
+    if (tried) {
+      const found = await madeBefore();
+      if (found !== undefined) return found;
+    }
+    tried = true;
+    return create();
+  };
+}
+
+/** The send's own folder, `dmshare/<sendId>`, made in the dmshare folder. */
+export async function createSendFolder(drive: DriveSession, sendId: string): Promise<FolderItem> {
+  const parent = await rootFolder(drive);
+  const made = await call(
+    drive.google,
+    "create the folder for this send",
+    createOnce(
+      async () =>
+        (
+          await drive.api.files.create({
+            requestBody: { name: sendId, mimeType: FOLDER_MIME, parents: [parent] },
+            fields: "id",
+          })
+        ).data,
+      async () =>
+        (await namedIn(drive, parent, sendId, "id,mimeType")).find(
+          (item) => item.mimeType === FOLDER_MIME,
+        ),
+    ),
+  );
+  return { remotePath: withoutControls(`${ROOT_FOLDER}/${sendId}`), remoteId: made.id as string };
+}
+
+/** The MD5 Drive reports for a file's content, of what is uploaded. */
+async function md5Of(file: LocalFile): Promise<string> {
+  const hash = createHash("md5");
+  for await (const chunk of createReadStream(file.contentPath)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** The file named like `file` in `parentId` with its exact bytes (size and MD5), if any. */
+export async function uploadedBefore(
+  drive: DriveSession,
+  file: LocalFile,
+  parentId: string,
+): Promise<drive_v3.Schema$File | undefined> {
+  const candidates = (
+    await namedIn(drive, parentId, file.name, `${CREATED_FIELDS},size,md5Checksum`)
+  ).filter((item) => Number(item.size) === file.bytes && item.md5Checksum);
+  if (candidates.length === 0) return undefined;
+  const md5 = await md5Of(file);
+  return candidates.find((item) => item.md5Checksum === md5);
+}
