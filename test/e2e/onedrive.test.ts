@@ -160,6 +160,9 @@ describe("Ctrl-C and answers dmshare must not trust", () => {
     await bigPhoto("stopped.jpg", 50 * MIB);
     bed.emulator.bandwidthBytesPerSecond = 4 * MIB;
     const before = bed.emulator.requests.length;
+    const folders = () => bed.emulator.items().filter((item) => item.folder).length;
+    bed.emulator.appFolder();
+    const foldersBefore = folders();
     try {
       const child = spawnCli(["send", "stopped.jpg", "--via", "onedrive", "--no-copy"], {
         cwd: bed.dir,
@@ -185,6 +188,40 @@ describe("Ctrl-C and answers dmshare must not trust", () => {
     expect(deleted.map((r) => r.status)).toEqual([204]);
     expect(bed.emulator.uploadSessions()).toEqual([]);
     expect(itemsNamed("stopped.jpg")).toEqual([]);
+    // Not even the send's own folder stays.
+    expect(folders()).toBe(foldersBefore);
+    expect((await bed.dmshare(["list", "--json"])).stdout.trim()).toBe("[]");
+  });
+
+  it("Ctrl-C while the link is being made: the link is revoked and the upload removed", async () => {
+    await writeFiles(bed.dir, { "half-made.jpg": jpegBytes(4500) });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    bed.emulator.inject({ kind: "hold", until: held, route: /\/createLink$/ });
+    const before = bed.emulator.requests.length;
+    try {
+      const child = spawnCli(["send", "half-made.jpg", "--via", "onedrive", "--no-copy"], {
+        cwd: bed.dir,
+        env: bed.env(),
+      });
+      const result = collect(child, 60_000);
+      const linking = () =>
+        bed.emulator.requests.slice(before).some((r) => r.path.endsWith("/createLink"));
+      await waitFor(async () => (linking() ? true : undefined));
+      child.kill("SIGINT");
+      const { code, stderr } = await result;
+      expect(code).toBe(130);
+      expect(stderr).toMatch(/nothing was shared/);
+    } finally {
+      release();
+    }
+    // The link the held request made is gone, and so is the send's folder.
+    expect(
+      liveLinks().filter((p) => bed.emulator.item(p.itemId)?.name === "half-made.jpg"),
+    ).toEqual([]);
+    expect(itemsNamed("half-made.jpg")).toEqual([]);
     expect((await bed.dmshare(["list", "--json"])).stdout.trim()).toBe("[]");
   });
 

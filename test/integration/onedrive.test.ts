@@ -94,6 +94,25 @@ describe("OneDrive through the shared retry policy", () => {
   });
 });
 
+describe("OneDrive revoke", () => {
+  it("removes every link of the item, an edit link made beside dmshare's too", async () => {
+    await writeFiles(bed.dir, { "both.jpg": jpegBytes(2500) });
+    const sent = JSON.parse((await send("both.jpg")).stdout) as { url: string };
+    const [item] = itemsNamed("both.jpg");
+    const made = await fetch(`${bed.emulator.url}/v1.0/me/drive/items/${item?.id}/createLink`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ type: "edit", scope: "anonymous" }),
+    });
+    const edit = (await made.json()) as { link: { webUrl: string } };
+    expect(bed.emulator.permissionsOf(item?.id as string)).toHaveLength(2);
+    const { code, stderr } = await bed.dmshare(["revoke", sent.url, "--yes"]);
+    expect(code, stderr).toBe(0);
+    expect(bed.emulator.permissionsOf(item?.id as string)).toEqual([]);
+    expect(bed.emulator.resolveLink(edit.link.webUrl)).toBeNull();
+  });
+});
+
 describe("OneDrive failures in a sentence", () => {
   it("a rejected token: exit 3, says to replace or unset DMSHARE_ONEDRIVE_TOKEN, never shows it", async () => {
     await writeFiles(bed.dir, { "who.jpg": jpegBytes(2000) });

@@ -96,6 +96,11 @@ export interface GraphRequest {
   /** A raw body (a file part) with its content type. */
   body?: RequestInit["body"] | Readable;
   contentType?: string;
+  /**
+   * Stops this request (an upload: Ctrl-C). Other calls are stopped through `stoppedBy`, so
+   * the clean-up after Ctrl-C, under a bound of its own, can still make its calls.
+   */
+  signal?: AbortSignal;
 }
 
 /** One Graph request with the current token; the answer's JSON, undefined for 204. */
@@ -120,7 +125,7 @@ export async function graphRequest<T>(
     method: request.method ?? "GET",
     headers,
     body,
-    signal: s.ctx.signal,
+    signal: request.signal,
     ...(body !== undefined && typeof body === "object" && { duplex: "half" }),
   } as RequestInit);
   if (!response.ok) throw await graphErrorOf(response);

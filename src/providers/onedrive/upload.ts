@@ -135,6 +135,7 @@ async function simpleUpload(
         method: "PUT",
         body: new FilePart(file, 0, file.bytes, onProgress),
         contentType: "application/octet-stream",
+        signal: s.ctx.signal,
       });
       return data;
     },
