@@ -38,6 +38,7 @@ describe("config list", () => {
       "message     (none)  default: the preset words the message",
       "preset      casual  default",
       "metadata    strip   default: location and identifying metadata are removed",
+      "copy        on      default: send copies the message to the clipboard",
       "auto-prune  on      default",
       "",
     ]);

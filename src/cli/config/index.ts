@@ -51,6 +51,7 @@ export const register: CommandRegistrar = (program, run) => {
 const DEFAULTS: Record<SettingKey, { value?: string; means: string }> = {
   provider: { means: "default: send asks at a terminal, else needs --via" },
   message: { means: "default: the preset words the message" },
+  copy: { value: "on", means: "default: send copies the message to the clipboard" },
   preset: { value: DEFAULT_PRESET, means: "default" },
   metadata: { value: "strip", means: "default: location and identifying metadata are removed" },
   "auto-prune": { value: "on", means: "default" },

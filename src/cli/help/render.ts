@@ -39,12 +39,24 @@ const DMSHARE_VARIABLES: Variable[] = [
     text: "the same Google client given as id and secret (as --client-id, --client-secret)",
   },
   {
+    names: ["DMSHARE_ONEDRIVE_CLIENT_ID"],
+    text: "the Application (client) ID of your Microsoft Entra public client, for dmshare login onedrive (as --client-id)",
+  },
+  {
     names: ["DMSHARE_DROPBOX_API_URL"],
     text: "a base URL replacing Dropbox's API, content and login hosts (a local emulator or a proxy)",
   },
   {
     names: ["DMSHARE_GOOGLE_API_URL"],
     text: "a base URL replacing Google's Drive, OAuth, consent and Photos hosts (a local emulator or a proxy)",
+  },
+  {
+    names: ["DMSHARE_ONEDRIVE_API_URL"],
+    text: "a base URL replacing https://graph.microsoft.com (a local emulator or a proxy); also the login host unless DMSHARE_ONEDRIVE_AUTH_URL is set",
+  },
+  {
+    names: ["DMSHARE_ONEDRIVE_AUTH_URL"],
+    text: "a base URL replacing https://login.microsoftonline.com, Microsoft's login host",
   },
   {
     names: ["DMSHARE_STALL_TIMEOUT"],
@@ -68,9 +80,11 @@ const DMSHARE_VARIABLES: Variable[] = [
 const STANDARD_VARIABLES: Variable[] = [
   { names: ["NO_COLOR"], text: "set to anything: no colours (as --no-color)" },
   { names: ["FORCE_COLOR"], text: "colours even off a terminal; FORCE_COLOR=0: none" },
+  { names: ["CLICOLOR"], text: "CLICOLOR=0: no colours (as NO_COLOR)" },
+  { names: ["CLICOLOR_FORCE"], text: "set and not 0: colours even off a terminal" },
   {
     names: ["TERM"],
-    text: "TERM=dumb: no colours and no spinners, as a terminal that can't draw them",
+    text: "TERM=dumb: no colours and no spinners (progress is a plain line at most once a second), as a terminal that can't draw them",
   },
   {
     names: ["HOME", "USERPROFILE"],

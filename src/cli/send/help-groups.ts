@@ -18,7 +18,16 @@ export const SEND_OPTION_GROUPS: Record<string, readonly string[]> = {
   ],
   "Link settings:": ["--expires", "--no-download", "--password", "--password-stdin"],
   "Privacy:": ["--keep-metadata", "--convert", "--resize"],
-  "Output:": ["--message", "--preset", "--no-copy", "--json", "--quiet", "--open", "--qr"],
+  "Output:": [
+    "--message",
+    "--preset",
+    "--copy",
+    "--no-copy",
+    "--json",
+    "--quiet",
+    "--open",
+    "--qr",
+  ],
 };
 
 const HEADINGS = Object.keys(SEND_OPTION_GROUPS);

@@ -29,35 +29,37 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         'completion' = 'print a shell completion script'
         'export' = 'print the whole ledger as JSON'
         'import' = 'add the links of an exported ledger'
+        'version' = 'print the version (as --version)'
       }
       Args = $null
     }
     'send' = @{
-      Flags = @('--via', '--album', '--each', '--message', '--preset', '--expires', '--no-download', '--password', '--password-stdin', '--no-copy', '--json', '-q', '--quiet', '-0', '--null', '--keep-metadata', '--convert', '--resize', '--any-file', '--new-link', '--concurrency', '--partial', '--dry-run', '--open', '--qr', '-h', '--help')
+      Flags = @('--via', '--album', '--each', '-0', '--null', '--any-file', '--new-link', '--concurrency', '--partial', '--dry-run', '--expires', '--no-download', '--password', '--password-stdin', '--keep-metadata', '--convert', '--resize', '--message', '--preset', '--copy', '--no-copy', '--json', '-q', '--quiet', '--open', '--qr', '-h', '--help')
       Tips = @{
         '--via' = 'where to upload (default: dmshare config set provider …)'
         '--album' = 'send the files as one album with this name'
-        '--each' = 'one link per file instead of one album'
-        '--message' = 'message to copy; placeholders {url} {name} {count} {expires} {provider}'
-        '--preset' = 'built-in message wording: casual, friendly, professional, minimal'
-        '--expires' = 'link stops working after 30m, 12h, 7d, 2w or on a date (2026-12-31)'
-        '--no-download' = 'viewers can see but not download (where the plan allows)'
-        '--password' = 'viewers must type a password, asked for at the terminal (Dropbox paid plans)'
-        '--password-stdin' = 'like --password, but read the password from stdin'
-        '--no-copy' = 'do not copy the message to the clipboard'
-        '--json' = 'print the result as JSON'
-        '-q' = 'print only the URL'
-        '--quiet' = 'print only the URL'
+        '--each' = 'one link per file instead of one album, each message naming its file'
         '-0' = 'with -, paths on stdin are separated by NUL (find -print0)'
         '--null' = 'with -, paths on stdin are separated by NUL (find -print0)'
-        '--keep-metadata' = 'upload as is, with GPS location and camera details (default: removed)'
-        '--convert' = 'turn HEIC/HEIF photos into jpeg (re-encodes them)'
-        '--resize' = 'make the longest edge at most this many pixels (re-encodes)'
         '--any-file' = 'also send files that are not photos or videos, as they are'
         '--new-link' = 'make a new link even if the same photos already have a live one'
         '--concurrency' = 'how many files of an album upload at once (default: 6 on Dropbox, 4 on Google)'
         '--partial' = 'if some files of an album fail to upload, share the rest (exit 5) instead of nothing'
-        '--dry-run' = 'show what would be uploaded and shared, do nothing'
+        '--dry-run' = 'show what the real run would do (reuse, expiry and who ends it, what is removed), do nothing'
+        '--expires' = 'link stops working after 30m, 12h, 7d, 2w or on a date (2026-12-31)'
+        '--no-download' = 'viewers can see but not download (where the plan allows)'
+        '--password' = 'viewers must type a password, asked for at the terminal (Dropbox paid plans)'
+        '--password-stdin' = 'like --password, but read the password from stdin'
+        '--keep-metadata' = 'upload as is, with GPS location and camera details (default: removed)'
+        '--convert' = 'turn HEIC/HEIF photos into jpeg (re-encodes them)'
+        '--resize' = 'make the longest edge at most this many pixels (re-encodes)'
+        '--message' = 'message to copy; placeholders {url} {name} {count} {expires} {provider}'
+        '--preset' = 'built-in message wording: casual, friendly, professional, minimal'
+        '--copy' = 'copy the message to the clipboard even with the copy setting off'
+        '--no-copy' = 'do not copy the message to the clipboard (or: dmshare config set copy off)'
+        '--json' = 'print the result as JSON'
+        '-q' = 'print only the URL'
+        '--quiet' = 'print only the URL'
         '--open' = 'open the link in the browser afterwards'
         '--qr' = 'also show the link as a QR code (on stderr) to scan with a phone'
         '-h' = 'show help'
@@ -66,29 +68,32 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Values = @{
         '--via' = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
         '--album' = 'TEXT'
-        '--message' = 'TEXT'
-        '--preset' = @('casual', 'friendly', 'professional', 'minimal')
+        '--concurrency' = 'TEXT'
         '--expires' = 'TEXT'
         '--convert' = @('jpeg')
         '--resize' = 'TEXT'
-        '--concurrency' = 'TEXT'
+        '--message' = 'TEXT'
+        '--preset' = @('casual', 'friendly', 'professional', 'minimal')
       }
       Subs = @{}
       Args = 'FILES'
     }
     'list' = @{
-      Flags = @('--json', '-a', '--all', '--provider', '--status', '--since', '-h', '--help')
+      Flags = @('--json', '-a', '--all', '--provider', '--status', '--since', '--wide', '--header', '-h', '--help')
       Tips = @{
-        '--json' = 'print the links as a JSON array'
+        '--json' = 'print the links as a JSON array; with fields (comma-separated: id,url,name …) only those'
         '-a' = 'include revoked links'
         '--all' = 'include revoked links'
         '--provider' = 'only links of this provider'
         '--status' = 'only links with this status: pending, active, needs-sharing, expired, overdue (past its expiry, still working until dmshare revokes it), revoked'
         '--since' = 'only links made in the last 30m, 12h, 7d … or since a date'
+        '--wide' = 'at a terminal, every column and every cell in full (alias: --no-trunc)'
+        '--header' = 'when piped, print the column titles first'
         '-h' = 'show help'
         '--help' = 'show help'
       }
       Values = @{
+        '--json' = 'TEXT'
         '--provider' = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
         '--status' = @('pending', 'active', 'needs-sharing', 'expired', 'overdue', 'revoked')
         '--since' = 'TEXT'
@@ -172,7 +177,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--no-redirect' = 'paste the code Dropbox shows instead of the loopback redirect'
         '--device' = 'Google Drive, OneDrive: show a code to enter on another device (for machines without a browser)'
         '--token' = 'store this access token instead (for scripts; - reads it from stdin)'
-        '--timeout' = 'how long to wait for the browser'
+        '--timeout' = 'how many seconds to wait for the browser'
         '-h' = 'show help'
         '--help' = 'show help'
       }
@@ -220,7 +225,8 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         'get' = 'print a setting'
         'set' = 'change a setting'
         'unset' = 'go back to a setting''s default'
-        'list' = 'print every setting that is set'
+        'list' = 'print every setting, its value and where it comes from'
+        'help' = 'show help for a command'
       }
       Args = $null
     }
@@ -232,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config set' = @{
       Flags = @('-h', '--help')
@@ -242,7 +248,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config unset' = @{
       Flags = @('-h', '--help')
@@ -252,7 +258,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       }
       Values = @{}
       Subs = @{}
-      Args = @('provider', 'message', 'preset', 'metadata', 'auto-prune')
+      Args = @('provider', 'message', 'preset', 'metadata', 'copy', 'auto-prune')
     }
     'config list' = @{
       Flags = @('--json', '-h', '--help')
@@ -264,6 +270,16 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Values = @{}
       Subs = @{}
       Args = $null
+    }
+    'config help' = @{
+      Flags = @('-h', '--help')
+      Tips = @{
+        '-h' = 'show help'
+        '--help' = 'show help'
+      }
+      Values = @{}
+      Subs = @{}
+      Args = 'TEXT'
     }
     'completion' = @{
       Flags = @('-h', '--help')
@@ -296,11 +312,21 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Subs = @{}
       Args = 'FILES'
     }
+    'version' = @{
+      Flags = @('-h', '--help')
+      Tips = @{
+        '-h' = 'show help'
+        '--help' = 'show help'
+      }
+      Values = @{}
+      Subs = @{}
+      Args = $null
+    }
   }
   $aliases = @{
     'ls' = 'list'
   }
-  $valueFlags = @('--via', '--album', '--message', '--preset', '--expires', '--convert', '--resize', '--concurrency', '--provider', '--status', '--since', '--older-than', '--app-key', '--credentials', '--client-id', '--client-secret', '--port', '--token', '--timeout')
+  $valueFlags = @('--via', '--album', '--concurrency', '--expires', '--convert', '--resize', '--message', '--preset', '--json', '--provider', '--status', '--since', '--older-than', '--app-key', '--credentials', '--client-id', '--client-secret', '--port', '--token', '--timeout')
   $path = ''
   $valueOf = $null
   foreach ($element in @($commandAst.CommandElements | Select-Object -Skip 1)) {
