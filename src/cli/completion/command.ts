@@ -26,3 +26,18 @@ Examples:
   $ dmshare completion fish > ~/.config/fish/completions/dmshare.fish`,
     );
 }
+
+/**
+ * `dmshare __complete -- <words…>` (hidden): the candidates for the last word, one a line,
+ * `value<TAB>description`, for the scripts `dmshare completion` prints. The words after `--`
+ * are the command line after `dmshare`, so none of them is read as an option here.
+ */
+export function completeCommand(program: Command) {
+  return program
+    .command("__complete", { hidden: true })
+    .description("print completion candidates for the words of a command line")
+    .argument("[words...]")
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments();
+}

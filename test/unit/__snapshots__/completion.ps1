@@ -68,7 +68,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--album' = 'TEXT'
         '--message' = 'TEXT'
         '--preset' = @('casual', 'friendly', 'professional', 'minimal')
-        '--expires' = 'TEXT'
+        '--expires' = @('30m', '1h', '12h', '1d', '7d', '2w', '30d')
         '--convert' = @('jpeg')
         '--resize' = 'TEXT'
         '--concurrency' = 'TEXT'
@@ -91,7 +91,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Values = @{
         '--provider' = @('dropbox', 'gdrive', 'gphotos')
         '--status' = @('pending', 'active', 'needs-sharing', 'expired', 'overdue', 'revoked')
-        '--since' = 'TEXT'
+        '--since' = @('30m', '1h', '12h', '1d', '7d', '2w', '30d')
       }
       Subs = @{}
       Args = $null
@@ -112,7 +112,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--help' = 'show help'
       }
       Values = @{
-        '--older-than' = 'TEXT'
+        '--older-than' = @('30m', '1h', '12h', '1d', '7d', '2w', '30d')
       }
       Subs = @{}
       Args = 'TEXT'
