@@ -35,6 +35,7 @@ beforeAll(async () => {
   );
   await chmod(path.join(bin, "dmshare"), 0o755);
   await writeFile(path.join(photos, "beach.jpg"), "x");
+  await writeFile(path.join(photos, "zz-notes.txt"), "x");
   await seedCompletionLedger(config);
   env = {
     PATH: `${bin}:${process.env.PATH}`,
@@ -112,13 +113,16 @@ COMP_WORDS=(dmshare "$@"); COMP_CWORD=$#; _dmshare; printf '%s\\n' "\${COMPREPLY
       await shell.press("Tab");
       await shell.waitFor("$ dmshare revoke k3x9m2qa ");
       await shell.press("C-u");
-      // beach.jpg is the only file here: a fallback to file names would complete it.
-      await shell.type("dmshare revoke ");
-      await shell.press("Tab", "Tab");
-      await shell.type("#END");
-      const screen = await shell.waitFor("#END");
-      expect(screen).toMatch(/^\$ dmshare revoke #END$/m);
-      expect(screen).not.toContain("beach.jpg");
+      // No link id starts with zz, but zz-notes.txt does: a fallback to file names would
+      // complete it (as it did after revoke and --expires before).
+      for (const line of ["dmshare revoke zz", "dmshare send --expires zz"]) {
+        await shell.type(line);
+        await shell.press("Tab", "Tab");
+        await shell.type("#END");
+        const screen = await shell.waitFor(`${line}#END`);
+        expect(screen).not.toContain("zz-notes");
+        await shell.press("C-u");
+      }
       await shell.press("C-u");
     });
   });
