@@ -5,7 +5,7 @@
 // (`complete -C`). Each kind of candidate in each shell: link ids after revoke (live ones
 // only), album names after --album, durations, providers, presets, and files after send.
 // zsh and fish are installed by .ci/run; where one is missing, its tests say so and fail.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -52,6 +52,27 @@ afterAll(() => work.cleanup());
 
 const script = (shell: string) =>
   execFileSync("dmshare", ["completion", shell], { env, encoding: "utf8" });
+
+describe("dmshare __complete through the built binary", () => {
+  // Tab runs it: it must not load an SDK (they bring crypto, http, https, zlib along).
+  const REPORT_BUILTINS = `data:text/javascript,${encodeURIComponent(
+    `process.on("exit", () => process.stderr.write("builtins " + JSON.stringify(process.moduleLoadList) + "\\n"));`,
+  )}`;
+
+  it("reads the ledger (node:sqlite) and loads no SDK: none of crypto, http(s), zlib, readline", () => {
+    const result = spawnSync("dmshare", ["__complete", "--", "revoke", "k3x9"], {
+      env: { ...env, NODE_OPTIONS: `--import=${REPORT_BUILTINS}` },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe("k3x9m2qa\tbeach.jpg (Dropbox, 2 days ago)\n");
+    const loaded = JSON.parse(result.stderr.replace(/^builtins /, "")) as string[];
+    expect(loaded).toContain("NativeModule sqlite");
+    for (const name of ["crypto", "http", "https", "zlib", "readline", "child_process"]) {
+      expect(loaded).not.toContain(`NativeModule ${name}`);
+    }
+  });
+});
 
 describe("bash", () => {
   /** What _dmshare puts in COMPREPLY for `words` (the last one being completed). */

@@ -43,6 +43,20 @@ describe("dmshare __complete", () => {
     ]);
   });
 
+  it("never prints a URL (their rlkey lets anyone in) nor a token from the environment", async () => {
+    const result = await runInProcess(["__complete", "--", "revoke", ""], {
+      env: {
+        DMSHARE_CONFIG_DIR: config.dir,
+        DMSHARE_NOW: COMPLETION_NOW,
+        DMSHARE_DROPBOX_TOKEN: "sl.secret-token-value",
+      },
+    });
+    expect(result.stdout).toContain("k3x9m2qa");
+    for (const secret of ["https://", "rlkey", "dropbox.com", "secret-token"]) {
+      expect(result.stdout + result.stderr).not.toContain(secret);
+    }
+  });
+
   it("after revoke: only ids starting with what is typed, and not those already named", async () => {
     expect(await values(["revoke", "k3x"])).toEqual(["k3x9m2qa", "k3x7hw2p"]);
     expect(await values(["revoke", "k3x9m2qa", "k3x"])).toEqual(["k3x7hw2p"]);
