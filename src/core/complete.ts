@@ -1,8 +1,10 @@
 import type { Ctx } from "../context.ts";
+import { withoutControls } from "../lib/text.ts";
 import { findProvider } from "../providers/catalog.ts";
 import { peekSummaries } from "../store/ledger-peek.ts";
 import { ledgerPath } from "../store/paths.ts";
 import { statusOf } from "./links.ts";
+import { isLive } from "./live-links.ts";
 import { humanSpan } from "./time-format.ts";
 
 /** A word shell completion may offer, and what zsh and fish show beside it. */
@@ -11,16 +13,8 @@ export interface Candidate {
   description: string;
 }
 
-/**
- * What a name read from the ledger may show on a terminal: control characters (a newline,
- * an escape sequence in a file name) become spaces, so a completion menu can't be rewritten.
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing them is the point
-const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
-
 /** A value that can be typed as one word of a command line: no control characters. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
-const typeable = (text: string) => text.length > 0 && !/[\u0000-\u001f\u007f-\u009f]/.test(text);
+const typeable = (text: string) => text.length > 0 && withoutControls(text) === text;
 
 const providerName = (name: string) => {
   try {
@@ -43,12 +37,11 @@ export async function liveLinkCandidates(ctx: Ctx): Promise<Candidate[]> {
   const summaries = await peekSummaries(ledgerPath(ctx.paths.configDir), "active");
   return summaries
     .filter((summary) => {
-      const status = statusOf(summary, now);
-      return (status === "active" || status === "overdue") && typeable(summary.id);
+      return isLive(statusOf(summary, now)) && typeable(summary.id);
     })
     .map((summary) => ({
       value: summary.id,
-      description: printable(
+      description: withoutControls(
         `${summary.name} (${summary.kind === "album" ? "album, " : ""}${providerName(summary.provider)}, ${age(summary.createdAt, now)}${statusOf(summary, now) === "overdue" ? ", overdue" : ""})`,
       ),
     }));
@@ -65,7 +58,7 @@ export async function albumCandidates(ctx: Ctx): Promise<Candidate[]> {
     seen.add(summary.name);
     candidates.push({
       value: summary.name,
-      description: printable(
+      description: withoutControls(
         `album, ${providerName(summary.provider)}, ${age(summary.createdAt, now)}`,
       ),
     });
