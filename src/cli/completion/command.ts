@@ -7,8 +7,10 @@ export function completionCommand(program: Command) {
     .command("completion")
     .summary("print a shell completion script")
     .description(
-      "Print a script that completes dmshare's commands, options, providers and file names " +
-        "in your shell. It is made from the commands themselves, so it matches this version.",
+      "Print a script that completes dmshare's commands, options, providers, presets, " +
+        "durations and file names in your shell, and from your ledger the ids of links that " +
+        "still work (after revoke) and album names (after --album). It is made from the " +
+        "commands themselves, so it matches this version.",
     )
     .argument("<shell>", SHELLS.join(", "))
     .addHelpText(
