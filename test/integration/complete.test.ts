@@ -105,6 +105,9 @@ describe("dmshare __complete", () => {
     expect(await values(["config", "set", "pr"])).toEqual(["provider", "preset"]);
     // Where a file goes, nothing: the shell completes file names itself.
     expect(await values(["send", ""])).toEqual([]);
+    // Help flags after -- are words being completed, not a request for help.
+    expect(await values(["revoke", "--he"])).toEqual(["--help"]);
+    expect(await values(["send", "--help", "--via", "d"])).toEqual(["dropbox"]);
     // The hidden command itself is never offered.
     expect(await values(["__"])).toEqual([]);
   });

@@ -38,8 +38,14 @@ export function completeCommand(program: Command) {
   return program
     .command("__complete", { hidden: true })
     .description("print completion candidates for the words of a command line")
-    .argument("[words...]")
-    .helpOption(false)
+    .argument("[words...]", "the command line after dmshare; the last word is being completed")
     .allowUnknownOption()
-    .allowExcessArguments();
+    .allowExcessArguments()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dmshare __complete -- revoke ''
+  $ dmshare __complete -- send --album Li`,
+    );
 }
