@@ -15,8 +15,9 @@ export const nothingChosen = (refs: string[], options: RevokeOptions): boolean =
 
 /**
  * At a terminal, `dmshare revoke` alone offers the links that still work (newest first: id,
- * name, age and URL) to tick, as `send` offers photos; the usual confirmation follows. The
- * ids picked, or null when there is no link to revoke (said on stderr).
+ * name and age; the URL of the one under the cursor) to tick, as `send` offers photos; the
+ * usual confirmation follows. The ids picked, or null when there is no link to revoke (said
+ * on stderr).
  */
 export async function pickLinks(output: Output): Promise<string[] | null> {
   const { ctx } = output;
@@ -32,9 +33,16 @@ export async function pickLinks(output: Output): Promise<string[] | null> {
     "Links to revoke (space ticks, enter revokes)",
     live.map((link) => ({
       value: link.id,
+      // One screen line each: the URL of the row under the cursor shows below the list.
       name: withoutControls(
-        `${link.id}  ${link.name}  ${humanSpan(now - Date.parse(link.createdAt))} ago${link.status === "overdue" ? " (overdue)" : ""}  ${link.url ?? ""}`,
-      ).trimEnd(),
+        `${link.id}  ${shortened(link.name)}  ${humanSpan(now - Date.parse(link.createdAt))} ago${link.status === "overdue" ? " (overdue)" : ""}`,
+      ),
+      description: link.url ?? undefined,
+      short: link.id,
     })),
   );
 }
+
+/** A long name cut to fit a line beside its id and age. */
+const shortened = (name: string) =>
+  [...name].length > 40 ? `${[...name].slice(0, 39).join("")}…` : name;
