@@ -105,11 +105,14 @@ COMP_WORDS=(dmshare "$@"); COMP_CWORD=$#; _dmshare; printf '%s\\n' "\${COMPREPLY
       "Porto\\ 2025",
     ]);
     expect(complete(["send", "--album", "Li"])).toEqual(["Lisbon\\ trip"]);
+    // --album=Li, as bash splits it at "=".
+    expect(complete(["send", "--album", "=", "Li"])).toEqual(["Lisbon\\ trip"]);
   });
 
   it("durations after --expires and --older-than", () => {
     expect(complete(["send", "--expires", ""])).toEqual(DURATIONS);
     expect(complete(["revoke", "--older-than", "1"])).toEqual(["1h", "12h", "1d"]);
+    expect(complete(["send", "--expires", "=", "1"])).toEqual(["1h", "12h", "1d"]);
   });
 
   it("providers after --via, --provider and login; presets after --preset; files after send", () => {
@@ -133,6 +136,10 @@ COMP_WORDS=(dmshare "$@"); COMP_CWORD=$#; _dmshare; printf '%s\\n' "\${COMPREPLY
       await shell.type("dmshare revoke k3x9");
       await shell.press("Tab");
       await shell.waitFor("$ dmshare revoke k3x9m2qa ");
+      await shell.press("C-u");
+      await shell.type("dmshare send --album=Li");
+      await shell.press("Tab");
+      await shell.waitFor("$ dmshare send --album=Lisbon\\ trip ");
       await shell.press("C-u");
       // No link id starts with zz, but zz-notes.txt does: a fallback to file names would
       // complete it (as it did after revoke and --expires before).

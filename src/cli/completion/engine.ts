@@ -31,7 +31,9 @@ function positionOf(root: CommandSpec, before: readonly string[]): Position {
     operandsOnly: false,
   };
   for (const word of before) {
-    if (position.pendingOption) {
+    if (position.pendingOption && word === "=") {
+      // bash splits --album=Lisbon at "=" (COMP_WORDBREAKS): the value is the word after it.
+    } else if (position.pendingOption) {
       position.pendingOption = null;
     } else if (!position.operandsOnly && word === "--") {
       position.operandsOnly = true;

@@ -122,6 +122,9 @@ function bashScript(root: CommandSpec): string {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
     '  local cmd="" sub="" i word',
+    // bash splits --expires=7d at "=" (COMP_WORDBREAKS): the option is the word before it.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+    '  [[ "$prev" == "=" && $COMP_CWORD -ge 2 ]] && prev="${COMP_WORDS[COMP_CWORD-2]}"',
     "  for ((i = 1; i < COMP_CWORD; i++)); do",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     '    word="${COMP_WORDS[i]}"',
