@@ -50,6 +50,14 @@ beforeAll(async () => {
 });
 afterAll(() => work.cleanup());
 
+/** Fails with the line that installs what is missing, instead of a spawn error. */
+function needs(...commands: string[]) {
+  for (const command of commands) {
+    const found = spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
+    expect(found, `${command} is needed for this test: apt-get install ${command}`).toBe(true);
+  }
+}
+
 const script = (shell: string) =>
   execFileSync("dmshare", ["completion", shell], { env, encoding: "utf8" });
 
@@ -126,11 +134,12 @@ COMP_WORDS=(dmshare "$@"); COMP_CWORD=$#; _dmshare; printf '%s\\n' "\${COMPREPLY
   describe("at a real terminal (Tab)", () => {
     let shell: ShellTerminal;
     beforeAll(async () => {
+      needs("tmux");
       shell = await startShell(["bash", "--norc", "--noprofile", "-i"], { env, cwd: photos });
       await shell.type(`PS1='$ '; source <(dmshare completion bash); echo READY\n`);
       await shell.waitFor(/^READY$/m);
     });
-    afterAll(() => shell.close());
+    afterAll(() => shell?.close());
 
     it("Tab completes a link id; with nothing to offer it offers no file names", async () => {
       await shell.type("dmshare revoke k3x9");
@@ -159,6 +168,7 @@ COMP_WORDS=(dmshare "$@"); COMP_CWORD=$#; _dmshare; printf '%s\\n' "\${COMPREPLY
 describe("zsh", () => {
   let shell: ShellTerminal;
   beforeAll(async () => {
+    needs("zsh", "tmux");
     shell = await startShell(["zsh", "-f", "-i"], { env, cwd: photos });
     await writeFile(path.join(work.dir, "_dmshare"), script("zsh"));
     await shell.type(
@@ -166,7 +176,7 @@ describe("zsh", () => {
     );
     await shell.waitFor(/^READY$/m);
   });
-  afterAll(() => shell.close());
+  afterAll(() => shell?.close());
 
   let marks = 0;
   /**
@@ -217,6 +227,7 @@ describe("zsh", () => {
 });
 
 describe("fish", () => {
+  beforeAll(() => needs("fish"));
   /** What fish offers for `line` (complete -C): value, TAB, description. */
   const complete = (line: string) =>
     execFileSync(
