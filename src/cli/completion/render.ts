@@ -299,7 +299,7 @@ function fishScript(root: CommandSpec): string {
     } else if (command.args?.kind === "words") {
       lines.push(`complete -c dmshare -n ${quote(seen)} -a ${quote(command.args.words.join(" "))}`);
     } else if (isDynamic(command.args)) {
-      lines.push(`complete -c dmshare -n ${quote(seen)} -a '(__dmshare_dynamic)'`);
+      lines.push(`complete -c dmshare -n ${quote(seen)} -k -a '(__dmshare_dynamic)'`);
     } else if (command.args?.kind === "files") {
       lines.push(`complete -c dmshare -n ${quote(seen)} -F`);
     }
@@ -315,7 +315,7 @@ function fishFlags(option: OptionSpec): string {
     else parts.push(`-s ${flag.slice(1)}`);
   }
   if (option.value?.kind === "words") parts.push(`-x -a ${quote(option.value.words.join(" "))}`);
-  else if (isDynamic(option.value)) parts.push("-x -a '(__dmshare_dynamic)'");
+  else if (isDynamic(option.value)) parts.push("-k -x -a '(__dmshare_dynamic)'");
   else if (option.value?.kind === "files") parts.push("-r -F");
   else if (option.value) parts.push("-x");
   parts.push(`-d ${quote(option.description)}`);
