@@ -201,6 +201,9 @@ describe("zsh", () => {
     expect(screen).toMatch(/k3x9m2qa\s+-- beach\.jpg \(Dropbox, 2 days ago\)/);
     expect(screen).toMatch(/7hw2dd4e\s+-- overdue\.jpg \(Dropbox, 3 days ago, overdue\)/);
     for (const id of NOT_LIVE) expect(screen).not.toContain(id);
+    // Newest first, as dmshare list has them (zsh would sort them by id).
+    const at = LIVE.map((id) => screen.indexOf(id));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
     expect(await tab("dmshare revoke k3x9", "$ dmshare revoke k3x9m2qa ")).toBeTruthy();
   });
 

@@ -172,7 +172,7 @@ const ZSH_DYNAMIC = [
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
   '    candidates+=("${value//:/\\:}${description:+:$description}")',
   "  done",
-  "  _describe -t values 'value' candidates",
+  "  _describe -V -t values 'value' candidates",
   "}",
 ];
 
