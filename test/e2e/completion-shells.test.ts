@@ -146,6 +146,11 @@ COMP_WORDS=(dmshare "$@"); COMP_CWORD=$#; _dmshare; printf '%s\\n' "\${COMPREPLY
       await shell.press("Tab");
       await shell.waitFor("$ dmshare revoke k3x9m2qa ");
       await shell.press("C-u");
+      // Every live id, newest first (bash would sort them).
+      await shell.type("dmshare revoke ");
+      await shell.press("Tab", "Tab");
+      await shell.waitFor(new RegExp(LIVE.join(" +")));
+      await shell.press("C-u");
       await shell.type("dmshare send --album=Li");
       await shell.press("Tab");
       await shell.waitFor("$ dmshare send --album=Lisbon\\ trip ");

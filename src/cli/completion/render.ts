@@ -98,6 +98,8 @@ const BASH_DYNAMIC = [
   "_dmshare_dynamic() {",
   "  local line value",
   "  COMPREPLY=()",
+  // Newest first, as dmshare list has them (bash 4.4+; older ones sort them).
+  "  compopt -o nosort 2>/dev/null",
   "  while IFS= read -r line; do",
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
   "    value=\"${line%%$'\\t'*}\"",
