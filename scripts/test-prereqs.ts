@@ -16,6 +16,8 @@ const TOOLS = [
     usedBy: "the keychain tests (a real Secret Service)",
   },
   { command: "setpriv", pkg: "util-linux", usedBy: "the unreadable-file test" },
+  { command: "zsh", pkg: "zsh", usedBy: "the completion tests (zsh's line editor)" },
+  { command: "fish", pkg: "fish", usedBy: "the completion tests (fish's complete -C)" },
 ] as const;
 
 function onPath(command: string): boolean {

@@ -47,6 +47,20 @@ export async function inspectFiles(
   return withoutRepeats(results as LocalFile[]);
 }
 
+/**
+ * What is wrong with `given` as a file to send, in the words `send` uses for it on the
+ * command line ("Can't send trip: it is a directory …"); null when it can be sent. For the
+ * path typed at send's question, which must accept exactly what the command line accepts.
+ */
+export async function sendProblem(
+  given: string,
+  cwd: string,
+  options: { anyFile: boolean },
+): Promise<string | null> {
+  const result = await inspectFile(given, cwd, options);
+  return "problem" in result ? `Can't send ${given}: ${result.problem}.` : null;
+}
+
 export interface FoundPhoto {
   path: string;
   name: string;

@@ -18,6 +18,8 @@ export interface Choice<Value> {
   value: Value;
   name: string;
   description?: string;
+  /** What is echoed once chosen, instead of `name` (checkbox lists). */
+  short?: string;
   checked?: boolean;
 }
 

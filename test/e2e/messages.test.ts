@@ -81,7 +81,9 @@ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dmshare; printf '%s\\n' "\${COMPREPL
       for (const word of [...commands, ...options, "dropbox gdrive gphotos"]) {
         expect(stdout).toContain(word);
       }
-      if (hasCommand(shell)) execFileSync(shell, ["-n"], { input: stdout });
+      // From a file: fish 3.6 refuses a script on a pipe ("Unable to read input file").
+      const [script = ""] = await writeFiles(bed.dir, { [`dmshare.${shell}`]: stdout });
+      if (hasCommand(shell)) execFileSync(shell, ["-n", script]);
     },
   );
 

@@ -94,22 +94,27 @@ describe("dmshare send with no files, at a terminal", () => {
     ]);
   });
 
-  it("a photo or folder is typed when the current folder has none, and no sends nothing", async () => {
+  it("a photo is typed when the current folder has none, checked as the command line checks it (a folder is refused), and no sends nothing", async () => {
     await writeFiles(bed.dir, { "readme.txt": "no photos here" });
     const { mkdir } = await import("node:fs/promises");
     await mkdir(path.join(bed.dir, "trip"));
     await writeFiles(path.join(bed.dir, "trip"), { "sea.jpg": jpegBytes() });
     const term = await open(["send", "--via", "dropbox", "--expires", "7d"]);
 
-    await term.waitFor("No photos here. Photo or folder to send");
-    await term.type("nowhere");
+    await term.waitFor("No photos here. Photo to send");
+    // Each refused with the words of `dmshare send PATH`.
+    for (const [typed, why] of [
+      ["nowhere", "no such file"],
+      ["trip", "it is a directory (name the photos inside it instead)"],
+      ["readme.txt", "it is not a photo or video"],
+    ] as const) {
+      await term.type(typed);
+      await term.press("Enter");
+      await term.waitFor(`Can't send ${typed}: ${why}`);
+      await term.press("C-u");
+    }
+    await term.type("trip/sea.jpg");
     await term.press("Enter");
-    await term.waitFor("There is no nowhere.");
-    await term.press("C-u");
-    await term.type("trip");
-    await term.press("Enter");
-    await term.waitFor("Photos in trip to send");
-    await term.press("Space", "Enter");
     // --via and --expires were given: not asked again.
     // Who ends the link is part of the question (Dropbox Basic: dmshare does).
     await term.waitFor(

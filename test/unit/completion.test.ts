@@ -3,6 +3,9 @@
 // long option that `dmshare --help` lists, so a command added later can't be left out.
 // In-process through run(argv, ctx); e2e/messages.test.ts loads the bash one in a real shell.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runInProcess } from "../helpers/in-process.ts";
 
@@ -127,15 +130,31 @@ describe("dmshare completion", async () => {
 
   it("fish: only `complete -c dmshare` lines, each closing its quotes (and parses, where fish is)", () => {
     const script = scripts.get("fish") ?? "";
-    for (const line of script.trimEnd().split("\n")) {
+    // First the one function that asks `dmshare __complete` for link ids and album names.
+    const [helper, rest = ""] = script.split(/(?<=^end)\n/m);
+    expect(helper).toMatch(/^# [^\n]*\nfunction __dmshare_dynamic\n[\s\S]*\bend$/);
+    for (const line of rest.trimEnd().split("\n")) {
       if (line.startsWith("#")) continue;
       expect(line).toMatch(/^complete -c dmshare /);
       expect(quotesBalanced(line), line).toBe(true);
     }
     if (installed("fish")) {
-      const parsed = spawnSync("fish", ["--no-execute"], { input: script, encoding: "utf8" });
+      // From a file: fish 3.6 refuses a script on a pipe ("Unable to read input file").
+      const parse = (text: string) => {
+        const dir = mkdtempSync(path.join(tmpdir(), "dmshare-fish-"));
+        try {
+          writeFileSync(path.join(dir, "dmshare.fish"), text);
+          return spawnSync("fish", ["--no-execute", path.join(dir, "dmshare.fish")], {
+            encoding: "utf8",
+          });
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      };
+      const parsed = parse(script);
       expect(parsed.stderr).toBe("");
       expect(parsed.status).toBe(0);
+      expect(parse(script.replace(/\nend\n/, "\n")).status).not.toBe(0);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { usageError } from "../../lib/errors.ts";
 import { didYouMean } from "../../lib/suggest.ts";
 import type { CommandRegistrar } from "../run.ts";
-import { completionCommand } from "./command.ts";
+import { completeCommand, completionCommand } from "./command.ts";
 import { completionScript, SHELLS, type Shell } from "./render.ts";
 
 export const register: CommandRegistrar = (program, run) => {
@@ -14,6 +14,15 @@ export const register: CommandRegistrar = (program, run) => {
       );
     }
     run.output.result(completionScript(program, wanted).trimEnd());
+  });
+  completeCommand(program).action(async (words) => {
+    // What the scripts call on Tab: read-only, and silent (exit 0) whatever goes wrong, so
+    // nothing but candidates ever lands in the command line being typed.
+    try {
+      const { candidatesFor } = await import("./candidates.ts");
+      const text = await candidatesFor(program, run.ctx, words);
+      if (text) run.output.result(text);
+    } catch {}
   });
 };
 

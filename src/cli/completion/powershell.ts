@@ -7,7 +7,7 @@
  */
 
 /** What a word can be completed with (the shape completion.ts builds). */
-type PsValues = { kind: "words"; words: string[] } | { kind: "files" } | { kind: "text" };
+export type PsValues = { kind: "words"; words: string[] } | { kind: "files" } | { kind: "text" };
 
 interface PsOption {
   flags: string[];

@@ -1,92 +1,20 @@
-import type { Argument, CommandUnknownOpts, Option } from "@commander-js/extra-typings";
-import { presetNames } from "../../core/message.ts";
-import { providerNames } from "../../providers/catalog.ts";
-import { SETTINGS } from "../../store/config.ts";
-import { powershellScript } from "./powershell.ts";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
+import { type PsCommand, type PsValues, powershellScript } from "./powershell.ts";
+import {
+  type CommandSpec,
+  isDynamic,
+  type OptionSpec,
+  type Shell,
+  specOf,
+  type Values,
+  words,
+} from "./spec.ts";
 
-export const SHELLS = ["bash", "zsh", "fish", "powershell"] as const;
-export type Shell = (typeof SHELLS)[number];
-
-/** What a word can be completed with. */
-type Values = { kind: "words"; words: string[] } | { kind: "files" } | { kind: "text" };
-
-interface OptionSpec {
-  flags: string[];
-  description: string;
-  /** Null for a flag that takes no value. */
-  value: Values | null;
-}
-
-interface CommandSpec {
-  name: string;
-  aliases: string[];
-  description: string;
-  options: OptionSpec[];
-  /** What the positional arguments are. */
-  args: Values | null;
-  subcommands: CommandSpec[];
-}
-
-const words = (list: readonly string[]): Values => ({ kind: "words", words: [...list] });
-
-/** Values a named argument or option takes, by its name. */
-function valuesNamed(name: string, choices: readonly string[] | undefined): Values {
-  if (choices?.length) return words(choices);
-  switch (name) {
-    case "provider":
-    case "via":
-      return words(providerNames());
-    case "preset":
-      return words(presetNames());
-    case "convert":
-      return words(["jpeg"]);
-    case "shell":
-      return words(SHELLS);
-    case "key":
-      return words(Object.keys(SETTINGS));
-    case "status":
-      return words(["pending", "active", "needs-sharing", "expired", "overdue", "revoked"]);
-    case "files":
-    case "file":
-    case "credentials":
-      return { kind: "files" };
-    default:
-      return { kind: "text" };
-  }
-}
-
-function optionSpec(option: Option): OptionSpec {
-  const takesValue = option.required || option.optional;
-  return {
-    flags: [option.short, option.long].filter((flag): flag is string => Boolean(flag)),
-    description: option.description,
-    value: takesValue ? valuesNamed(option.attributeName(), option.argChoices) : null,
-  };
-}
-
-function argumentValues(args: readonly Argument[]): Values | null {
-  const [first] = args;
-  return first ? valuesNamed(first.name(), first.argChoices) : null;
-}
-
-function specOf(command: CommandUnknownOpts): CommandSpec {
-  return {
-    name: command.name(),
-    aliases: command.aliases(),
-    description: command.summary() || command.description().split("\n")[0] || "",
-    options: [
-      ...command.options.filter((option) => !option.hidden).map(optionSpec),
-      { flags: ["-h", "--help"], description: "show help", value: null },
-    ],
-    args: argumentValues(command.registeredArguments),
-    subcommands: command.commands.map(specOf),
-  };
-}
+export { SHELLS, type Shell } from "./spec.ts";
 
 /** The script for `shell`, made from the program's own commands and options. */
 export function completionScript(program: CommandUnknownOpts, shell: Shell): string {
   const root = specOf(program);
-  root.subcommands = root.subcommands.filter((command) => command.name !== "help");
   switch (shell) {
     case "bash":
       return bashScript(root);
@@ -95,7 +23,7 @@ export function completionScript(program: CommandUnknownOpts, shell: Shell): str
     case "fish":
       return fishScript(root);
     case "powershell":
-      return powershellScript(root);
+      return powershellScript(forPowershell(root));
   }
 }
 
@@ -109,8 +37,11 @@ const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** A bash branch that offers `values` for the word being completed. */
 function bashComplete(values: Values | null, indent: string): string {
+  // Never file names where none are expected (complete -o default would offer them).
+  const noFiles = `${indent}compopt +o default +o bashdefault 2>/dev/null`;
+  if (isDynamic(values)) return `${noFiles}\n${indent}_dmshare_dynamic; return 0`;
   if (values?.kind === "words") {
-    return `${indent}COMPREPLY=($(compgen -W ${quote(values.words.join(" "))} -- "$cur")); return 0`;
+    return `${noFiles}\n${indent}COMPREPLY=($(compgen -W ${quote(values.words.join(" "))} -- "$cur")); return 0`;
   }
   if (values?.kind === "files")
     return `${indent}compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0`;
@@ -159,6 +90,27 @@ function bashCommandCase(command: CommandSpec, indent: string): string[] {
   return lines;
 }
 
+/**
+ * Link ids and album names, from `dmshare __complete` (the ledger, read-only): the value of
+ * each `value<TAB>description` line, quoted for the command line (album names have spaces).
+ */
+const BASH_DYNAMIC = [
+  "_dmshare_dynamic() {",
+  "  local line value",
+  "  COMPREPLY=()",
+  // Newest first, as dmshare list has them (bash 4.4+; older ones sort them).
+  "  compopt -o nosort 2>/dev/null",
+  "  while IFS= read -r line; do",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+  "    value=\"${line%%$'\\t'*}\"",
+  '    [[ -n "$value" ]] || continue',
+  "    printf -v value '%q' \"$value\"",
+  '    COMPREPLY+=("$value")',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+  '  done < <("${COMP_WORDS[0]}" __complete -- "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)',
+  "}",
+];
+
 function bashScript(root: CommandSpec): string {
   const valueFlags = new Set<string>();
   for (const command of [root, ...allCommands(root)]) {
@@ -167,10 +119,14 @@ function bashScript(root: CommandSpec): string {
   }
   const lines = [
     "# dmshare completion for bash. Install: echo 'source <(dmshare completion bash)' >> ~/.bashrc",
+    ...BASH_DYNAMIC,
     "_dmshare() {",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
     '  local cmd="" sub="" i word',
+    // bash splits --expires=7d at "=" (COMP_WORDBREAKS): the option is the word before it.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+    '  [[ "$prev" == "=" && $COMP_CWORD -ge 2 ]] && prev="${COMP_WORDS[COMP_CWORD-2]}"',
     "  for ((i = 1; i < COMP_CWORD; i++)); do",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     '    word="${COMP_WORDS[i]}"',
@@ -199,12 +155,36 @@ function bashScript(root: CommandSpec): string {
   return lines.join("\n");
 }
 
+/**
+ * Link ids and album names with their descriptions, from `dmshare __complete` (the ledger,
+ * read-only), for _describe (a colon in a value is escaped: it separates the description).
+ */
+const ZSH_DYNAMIC = [
+  "_dmshare_dynamic() {",
+  "  local -a candidates",
+  "  local line value description",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+  '  for line in "${(@f)$("$_dmshare_prog" __complete -- "${(@)_dmshare_words}" 2>/dev/null)}"; do',
+  '    [[ -n "$line" ]] || continue',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+  "    value=${line%%$'\\t'*}",
+  "    description=''",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+  "    [[ $line == *$'\\t'* ]] && description=${line#*$'\\t'}",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+  '    candidates+=("${value//:/\\:}${description:+:$description}")',
+  "  done",
+  "  _describe -V -t values 'value' candidates",
+  "}",
+];
+
 function zshScript(root: CommandSpec): string {
   const zshEscape = (text: string) =>
     text.replace(/[[\]]/g, (c) => (c === "[" ? "(" : ")")).replace(/:/g, "\\:");
   const action = (values: Values | null) => {
     if (!values || values.kind === "text") return " ";
     if (values.kind === "files") return "_files";
+    if (isDynamic(values)) return "_dmshare_dynamic";
     return `(${values.words.join(" ")})`;
   };
   const optionLines = (command: CommandSpec) =>
@@ -228,8 +208,14 @@ function zshScript(root: CommandSpec): string {
     "#compdef dmshare",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     '# dmshare completion for zsh. Install: dmshare completion zsh > "${fpath[1]}/_dmshare"',
+    ...ZSH_DYNAMIC,
     "_dmshare() {",
     "  local -a commands",
+    // What _dmshare_dynamic passes to `dmshare __complete`: the words before any shift.
+    "  local _dmshare_prog=$words[1]",
+    "  local -a _dmshare_words",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+    '  _dmshare_words=("${(@)words[2,CURRENT]}")',
     `  commands=(${described(root.subcommands)})`,
     "  if (( CURRENT == 2 )); then",
     '    if [[ "$PREFIX" == -* ]]; then',
@@ -270,9 +256,21 @@ function zshScript(root: CommandSpec): string {
   return lines.join("\n");
 }
 
+/**
+ * Link ids and album names with their descriptions (fish reads `value<TAB>description`
+ * lines as they are), from `dmshare __complete` (the ledger, read-only).
+ */
+const FISH_DYNAMIC = [
+  "function __dmshare_dynamic",
+  "    set -l words (commandline -opc)",
+  "    $words[1] __complete -- $words[2..-1] (commandline -ct) 2>/dev/null",
+  "end",
+];
+
 function fishScript(root: CommandSpec): string {
   const lines = [
     "# dmshare completion for fish. Install: dmshare completion fish > ~/.config/fish/completions/dmshare.fish",
+    ...FISH_DYNAMIC,
     "complete -c dmshare -e",
     "complete -c dmshare -f",
     ...root.options.map(
@@ -302,6 +300,8 @@ function fishScript(root: CommandSpec): string {
       }
     } else if (command.args?.kind === "words") {
       lines.push(`complete -c dmshare -n ${quote(seen)} -a ${quote(command.args.words.join(" "))}`);
+    } else if (isDynamic(command.args)) {
+      lines.push(`complete -c dmshare -n ${quote(seen)} -k -a '(__dmshare_dynamic)'`);
     } else if (command.args?.kind === "files") {
       lines.push(`complete -c dmshare -n ${quote(seen)} -F`);
     }
@@ -317,8 +317,23 @@ function fishFlags(option: OptionSpec): string {
     else parts.push(`-s ${flag.slice(1)}`);
   }
   if (option.value?.kind === "words") parts.push(`-x -a ${quote(option.value.words.join(" "))}`);
+  else if (isDynamic(option.value)) parts.push("-k -x -a '(__dmshare_dynamic)'");
   else if (option.value?.kind === "files") parts.push("-r -F");
   else if (option.value) parts.push("-x");
   parts.push(`-d ${quote(option.description)}`);
   return parts.join(" ");
+}
+
+/** PowerShell completes no link ids or album names yet: those words are free text there. */
+function forPowershell(command: CommandSpec): PsCommand {
+  const plain = (values: Values | null): PsValues | null =>
+    isDynamic(values) ? { kind: "text" } : values;
+  return {
+    name: command.name,
+    aliases: command.aliases,
+    description: command.description,
+    options: command.options.map((option) => ({ ...option, value: plain(option.value) })),
+    args: plain(command.args),
+    subcommands: command.subcommands.map(forPowershell),
+  };
 }

@@ -1,6 +1,5 @@
-import { stat } from "node:fs/promises";
 import path from "node:path";
-import { findPhotos } from "../../core/inputs.ts";
+import { findPhotos, sendProblem } from "../../core/inputs.ts";
 import { defaultAlbumName } from "../../core/plan.ts";
 import { type DmshareExpiry, dmshareExpiryHere, whoEndsIt } from "../../core/prune-timer.ts";
 import {
@@ -42,13 +41,13 @@ const EXPIRY_CHOICES = [
  */
 export async function askWhatToSend(
   output: Output,
-  given: { via?: string; album?: string; each?: boolean; expires?: string },
+  given: { via?: string; album?: string; each?: boolean; expires?: string; anyFile?: boolean },
 ): Promise<SendAnswers | null> {
   const { ctx } = output;
   const loggedIn = await loggedInProviders(ctx);
   if (loggedIn.length === 0) throw notLoggedInAnywhere();
 
-  const files = await askFiles(output);
+  const files = await askFiles(output, given.anyFile === true);
 
   const via = given.via ?? (await askAccount(output, loggedIn));
 
@@ -163,25 +162,18 @@ export async function askAccount(output: Output, loggedIn?: ProviderName[]): Pro
   );
 }
 
-/** A checkbox list of the photos here; with none, a path to a photo or a folder of them. */
-async function askFiles(output: Output): Promise<string[]> {
+/**
+ * A checkbox list of the photos here; with none, the path of one, checked as the command
+ * line checks it (a folder, say, is refused with the same words).
+ */
+async function askFiles(output: Output, anyFile: boolean): Promise<string[]> {
   const { ctx } = output;
   const here = await findPhotos(ctx.cwd);
   if (here.length > 0) return pickFrom(output, here, "Photos to send");
-  const typed = await askText(output, NOTHING_SENT, "No photos here. Photo or folder to send", {
-    validate: async (text) => {
-      const target = path.resolve(ctx.cwd, text.trim());
-      const info = await stat(target).catch(() => null);
-      if (!info) return `There is no ${text.trim()}.`;
-      if (info.isDirectory() && (await findPhotos(target, 1)).length === 0) {
-        return `No photos or videos in ${text.trim()}.`;
-      }
-      return true;
-    },
+  const typed = await askText(output, NOTHING_SENT, "No photos here. Photo to send", {
+    validate: async (text) => (await sendProblem(text.trim(), ctx.cwd, { anyFile })) ?? true,
   });
-  const target = path.resolve(ctx.cwd, typed.trim());
-  if (!(await stat(target)).isDirectory()) return [target];
-  return pickFrom(output, await findPhotos(target), `Photos in ${typed.trim()} to send`);
+  return [path.resolve(ctx.cwd, typed.trim())];
 }
 
 function pickFrom(output: Output, photos: Awaited<ReturnType<typeof findPhotos>>, message: string) {

@@ -69,7 +69,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--via' = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
         '--album' = 'TEXT'
         '--concurrency' = 'TEXT'
-        '--expires' = 'TEXT'
+        '--expires' = @('30m', '1h', '12h', '1d', '7d', '2w', '30d')
         '--convert' = @('jpeg')
         '--resize' = 'TEXT'
         '--message' = 'TEXT'
@@ -96,7 +96,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--json' = 'TEXT'
         '--provider' = @('dropbox', 'gdrive', 'gphotos', 'onedrive')
         '--status' = @('pending', 'active', 'needs-sharing', 'expired', 'overdue', 'revoked')
-        '--since' = 'TEXT'
+        '--since' = @('30m', '1h', '12h', '1d', '7d', '2w', '30d')
       }
       Subs = @{}
       Args = $null
@@ -117,7 +117,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--help' = 'show help'
       }
       Values = @{
-        '--older-than' = 'TEXT'
+        '--older-than' = @('30m', '1h', '12h', '1d', '7d', '2w', '30d')
       }
       Subs = @{}
       Args = 'TEXT'
@@ -226,7 +226,6 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         'set' = 'change a setting'
         'unset' = 'go back to a setting''s default'
         'list' = 'print every setting, its value and where it comes from'
-        'help' = 'show help for a command'
       }
       Args = $null
     }
@@ -270,16 +269,6 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
       Values = @{}
       Subs = @{}
       Args = $null
-    }
-    'config help' = @{
-      Flags = @('-h', '--help')
-      Tips = @{
-        '-h' = 'show help'
-        '--help' = 'show help'
-      }
-      Values = @{}
-      Subs = @{}
-      Args = 'TEXT'
     }
     'completion' = @{
       Flags = @('-h', '--help')

@@ -1,0 +1,48 @@
+import { liveLinks } from "../../core/live-links.ts";
+import { humanSpan } from "../../core/time-format.ts";
+import { withoutControls } from "../../lib/text.ts";
+import { chooseSome } from "../../ui/ask.ts";
+import type { Output } from "../../ui/output.ts";
+import type { RevokeOptions } from "./command.ts";
+
+/** `dmshare revoke` with neither links nor a selector (--all, --expired …). */
+export const nothingChosen = (refs: string[], options: RevokeOptions): boolean =>
+  refs.length === 0 &&
+  !options.all &&
+  !options.expired &&
+  options.olderThan === undefined &&
+  !options.album;
+
+/**
+ * At a terminal, `dmshare revoke` alone offers the links that still work (newest first: id,
+ * name and age; the URL of the one under the cursor) to tick, as `send` offers photos; the
+ * usual confirmation follows. The ids picked, or null when there is no link to revoke (said
+ * on stderr).
+ */
+export async function pickLinks(output: Output): Promise<string[] | null> {
+  const { ctx } = output;
+  const live = await liveLinks(ctx);
+  if (live.length === 0) {
+    output.info("No links that still work: nothing to revoke.");
+    return null;
+  }
+  const now = ctx.now().getTime();
+  return chooseSome(
+    output,
+    "nothing was revoked.",
+    "Links to revoke (space ticks, enter revokes)",
+    live.map((link) => ({
+      value: link.id,
+      // One screen line each: the URL of the row under the cursor shows below the list.
+      name: withoutControls(
+        `${link.id}  ${shortened(link.name)}  ${humanSpan(now - Date.parse(link.createdAt))} ago${link.status === "overdue" ? " (overdue)" : ""}`,
+      ),
+      description: link.url ?? undefined,
+      short: link.id,
+    })),
+  );
+}
+
+/** A long name cut to fit a line beside its id and age. */
+const shortened = (name: string) =>
+  [...name].length > 40 ? `${[...name].slice(0, 39).join("")}…` : name;
