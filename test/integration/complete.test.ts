@@ -96,9 +96,14 @@ describe("dmshare __complete", () => {
   });
 
   it("providers, presets, commands and flags, as the scripts offer them", async () => {
-    expect(await values(["send", "--via", ""])).toEqual(["dropbox", "gdrive", "gphotos"]);
+    expect(await values(["send", "--via", ""])).toEqual([
+      "dropbox",
+      "gdrive",
+      "gphotos",
+      "onedrive",
+    ]);
     expect(await values(["list", "--provider", "g"])).toEqual(["gdrive", "gphotos"]);
-    expect(await values(["login", ""])).toEqual(["dropbox", "gdrive", "gphotos"]);
+    expect(await values(["login", ""])).toEqual(["dropbox", "gdrive", "gphotos", "onedrive"]);
     expect(await values(["send", "--preset", "f"])).toEqual(["friendly"]);
     expect(await complete(["rev"])).toEqual([["revoke", "stop links from working"]]);
     expect(await values(["revoke", "--all", "--d"])).toEqual(["--delete-files", "--dry-run"]);
