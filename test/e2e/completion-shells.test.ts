@@ -16,7 +16,7 @@ import { type ShellTerminal, startShell } from "../helpers/shell-terminal.ts";
 const LIVE = ["a1bum000", "k3x9m2qa", "7hw2dd4e", "k3x7hw2p"];
 const NOT_LIVE = ["r3v0k3d1", "e7p1r3d0", "p3nd1ng0"];
 const DURATIONS = ["30m", "1h", "12h", "1d", "7d", "2w", "30d"];
-const PROVIDERS = ["dropbox", "gdrive", "gphotos"];
+const PROVIDERS = ["dropbox", "gdrive", "gphotos", "onedrive"];
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 /** The environment of every shell: dmshare on PATH, the seeded ledger, the tests' clock. */

@@ -66,7 +66,7 @@ describe("dmshare revoke with no link named", () => {
     // The choice is echoed as ids, not as a wall of names and URLs.
     await term.waitFor(new RegExp(`Links to revoke .*${top.id}, ${below.id}$`, "m"));
     // Two links: the usual confirmation, listing them.
-    const question = await term.waitFor("Revoke 2 links? [y/N]");
+    const question = await term.waitFor("Revoke 2 links? (y/N)");
     expect(question).toContain("These 2 links will go:");
     await term.type("y");
     await term.press("Enter");
