@@ -51,6 +51,17 @@ describe("dmshare send --via gdrive", () => {
     expect(files.find((file) => file.id === id)?.parents).toEqual([own?.id]);
   });
 
+  it("shares what it just made without reading its permissions first: one round trip less", async () => {
+    const before = bed.emulator.requests.length;
+    const { code, sent } = await sendJson({ "fresh.jpg": jpegBytes(4500) }, ["--via", "gdrive"]);
+    expect(code).toBe(0);
+    const made = bed.emulator.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+    const id = driveId(sent?.url ?? "");
+    expect(made).toContain(`POST /drive/v3/files/${id}/permissions`);
+    expect(made).not.toContain(`GET /drive/v3/files/${id}/permissions`);
+    expect(bed.emulator.resolveDriveLink(sent?.url ?? "")).toMatchObject({ access: "reader" });
+  });
+
   it("accepts the aliases google and drive, and reuses the one dmshare folder", async () => {
     for (const alias of ["google", "drive"]) {
       const { code } = await sendJson({ [`${alias}.jpg`]: jpegBytes() }, ["--via", alias]);

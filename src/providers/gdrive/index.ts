@@ -58,6 +58,7 @@ async function createAlbum(drive: DriveSession, name: string): Promise<RemoteIte
       fields: CREATED_FIELDS,
     }),
   );
+  if (data.id) drive.unshared.add(data.id);
   return {
     remotePath: withoutControls(`${ROOT_FOLDER}/${data.name ?? name}`),
     remoteId: data.id as string,
