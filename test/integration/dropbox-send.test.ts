@@ -127,6 +127,11 @@ describe("dmshare send on Dropbox", () => {
       ["photo", "a.jpg"],
       ["photo", "b.jpg"],
     ]);
+    // One folder per file: each link's own, named by its id.
+    expect(
+      sent.map((link: { files: { remotePath: string }[] }) => link.files[0]?.remotePath),
+    ).toEqual([`/dmshare/${sent[0].id}/a.jpg`, `/dmshare/${sent[1].id}/b.jpg`]);
+    expect(sent[0].id).not.toBe(sent[1].id);
   });
 
   it("reads paths from stdin and prints exactly the URL with --quiet --no-copy", async () => {
