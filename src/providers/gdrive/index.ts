@@ -35,6 +35,11 @@ async function connect(session: ProviderSession) {
   return {
     name: SERVICE.name,
     whoami: () => whoami(drive),
+    // The dmshare folder is looked up while the files are prepared; the upload takes the
+    // answer, or its error.
+    warmUp: () => {
+      rootFolder(drive).catch(() => {});
+    },
     createAlbum: (name) => createAlbum(drive, name),
     upload: (files, destination, onProgress, concurrency) =>
       upload(drive, files, destination, onProgress, concurrency),
