@@ -193,6 +193,31 @@ describe("dmshare send on Dropbox", () => {
     );
   });
 
+  it("an album whose folder's reply is lost: the retry takes that folder, unrenamed", async () => {
+    await writeFiles(bed.dir, { "f1.jpg": jpegBytes(3100), "f2.jpg": jpegBytes(3200) });
+    bed.emulator.inject({ kind: "cut", route: "/2/files/create_folder_v2" });
+    const { code, stdout, stderr } = await dmshare([
+      "send",
+      "f1.jpg",
+      "f2.jpg",
+      "--album",
+      "Lost folder",
+      "--via",
+      "dropbox",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const sent = JSON.parse(stdout);
+    const own = `/dmshare/${sent.id}/`.toLowerCase();
+    const folders = bed.emulator
+      .listFolders()
+      .filter((folder) => folder.pathLower.startsWith(own))
+      .map((folder) => folder.pathDisplay);
+    expect(folders).toEqual([`/dmshare/${sent.id}/Lost folder`]);
+  });
+
   it("keeps non-ASCII and emoji file names", async () => {
     await writeFiles(bed.dir, { "café ü 😀.jpg": jpegBytes() });
     const { code, stdout } = await dmshare([

@@ -92,6 +92,24 @@ describe("dmshare send --via gdrive", () => {
     ]);
   });
 
+  it("an album whose folder's reply is lost: the retry finds that folder, no second one", async () => {
+    // The dmshare folder exists first, so the lost reply is the album folder's.
+    expect((await sendJson({ "first.jpg": jpegBytes(4100) }, ["--via", "gdrive"])).code).toBe(0);
+    bed.emulator.inject({ kind: "cut", route: "/drive/v3/files", method: "POST" });
+    const { code, sent } = await sendJson(
+      { "l1.jpg": jpegBytes(4200), "l2.jpg": jpegBytes(4300) },
+      ["--via", "gdrive", "--album", "Lost folder reply"],
+    );
+    expect(code).toBe(0);
+    const folders = bed.emulator.driveFiles().filter((file) => file.name === "Lost folder reply");
+    expect(folders).toHaveLength(1);
+    expect(driveId(sent?.url ?? "")).toBe(folders[0]?.id);
+    const inside = bed.emulator
+      .driveFiles()
+      .filter((file) => file.parents?.includes(folders[0]?.id ?? ""));
+    expect(inside.map((file) => file.name).sort()).toEqual(["l1.jpg", "l2.jpg"]);
+  });
+
   it("--no-download sets copyRequiresWriterPermission", async () => {
     const { code, sent } = await sendJson({ "nodl.jpg": jpegBytes() }, [
       "--via",
