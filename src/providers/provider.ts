@@ -163,6 +163,12 @@ export interface ProviderCore {
   /** What the user is told when asked for an operation the provider does not have. */
   readonly refusals?: Refusals;
   whoami(): Promise<Account>;
+  /**
+   * A send is coming: start looking up what its upload will need (Drive: the dmshare folder,
+   * made on a first use) while the files are prepared. A failure shows when the upload needs
+   * the answer.
+   */
+  warmUp?(): void;
   /** The album `name` for the send `sendId`, in that send's folder where there are folders. */
   createAlbum(name: string, sendId: string): Promise<RemoteItem>;
   /**

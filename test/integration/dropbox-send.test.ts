@@ -127,6 +127,11 @@ describe("dmshare send on Dropbox", () => {
       ["photo", "a.jpg"],
       ["photo", "b.jpg"],
     ]);
+    // One folder per file: each link's own, named by its id.
+    expect(
+      sent.map((link: { files: { remotePath: string }[] }) => link.files[0]?.remotePath),
+    ).toEqual([`/dmshare/${sent[0].id}/a.jpg`, `/dmshare/${sent[1].id}/b.jpg`]);
+    expect(sent[0].id).not.toBe(sent[1].id);
   });
 
   it("reads paths from stdin and prints exactly the URL with --quiet --no-copy", async () => {
@@ -186,6 +191,31 @@ describe("dmshare send on Dropbox", () => {
     expect(sent.files.map((file: { remotePath: string }) => file.remotePath).sort()).toEqual(
       inFolder,
     );
+  });
+
+  it("an album whose folder's reply is lost: the retry takes that folder, unrenamed", async () => {
+    await writeFiles(bed.dir, { "f1.jpg": jpegBytes(3100), "f2.jpg": jpegBytes(3200) });
+    bed.emulator.inject({ kind: "cut", route: "/2/files/create_folder_v2" });
+    const { code, stdout, stderr } = await dmshare([
+      "send",
+      "f1.jpg",
+      "f2.jpg",
+      "--album",
+      "Lost folder",
+      "--via",
+      "dropbox",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const sent = JSON.parse(stdout);
+    const own = `/dmshare/${sent.id}/`.toLowerCase();
+    const folders = bed.emulator
+      .listFolders()
+      .filter((folder) => folder.pathLower.startsWith(own))
+      .map((folder) => folder.pathDisplay);
+    expect(folders).toEqual([`/dmshare/${sent.id}/Lost folder`]);
   });
 
   it("keeps non-ASCII and emoji file names", async () => {

@@ -51,6 +51,17 @@ describe("dmshare send --via gdrive", () => {
     expect(files.find((file) => file.id === id)?.parents).toEqual([own?.id]);
   });
 
+  it("shares what it just made without reading its permissions first: one round trip less", async () => {
+    const before = bed.emulator.requests.length;
+    const { code, sent } = await sendJson({ "fresh.jpg": jpegBytes(4500) }, ["--via", "gdrive"]);
+    expect(code).toBe(0);
+    const made = bed.emulator.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+    const id = driveId(sent?.url ?? "");
+    expect(made).toContain(`POST /drive/v3/files/${id}/permissions`);
+    expect(made).not.toContain(`GET /drive/v3/files/${id}/permissions`);
+    expect(bed.emulator.resolveDriveLink(sent?.url ?? "")).toMatchObject({ access: "reader" });
+  });
+
   it("accepts the aliases google and drive, and reuses the one dmshare folder", async () => {
     for (const alias of ["google", "drive"]) {
       const { code } = await sendJson({ [`${alias}.jpg`]: jpegBytes() }, ["--via", alias]);
@@ -79,6 +90,24 @@ describe("dmshare send --via gdrive", () => {
       "dmshare/Lisbon trip/2.jpg",
       "dmshare/Lisbon trip/3.jpg",
     ]);
+  });
+
+  it("an album whose folder's reply is lost: the retry finds that folder, no second one", async () => {
+    // The dmshare folder exists first, so the lost reply is the album folder's.
+    expect((await sendJson({ "first.jpg": jpegBytes(4100) }, ["--via", "gdrive"])).code).toBe(0);
+    bed.emulator.inject({ kind: "cut", route: "/drive/v3/files", method: "POST" });
+    const { code, sent } = await sendJson(
+      { "l1.jpg": jpegBytes(4200), "l2.jpg": jpegBytes(4300) },
+      ["--via", "gdrive", "--album", "Lost folder reply"],
+    );
+    expect(code).toBe(0);
+    const folders = bed.emulator.driveFiles().filter((file) => file.name === "Lost folder reply");
+    expect(folders).toHaveLength(1);
+    expect(driveId(sent?.url ?? "")).toBe(folders[0]?.id);
+    const inside = bed.emulator
+      .driveFiles()
+      .filter((file) => file.parents?.includes(folders[0]?.id ?? ""));
+    expect(inside.map((file) => file.name).sort()).toEqual(["l1.jpg", "l2.jpg"]);
   });
 
   it("--no-download sets copyRequiresWriterPermission", async () => {

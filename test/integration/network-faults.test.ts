@@ -169,6 +169,7 @@ describe("Dropbox on a flaky network", () => {
 
   it("an album where one file fails: nothing is shared, the rest is removed, exit 4 naming it", async () => {
     await albumWithOneBigPhoto();
+    const foldersBefore = bed.emulator.listFolders().map((folder) => folder.pathLower);
     const { code, stdout, stderr } = await send("a.jpg", "b.jpg", "big.jpg", "--album", "Trip");
     bed.emulator.clearFaults();
     expect(code).toBe(4);
@@ -184,6 +185,12 @@ describe("Dropbox on a flaky network", () => {
     expect(
       bed.emulator.listFolders().filter((folder) => folder.pathLower.includes("trip")),
     ).toEqual([]);
+    // The send's own folder went too, in one delete: no folder is left of it.
+    const foldersAfter = bed.emulator.listFolders().map((folder) => folder.pathLower);
+    const left = foldersAfter.filter(
+      (folder) => folder.startsWith("/dmshare/") && !foldersBefore.includes(folder),
+    );
+    expect(left).toEqual([]);
     expect((await bed.dmshare(["list", "--all", "--json"])).stdout.trim()).toBe("[]");
   });
 

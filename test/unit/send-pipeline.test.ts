@@ -1,4 +1,4 @@
-import { utimes, writeFile } from "node:fs/promises";
+import { stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -7,6 +7,8 @@ import {
   type SendRequest,
   send,
 } from "../../src/core/send/index.ts";
+import { shareOne } from "../../src/core/send/share-one.ts";
+import { connectProvider } from "../../src/core/session.ts";
 import { DmshareError } from "../../src/lib/errors.ts";
 import { Ledger, type LedgerEntry } from "../../src/store/ledger.ts";
 import { ledgerPath } from "../../src/store/paths.ts";
@@ -166,5 +168,54 @@ describe("one share, step by step", () => {
     const [entry] = await ledger().entries();
     expect(entry).toMatchObject({ status: "revoked", url: null });
     expect(entry?.target?.remotePath).toBe(`/dmshare/${entry?.id}/revoked.jpg`);
+  });
+});
+
+describe("the link does not wait for the content hash", () => {
+  it("asks for the link while the hash is still being read, and records the hash after", async () => {
+    const file = path.join(dir, "slow-hash.jpg");
+    const content = jpegBytes(5100);
+    await writeFile(file, content);
+    const ctx = context();
+    const provider = await connectProvider(ctx, "dropbox");
+    const local = {
+      path: file,
+      contentPath: file,
+      name: "slow-hash.jpg",
+      bytes: content.length,
+      mime: "image/jpeg",
+      modifiedAt: (await stat(file)).mtime,
+      preparation: { metadata: null, reencoded: [], notes: [] },
+    };
+    // The hash is done only once the link exists: awaiting it first would never end.
+    let hashDone: (hash: string) => void = () => {};
+    const hashed = new Promise<string>((resolve) => {
+      hashDone = resolve;
+    });
+    const observer: SendObserver = {
+      uploading: () => {},
+      progress: () => {},
+      uploaded: () => {},
+      linked: () => hashDone("f".repeat(64)),
+      reusedEarlier: () => {},
+      failed: () => {},
+    };
+    const sent = await shareOne(
+      ctx,
+      provider,
+      { kind: "photo", name: "slow-hash.jpg", files: [local] },
+      {
+        expiresAt: null,
+        noDownload: false,
+        contentHash: () => hashed,
+        expiryEnforcedBy: null,
+        datedMessage: false,
+        partial: false,
+        concurrency: undefined,
+      },
+      {},
+      observer,
+    );
+    expect(sent.entry).toMatchObject({ status: "active", contentHash: "f".repeat(64) });
   });
 });

@@ -67,6 +67,8 @@ export async function send(
   };
   const provider = await connectProvider(ctx, providerName);
   const terms = await agreeTerms(request, provider, providerName, plans, style);
+  // Round trips the upload needs go on while the files are prepared.
+  provider.warmUp?.();
   return withWorkspace(async (workspace) => {
     const prepared = await prepareAll(ctx, files, prepareOptions, workspace);
     const preparedPlans = planShares(prepared, planOptions, now);

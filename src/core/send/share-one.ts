@@ -72,14 +72,18 @@ export async function shareOne(
     await observer.uploading(plan);
     const upload = await uploadStep(share, observer);
     await checkUnchanged(share, upload.target);
+    // The account is asked for alongside the upload; it only names where the photo went.
     const to = { provider: provider.name, account: await soonOrNothing(account) };
     await observer.uploaded(plan, to);
-    const unshareable = await recordUpload(share, upload, await hashing);
-    if (unshareable) return { entry: unshareable, reused: false };
+    if (!provider.capabilities.publicLinks) {
+      return { entry: await recordUnshareable(share, upload, await hashing), reused: false };
+    }
+    await recordUpload(share, upload);
+    // The link is asked for as the upload is on record, while the hash may still be read.
     const asked = optionsForProvider(options, options.expiryEnforcedBy);
     const link = await makeLink(ctx, ledger, provider, id, upload.target, asked);
     observer.linked(plan, link);
-    return await recordLink(share, upload, link, style);
+    return await recordLink(share, upload, link, style, await hashing);
   } finally {
     await heartbeat.stop();
   }
@@ -209,39 +213,45 @@ async function checkUnchanged(share: Share, target: RemoteItem): Promise<void> {
   );
 }
 
-/**
- * What was uploaded goes on record before the link is asked for. Returns the finished entry
- * when the provider can't make links (only its own app can share it: the user is told where
- * it is), else nothing.
- */
-async function recordUpload(
-  share: Share,
-  { uploaded, target }: PlanUpload,
-  contentHash: string | undefined,
-): Promise<LedgerEntry | undefined> {
-  const { ledger, provider, id } = share;
-  const files = uploaded.map((file) => ({
-    path: file.localPath,
-    remotePath: file.remotePath,
-    remoteId: file.remoteId,
-    bytes: file.bytes,
-  }));
-  const uploadedState = { target, files, contentHash };
-  if (!provider.capabilities.publicLinks) {
-    const saved = await ledger.patchUnlessRevoked(id, {
-      ...uploadedState,
-      status: "needs-sharing",
-      owner: undefined,
-    });
-    if (!saved) throw await revokedMeanwhile(ledger, id, uploadedState);
-    return saved;
-  }
+/** What was uploaded goes on record before the link is asked for. */
+async function recordUpload(share: Share, upload: PlanUpload): Promise<void> {
+  const { ledger, id } = share;
+  const uploadedState = uploadedStateOf(upload);
   if (!(await ledger.patchUnlessRevoked(id, uploadedState))) {
     // No link is made for an entry the user already revoked.
     throw await revokedMeanwhile(ledger, id, uploadedState);
   }
-  return undefined;
 }
+
+/**
+ * The provider can't make links (only its own app can share it: the user is told where it
+ * is): the upload on record is the finished entry.
+ */
+async function recordUnshareable(
+  share: Share,
+  upload: PlanUpload,
+  contentHash: string | undefined,
+): Promise<LedgerEntry> {
+  const { ledger, id } = share;
+  const uploadedState = { ...uploadedStateOf(upload), contentHash };
+  const saved = await ledger.patchUnlessRevoked(id, {
+    ...uploadedState,
+    status: "needs-sharing",
+    owner: undefined,
+  });
+  if (!saved) throw await revokedMeanwhile(ledger, id, uploadedState);
+  return saved;
+}
+
+const uploadedStateOf = ({ uploaded, target }: PlanUpload) => ({
+  target,
+  files: uploaded.map((file) => ({
+    path: file.localPath,
+    remotePath: file.remotePath,
+    remoteId: file.remoteId,
+    bytes: file.bytes,
+  })),
+});
 
 /** The link, its message and its expiry on record: the entry is active. */
 async function recordLink(
@@ -249,6 +259,7 @@ async function recordLink(
   { uploaded, target, missing }: PlanUpload,
   link: SharedLink,
   style: MessageStyle,
+  contentHash: string | undefined,
 ): Promise<SentLink> {
   const { ledger, provider, plan, id, options } = share;
   // dmshare's own expiry (prune revokes the link then), or the one the provider enforces.
@@ -273,6 +284,7 @@ async function recordLink(
   const saved = await ledger.patchUnlessRevoked(id, {
     url: link.url,
     link: identity,
+    contentHash,
     message,
     expiresAt: expiresAt?.toISOString() ?? null,
     expiryEnforcedBy: expiresAt ? (options.expiryEnforcedBy ?? "provider") : undefined,

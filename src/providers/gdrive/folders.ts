@@ -79,6 +79,27 @@ export async function createSendFolder(drive: DriveSession, sendId: string): Pro
   return { remotePath: withoutControls(`${ROOT_FOLDER}/${sendId}`), remoteId: made.id as string };
 }
 
+/** The appProperty that names the send an album's folder was made for. */
+export const SEND_PROPERTY = "dmshareSend";
+
+/** The album folder made for the send `sendId` in `parentId`, if a lost reply hid it. */
+export async function folderOfSend(
+  { google, api }: DriveSession,
+  parentId: string,
+  sendId: string,
+): Promise<drive_v3.Schema$File | undefined> {
+  const { data } = await call(google, "look for the album folder", () =>
+    api.files.list({
+      q:
+        `appProperties has { key=${quoted(SEND_PROPERTY)} and value=${quoted(sendId)} } and ` +
+        `${quoted(parentId)} in parents and mimeType = '${FOLDER_MIME}' and trashed = false`,
+      fields: `files(${CREATED_FIELDS})`,
+      pageSize: 10,
+    }),
+  );
+  return data.files?.[0];
+}
+
 /** The MD5 Drive reports for a file's content, of what is uploaded. */
 async function md5Of(file: LocalFile): Promise<string> {
   const hash = createHash("md5");

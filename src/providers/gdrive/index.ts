@@ -15,6 +15,7 @@ import type {
   ProviderSession,
   RemoteItem,
 } from "../provider.ts";
+import { createOnce, folderOfSend, SEND_PROPERTY } from "./folders.ts";
 import { linkState, revoke, share } from "./links.ts";
 import { listLinks } from "./listing.ts";
 import {
@@ -35,7 +36,12 @@ async function connect(session: ProviderSession) {
   return {
     name: SERVICE.name,
     whoami: () => whoami(drive),
-    createAlbum: (name) => createAlbum(drive, name),
+    // The dmshare folder is looked up while the files are prepared; the upload takes the
+    // answer, or its error.
+    warmUp: () => {
+      rootFolder(drive).catch(() => {});
+    },
+    createAlbum: (name, sendId) => createAlbum(drive, name, sendId),
     upload: (files, destination, onProgress, concurrency) =>
       upload(drive, files, destination, onProgress, concurrency),
     share: (target, options) => share(drive, target, options),
@@ -48,16 +54,31 @@ async function connect(session: ProviderSession) {
 
 /**
  * The album's folder, in the dmshare folder: Drive never renames, so no other send's names can
- * show in it, and it is this send's own folder (clean-up deletes it).
+ * show in it, and it is this send's own folder (clean-up deletes it). It carries the send's id
+ * (appProperties), so a retry after a lost reply finds it instead of making a second one.
  */
-async function createAlbum(drive: DriveSession, name: string): Promise<RemoteItem> {
+async function createAlbum(drive: DriveSession, name: string, sendId: string): Promise<RemoteItem> {
   const parent = await rootFolder(drive);
-  const { data } = await call(drive.google, `create the album folder "${name}"`, () =>
-    drive.api.files.create({
-      requestBody: { name, mimeType: FOLDER_MIME, parents: [parent] },
-      fields: CREATED_FIELDS,
-    }),
+  const data = await call(
+    drive.google,
+    `create the album folder "${name}"`,
+    createOnce(
+      async () =>
+        (
+          await drive.api.files.create({
+            requestBody: {
+              name,
+              mimeType: FOLDER_MIME,
+              parents: [parent],
+              appProperties: { [SEND_PROPERTY]: sendId },
+            },
+            fields: CREATED_FIELDS,
+          })
+        ).data,
+      () => folderOfSend(drive, parent, sendId),
+    ),
   );
+  if (data.id) drive.unshared.add(data.id);
   return {
     remotePath: withoutControls(`${ROOT_FOLDER}/${data.name ?? name}`),
     remoteId: data.id as string,

@@ -33,7 +33,10 @@ export async function share(
   options: ShareOptions,
 ): Promise<SharedLink> {
   const { google, api } = drive;
-  const existing = await anyonePermissions(drive, target.remoteId);
+  // Made by this run and not shared yet: nothing to reuse or narrow (session.ts).
+  const existing = drive.unshared.delete(target.remoteId)
+    ? []
+    : await anyonePermissions(drive, target.remoteId);
   const viewOnly = existing.find(
     (permission) => permission.role === "reader" && permission.allowFileDiscovery === false,
   );

@@ -30,6 +30,12 @@ export interface DriveSession {
   signal: AbortSignal;
   /** The `dmshare` folder's id, once asked for in this run. */
   rootFolderId?: Promise<string>;
+  /**
+   * Items this run made and has not shared yet: nobody but the owner has a permission on
+   * them (their folder is the send's own, never shared), so sharing one needs no look at
+   * its permissions first: one round trip less.
+   */
+  unshared: Set<string>;
 }
 
 export async function openSession(session: ProviderSession): Promise<DriveSession> {
@@ -42,7 +48,7 @@ export async function openSession(session: ProviderSession): Promise<DriveSessio
     rootUrl: google.endpoints.apiRoot,
     retry: false,
   });
-  return { google, api, signal: session.ctx.signal };
+  return { google, api, signal: session.ctx.signal, unshared: new Set() };
 }
 
 export async function whoami({ google, api }: DriveSession): Promise<Account> {

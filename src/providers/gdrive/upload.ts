@@ -105,6 +105,7 @@ async function uploadOne(
           ),
         )
       : await resumableUpload(drive, file, metadata, onProgress);
+  if (created.id) drive.unshared.add(created.id);
   return {
     localPath: file.path,
     bytes: file.bytes,
