@@ -16,7 +16,7 @@ describe("login and logout without a provider, off a terminal", () => {
     const { code, stderr } = await bed.dmshare([command]);
     expect(code).toBe(2);
     expect(stderr).toBe(
-      `✖ Missing the provider to ${action}.\n  Name one: dmshare ${command} dropbox, dmshare ${command} gdrive or dmshare ${command} gphotos\n`,
+      `✖ Missing the provider to ${action}.\n  Name one: dmshare ${command} dropbox, dmshare ${command} gdrive, dmshare ${command} gphotos or dmshare ${command} onedrive\n`,
     );
   });
 });

@@ -242,7 +242,7 @@ describe("no terminal, no questions", () => {
     expect(code).toBe(2);
     expect(stderr).toContain("Missing the provider to log in to.");
     expect(stderr).toContain(
-      "dmshare login dropbox, dmshare login gdrive or dmshare login gphotos",
+      "dmshare login dropbox, dmshare login gdrive, dmshare login gphotos or dmshare login onedrive",
     );
   });
 
