@@ -59,11 +59,21 @@ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dmshare; printf '%s\\n' "\${COMPREPL
         .split("\n")
         .filter(Boolean);
     expect(complete(["dmshare", "se"])).toEqual(["send"]);
-    expect(complete(["dmshare", "send", "--via", ""])).toEqual(["dropbox", "gdrive", "gphotos"]);
+    expect(complete(["dmshare", "send", "--via", ""])).toEqual([
+      "dropbox",
+      "gdrive",
+      "gphotos",
+      "onedrive",
+    ]);
     expect(complete(["dmshare", "send", "--pre"])).toEqual(["--preset"]);
     expect(complete(["dmshare", "send", "--preset", "f"])).toEqual(["friendly"]);
     expect(complete(["dmshare", "send", "--via", "dropbox", "be"])).toEqual(["beach.jpg"]);
-    expect(complete(["dmshare", "login", ""])).toEqual(["dropbox", "gdrive", "gphotos"]);
+    expect(complete(["dmshare", "login", ""])).toEqual([
+      "dropbox",
+      "gdrive",
+      "gphotos",
+      "onedrive",
+    ]);
     expect(complete(["dmshare", "list", "--status", "a"])).toEqual(["active"]);
     expect(complete(["dmshare", "config", "set", "pr"])).toEqual(["provider", "preset"]);
     expect(complete(["dmshare", "completion", ""])).toEqual(["bash", "zsh", "fish", "powershell"]);

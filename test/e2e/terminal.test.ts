@@ -81,8 +81,8 @@ describe("dmshare send with no files, at a terminal", () => {
     const stored = bed.emulator.listFiles().map((file) => file.pathDisplay);
     expect(stored).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^\/dmshare\/Beach day\/cat\.jpg$/),
-        expect.stringMatching(/^\/dmshare\/Beach day\/dog\.png$/),
+        expect.stringMatching(/^\/dmshare\/[0-9a-z]{8}\/Beach day\/cat\.jpg$/),
+        expect.stringMatching(/^\/dmshare\/[0-9a-z]{8}\/Beach day\/dog\.png$/),
       ]),
     );
     const { entries } = await readLedger(bed.configDir);

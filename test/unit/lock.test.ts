@@ -124,7 +124,8 @@ describe("the lock file", () => {
     const holder = withFileLock(lock, () => holding, time).then(() => {
       holderDone = true;
     });
-    await eventually(async () => (await readdir(work.dir)).includes("ledger.json.lock"));
+    // The lock is created, then filled in: wait for its text, not only for the file.
+    await eventually(async () => (await readFile(lock, "utf8").catch(() => "")) !== "");
     const ours = await readFile(lock, "utf8");
     expect(ours).toMatch(new RegExp(`^${process.pid} [0-9a-z]{16}$`));
     // Another process waits for it; the holder lets go well after the stale age.
