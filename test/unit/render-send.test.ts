@@ -57,7 +57,11 @@ describe("send's renderer", () => {
     expect(describePlan(photo, ["location data removed"])).toBe(
       "beach.jpg (2.0 KB, location data removed)",
     );
-    expect(describePlan(album)).toBe('2 files to album "Lisbon" (2.0 MB)');
+    // "to" only once: the upload line adds "to <account>" after it.
+    expect(describePlan(album)).toBe('album "Lisbon" (2 files, 2.0 MB)');
+    expect(describePlan(album, ["location data removed from 1 of 2"])).toBe(
+      'album "Lisbon" (2 files, 2.0 MB, location data removed from 1 of 2)',
+    );
   });
 
   it("says location data was removed, and from how many files of an album", () => {

@@ -8,12 +8,12 @@ import { withoutControls } from "../../lib/text.ts";
 import { errorSummary } from "../../ui/output.ts";
 import { formatBytes } from "../../ui/progress.ts";
 
-/** `beach.jpg (2.1 MB, location data removed)`, `3 files to album "Lisbon" (9 MB)`. */
+/** `beach.jpg (2.1 MB, location data removed)`, `album "Lisbon" (3 files, 9 MB)` (callers add "to …"). */
 export function describePlan(plan: SharePlan, details: string[] = []): string {
   const bytes = formatBytes(plan.files.reduce((sum, file) => sum + file.bytes, 0));
-  const about = [bytes, ...details].join(", ");
-  if (plan.kind === "photo") return `${plan.name} (${about})`;
-  return `${plan.files.length} files to album "${plan.name}" (${about})`;
+  if (plan.kind === "photo") return `${plan.name} (${[bytes, ...details].join(", ")})`;
+  const about = [`${plan.files.length} files`, bytes, ...details].join(", ");
+  return `album "${plan.name}" (${about})`;
 }
 
 /** ", location data removed" when it was there and is gone; re-encodings said aloud. */
