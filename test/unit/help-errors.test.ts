@@ -48,6 +48,20 @@ describe("commander's errors are said as dmshare's", () => {
     expect(stderr).toContain("Usage: dmshare list");
   });
 
+  it("a command missing its subcommand: ✖ message naming them, hint, then the usage; exit 2", async () => {
+    const { code, stdout, stderr } = await dmshare(["config"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    const [error, hint, blank, usage] = stderr.split("\n");
+    expect(error).toBe("✖ dmshare config needs a command: get, set, unset, list.");
+    expect(hint).toBe("  Run dmshare config --help for its commands and examples.");
+    expect(blank).toBe("");
+    expect(usage).toBe("Usage: dmshare config [options] [command]");
+    expect(stderr).toContain("set <key> <value>");
+    // Said once, in dmshare's style: not commander's whole help before it.
+    expect(stderr.match(/Usage:/g)).toHaveLength(1);
+  });
+
   it("the usage fits the terminal it goes to", async () => {
     // (Commander wraps descriptions only when their column keeps 40 characters.)
     const { stderr } = await dmshare(["send", "--bogus"], 70);
