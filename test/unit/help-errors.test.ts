@@ -135,6 +135,21 @@ describe("dmshare help and version", () => {
     expect(stdout).toMatch(/^ +130 {2}interrupted with Ctrl-C/m);
   });
 
+  it("config's settings wrap at the terminal's width, under their own column, naming every provider", async () => {
+    for (const columns of [80, 100]) {
+      const test = testContext({ configDir: work.dir, stdout: { isTTY: true, columns } });
+      expect(await run(["config", "--help"], test.ctx)).toBe(0);
+      const help = test.stdout();
+      const settings = help.slice(help.indexOf("Settings:"), help.indexOf("Options:")).split("\n");
+      for (const line of settings) {
+        expect(line.length).toBeLessThanOrEqual(columns);
+        // A setting's name at 2, its description's later lines under its first (13).
+        if (line && line !== "Settings:") expect(line).toMatch(/^ {2}[a-z-]+ +\S|^ {13}\S/);
+      }
+      for (const name of providerNames()) expect(settings.join(" ")).toContain(name);
+    }
+  });
+
   it("help environment wraps at the terminal's width", async () => {
     const test = testContext({ configDir: work.dir, stdout: { isTTY: true, columns: 50 } });
     expect(await run(["help", "environment"], test.ctx)).toBe(0);
