@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environmentVariableNames } from "../../src/cli/help/render.ts";
 import { EXIT_CODES } from "../../src/lib/errors.ts";
 import { run } from "../../src/main.ts";
-import { providerNames, tokenVariable } from "../../src/providers/catalog.ts";
+import { findProvider, providerNames, tokenVariable } from "../../src/providers/catalog.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";
 
@@ -147,6 +147,17 @@ describe("dmshare help and version", () => {
         if (line && line !== "Settings:") expect(line).toMatch(/^ {2}[a-z-]+ +\S|^ {13}\S/);
       }
       for (const name of providerNames()) expect(settings.join(" ")).toContain(name);
+    }
+  });
+
+  it("send's help names every provider and its aliases", async () => {
+    const { code, stdout } = await dmshare(["send", "--help"]);
+    expect(code).toBe(0);
+    const text = stdout.replace(/\s+/g, " ");
+    for (const name of providerNames()) {
+      const entry = findProvider(name);
+      const aliases = entry.aliases.length ? ` (${entry.aliases.join(", ")})` : "";
+      expect(text).toContain(`${name}${aliases}`);
     }
   });
 
