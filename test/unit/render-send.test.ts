@@ -64,6 +64,12 @@ describe("send's renderer", () => {
     );
   });
 
+  it("names a photo or album as text only: a bidi override or escape in a name is not printed", () => {
+    const hostile = { ...photo, name: "trip\u202egpj.exe" };
+    expect(describePlan(hostile)).toBe("trip\uFFFDgpj.exe (2.0 KB)");
+    expect(describePlan({ ...album, name: "A\u001b[2Jb" })).toBe('album "Ab" (2 files, 2.0 MB)');
+  });
+
   it("says location data was removed, and from how many files of an album", () => {
     const one = { ...photo, files: [file("beach.jpg", 1, { metadata: removal(true) })] };
     expect(describePreparation(one)).toEqual(["location data removed"]);
