@@ -11,7 +11,7 @@ import {
   type OutputStream,
   type System,
 } from "./context.ts";
-import { EXIT_CODES, exitCodeOf, usageError } from "./lib/errors.ts";
+import { EXIT_CODES, exitCodeOf } from "./lib/errors.ts";
 import { closeLedgers } from "./store/ledger-connection.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
@@ -63,11 +63,6 @@ interface ProcessLike {
 
 /** A usage error commander found: `✖ message`, a hint, the command's usage; exit 2. */
 function usageFailed(cli: CliRun, program: CommandUnknownOpts, error: CommanderError): number {
-  // Commander printed the help of a command that needs a subcommand (`dmshare config`).
-  if (error.code === "commander.help") {
-    cli.output.errorDocument(usageError("A command is missing.", "See the help above."));
-    return EXIT_CODES.usage;
-  }
   const { stderr } = cli.ctx;
   const width = (stderr.isTTY ? stderr.columns : undefined) ?? 80;
   const failure = commanderFailure(program, error, width);

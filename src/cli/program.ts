@@ -32,7 +32,9 @@ export function buildProgram(run: CliRun) {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
-      writeErr: (text) => ctx.stderr.write(text),
+      // Commander writes there only the help of a command missing its subcommand (`dmshare
+      // config`): main.ts says that as a dmshare error, with the usage.
+      writeErr: () => {},
       // Commander's errors are printed as dmshare's, with a hint and the usage (main.ts).
       outputError: () => {},
       // Commander's own defaults, from the command's streams: the terminal's width, else 80.

@@ -13,7 +13,7 @@ interface SettingSpec {
 
 export const SETTINGS = {
   provider: {
-    description: "provider used when --via is not given (dropbox, gdrive, gphotos)",
+    description: "provider used when --via is not given",
     parse: (value: string) => value.trim().toLowerCase(),
   },
   message: {

@@ -30,8 +30,15 @@ export function progressLine(transfer: Transfer, nowMs: number, width: number): 
   const percent = total > 0 ? Math.floor((sent / total) * 100) : 100;
   const { name, count } = currentFiles(transfer.files);
   const amount = `${formatBytes(sent)} of ${formatBytes(total)}  ${percent}%`;
-  const speed = rate === undefined ? undefined : `${formatBytes(rate)}/s`;
-  const eta = rate === undefined ? undefined : `ETA ${formatDuration((total - sent) / rate)}`;
+  // Every byte has left (the network stack took it) and the server has yet to answer: a rate
+  // fading with each second and "ETA 0s" would not be true, so the line says what it waits for.
+  const waiting = total > 0 && sent >= total;
+  const speed = rate === undefined || waiting ? undefined : `${formatBytes(rate)}/s`;
+  const eta = waiting
+    ? "waiting for the reply"
+    : rate === undefined
+      ? undefined
+      : `ETA ${formatDuration((total - sent) / rate)}`;
   // The fullest line whose name still has room, else the barest one.
   const choices = [
     [count, amount, speed, eta],

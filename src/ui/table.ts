@@ -47,11 +47,14 @@ export interface Column {
   title: string;
   /**
    * Flexible columns share the width the others leave, each at least `min` (or its widest
-   * cell, when narrower), and are cut with `…`; the others are never cut.
+   * cell, when narrower), and are cut with `…`; the others are never cut. A column marked
+   * `squeezesFlex` is dropped only when they cannot fit at `least`.
    */
-  flex?: { min: number };
+  flex?: { min: number; least?: number };
   /** Columns that give way on a narrow terminal, 1 first, while the flexible ones lack room. */
   dropOrder?: number;
+  /** Kept while the flexible columns can shrink to their `least` (rather than `min`) for it. */
+  squeezesFlex?: boolean;
 }
 
 export interface TableLayout {
@@ -79,12 +82,13 @@ export function fitColumns(
     Math.max(displayWidth(column.title), ...sample.map((row) => displayWidth(row[index] ?? ""))),
   );
   let shown = columns.map((_, index) => index);
-  const need = (indexes: number[]) =>
+  const need = (indexes: number[], squeeze = false) =>
     indexes.reduce(
       (sum, index) => {
         const flex = columns[index]?.flex;
         const width = natural[index] ?? 0;
-        return sum + (flex ? Math.min(width, flex.min) : width);
+        const min = squeeze ? (flex?.least ?? flex?.min) : flex?.min;
+        return sum + (min === undefined ? width : Math.min(width, min));
       },
       GAP * (indexes.length - 1),
     );
@@ -93,7 +97,7 @@ export function fitColumns(
       .filter((index) => columns[index]?.dropOrder !== undefined)
       .sort((a, b) => (columns[a]?.dropOrder ?? 0) - (columns[b]?.dropOrder ?? 0));
     for (const index of droppable) {
-      if (need(shown) <= maxWidth) break;
+      if (need(shown, columns[index]?.squeezesFlex) <= maxWidth) break;
       shown = shown.filter((kept) => kept !== index);
     }
   }

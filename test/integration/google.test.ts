@@ -284,6 +284,17 @@ describe("dmshare send --via gphotos", () => {
     expect(stdout).toMatch(/only you can open this/);
   });
 
+  it("--dry-run says what the run would do, not that it uploaded (nor a page it does not print)", async () => {
+    await writeFiles(bed.dir, { "d1.jpg": jpegBytes() });
+    const albums = bed.emulator.photosAlbums().length;
+    const { code, stdout } = await bed.dmshare(["send", "d1.jpg", "--via", "gphotos", "--dry-run"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Would upload d1\.jpg .* to Google Photos and keep it private/);
+    expect(stdout).toMatch(/Google Photos only lets people share from the Google Photos app/);
+    expect(stdout).not.toMatch(/uploaded|copied|page below/);
+    expect(bed.emulator.photosAlbums()).toHaveLength(albums);
+  });
+
   it("--json records needs-sharing with the album page, and no URL or message", async () => {
     const { code, sent } = await sendJson({ "j1.jpg": jpegBytes(), "j2.jpg": jpegBytes() }, [
       "--via",

@@ -125,7 +125,7 @@ describe("send --dry-run shows what the real run would do", () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(
-      /^Would upload 2 files to album "Trip" \(.+, location data removed from 1 of 2\) to Dropbox and make a view-only link\.$/,
+      /^Would upload album "Trip" \(2 files, .+, location data removed from 1 of 2\) to Dropbox and make a view-only link\.$/,
     );
     expect(lines[1]).toMatch(/^ {2}gps\.jpg: removes .*GPS location/);
     expect(lines[2]).toBe("  plain.jpg: no location or identifying metadata to remove");

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environmentVariableNames } from "../../src/cli/help/render.ts";
 import { EXIT_CODES } from "../../src/lib/errors.ts";
 import { run } from "../../src/main.ts";
-import { providerNames, tokenVariable } from "../../src/providers/catalog.ts";
+import { findProvider, providerNames, tokenVariable } from "../../src/providers/catalog.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";
 
@@ -46,6 +46,20 @@ describe("commander's errors are said as dmshare's", () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/^✖ Unknown option '--jsno'\.\n {2}Did you mean --json\? /);
     expect(stderr).toContain("Usage: dmshare list");
+  });
+
+  it("a command missing its subcommand: ✖ message naming them, hint, then the usage; exit 2", async () => {
+    const { code, stdout, stderr } = await dmshare(["config"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    const [error, hint, blank, usage] = stderr.split("\n");
+    expect(error).toBe("✖ dmshare config needs a command: get, set, unset, list.");
+    expect(hint).toBe("  Run dmshare config --help for its commands and examples.");
+    expect(blank).toBe("");
+    expect(usage).toBe("Usage: dmshare config [options] [command]");
+    expect(stderr).toContain("set <key> <value>");
+    // Said once, in dmshare's style: not commander's whole help before it.
+    expect(stderr.match(/Usage:/g)).toHaveLength(1);
   });
 
   it("the usage fits the terminal it goes to", async () => {
@@ -119,6 +133,32 @@ describe("dmshare help and version", () => {
     for (const exit of Object.values(EXIT_CODES))
       expect(stdout).toMatch(new RegExp(`^ *${exit}  `, "m"));
     expect(stdout).toMatch(/^ +130 {2}interrupted with Ctrl-C/m);
+  });
+
+  it("config's settings wrap at the terminal's width, under their own column, naming every provider", async () => {
+    for (const columns of [80, 100]) {
+      const test = testContext({ configDir: work.dir, stdout: { isTTY: true, columns } });
+      expect(await run(["config", "--help"], test.ctx)).toBe(0);
+      const help = test.stdout();
+      const settings = help.slice(help.indexOf("Settings:"), help.indexOf("Options:")).split("\n");
+      for (const line of settings) {
+        expect(line.length).toBeLessThanOrEqual(columns);
+        // A setting's name at 2, its description's later lines under its first (13).
+        if (line && line !== "Settings:") expect(line).toMatch(/^ {2}[a-z-]+ +\S|^ {13}\S/);
+      }
+      for (const name of providerNames()) expect(settings.join(" ")).toContain(name);
+    }
+  });
+
+  it("send's help names every provider and its aliases", async () => {
+    const { code, stdout } = await dmshare(["send", "--help"]);
+    expect(code).toBe(0);
+    const text = stdout.replace(/\s+/g, " ");
+    for (const name of providerNames()) {
+      const entry = findProvider(name);
+      const aliases = entry.aliases.length ? ` (${entry.aliases.join(", ")})` : "";
+      expect(text).toContain(`${name}${aliases}`);
+    }
   });
 
   it("help environment wraps at the terminal's width", async () => {

@@ -23,6 +23,18 @@ describe("the progress line", () => {
     expect(progressLine(nothing, 5000, 100)).toBe("beach.jpg  0 B of 4.0 MB  0%");
   });
 
+  it("once every byte has left but the server has not answered: waiting, not a fading rate and ETA 0s", () => {
+    // Bytes count as sent when the network stack takes them; the answer can come seconds later.
+    const one = { files: [file("big.jpg", 7.5 * MB, 7.5 * MB)], startedAt: 0 };
+    expect(progressLine(one, 9000, 100)).toBe(
+      "big.jpg  7.5 MB of 7.5 MB  100%  waiting for the reply",
+    );
+    const album = { files: [file("a.jpg", MB, MB), file("b.jpg", MB, MB)], startedAt: 0 };
+    expect(progressLine(album, 9000, 100)).toBe(
+      "b.jpg  2/2  2.0 MB of 2.0 MB  100%  waiting for the reply",
+    );
+  });
+
   it("for an album: the file going up, its place among all, and the album's total", () => {
     const files = [
       ...Array.from({ length: 2 }, (_, i) => file(`done${i}.jpg`, 10 * MB, 10 * MB)),

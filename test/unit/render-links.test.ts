@@ -72,6 +72,22 @@ describe("revoke's renderer", () => {
     );
   });
 
+  it("prints a name as text only: no escape sequence, control character or bidi override", () => {
+    // A file may be named so (ESC is legal in a Linux file name); `list` already shows it as text.
+    const name = "\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2Jtrip\u202egpj.exe";
+    const lines = [
+      ...confirmationLines([entry({ name })], "links").slice(1),
+      revokeLine(result({ name })),
+      revokeLine(result({ name, outcome: "would-revoke" })),
+      failurePrefix(entry({ name })),
+    ];
+    for (const line of lines) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: what must never be printed
+      expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      expect(line).toContain("trip");
+    }
+  });
+
   it("lists what goes before asking, a pending link without a URL", () => {
     expect(confirmationLines([entry(), entry({ id: "7hw2aaaa", url: null })], "links")).toEqual([
       "These 2 links will go:",

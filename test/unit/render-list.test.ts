@@ -94,8 +94,17 @@ describe("list at a terminal", () => {
     }
     expect(table(typical, 100)[0]).toMatch(/^ID +PROVIDER +KIND +NAME /);
     expect(table(typical, 80)[0]).toMatch(/^ID +NAME +CREATED /);
-    // A 13-column status leaves no room for CREATED at 80; the expiry stays.
-    expect(table(MIXED, 80)[0]).toMatch(/^ID +NAME +EXPIRES +STATUS +URL$/);
+    // A 13-column status (needs-sharing) on the page still leaves room for CREATED at 80: the
+    // cut URL keeps its scheme and the start of its host, enough to tell the services apart.
+    const [header = "", ...rows] = table(MIXED, 80);
+    expect(header).toMatch(/^ID +NAME +CREATED +EXPIRES +STATUS +URL$/);
+    expect(rows.find((row) => row.includes("needs-sharing"))).toBeDefined();
+    for (const row of rows) expect(row).toMatch(/ https:\/\/www\.dr\S*$|[a-z-]$/);
+    expect(table(MIXED, 79)[0]).toMatch(/^ID +NAME +EXPIRES +STATUS +URL$/);
+    // With room to spare the URL keeps its host before KIND comes back.
+    const [wider = "", ...widerRows] = table(MIXED, 100);
+    expect(wider).toMatch(/^ID +PROVIDER +NAME +CREATED +EXPIRES +STATUS +URL$/);
+    expect(widerRows[0]).toMatch(/ https:\/\/www\.dropbox\S*…$/);
     expect(table(MIXED, 200)[0]).toMatch(
       /^ID +PROVIDER +KIND +NAME +CREATED +EXPIRES +STATUS +URL$/,
     );
@@ -115,7 +124,7 @@ describe("list at a terminal", () => {
 
   it("cuts NAME and URL with …, keeping a URL's start and whole characters", () => {
     const rows = table(MIXED, 80).slice(1);
-    expect(rows[0]).toMatch(/ https:\/\/www\.dropbox\S*…$/);
+    expect(rows[0]).toMatch(/ https:\/\/www\.dr\S*…$/);
     expect(rows[1]).toMatch(/ 東京の夜景\S*… /);
     expect(rows.join("\n")).not.toContain("\uFFFD");
   });

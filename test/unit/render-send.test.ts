@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pickedSummary } from "../../src/cli/send/interactive.ts";
+import { photoChoice, pickedSummary } from "../../src/cli/send/interactive.ts";
 import {
   accountLabel,
   describePlan,
@@ -57,7 +57,17 @@ describe("send's renderer", () => {
     expect(describePlan(photo, ["location data removed"])).toBe(
       "beach.jpg (2.0 KB, location data removed)",
     );
-    expect(describePlan(album)).toBe('2 files to album "Lisbon" (2.0 MB)');
+    // "to" only once: the upload line adds "to <account>" after it.
+    expect(describePlan(album)).toBe('album "Lisbon" (2 files, 2.0 MB)');
+    expect(describePlan(album, ["location data removed from 1 of 2"])).toBe(
+      'album "Lisbon" (2 files, 2.0 MB, location data removed from 1 of 2)',
+    );
+  });
+
+  it("names a photo or album as text only: a bidi override or escape in a name is not printed", () => {
+    const hostile = { ...photo, name: "trip\u202egpj.exe" };
+    expect(describePlan(hostile)).toBe("trip\uFFFDgpj.exe (2.0 KB)");
+    expect(describePlan({ ...album, name: "A\u001b[2Jb" })).toBe('album "Ab" (2 files, 2.0 MB)');
   });
 
   it("says location data was removed, and from how many files of an album", () => {
@@ -148,5 +158,17 @@ describe("what send says about where and what", () => {
     const photos = Array.from({ length: 12 }, (_, i) => ({ name: `p${i}.jpg`, bytes: 4_000_000 }));
     expect(pickedSummary(photos)).toBe("12 photos selected, 48 MB");
     expect(pickedSummary(photos.slice(0, 1))).toBe("p0.jpg (4.0 MB)");
+  });
+
+  it("a photo in the picker fits one terminal line: the name is cut with …, its size kept", () => {
+    const long = "a-very-long-file-name-from-the-camera-roll-IMG_20261122_183045_HDR.jpg";
+    const label = photoChoice({ name: long, bytes: 800_000 }, 80);
+    // "❯◯ " before it: 3 columns.
+    expect(label.length + 3).toBeLessThanOrEqual(80);
+    expect(label).toMatch(/^a-very-long-file-name.*… \(800 KB\)$/);
+    expect(photoChoice({ name: "beach.jpg", bytes: 2_400_000 }, 80)).toBe("beach.jpg (2.4 MB)");
+    expect(photoChoice({ name: "東京の夜景と富士山の写真アルバム.jpg", bytes: 1 }, 30)).toMatch(
+      /…/,
+    );
   });
 });

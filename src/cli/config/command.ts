@@ -1,21 +1,30 @@
 import type { Command } from "@commander-js/extra-typings";
+import { providerNames } from "../../providers/catalog.ts";
 import { SETTINGS } from "../../store/config.ts";
+import { wrapWords } from "../help/render.ts";
 
 const KEYS = Object.keys(SETTINGS).join(" | ");
 
 const examples = (...lines: string[]) =>
   `\nExamples:\n${lines.map((line) => `  $ dmshare ${line}`).join("\n")}`;
 
+/** Each setting and what it does, wrapped at `width` under its own column (commander would
+ * wrap the later lines at column 0). */
+function settingsHelp(width: number): string {
+  const lines = Object.entries(SETTINGS).map(([key, spec]) => {
+    const text =
+      key === "provider" ? `${spec.description} (${providerNames().join(", ")})` : spec.description;
+    return `  ${key.padEnd(10)} ${wrapWords(text, width, 13).trimStart()}`;
+  });
+  return `Settings:\n${lines.join("\n")}`;
+}
+
 /** `dmshare config` and its subcommands (get, set, unset, list): help and examples. */
 export function configCommands(program: Command) {
   const config = program
     .command("config")
     .summary("read and change settings")
-    .description(
-      `Settings:\n${Object.entries(SETTINGS)
-        .map(([key, spec]) => `  ${key.padEnd(10)} ${spec.description}`)
-        .join("\n")}`,
-    )
+    .description(settingsHelp(program.configureOutput().getOutHelpWidth?.() ?? 80))
     .addHelpText(
       "after",
       `

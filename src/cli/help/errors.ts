@@ -43,6 +43,17 @@ export function commanderFailure(
     .trim();
   const message = sentence(first);
   const more = suggestion ? `${suggestion} ` : "";
+  if (error.code === "commander.help") {
+    // A command that needs a subcommand got none (`dmshare config`).
+    const commands = command.commands.map((sub) => sub.name()).filter((sub) => sub !== "help");
+    return {
+      error: usageError(
+        `${name} needs a command: ${commands.join(", ")}.`,
+        `Run ${name} --help for its commands and examples.`,
+      ),
+      usage: usageOf(command, width),
+    };
+  }
   if (error.code === "commander.unknownCommand") {
     return {
       error: usageError(

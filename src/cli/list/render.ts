@@ -20,15 +20,17 @@ const COLUMNS: Column[] = TITLES.map((title) => {
     case "NAME":
       return { title, flex: { min: 12 } };
     case "URL":
-      return { title, flex: { min: 20 } };
+      // 20 columns show the host; the dates are kept down to 15 (`https://www.dr…`, enough
+      // to tell the services apart): at 80, CREATED beside a needs-sharing row.
+      return { title, flex: { min: 20, least: 15 } };
     case "KIND":
       return { title, dropOrder: 1 };
     case "PROVIDER":
       return { title, dropOrder: 2 };
     case "CREATED":
-      return { title, dropOrder: 3 };
+      return { title, dropOrder: 3, squeezesFlex: true };
     case "EXPIRES":
-      return { title, dropOrder: 4 };
+      return { title, dropOrder: 4, squeezesFlex: true };
     default:
       return { title };
   }

@@ -7,7 +7,8 @@ const DESCRIPTION =
   "Upload a photo (or several, as one album) to your own cloud account, make a view-only link " +
   "and copy a ready-to-paste message with it. One file gives a photo link; several files or " +
   "--album give one album link; --each gives a link per file. `-` reads file paths from stdin.\n\n" +
-  "Providers: dropbox; gdrive (google, drive): a Drive link anyone can view; gphotos " +
+  "Providers: dropbox; gdrive (google, drive): a Drive link anyone can view; onedrive " +
+  "(microsoft): a OneDrive view link anyone with it can open; gphotos " +
   "(google-photos): Google lets only its own app share, so dmshare uploads into a private " +
   "album, copies nothing and prints the album to open and press Share in (use gdrive for " +
   "a link in one step).";

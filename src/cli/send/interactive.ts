@@ -14,6 +14,7 @@ import { ConfigStore } from "../../store/config.ts";
 import { askText, chooseOne, chooseSome, confirm } from "../../ui/ask.ts";
 import type { Output } from "../../ui/output.ts";
 import { formatBytes } from "../../ui/progress.ts";
+import { truncateToWidth } from "../../ui/progress-line.ts";
 
 /** What `dmshare send` with no files asks for at a terminal; the rest comes from the flags. */
 export interface SendAnswers {
@@ -177,16 +178,26 @@ async function askFiles(output: Output, anyFile: boolean): Promise<string[]> {
 }
 
 function pickFrom(output: Output, photos: Awaited<ReturnType<typeof findPhotos>>, message: string) {
+  const { ctx } = output;
   return chooseSome(
     output,
     NOTHING_SENT,
     message,
     photos.map((photo) => ({
       value: photo.path,
-      name: `${photo.name} (${formatBytes(photo.bytes)})`,
+      name: photoChoice(photo, (ctx.stderr.isTTY ? ctx.stderr.columns : undefined) ?? 80),
     })),
     (picked) => pickedSummary(photos.filter((photo) => picked.includes(photo.path))),
   );
+}
+
+/**
+ * `beach.jpg (2.4 MB)`, the name cut with `…` so the line fits `width` columns after the
+ * picker's `❯◯ ` (a wrapped choice would break the list's redraw); the size is always kept.
+ */
+export function photoChoice(photo: { name: string; bytes: number }, width: number): string {
+  const size = ` (${formatBytes(photo.bytes)})`;
+  return `${truncateToWidth(photo.name, Math.max(8, width - 4 - size.length))}${size}`;
 }
 
 /** Once picked: `beach.jpg (2.4 MB)` for one, `12 photos selected, 48 MB` for more. */

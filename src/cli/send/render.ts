@@ -7,13 +7,16 @@ import { localDateTime } from "../../core/time-format.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { errorSummary } from "../../ui/output.ts";
 import { formatBytes } from "../../ui/progress.ts";
+import { safeCell } from "../../ui/table.ts";
 
-/** `beach.jpg (2.1 MB, location data removed)`, `3 files to album "Lisbon" (9 MB)`. */
+/** `beach.jpg (2.1 MB, location data removed)`, `album "Lisbon" (3 files, 9 MB)` (callers add "to …"). */
 export function describePlan(plan: SharePlan, details: string[] = []): string {
   const bytes = formatBytes(plan.files.reduce((sum, file) => sum + file.bytes, 0));
-  const about = [bytes, ...details].join(", ");
-  if (plan.kind === "photo") return `${plan.name} (${about})`;
-  return `${plan.files.length} files to album "${plan.name}" (${about})`;
+  // As text only (as list shows names): no escape sequence or bidi override reaches the terminal.
+  const name = safeCell(plan.name);
+  if (plan.kind === "photo") return `${name} (${[bytes, ...details].join(", ")})`;
+  const about = [`${plan.files.length} files`, bytes, ...details].join(", ");
+  return `album "${name}" (${about})`;
 }
 
 /** ", location data removed" when it was there and is gone; re-encodings said aloud. */

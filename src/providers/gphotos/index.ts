@@ -17,9 +17,9 @@ import { upload } from "./upload.ts";
 
 const SEND_WITH_DRIVE = "For a link made in one step, send with --via gdrive.";
 
-/** Why there is no link, in one sentence. */
+/** Why there is no link, in one sentence (true before a run too: --dry-run says it). */
 const SHARING_UNAVAILABLE =
-  "Google Photos only lets people share from the Google Photos app (apps lost that on 2025-03-31), so dmshare uploaded privately and copied nothing: open the page below and press Share.";
+  "Google Photos only lets people share from the Google Photos app (apps lost that on 2025-03-31), so dmshare uploads privately and copies nothing: open the page it prints and press Share.";
 
 async function connect(session: ProviderSession): Promise<ProviderParts> {
   const photos = await openSession(session);
