@@ -60,6 +60,8 @@ export class GraphUploads {
   readonly sessions = new Map<string, UploadSession>();
   /** The base of upload URLs handed out; default: the base the client reached the emulator on. */
   uploadUrlBase: string | undefined;
+  /** Rewrite the next answers on upload URLs (hostile-answer tests); each removed after use. */
+  readonly tampers: ((reply: Reply) => Reply)[] = [];
   private readonly store: DriveStore;
 
   constructor(store: DriveStore) {
@@ -174,7 +176,16 @@ export class GraphUploads {
     }
     if (exchange.method === "GET") return jsonReply(200, this.state(session));
     if (exchange.method !== "PUT") throw errors.methodNotAllowed();
-    return this.fragment(exchange, session);
+    const tamper = this.tampers.shift();
+    if (!tamper) return this.fragment(exchange, session);
+    let reply: Reply;
+    try {
+      reply = this.fragment(exchange, session);
+    } catch (error) {
+      if (!(error instanceof GraphError)) throw error;
+      reply = error.reply(exchange);
+    }
+    return tamper(reply);
   }
 
   private fragment(exchange: Exchange, session: UploadSession): Reply {

@@ -178,8 +178,11 @@ export class MicrosoftEmulator extends EmulatorBase {
     this.http.inject(fault as Fault);
   }
 
+  /** Removes injected faults, and rewrites of answers not used yet. */
   clearFaults(): void {
     this.http.clearFaults();
+    this.graph.sharing.tampers.length = 0;
+    this.graph.uploads.tampers.length = 0;
   }
 
   set plan(plan: "free" | "premium") {
@@ -246,6 +249,14 @@ export class MicrosoftEmulator extends EmulatorBase {
    */
   tamperNextLink(change: (permission: JsonObject) => JsonObject): void {
     this.graph.sharing.tampers.push(change);
+  }
+
+  /**
+   * Rewrites the answers to the next fragments PUT on upload URLs (one function per answer,
+   * the fragment handled first): for tests of a hostile or broken upload session.
+   */
+  tamperNextFragments(...changes: ((reply: Reply) => Reply)[]): void {
+    this.graph.uploads.tampers.push(...changes);
   }
 
   /** The base of the upload URLs handed out from now on (e.g. a foreign host); undefined resets. */
