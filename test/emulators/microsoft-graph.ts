@@ -269,6 +269,8 @@ export class GraphApi {
   readonly store: DriveStore;
   readonly uploads: GraphUploads;
   readonly sharing: GraphSharing;
+  /** Rewrite the next answers listing children (hostile-answer tests); each removed after use. */
+  readonly listingTampers: ((body: JsonObject) => JsonObject)[] = [];
   private readonly options: GraphApiOptions;
 
   constructor(options: GraphApiOptions) {
@@ -451,7 +453,8 @@ export class GraphApi {
       const next = `${baseUrlOf(exchange)}${exchange.url.pathname}`;
       body["@odata.nextLink"] = `${next}?$top=${top}&$skiptoken=${encodeSkipToken(skip + top)}`;
     }
-    return jsonReply(200, body);
+    const tamper = this.listingTampers.shift();
+    return jsonReply(200, tamper ? tamper(body) : body);
   }
 
   private createFolder(exchange: Exchange, parent: GraphItem): Reply {

@@ -183,6 +183,7 @@ export class MicrosoftEmulator extends EmulatorBase {
     this.http.clearFaults();
     this.graph.sharing.tampers.length = 0;
     this.graph.uploads.tampers.length = 0;
+    this.graph.listingTampers.length = 0;
   }
 
   set plan(plan: "free" | "premium") {
@@ -257,6 +258,11 @@ export class MicrosoftEmulator extends EmulatorBase {
    */
   tamperNextFragments(...changes: ((reply: Reply) => Reply)[]): void {
     this.graph.uploads.tampers.push(...changes);
+  }
+
+  /** Rewrites the answers to the next listings of a folder's children (one function each). */
+  tamperNextListings(...changes: ((body: JsonObject) => JsonObject)[]): void {
+    this.graph.listingTampers.push(...changes);
   }
 
   /** The base of the upload URLs handed out from now on (e.g. a foreign host); undefined resets. */

@@ -16,7 +16,7 @@ import type {
   SharedLink,
   ShareOptions,
 } from "../provider.ts";
-import { GraphHttpError, LABEL } from "./errors.ts";
+import { LABEL } from "./errors.ts";
 import {
   appFolder,
   appFolderPath,
@@ -179,11 +179,27 @@ export async function listLinks(s: GraphSession): Promise<ProviderLink[]> {
   return found;
 }
 
-/** Every child of a folder, page after page (the next pages only from Graph's own host). */
+/** At 200 a page, 100,000 items: more than dmshare makes; a longer chain is a broken server. */
+const MAX_PAGES = 500;
+
+const badListing = (why: string) =>
+  providerError(
+    `${LABEL} answered dmshare's listing of its app folder wrongly (${why}); dmshare stopped reading it.`,
+    "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+  );
+
+/**
+ * Every child of a folder, page after page (the next pages only from Graph's own host, never
+ * one already read, at most MAX_PAGES of them).
+ */
 async function childrenOf(s: GraphSession, folderId: string): Promise<GraphItem[]> {
   const items: GraphItem[] = [];
-  let next: string | undefined = `${itemPath(folderId)}/children?$top=200`;
+  let next: string | undefined = `${s.base}${itemPath(folderId)}/children?$top=200`;
+  const seen = new Set<string>();
   while (next) {
+    if (seen.has(next)) throw badListing("its next page leads back to a page already read");
+    if (seen.size >= MAX_PAGES) throw badListing(`it goes on beyond ${MAX_PAGES} pages`);
+    seen.add(next);
     const page: { value?: GraphItem[]; "@odata.nextLink"?: unknown } = await graph(
       s,
       "list dmshare's app folder",
@@ -193,7 +209,7 @@ async function childrenOf(s: GraphSession, folderId: string): Promise<GraphItem[
     const nextLink = page["@odata.nextLink"];
     next = typeof nextLink === "string" && nextLink.startsWith(`${s.base}/`) ? nextLink : undefined;
     if (typeof nextLink === "string" && !next) {
-      throw new GraphHttpError(502, "badNextLink", "the next page of the listing is elsewhere");
+      throw badListing("its next page is on another host");
     }
   }
   return items;
