@@ -76,12 +76,12 @@ export async function share(
       json: { type: "view", scope: "anonymous" },
     }),
   );
-  const problem = answerProblem(permission ?? {});
+  const problem =
+    answerProblem(permission ?? {}) ?? (await notTheItemsOwn(s, target.remoteId, permission));
   if (problem) {
-    // Fail closed: whatever it made must not stay live behind the user's back.
-    if (typeof permission?.id === "string") {
-      await deletePermission(s, target.remoteId, permission.id).catch(() => undefined);
-    }
+    // Fail closed: whatever it made on the item must not stay live behind the user's back,
+    // whatever id the answer gave.
+    await removeOwnLinks(s, target.remoteId).catch(() => undefined);
     throw providerError(
       `${LABEL} answered dmshare's request for a view-only link to ${target.remotePath} wrongly (${withoutControls(problem)}); dmshare removed what it made and shares nothing.`,
       "Try again later. If it happens again, check the item's sharing on onedrive.live.com.",
@@ -98,6 +98,21 @@ export async function share(
       permissionId: permission.id as string,
     },
   };
+}
+
+/**
+ * Why the permission createLink answered is not a link of this item itself (read back from
+ * the item's permissions: an answer for another item would share another file), or null.
+ */
+async function notTheItemsOwn(
+  s: GraphSession,
+  itemId: string,
+  answered: GraphPermission,
+): Promise<string | null> {
+  const own = ((await permissionsOf(s, itemId)) ?? []).find((p) => p.id === answered.id);
+  if (!own || own.inheritedFrom) return "the link it gave is not one of the item's own";
+  if (own.link?.webUrl !== answered.link?.webUrl) return "the item's link has another address";
+  return answerProblem(own);
 }
 
 /** The item's permissions; null when the item is gone. */
@@ -132,6 +147,11 @@ export async function revoke(s: GraphSession, link: LinkToRevoke): Promise<Revok
       "Stop sharing it on onedrive.live.com (Shared → Links → Remove).",
     );
   }
+  return removeOwnLinks(s, itemId);
+}
+
+/** Deletes every anonymous link of the item itself. */
+async function removeOwnLinks(s: GraphSession, itemId: string): Promise<RevokeOutcome> {
   const permissions = await permissionsOf(s, itemId);
   if (permissions === null) return "already-revoked";
   let removed = 0;
