@@ -74,4 +74,45 @@ describe("OneDrive createLink answers dmshare refuses", () => {
     // The other item's link is not dmshare's to remove here.
     expect(liveLinksOf("first.jpg")).toHaveLength(1);
   });
+
+  it("an error message that echoes the token: printed without it", async () => {
+    await writeFiles(bed.dir, { "echo.jpg": jpegBytes(2000) });
+    bed.emulator.inject({
+      kind: "status",
+      status: 400,
+      code: "invalidRequest",
+      message: `Bad request with Authorization: Bearer ${TOKEN} and token ${TOKEN}`,
+      route: /\/createLink$/,
+    });
+    const { code, stdout, stderr } = await send("echo.jpg");
+    expect(code).toBe(4);
+    expect(stderr).toMatch(/Bad request/);
+    expect(`${stdout}${stderr}`).not.toContain(TOKEN);
+  });
+
+  it("a Retry-After of 1e9 seconds: not waited for, exit 4 saying when to try again", async () => {
+    await writeFiles(bed.dir, { "later.jpg": jpegBytes(2000) });
+    bed.emulator.inject({
+      kind: "status",
+      status: 429,
+      retryAfterSeconds: 1e9,
+      route: /\/createLink$/,
+    });
+    const { code, stderr } = await send("later.jpg");
+    expect(code, stderr).toBe(4);
+    expect(stderr).toMatch(/at most 5 minutes/);
+    expect(liveLinksOf("later.jpg")).toEqual([]);
+  });
+
+  it("a negative Retry-After: taken as no wait, and the send goes through", async () => {
+    await writeFiles(bed.dir, { "soon.jpg": jpegBytes(2000) });
+    bed.emulator.inject({
+      kind: "status",
+      status: 503,
+      retryAfterSeconds: -30,
+      route: /\/createLink$/,
+    });
+    const { code, stderr } = await send("soon.jpg");
+    expect(code, stderr).toBe(0);
+  });
 });
