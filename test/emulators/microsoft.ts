@@ -184,6 +184,7 @@ export class MicrosoftEmulator extends EmulatorBase {
     this.graph.sharing.tampers.length = 0;
     this.graph.uploads.tampers.length = 0;
     this.graph.listingTampers.length = 0;
+    this.graph.folderTampers.length = 0;
   }
 
   set plan(plan: "free" | "premium") {
@@ -263,6 +264,11 @@ export class MicrosoftEmulator extends EmulatorBase {
   /** Rewrites the answers to the next listings of a folder's children (one function each). */
   tamperNextListings(...changes: ((body: JsonObject) => JsonObject)[]): void {
     this.graph.listingTampers.push(...changes);
+  }
+
+  /** Rewrites the answers to the next folders made (POST …/children; one function each). */
+  tamperNextFolders(...changes: ((body: JsonObject) => JsonObject)[]): void {
+    this.graph.folderTampers.push(...changes);
   }
 
   /** The base of the upload URLs handed out from now on (e.g. a foreign host); undefined resets. */

@@ -75,4 +75,16 @@ describe("OneDrive upload sessions answering wrongly", () => {
     expect(fragments).toHaveLength(1);
     expect(stderr).toMatch(/before/);
   });
+
+  it("a redirect from the upload URL to another host: not followed", async () => {
+    const name = await bigFile("moved.jpg");
+    bed.emulator.tamperNextFragments(() => ({
+      status: 307,
+      headers: { Location: "https://upload.evil.example/rup/x" },
+      body: "",
+    }));
+    const { stderr, fragments } = await sendRefused(name);
+    expect(fragments).toHaveLength(1);
+    expect(stderr).toMatch(/307|evil/);
+  });
 });

@@ -55,6 +55,19 @@ export async function ensureFolder(
       "Try again; dmshare picks a new name for each send.",
     );
   }
+  // This folder is what clean-up and `revoke --delete-files` delete whole: an answer naming
+  // another folder (the app folder, another send's) must never be taken for it.
+  const parentId = folder.parentReference?.id;
+  if (
+    folder.id === parent.remoteId ||
+    folder.name?.toLowerCase() !== name.toLowerCase() ||
+    (parentId !== undefined && parentId !== parent.remoteId)
+  ) {
+    throw providerError(
+      `${LABEL} answered dmshare's request for the folder ${parent.remotePath}/${withoutControls(name)} with another folder (${withoutControls(String(folder.name))}); dmshare uploaded nothing into it.`,
+      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+    );
+  }
   return {
     remotePath: withoutControls(`${parent.remotePath}/${folder.name ?? name}`),
     remoteId: folder.id,
