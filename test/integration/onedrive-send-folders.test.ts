@@ -23,14 +23,17 @@ async function sendOk(name: string) {
 }
 
 describe("OneDrive per-send folders answered wrongly", () => {
-  for (const [what, other] of [
-    ["the app folder itself", () => bed.emulator.appFolder()],
-    ["another send's folder", (keptId: string) => named(keptId)[0]],
+  for (const [what, other, onlyId] of [
+    ["the app folder itself", () => bed.emulator.appFolder(), false],
+    ["another send's folder", (keptId: string) => named(keptId)[0], false],
+    ["another send's folder (only its id)", (keptId: string) => named(keptId)[0], true],
   ] as const) {
     it(`a folder made that is ${what}: refused, and nothing of the earlier send is deleted`, async () => {
       const kept = await sendOk("kept.jpg");
       const folder = other(kept.id);
-      bed.emulator.tamperNextFolders((body) => ({ ...body, id: folder?.id, name: folder?.name }));
+      bed.emulator.tamperNextFolders((body) =>
+        onlyId ? { ...body, id: folder?.id } : { ...body, id: folder?.id, name: folder?.name },
+      );
       await writeFiles(bed.dir, { "new.jpg": jpegBytes(2100) });
       const { code, stdout, stderr } = await send("new.jpg");
       if (code === 0) {
