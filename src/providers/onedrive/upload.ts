@@ -100,6 +100,18 @@ async function uploadOne(
       "Try again; dmshare revoke --delete-files removes what arrived.",
     );
   }
+  // conflictBehavior=fail: the file made has exactly this name, in this folder. An answer
+  // naming another file must not be shared in its place.
+  const parentId = item.parentReference?.id;
+  if (
+    item.name?.toLowerCase() !== file.name.toLowerCase() ||
+    (parentId !== undefined && parentId !== parent.id)
+  ) {
+    throw providerError(
+      `${LABEL} answered the upload of ${file.name} with another file (${withoutControls(String(item.name))}); dmshare shares nothing.`,
+      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+    );
+  }
   return {
     localPath: file.path,
     bytes: file.bytes,
