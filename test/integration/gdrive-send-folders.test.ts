@@ -76,4 +76,27 @@ describe("Drive per-send folders answered wrongly", () => {
       expect(code, stderr).toBe(4);
     });
   }
+
+  it("an upload answered with an earlier file of the same size: refused, not shared", async () => {
+    await writeFiles(dir, { "kept.jpg": jpegBytes(2000), "other.jpg": jpegBytes(2000) });
+    const first = await send("kept.jpg");
+    expect(first.code, first.stderr).toBe(0);
+    const keptUrl = (JSON.parse(first.stdout) as { url: string }).url;
+    const kept = google.driveFiles().find((f) => f.name === "kept.jpg" && !f.trashed);
+    proxy.tamper({
+      route: "/upload/drive/v3/files",
+      times: 1,
+      rewrite: (upstream) => {
+        const body = JSON.parse(upstream.body.toString("utf8")) as Record<string, unknown>;
+        const swapped = { ...body, id: kept?.id, name: "kept.jpg", parents: kept?.parents };
+        return { ...upstream, body: Buffer.from(JSON.stringify(swapped)) };
+      },
+    });
+    const { code, stdout, stderr } = await send("other.jpg");
+    expect(stdout).not.toContain(keptUrl);
+    expect(code, stderr).toBe(4);
+    // The earlier send's file is neither deleted nor unshared by the clean-up.
+    expect(google.driveFiles().find((f) => f.id === kept?.id && !f.trashed)).toBeDefined();
+    expect(google.drivePermissions(kept?.id ?? "").some((p) => p.type === "anyone")).toBe(true);
+  });
 });
