@@ -1,3 +1,4 @@
+import { truncate } from "node:fs/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type GoogleEmulator, startGoogleEmulator } from "../emulators/google.ts";
 import { tempDir, writeFiles } from "../helpers/cli.ts";
@@ -98,5 +99,27 @@ describe("Drive per-send folders answered wrongly", () => {
     // The earlier send's file is neither deleted nor unshared by the clean-up.
     expect(google.driveFiles().find((f) => f.id === kept?.id && !f.trashed)).toBeDefined();
     expect(google.drivePermissions(kept?.id ?? "").some((p) => p.type === "anyone")).toBe(true);
+  });
+
+  it("a resumable upload answered 308 with a Range going back, again and again: refused, not looped", async () => {
+    const file = `${dir}/big.jpg`;
+    await writeFiles(dir, { "big.jpg": jpegBytes(4096) });
+    await truncate(file, 6 * 1024 * 1024);
+    proxy.tamper({
+      route: "/upload/drive/v3/files",
+      times: 4,
+      rewrite: (upstream, request) =>
+        request.method === "PUT"
+          ? { status: 308, headers: { range: "bytes=0-0" }, body: Buffer.alloc(0) }
+          : upstream,
+    });
+    const { code, stderr } = await send("big.jpg");
+    const puts = proxy.requests.filter(
+      (r) => r.method === "PUT" && r.path === "/upload/drive/v3/files",
+    );
+    expect(code, stderr).toBe(4);
+    // The first answer (Drive holds byte 0) is progress; the second, no progress, stops it.
+    expect(puts).toHaveLength(2);
+    expect(stderr).toMatch(/wrongly/);
   });
 });

@@ -201,7 +201,16 @@ async function resumableUpload(
       const end = Math.min(total, offset + chunkBytes);
       const result = await send(`bytes ${offset}-${end - 1}/${total}`, offset, end);
       if (result.done) return result.done;
-      offset = result.next ?? 0;
+      const next = result.next ?? 0;
+      // Drive must hold more than before, and no byte that was not sent: a session going
+      // back (again and again) or claiming bytes never sent is not to be followed.
+      if (next <= offset || next > end || next >= total) {
+        throw providerError(
+          `Google Drive answered dmshare's upload of ${file.name} wrongly (it holds bytes up to ${next} after bytes ${offset}-${end - 1} were sent); dmshare stopped the upload and shares nothing.`,
+          "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+        );
+      }
+      offset = next;
     }
   });
 }
