@@ -60,7 +60,7 @@ export class GraphUploads {
   readonly sessions = new Map<string, UploadSession>();
   /** The base of upload URLs handed out; default: the base the client reached the emulator on. */
   uploadUrlBase: string | undefined;
-  /** Rewrite the next answers on upload URLs (hostile-answer tests); each removed after use. */
+  /** Rewrite the next answers to PUT or GET on upload URLs (hostile-answer tests); each used once. */
   readonly tampers: ((reply: Reply) => Reply)[] = [];
   private readonly store: DriveStore;
 
@@ -174,13 +174,16 @@ export class GraphUploads {
       this.sessions.delete(id);
       return noContent();
     }
-    if (exchange.method === "GET") return jsonReply(200, this.state(session));
-    if (exchange.method !== "PUT") throw errors.methodNotAllowed();
+    if (exchange.method !== "GET" && exchange.method !== "PUT") throw errors.methodNotAllowed();
+    const answer = () =>
+      exchange.method === "GET"
+        ? jsonReply(200, this.state(session))
+        : this.fragment(exchange, session);
     const tamper = this.tampers.shift();
-    if (!tamper) return this.fragment(exchange, session);
+    if (!tamper) return answer();
     let reply: Reply;
     try {
-      reply = this.fragment(exchange, session);
+      reply = answer();
     } catch (error) {
       if (!(error instanceof GraphError)) throw error;
       reply = error.reply(exchange);

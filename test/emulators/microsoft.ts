@@ -254,8 +254,9 @@ export class MicrosoftEmulator extends EmulatorBase {
   }
 
   /**
-   * Rewrites the answers to the next fragments PUT on upload URLs (one function per answer,
-   * the fragment handled first): for tests of a hostile or broken upload session.
+   * Rewrites the answers to the next fragments PUT on upload URLs, or GETs of their state
+   * (one function per answer, the request handled first): for tests of a hostile or broken
+   * upload session.
    */
   tamperNextFragments(...changes: ((reply: Reply) => Reply)[]): void {
     this.graph.uploads.tampers.push(...changes);

@@ -87,4 +87,19 @@ describe("OneDrive upload sessions answering wrongly", () => {
     expect(fragments).toHaveLength(1);
     expect(stderr).toMatch(/307|evil/);
   });
+
+  it("after a dropped fragment, a session state pointing beyond the file: refused", async () => {
+    const name = await bigFile("resume.jpg");
+    bed.emulator.inject({
+      kind: "status",
+      status: 503,
+      method: "PUT",
+      route: /^\/rup\//,
+      times: 1,
+    });
+    bed.emulator.tamperNextFragments(accepted([`${SIZE * 4}-`]));
+    const { stderr, fragments } = await sendRefused(name);
+    expect(fragments).toHaveLength(1);
+    expect(stderr).toMatch(/upload session/);
+  });
 });
