@@ -60,6 +60,8 @@ export class GraphUploads {
   readonly sessions = new Map<string, UploadSession>();
   /** The base of upload URLs handed out; default: the base the client reached the emulator on. */
   uploadUrlBase: string | undefined;
+  /** Rewrite the next answers to PUT or GET on upload URLs (hostile-answer tests); each used once. */
+  readonly tampers: ((reply: Reply) => Reply)[] = [];
   private readonly store: DriveStore;
 
   constructor(store: DriveStore) {
@@ -172,9 +174,21 @@ export class GraphUploads {
       this.sessions.delete(id);
       return noContent();
     }
-    if (exchange.method === "GET") return jsonReply(200, this.state(session));
-    if (exchange.method !== "PUT") throw errors.methodNotAllowed();
-    return this.fragment(exchange, session);
+    if (exchange.method !== "GET" && exchange.method !== "PUT") throw errors.methodNotAllowed();
+    const answer = () =>
+      exchange.method === "GET"
+        ? jsonReply(200, this.state(session))
+        : this.fragment(exchange, session);
+    const tamper = this.tampers.shift();
+    if (!tamper) return answer();
+    let reply: Reply;
+    try {
+      reply = answer();
+    } catch (error) {
+      if (!(error instanceof GraphError)) throw error;
+      reply = error.reply(exchange);
+    }
+    return tamper(reply);
   }
 
   private fragment(exchange: Exchange, session: UploadSession): Reply {

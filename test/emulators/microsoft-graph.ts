@@ -269,6 +269,10 @@ export class GraphApi {
   readonly store: DriveStore;
   readonly uploads: GraphUploads;
   readonly sharing: GraphSharing;
+  /** Rewrite the next answers listing children (hostile-answer tests); each removed after use. */
+  readonly listingTampers: ((body: JsonObject) => JsonObject)[] = [];
+  /** Rewrite the next answers creating a folder (hostile-answer tests); each removed after use. */
+  readonly folderTampers: ((body: JsonObject) => JsonObject)[] = [];
   private readonly options: GraphApiOptions;
 
   constructor(options: GraphApiOptions) {
@@ -451,7 +455,8 @@ export class GraphApi {
       const next = `${baseUrlOf(exchange)}${exchange.url.pathname}`;
       body["@odata.nextLink"] = `${next}?$top=${top}&$skiptoken=${encodeSkipToken(skip + top)}`;
     }
-    return jsonReply(200, body);
+    const tamper = this.listingTampers.shift();
+    return jsonReply(200, tamper ? tamper(body) : body);
   }
 
   private createFolder(exchange: Exchange, parent: GraphItem): Reply {
@@ -479,7 +484,8 @@ export class GraphApi {
     const folder = this.store.add(
       this.store.make({ name: finalName, parentId: parent.id, folder: true }),
     );
-    return jsonReply(201, this.itemJson(folder));
+    const tamper = this.folderTampers.shift();
+    return jsonReply(201, tamper ? tamper(this.itemJson(folder)) : this.itemJson(folder));
   }
 
   /** "name 1", "name 2"… as the rename conflict behaviour picks. */

@@ -178,8 +178,13 @@ export class MicrosoftEmulator extends EmulatorBase {
     this.http.inject(fault as Fault);
   }
 
+  /** Removes injected faults, and rewrites of answers not used yet. */
   clearFaults(): void {
     this.http.clearFaults();
+    this.graph.sharing.tampers.length = 0;
+    this.graph.uploads.tampers.length = 0;
+    this.graph.listingTampers.length = 0;
+    this.graph.folderTampers.length = 0;
   }
 
   set plan(plan: "free" | "premium") {
@@ -246,6 +251,25 @@ export class MicrosoftEmulator extends EmulatorBase {
    */
   tamperNextLink(change: (permission: JsonObject) => JsonObject): void {
     this.graph.sharing.tampers.push(change);
+  }
+
+  /**
+   * Rewrites the answers to the next fragments PUT on upload URLs, or GETs of their state
+   * (one function per answer, the request handled first): for tests of a hostile or broken
+   * upload session.
+   */
+  tamperNextFragments(...changes: ((reply: Reply) => Reply)[]): void {
+    this.graph.uploads.tampers.push(...changes);
+  }
+
+  /** Rewrites the answers to the next listings of a folder's children (one function each). */
+  tamperNextListings(...changes: ((body: JsonObject) => JsonObject)[]): void {
+    this.graph.listingTampers.push(...changes);
+  }
+
+  /** Rewrites the answers to the next folders made (POST …/children; one function each). */
+  tamperNextFolders(...changes: ((body: JsonObject) => JsonObject)[]): void {
+    this.graph.folderTampers.push(...changes);
   }
 
   /** The base of the upload URLs handed out from now on (e.g. a foreign host); undefined resets. */

@@ -22,8 +22,8 @@ export interface SeenRequest {
 type Takeover = (request: SeenRequest, response: ServerResponse) => void;
 
 export interface Tamper {
-  /** The request path (without the query) this applies to. */
-  route: string;
+  /** The request path (without the query) this applies to, or a pattern it matches. */
+  route: string | RegExp;
   /** How many matching requests it applies to (default: all). */
   times?: number;
   /** Changes the emulator's answer. */
@@ -91,7 +91,11 @@ export function startRecordingServer(): Promise<HostileServer> {
 }
 
 function take(tampers: (Tamper & { left: number })[], path: string) {
-  const found = tampers.find((tamper) => tamper.route === path && tamper.left > 0);
+  const found = tampers.find(
+    (tamper) =>
+      (typeof tamper.route === "string" ? tamper.route === path : tamper.route.test(path)) &&
+      tamper.left > 0,
+  );
   if (found) found.left -= 1;
   return found;
 }

@@ -120,19 +120,42 @@ const commitInfo = (file: LocalFile, folder: string): files.CommitInfo => ({
   client_modified: dropboxTime(file.modifiedAt),
 });
 
-const uploadedFrom = (
+/**
+ * Links are made by the path an upload's answer gives: with autorename off it is the path
+ * asked for, and an answer naming another file (another send's) is refused, or that file
+ * would be shared in this one's place.
+ */
+function checkedPath(file: LocalFile, folder: string, metadata: files.FileMetadata): void {
+  const given = metadata.path_lower ?? metadata.path_display;
+  const asked = `${folder}/${file.name}`.toLowerCase();
+  if (
+    typeof metadata.id === "string" &&
+    (given ?? `${folder}/${metadata.name}`).toLowerCase() === asked
+  ) {
+    return;
+  }
+  throw providerError(
+    `Dropbox answered the upload of ${file.name} with another file (${withoutControls(String(given ?? metadata.name))}); dmshare shares nothing.`,
+    "Try again later. If it happens again, something between you and Dropbox (a proxy) changes its answers.",
+  );
+}
+
+function uploadedFrom(
   file: LocalFile,
   folder: string,
   metadata: files.FileMetadata,
   sendFolder: FolderItem,
-): UploadedFile => ({
-  localPath: file.path,
-  bytes: file.bytes,
-  // A path from the server: printed and stored, so without control characters.
-  remotePath: withoutControls(metadata.path_display ?? `${folder}/${metadata.name}`),
-  remoteId: metadata.id,
-  sendFolder,
-});
+): UploadedFile {
+  checkedPath(file, folder, metadata);
+  return {
+    localPath: file.path,
+    bytes: file.bytes,
+    // A path from the server: printed and stored, so without control characters.
+    remotePath: withoutControls(metadata.path_display ?? `${folder}/${metadata.name}`),
+    remoteId: metadata.id,
+    sendFolder,
+  };
+}
 
 /** A retried write that finds its file there already (its reply was lost) adopts it. */
 const adoptOnConflict =

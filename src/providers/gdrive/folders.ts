@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { drive_v3 } from "@googleapis/drive";
+import { providerError } from "../../lib/errors.ts";
 import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
@@ -59,6 +60,7 @@ export function createOnce<T>(
 /** The send's own folder, `dmshare/<sendId>`, made in the dmshare folder. */
 export async function createSendFolder(drive: DriveSession, sendId: string): Promise<FolderItem> {
   const parent = await rootFolder(drive);
+  const fields = "id,name,mimeType,parents";
   const made = await call(
     drive.google,
     "create the folder for this send",
@@ -67,16 +69,37 @@ export async function createSendFolder(drive: DriveSession, sendId: string): Pro
         (
           await drive.api.files.create({
             requestBody: { name: sendId, mimeType: FOLDER_MIME, parents: [parent] },
-            fields: "id",
+            fields,
           })
         ).data,
       async () =>
-        (await namedIn(drive, parent, sendId, "id,mimeType")).find(
+        (await namedIn(drive, parent, sendId, fields)).find(
           (item) => item.mimeType === FOLDER_MIME,
         ),
     ),
   );
-  return { remotePath: withoutControls(`${ROOT_FOLDER}/${sendId}`), remoteId: made.id as string };
+  // This folder is what clean-up and `revoke --delete-files` delete whole: an answer naming
+  // another folder (the dmshare folder, another send's) must never be taken for it, so the
+  // answer is checked, and read back by its id.
+  const isSendFolder = (item: drive_v3.Schema$File | undefined): item is { id: string } =>
+    typeof item?.id === "string" &&
+    item.id !== parent &&
+    item.name === sendId &&
+    item.mimeType === FOLDER_MIME &&
+    item.parents?.includes(parent) === true;
+  const readBack = async (id: string) =>
+    (
+      await call(drive.google, "check the folder for this send", () =>
+        drive.api.files.get({ fileId: id, fields }),
+      )
+    ).data;
+  if (!isSendFolder(made) || !isSendFolder(await readBack(made.id))) {
+    throw providerError(
+      `Google Drive answered dmshare's request for the folder ${ROOT_FOLDER}/${sendId} with another item; dmshare uploaded nothing into it.`,
+      "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+    );
+  }
+  return { remotePath: withoutControls(`${ROOT_FOLDER}/${sendId}`), remoteId: made.id };
 }
 
 /** The appProperty that names the send an album's folder was made for. */

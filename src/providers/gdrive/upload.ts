@@ -22,6 +22,8 @@ const MULTIPART_MAX = 5 * 1024 * 1024;
 /** Drive asks for resumable chunks in multiples of 256 KiB. */
 const CHUNK_MULTIPLE = 256 * 1024;
 const UPLOAD_CONCURRENCY = 4;
+/** What an upload's answer must say: the file made, its name, folder and size. */
+const UPLOADED_FIELDS = `${CREATED_FIELDS},parents,size`;
 
 interface Folder {
   id: string;
@@ -95,7 +97,7 @@ async function uploadOne(
                     mimeType: file.mime,
                     body: new FilePart(file, 0, file.bytes, onProgress),
                   },
-                  fields: CREATED_FIELDS,
+                  fields: UPLOADED_FIELDS,
                 },
                 uploadOptions,
               );
@@ -105,7 +107,20 @@ async function uploadOne(
           ),
         )
       : await resumableUpload(drive, file, metadata, onProgress);
-  if (created.id) drive.unshared.add(created.id);
+  // Drive keeps the name asked for, in the folder asked for: an answer naming another file
+  // (an earlier send's, of the same size) must not be shared in its place.
+  if (
+    typeof created.id !== "string" ||
+    created.name !== file.name ||
+    (created.parents != null && !created.parents.includes(parent.id)) ||
+    (created.size != null && Number(created.size) !== file.bytes)
+  ) {
+    throw providerError(
+      `Google Drive answered the upload of ${file.name} with another file (${withoutControls(String(created.name))}); dmshare shares nothing.`,
+      "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+    );
+  }
+  drive.unshared.add(created.id);
   return {
     localPath: file.path,
     bytes: file.bytes,
@@ -125,7 +140,7 @@ function startResumable(
   const { google, signal } = drive;
   return call(google, `start uploading ${file.name}`, async () => {
     const response = await google.auth.request({
-      url: `${google.endpoints.apiRoot}upload/drive/v3/files?uploadType=resumable&fields=${CREATED_FIELDS}`,
+      url: `${google.endpoints.apiRoot}upload/drive/v3/files?uploadType=resumable&fields=${UPLOADED_FIELDS}`,
       method: "POST",
       headers: {
         "Content-Type": "application/json; charset=UTF-8",
@@ -186,7 +201,16 @@ async function resumableUpload(
       const end = Math.min(total, offset + chunkBytes);
       const result = await send(`bytes ${offset}-${end - 1}/${total}`, offset, end);
       if (result.done) return result.done;
-      offset = result.next ?? 0;
+      const next = result.next ?? 0;
+      // Drive must hold more than before, and no byte that was not sent: a session going
+      // back (again and again) or claiming bytes never sent is not to be followed.
+      if (next <= offset || next > end || next >= total) {
+        throw providerError(
+          `Google Drive answered dmshare's upload of ${file.name} wrongly (it holds bytes up to ${next} after bytes ${offset}-${end - 1} were sent); dmshare stopped the upload and shares nothing.`,
+          "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+        );
+      }
+      offset = next;
     }
   });
 }

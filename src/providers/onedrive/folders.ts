@@ -55,6 +55,21 @@ export async function ensureFolder(
       "Try again; dmshare picks a new name for each send.",
     );
   }
+  // This folder is what clean-up and `revoke --delete-files` delete whole: an answer naming
+  // another folder (the app folder, another send's) must never be taken for it, so the
+  // answer is checked, and read back by its id.
+  const isIt = (item: GraphItem | undefined) =>
+    item?.id === folder.id &&
+    item.id !== parent.remoteId &&
+    !!item.folder &&
+    item.name?.toLowerCase() === name.toLowerCase() &&
+    (item.parentReference?.id === undefined || item.parentReference.id === parent.remoteId);
+  if (!isIt(folder) || !isIt(await graph<GraphItem>(s, action, itemPath(folder.id)))) {
+    throw providerError(
+      `${LABEL} answered dmshare's request for the folder ${parent.remotePath}/${withoutControls(name)} with another item; dmshare uploaded nothing into it.`,
+      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+    );
+  }
   return {
     remotePath: withoutControls(`${parent.remotePath}/${folder.name ?? name}`),
     remoteId: folder.id,

@@ -16,7 +16,7 @@ import type {
   SharedLink,
   ShareOptions,
 } from "../provider.ts";
-import { GraphHttpError, LABEL } from "./errors.ts";
+import { LABEL } from "./errors.ts";
 import {
   appFolder,
   appFolderPath,
@@ -76,12 +76,12 @@ export async function share(
       json: { type: "view", scope: "anonymous" },
     }),
   );
-  const problem = answerProblem(permission ?? {});
+  const problem =
+    answerProblem(permission ?? {}) ?? (await notTheItemsOwn(s, target.remoteId, permission));
   if (problem) {
-    // Fail closed: whatever it made must not stay live behind the user's back.
-    if (typeof permission?.id === "string") {
-      await deletePermission(s, target.remoteId, permission.id).catch(() => undefined);
-    }
+    // Fail closed: whatever it made on the item must not stay live behind the user's back,
+    // whatever id the answer gave.
+    await removeOwnLinks(s, target.remoteId).catch(() => undefined);
     throw providerError(
       `${LABEL} answered dmshare's request for a view-only link to ${target.remotePath} wrongly (${withoutControls(problem)}); dmshare removed what it made and shares nothing.`,
       "Try again later. If it happens again, check the item's sharing on onedrive.live.com.",
@@ -98,6 +98,21 @@ export async function share(
       permissionId: permission.id as string,
     },
   };
+}
+
+/**
+ * Why the permission createLink answered is not a link of this item itself (read back from
+ * the item's permissions: an answer for another item would share another file), or null.
+ */
+async function notTheItemsOwn(
+  s: GraphSession,
+  itemId: string,
+  answered: GraphPermission,
+): Promise<string | null> {
+  const own = ((await permissionsOf(s, itemId)) ?? []).find((p) => p.id === answered.id);
+  if (!own || own.inheritedFrom) return "the link it gave is not one of the item's own";
+  if (own.link?.webUrl !== answered.link?.webUrl) return "the item's link has another address";
+  return answerProblem(own);
 }
 
 /** The item's permissions; null when the item is gone. */
@@ -132,6 +147,11 @@ export async function revoke(s: GraphSession, link: LinkToRevoke): Promise<Revok
       "Stop sharing it on onedrive.live.com (Shared → Links → Remove).",
     );
   }
+  return removeOwnLinks(s, itemId);
+}
+
+/** Deletes every anonymous link of the item itself. */
+async function removeOwnLinks(s: GraphSession, itemId: string): Promise<RevokeOutcome> {
   const permissions = await permissionsOf(s, itemId);
   if (permissions === null) return "already-revoked";
   let removed = 0;
@@ -179,11 +199,27 @@ export async function listLinks(s: GraphSession): Promise<ProviderLink[]> {
   return found;
 }
 
-/** Every child of a folder, page after page (the next pages only from Graph's own host). */
+/** At 200 a page, 100,000 items: more than dmshare makes; a longer chain is a broken server. */
+const MAX_PAGES = 500;
+
+const badListing = (why: string) =>
+  providerError(
+    `${LABEL} answered dmshare's listing of its app folder wrongly (${why}); dmshare stopped reading it.`,
+    "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+  );
+
+/**
+ * Every child of a folder, page after page (the next pages only from Graph's own host, never
+ * one already read, at most MAX_PAGES of them).
+ */
 async function childrenOf(s: GraphSession, folderId: string): Promise<GraphItem[]> {
   const items: GraphItem[] = [];
-  let next: string | undefined = `${itemPath(folderId)}/children?$top=200`;
+  let next: string | undefined = `${s.base}${itemPath(folderId)}/children?$top=200`;
+  const seen = new Set<string>();
   while (next) {
+    if (seen.has(next)) throw badListing("its next page leads back to a page already read");
+    if (seen.size >= MAX_PAGES) throw badListing(`it goes on beyond ${MAX_PAGES} pages`);
+    seen.add(next);
     const page: { value?: GraphItem[]; "@odata.nextLink"?: unknown } = await graph(
       s,
       "list dmshare's app folder",
@@ -193,7 +229,7 @@ async function childrenOf(s: GraphSession, folderId: string): Promise<GraphItem[
     const nextLink = page["@odata.nextLink"];
     next = typeof nextLink === "string" && nextLink.startsWith(`${s.base}/`) ? nextLink : undefined;
     if (typeof nextLink === "string" && !next) {
-      throw new GraphHttpError(502, "badNextLink", "the next page of the listing is elsewhere");
+      throw badListing("its next page is on another host");
     }
   }
   return items;

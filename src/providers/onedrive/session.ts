@@ -44,6 +44,7 @@ export interface GraphItem {
   size?: number;
   createdDateTime?: string;
   folder?: { childCount?: number };
+  parentReference?: { id?: string };
   file?: { mimeType?: string };
 }
 

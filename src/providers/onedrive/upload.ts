@@ -100,6 +100,18 @@ async function uploadOne(
       "Try again; dmshare revoke --delete-files removes what arrived.",
     );
   }
+  // conflictBehavior=fail: the file made has exactly this name, in this folder. An answer
+  // naming another file must not be shared in its place.
+  const parentId = item.parentReference?.id;
+  if (
+    item.name?.toLowerCase() !== file.name.toLowerCase() ||
+    (parentId !== undefined && parentId !== parent.id)
+  ) {
+    throw providerError(
+      `${LABEL} answered the upload of ${file.name} with another file (${withoutControls(String(item.name))}); dmshare shares nothing.`,
+      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+    );
+  }
   return {
     localPath: file.path,
     bytes: file.bytes,
@@ -292,8 +304,17 @@ class UploadSession {
       } as RequestInit);
       if (!response.ok) throw await graphErrorOf(response);
       const answer = (await response.json()) as GraphItem & UploadSessionAnswer;
-      if (response.status === 200 || response.status === 201) return answer;
-      this.offset = nextStart(answer.nextExpectedRanges, end);
+      if (response.status === 200 || response.status === 201) {
+        if (end === total) return answer;
+        throw unreadableSession(`it said the file was complete before its last part was sent`);
+      }
+      // The next byte must follow what was just acknowledged, within what was sent: a session
+      // pointing back (again and again) or past bytes never sent is not to be followed.
+      const next = nextStart(answer.nextExpectedRanges, end);
+      if (next <= this.offset || next > end || next >= total) {
+        throw unreadableSession(`it asked for byte ${next} after bytes ${this.offset}-${end - 1}`);
+      }
+      this.offset = next;
     }
   }
 
@@ -318,7 +339,11 @@ class UploadSession {
     const response = await this.fetch(this.url, { signal: this.signal });
     if (!response.ok) throw await graphErrorOf(response);
     const answer = (await response.json()) as UploadSessionAnswer;
-    return nextStart(answer.nextExpectedRanges, 0);
+    const next = nextStart(answer.nextExpectedRanges, 0);
+    if (next >= this.file.bytes) {
+      throw unreadableSession(`it asked for byte ${next} of a ${this.file.bytes}-byte file`);
+    }
+    return next;
   }
 
   /** DELETE on the upload URL, also after Ctrl-C (with its own short time bound). */
@@ -335,16 +360,20 @@ class UploadSession {
   }
 }
 
+/** An upload session that answered what no session does: nothing more is sent to it. */
+const unreadableSession = (why: string) =>
+  providerError(
+    `${LABEL} answered dmshare's upload session wrongly (${why}); dmshare cancelled the upload and shares nothing.`,
+    "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+  );
+
 /** The first byte of the first range (`"26-"`, `"26-99"`), checked to lie in the file. */
 function nextStart(ranges: unknown, fallback: number): number {
   const first = Array.isArray(ranges) ? ranges[0] : undefined;
   const match = typeof first === "string" ? /^(\d+)-(\d*)$/.exec(first) : null;
   if (!match) {
     if (ranges === undefined) return fallback;
-    throw providerError(
-      `${LABEL} described its upload session in a way dmshare can't read.`,
-      "Try again.",
-    );
+    throw unreadableSession("dmshare can't read where it wants the next byte");
   }
   return Number(match[1]);
 }
