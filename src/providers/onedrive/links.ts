@@ -29,7 +29,7 @@ import {
 } from "./session.ts";
 
 /** A permission as Graph describes it. */
-interface GraphPermission {
+export interface GraphPermission {
   id?: unknown;
   roles?: unknown;
   expirationDateTime?: unknown;
@@ -161,14 +161,16 @@ async function removeOwnLinks(s: GraphSession, itemId: string): Promise<RevokeOu
   return removed > 0 ? "revoked" : "already-revoked";
 }
 
-const liveLinks = (permissions: GraphPermission[]): LiveLink[] =>
-  permissions
-    .filter(isOwnAnonymousLink)
-    .filter((permission) => linkProblem("onedrive", permission.link?.webUrl) === null)
-    .map((permission) => ({
-      url: permission.link?.webUrl as string,
-      expiresAt: expiryOf(permission),
-    }));
+/**
+ * Every anonymous link of the item, trusted or not: the core keeps only trusted URLs for what
+ * it records, and an untrusted one still means a link may work, so sync never takes the
+ * entry's link for gone because OneDrive wrote its URL in an unexpected way.
+ */
+export const liveLinks = (permissions: GraphPermission[]): LiveLink[] =>
+  permissions.filter(isOwnAnonymousLink).map((permission) => ({
+    url: typeof permission.link?.webUrl === "string" ? permission.link.webUrl : "",
+    expiresAt: expiryOf(permission),
+  }));
 
 export async function linkState(s: GraphSession, target: RemoteItem): Promise<LinkState> {
   const permissions = await permissionsOf(s, target.remoteId);
