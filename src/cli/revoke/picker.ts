@@ -1,8 +1,9 @@
+import type { LinkSummaryView } from "../../core/links.ts";
 import { liveLinks } from "../../core/live-links.ts";
 import { humanSpan } from "../../core/time-format.ts";
-import { withoutControls } from "../../lib/text.ts";
 import { chooseSome } from "../../ui/ask.ts";
 import type { Output } from "../../ui/output.ts";
+import { safeCell } from "../../ui/table.ts";
 import type { RevokeOptions } from "./command.ts";
 
 /** `dmshare revoke` with neither links nor a selector (--all, --expired …). */
@@ -31,17 +32,25 @@ export async function pickLinks(output: Output): Promise<string[] | null> {
     output,
     "nothing was revoked.",
     "Links to revoke (space ticks, enter revokes)",
-    live.map((link) => ({
-      value: link.id,
-      // One screen line each: the URL of the row under the cursor shows below the list.
-      name: withoutControls(
-        `${link.id}  ${shortened(link.name)}  ${humanSpan(now - Date.parse(link.createdAt))} ago${link.status === "overdue" ? " (overdue)" : ""}`,
-      ),
-      description: link.url ?? undefined,
-      short: link.id,
-    })),
+    live.map((link) => pickerChoice(link, now)),
   );
 }
+
+/**
+ * One screen line per link (the URL of the row under the cursor shows below the list), its
+ * name and URL as text only: no escape sequence, control character or bidi override.
+ */
+export const pickerChoice = (
+  link: Pick<LinkSummaryView, "id" | "name" | "url" | "createdAt" | "status">,
+  now: number,
+) => ({
+  value: link.id,
+  name: safeCell(
+    `${link.id}  ${shortened(link.name)}  ${humanSpan(now - Date.parse(link.createdAt))} ago${link.status === "overdue" ? " (overdue)" : ""}`,
+  ),
+  description: link.url ? safeCell(link.url) : undefined,
+  short: link.id,
+});
 
 /** A long name cut to fit a line beside its id and age. */
 const shortened = (name: string) =>
