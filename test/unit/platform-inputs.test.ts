@@ -48,7 +48,7 @@ describe("the same photo named twice", () => {
     await writeFiles(work.dir, { "x/a.jpg": jpegBytes(3000), "a.jpg": jpegBytes(3001) });
     const { code, stdout } = await dryRun(["a.jpg", "x/a.jpg"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Would upload 2 files/);
+    expect(stdout).toMatch(/^Would upload album "[^"]+" \(2 files, /);
   });
 
   it("a file system with no inodes (0) is told apart by path only", async () => {
@@ -63,6 +63,6 @@ describe("send - on Windows", () => {
     const { code, stdout, stderr } = await dryRun(["-"], "\uFEFFbeach.jpg\r\ndunes.jpg\r\n");
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Would upload 2 files/);
+    expect(stdout).toMatch(/^Would upload album "[^"]+" \(2 files, /);
   });
 });
