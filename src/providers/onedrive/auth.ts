@@ -8,22 +8,21 @@
 
 import path from "node:path";
 import type { Ctx } from "../../context.ts";
-import { authError, DmshareError, providerError } from "../../lib/errors.ts";
+import { authError, type DmshareError, providerError } from "../../lib/errors.ts";
 import type { StoredCredentials } from "../../store/credentials.ts";
 import { withFileLock } from "../../store/lock.ts";
 import type { Credentials, ProviderIdentity } from "../authorized-call.ts";
+import { type FormAnswer, isUnreachable, postForm } from "../oauth-device.ts";
 import type { ProviderSession } from "../provider.ts";
 import { explainFailure, type RetryDecision, retryOptionsFor, withRetry } from "../retry.ts";
 import {
-  type FormAnswer,
   type IdentityTokens,
   identityEndpoints,
+  identityForms,
   LABEL,
-  postForm,
   refusal,
   SCOPES,
   tokensOf,
-  unreachableErrors,
 } from "./identity.ts";
 
 export const ONEDRIVE: ProviderIdentity = { name: "onedrive", label: LABEL };
@@ -153,7 +152,7 @@ const busyOrUnreachable = (error: unknown): RetryDecision => {
   if (error instanceof BusyAnswer) {
     return { retry: true, reason: "Microsoft's login service is busy" };
   }
-  if (error instanceof DmshareError && unreachableErrors.has(error)) {
+  if (isUnreachable(error)) {
     return { retry: true, reason: "connection lost" };
   }
   return { retry: false };
@@ -171,7 +170,7 @@ async function refreshRequest(ctx: Ctx, stored: StoredCredentials): Promise<Form
   try {
     return await withRetry(
       async () => {
-        const answer = await postForm(ctx, tokenUrl, form, "refresh the login");
+        const answer = await postForm(ctx, identityForms(ctx), tokenUrl, form, "refresh the login");
         if (answer.status >= 500 || answer.status === 429) throw new BusyAnswer(answer);
         return answer;
       },

@@ -4,36 +4,30 @@
 // Microsoft answers authorization_pending, authorization_declined, bad_verification_code and
 // expired_token; slow_down (RFC 8628 §3.5) is honoured too.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Ctx } from "../../context.ts";
+import { authError, type DmshareError, providerError, usageError } from "../../lib/errors.ts";
 import {
-  authError,
-  DmshareError,
-  interruptedError,
-  providerError,
-  usageError,
-} from "../../lib/errors.ts";
-import { withoutControls } from "../../lib/text.ts";
+  DEVICE_GRANT_TYPE,
+  type DeviceCode,
+  deviceCodeOf,
+  type FormAnswer,
+  isVerificationPage,
+  pollDeviceGrant,
+  postForm,
+} from "../oauth-device.ts";
 import type { LoginRequest, LoginUi } from "../provider.ts";
 import {
-  count,
   ENTRA,
-  type FormAnswer,
   type IdentityTokens,
   identityEndpoints,
+  identityForms,
   LABEL,
-  postForm,
   README_SECTION,
   refusal,
   SCOPES,
-  text,
   tokensOf,
-  unreachableErrors,
 } from "./identity.ts";
 
-const DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
-const SLOW_DOWN_STEP_MS = 5000;
-const DEFAULT_INTERVAL_SECONDS = 5;
 const AGAIN = "dmshare login onedrive --device";
 /** Where Microsoft sends people with a device code. */
 const VERIFICATION_HOSTS = [
@@ -43,14 +37,6 @@ const VERIFICATION_HOSTS = [
   "login.microsoftonline.com",
   "aka.ms",
 ];
-
-interface DeviceCode {
-  deviceCode: string;
-  userCode: string;
-  verificationUrl: string;
-  expiresIn: number;
-  intervalMs: number;
-}
 
 export async function deviceLogin(
   ctx: Ctx,
@@ -63,26 +49,17 @@ export async function deviceLogin(
   return pollDeviceLogin(ctx, request, clientId, started);
 }
 
-/**
- * Microsoft's own page, or the emulator's when the endpoints are overridden; a URL with
- * control characters or spaces is never shown (it came from an answer dmshare can't trust).
- */
-function isVerificationPage(ctx: Ctx, page: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(page);
-  } catch {
-    return false;
-  }
-  if (withoutControls(page) !== page || /\s/.test(page)) return false;
-  if (identityEndpoints(ctx).overridden)
-    return url.protocol === "http:" || url.protocol === "https:";
-  return url.protocol === "https:" && VERIFICATION_HOSTS.includes(url.hostname);
-}
+/** Microsoft's own page, or the emulator's when the endpoints are overridden. */
+const isMicrosoftPage = (ctx: Ctx) => (page: string) =>
+  isVerificationPage(page, {
+    hosts: VERIFICATION_HOSTS,
+    overridden: identityEndpoints(ctx).overridden,
+  });
 
 async function startDeviceLogin(ctx: Ctx, clientId: string): Promise<DeviceCode> {
   const started = await postForm(
     ctx,
+    identityForms(ctx),
     identityEndpoints(ctx).deviceCodeUrl,
     { client_id: clientId, scope: SCOPES.join(" ") },
     "start the device login",
@@ -102,26 +79,14 @@ async function startDeviceLogin(ctx: Ctx, clientId: string): Promise<DeviceCode>
         : "Log in without --device: dmshare login onedrive",
     );
   }
-  const body = started.body;
-  const deviceCode = text(body.device_code);
-  const userCode = text(body.user_code);
-  const verificationUrl = text(body.verification_uri ?? body.verification_url);
-  const expiresIn = count(body.expires_in);
-  if (
-    !deviceCode ||
-    !userCode ||
-    !/^[A-Za-z0-9-]{1,32}$/.test(userCode) ||
-    !verificationUrl ||
-    !isVerificationPage(ctx, verificationUrl) ||
-    !expiresIn
-  ) {
+  const code = deviceCodeOf(started.body, isMicrosoftPage(ctx));
+  if (!code) {
     throw providerError(
       "Microsoft's answer to the device login lacks the code or the page to enter it on.",
       "Try again later, or log in without --device: dmshare login onedrive",
     );
   }
-  const intervalMs = (count(body.interval) ?? DEFAULT_INTERVAL_SECONDS) * 1000;
-  return { deviceCode, userCode, verificationUrl, expiresIn, intervalMs };
+  return code;
 }
 
 async function pollDeviceLogin(
@@ -130,44 +95,26 @@ async function pollDeviceLogin(
   clientId: string,
   started: DeviceCode,
 ): Promise<IdentityTokens> {
-  let { intervalMs } = started;
   const { tokenUrl } = identityEndpoints(ctx);
-  const deadline = Date.now() + request.timeoutMs;
-  let unreachable: unknown;
-  for (;;) {
-    try {
-      await sleep(intervalMs, undefined, { signal: ctx.signal });
-    } catch {
-      throw interruptedError("the login was not finished.");
-    }
-    if (Date.now() > deadline) {
-      throw authError(
-        `No answer from the ${LABEL} login within ${Math.round(request.timeoutMs / 1000)} s${unreachable ? " (Microsoft could not be reached)" : ""}.`,
-        `Run ${AGAIN} again and enter the code; --timeout SECONDS waits longer.`,
-      );
-    }
-    let answer: FormAnswer;
-    try {
-      answer = await postForm(
+  const answer = await pollDeviceGrant(ctx, {
+    intervalMs: started.intervalMs,
+    timeoutMs: request.timeoutMs,
+    ask: () =>
+      postForm(
         ctx,
+        identityForms(ctx),
         tokenUrl,
         { grant_type: DEVICE_GRANT_TYPE, client_id: clientId, device_code: started.deviceCode },
         "finish the device login",
-      );
-    } catch (error) {
-      if (!(error instanceof DmshareError) || !unreachableErrors.has(error)) throw error;
-      unreachable = error; // a dropped connection: ask again at the next interval
-      continue;
-    }
-    if (answer.status === 200) return grantedTokens(ctx, answer);
-    if (answer.body.error === "authorization_pending") continue;
-    if (answer.body.error === "slow_down") {
-      intervalMs += SLOW_DOWN_STEP_MS;
-      continue;
-    }
-    if (answer.status >= 500) continue;
-    throw pollRefusal(answer, started, clientId);
-  }
+      ),
+    timedOut: (unreachable) =>
+      authError(
+        `No answer from the ${LABEL} login within ${Math.round(request.timeoutMs / 1000)} s${unreachable ? " (Microsoft could not be reached)" : ""}.`,
+        `Run ${AGAIN} again and enter the code; --timeout SECONDS waits longer.`,
+      ),
+  });
+  if (answer.status === 200) return grantedTokens(ctx, answer);
+  throw pollRefusal(answer, started, clientId);
 }
 
 function grantedTokens(ctx: Ctx, answer: FormAnswer): IdentityTokens {

@@ -3,10 +3,9 @@
 // endpoint with its answer checked before anything of it is trusted.
 
 import type { Ctx } from "../../context.ts";
-import { DmshareError, interruptedError, providerError } from "../../lib/errors.ts";
 import { rememberSecrets } from "../../lib/secrets.ts";
 import { baseUrlOverride } from "../base-url.ts";
-import { providerFetch } from "../guarded-fetch.ts";
+import { count, type FormTarget, text } from "../oauth-device.ts";
 
 export const LABEL = "OneDrive";
 export const CLIENT_ID_VARIABLE = "DMSHARE_ONEDRIVE_CLIENT_ID";
@@ -58,63 +57,12 @@ export interface IdentityTokens {
   expiresAt?: string;
 }
 
-export interface FormAnswer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-/** Errors of `postForm` that mean Microsoft could not be reached: a poll may try again. */
-export const unreachableErrors = new WeakSet<Error>();
-
-/** POSTs a form to an identity endpoint; the JSON answer whatever the status. */
-export async function postForm(
-  ctx: Ctx,
-  url: string,
-  form: Record<string, string>,
-  action: string,
-): Promise<FormAnswer> {
-  const { hosts } = identityEndpoints(ctx);
-  let response: Response;
-  let text: string;
-  try {
-    response = await providerFetch(
-      ctx,
-      LABEL,
-      hosts,
-    )(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(form).toString(),
-      signal: ctx.signal,
-    });
-    text = await response.text();
-  } catch (error) {
-    if (ctx.signal.aborted) throw interruptedError("the login was not finished.");
-    if (error instanceof DmshareError) throw error;
-    const unreachable = providerError(
-      `Could not reach Microsoft's login service to ${action}.`,
-      "Check your network connection and try again.",
-      error,
-    );
-    unreachableErrors.add(unreachable);
-    throw unreachable;
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return {
-    status: response.status,
-    body: body !== null && typeof body === "object" ? (body as Record<string, unknown>) : {},
-  };
-}
-
-export const text = (value: unknown) =>
-  typeof value === "string" && value !== "" ? value : undefined;
-export const count = (value: unknown) =>
-  typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+/** Forms go to the identity platform's hosts only. */
+export const identityForms = (ctx: Ctx): FormTarget => ({
+  label: LABEL,
+  service: "Microsoft's login service",
+  hosts: identityEndpoints(ctx).hosts,
+});
 
 /**
  * Microsoft's refusal in one phrase: the first line of error_description (`AADSTS70000:

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Ctx } from "../../context.ts";
 import { authError, providerError, usageError } from "../../lib/errors.ts";
 import { BUILTIN_APPS } from "../builtin-apps.ts";
+import { postForm } from "../oauth-device.ts";
 import { openIfWanted, receiveOAuthRedirect } from "../oauth-loopback.ts";
 import type { Account, LoginRequest, LoginUi, ProviderSession } from "../provider.ts";
 import { loginWithToken } from "../token-login.ts";
@@ -17,8 +18,8 @@ import {
   ENTRA,
   type IdentityTokens,
   identityEndpoints,
+  identityForms,
   LABEL,
-  postForm,
   README_SECTION,
   refusal,
   SCOPES,
@@ -145,6 +146,7 @@ async function redeemCode(
 ): Promise<IdentityTokens> {
   const answer = await postForm(
     ctx,
+    identityForms(ctx),
     identityEndpoints(ctx).tokenUrl,
     {
       client_id: clientId,
