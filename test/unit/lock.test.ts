@@ -48,9 +48,14 @@ function fakeTime(start: number): LockEnvironment & { waited: () => number; beat
   };
 }
 
-/** Polls (bounded) until `check` holds: the heartbeat's file writes are not awaited by anyone. */
+/**
+ * Polls until `check` holds: the heartbeat's file writes are not awaited by anyone. Bounded by
+ * a generous real-time limit, not a count of polls: on a loaded machine (CI running two test
+ * files at once) 200 polls passed before the heartbeat's write had landed.
+ */
 async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  const giveUpAt = Date.now() + 20_000;
+  while (Date.now() < giveUpAt) {
     if (await check()) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
