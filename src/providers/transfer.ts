@@ -2,7 +2,9 @@ import { once } from "node:events";
 import { type FileHandle, open } from "node:fs/promises";
 import { Readable, type Writable } from "node:stream";
 import type { Settled } from "../lib/concurrency.ts";
+import type { FolderItem } from "../lib/link-records.ts";
 import {
+  type Destination,
   type FileFailure,
   IncompleteUpload,
   type LocalFile,
@@ -131,4 +133,26 @@ export function uploadedOrIncomplete(
   if (!first) return uploaded;
   if (uploaded.length === 0) throw first.error;
   throw new IncompleteUpload(uploaded, failures);
+}
+
+/** The folder a send's files go in, for the providers that have folders. */
+export interface UploadFolder {
+  id: string;
+  /** For the ledger and messages: `dmshare/Lisbon trip`. */
+  path: string;
+  /** The send's own folder, which clean-up deletes whole (see Destination). */
+  sendFolder?: FolderItem;
+}
+
+/** The album's folder (waited for: it may still be in the making), or else the send's own. */
+export async function uploadFolder(
+  { sendId, album }: Destination,
+  sendFolderFor: (sendId: string) => Promise<FolderItem>,
+): Promise<UploadFolder> {
+  if (album) {
+    const { remoteId, remotePath, sendFolder } = await album;
+    return { id: remoteId, path: remotePath, ...(sendFolder && { sendFolder }) };
+  }
+  const sendFolder = await sendFolderFor(sendId);
+  return { id: sendFolder.remoteId, path: sendFolder.remotePath, sendFolder };
 }

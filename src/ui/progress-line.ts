@@ -1,5 +1,5 @@
-import stringWidth from "string-width";
 import { withoutControls } from "../lib/text.ts";
+import { displayWidth, truncate } from "./table.ts";
 
 /** One file of an upload and how much of it has gone up. */
 export interface FileTransfer {
@@ -46,12 +46,12 @@ export function progressLine(transfer: Transfer, nowMs: number, width: number): 
     [count, amount],
     [amount],
   ].map((parts) => parts.filter((part): part is string => part !== undefined));
-  const fits = (parts: string[]) => width - stringWidth(parts.join("  ")) - 2 >= MIN_NAME_WIDTH;
+  const fits = (parts: string[]) => width - displayWidth(parts.join("  ")) - 2 >= MIN_NAME_WIDTH;
   const parts = choices.find(fits) ?? [amount];
-  const room = width - stringWidth(parts.join("  ")) - 2;
-  const fitted = truncateToWidth(name, Math.max(0, room));
+  const room = width - displayWidth(parts.join("  ")) - 2;
+  const fitted = truncate(name, Math.max(0, room));
   // Narrower than the numbers alone: cut, never wrapped.
-  return truncateToWidth([fitted, ...parts].filter((part) => part !== "").join("  "), width);
+  return truncate([fitted, ...parts].filter((part) => part !== "").join("  "), width);
 }
 
 /** Room under which a name is not worth showing: the numbers are kept instead. */
@@ -66,18 +66,6 @@ function currentFiles(files: FileTransfer[]): { name: string; count?: string } {
   const name = going.length > 1 ? `${base} +${going.length - 1}` : base;
   if (files.length <= 1) return { name };
   return { name, count: `${Math.min(done + 1, files.length)}/${files.length}` };
-}
-
-/** `text` cut to `width` terminal columns with `…` (wide and combining characters counted). */
-export function truncateToWidth(text: string, width: number): string {
-  if (stringWidth(text) <= width) return text;
-  if (width <= 0) return "";
-  let kept = "";
-  for (const character of new Intl.Segmenter().segment(text)) {
-    if (stringWidth(kept + character.segment) > width - 1) break;
-    kept += character.segment;
-  }
-  return `${kept}…`;
 }
 
 /** `4s`, `1m 05s`, `2h 03m`. */

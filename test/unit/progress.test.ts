@@ -2,7 +2,8 @@ import stringWidth from "string-width";
 import { describe, expect, it, vi } from "vitest";
 import { Output } from "../../src/ui/output.ts";
 import { startUploadProgress } from "../../src/ui/progress.ts";
-import { formatDuration, progressLine, truncateToWidth } from "../../src/ui/progress-line.ts";
+import { formatDuration, progressLine } from "../../src/ui/progress-line.ts";
+import { truncate as truncateToWidth } from "../../src/ui/table.ts";
 import { testContext } from "../helpers/context.ts";
 
 const MB = 1_000_000;

@@ -14,7 +14,7 @@ import { ConfigStore } from "../../store/config.ts";
 import { askText, chooseOne, chooseSome, confirm } from "../../ui/ask.ts";
 import type { Output } from "../../ui/output.ts";
 import { formatBytes } from "../../ui/progress.ts";
-import { truncateToWidth } from "../../ui/progress-line.ts";
+import { truncate } from "../../ui/table.ts";
 
 /** What `dmshare send` with no files asks for at a terminal; the rest comes from the flags. */
 export interface SendAnswers {
@@ -197,7 +197,7 @@ function pickFrom(output: Output, photos: Awaited<ReturnType<typeof findPhotos>>
  */
 export function photoChoice(photo: { name: string; bytes: number }, width: number): string {
   const size = ` (${formatBytes(photo.bytes)})`;
-  return `${truncateToWidth(photo.name, Math.max(8, width - 4 - size.length))}${size}`;
+  return `${truncate(photo.name, Math.max(8, width - 4 - size.length))}${size}`;
 }
 
 /** Once picked: `beach.jpg (2.4 MB)` for one, `12 photos selected, 48 MB` for more. */

@@ -3,7 +3,6 @@
 
 import type { drive_v3 } from "@googleapis/drive";
 import { providerError } from "../../lib/errors.ts";
-import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
@@ -12,7 +11,9 @@ import {
   chunkBytesFor,
   FilePart,
   mapSettled,
+  type UploadFolder,
   uploadedOrIncomplete,
+  uploadFolder,
 } from "../transfer.ts";
 import { createOnce, createSendFolder, uploadedBefore } from "./folders.ts";
 import { CREATED_FIELDS, type DriveSession } from "./session.ts";
@@ -25,14 +26,6 @@ const UPLOAD_CONCURRENCY = 4;
 /** What an upload's answer must say: the file made, its name, folder and size. */
 const UPLOADED_FIELDS = `${CREATED_FIELDS},parents,size`;
 
-interface Folder {
-  id: string;
-  /** For the ledger and messages: `dmshare/Lisbon trip`. */
-  path: string;
-  /** The send's own folder, when the files go in one (see Destination). */
-  sendFolder?: FolderItem;
-}
-
 /**
  * Into the album's folder (made in the dmshare folder: Drive never renames, and the folder
  * is this send's alone), or else into a folder made for this send. Should nothing arrive in
@@ -41,24 +34,17 @@ interface Folder {
 export async function upload(
   drive: DriveSession,
   files: LocalFile[],
-  { sendId, album }: Destination,
+  destination: Destination,
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  let parent: Folder;
-  if (album) {
-    const { remoteId, remotePath, sendFolder } = await album;
-    parent = { id: remoteId, path: remotePath, ...(sendFolder && { sendFolder }) };
-  } else {
-    const sendFolder = await createSendFolder(drive, sendId);
-    parent = { id: sendFolder.remoteId, path: sendFolder.remotePath, sendFolder };
-  }
+  const parent = await uploadFolder(destination, (id) => createSendFolder(drive, id));
   const uploads = new Concurrency(concurrency);
   drive.google.authorized.uploads = uploads;
   const results = await mapSettled(files, uploads, (file) =>
     uploadOne(drive, file, parent, onProgress),
   );
-  if (!album && parent.sendFolder && results.every((result) => !result.ok)) {
+  if (!destination.album && parent.sendFolder && results.every((result) => !result.ok)) {
     await removeQuietly(drive, parent.sendFolder.remoteId);
   }
   return uploadedOrIncomplete(files, results);
@@ -72,7 +58,7 @@ async function removeQuietly({ api }: DriveSession, fileId: string) {
 async function uploadOne(
   drive: DriveSession,
   file: LocalFile,
-  parent: Folder,
+  parent: UploadFolder,
   onProgress: UploadProgress,
 ): Promise<UploadedFile> {
   const { google, api, signal } = drive;

@@ -7,7 +7,6 @@
 // that will not finish (Ctrl-C, a final failure) is cancelled with DELETE.
 
 import { providerError } from "../../lib/errors.ts";
-import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { providerFetch } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
@@ -16,7 +15,9 @@ import {
   chunkBytesFor,
   FilePart,
   mapSettled,
+  type UploadFolder,
   uploadedOrIncomplete,
+  uploadFolder,
 } from "../transfer.ts";
 import { GraphHttpError, graphErrorOf, LABEL } from "./errors.ts";
 import { sendFolderOf } from "./folders.ts";
@@ -38,36 +39,21 @@ const UPLOAD_HOST_SUFFIXES = [
   ".sharepoint.com",
 ];
 
-interface Folder {
-  id: string;
-  /** For the ledger and messages: `Apps/dmshare/<id>/Lisbon trip`. */
-  path: string;
-  /** The send's own folder, which clean-up deletes whole. */
-  sendFolder?: FolderItem;
-}
-
 /** Into the album's folder, or else into the send's own folder (folders.ts). */
 export async function upload(
   s: GraphSession,
   files: LocalFile[],
-  { sendId, album }: Destination,
+  destination: Destination,
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  let parent: Folder;
-  if (album) {
-    const { remoteId, remotePath, sendFolder } = await album;
-    parent = { id: remoteId, path: remotePath, ...(sendFolder && { sendFolder }) };
-  } else {
-    const sendFolder = await sendFolderOf(s, sendId);
-    parent = { id: sendFolder.remoteId, path: sendFolder.remotePath, sendFolder };
-  }
+  const parent = await uploadFolder(destination, (id) => sendFolderOf(s, id));
   const uploads = new Concurrency(concurrency);
   s.authorized.uploads = uploads;
   const results = await mapSettled(files, uploads, (file) =>
     uploadOne(s, file, parent, onProgress),
   );
-  if (!album && results.every((result) => !result.ok) && parent.sendFolder) {
+  if (!destination.album && results.every((result) => !result.ok) && parent.sendFolder) {
     await removeQuietly(s, parent.sendFolder.remoteId);
   }
   return uploadedOrIncomplete(files, results);
@@ -81,7 +67,7 @@ async function removeQuietly(s: GraphSession, itemId: string): Promise<void> {
 async function uploadOne(
   s: GraphSession,
   file: LocalFile,
-  parent: Folder,
+  parent: UploadFolder,
   onProgress: UploadProgress,
 ): Promise<UploadedFile> {
   const item =
@@ -121,7 +107,7 @@ async function uploadOne(
   };
 }
 
-const childPath = (parent: Folder, name: string, action: string) =>
+const childPath = (parent: UploadFolder, name: string, action: string) =>
   `${itemPath(parent.id)}:/${encodeURIComponent(name)}:/${action}`;
 
 /**
@@ -133,7 +119,7 @@ async function simpleUpload(
   s: GraphSession,
   file: LocalFile,
   name: string,
-  parent: Folder,
+  parent: UploadFolder,
   onProgress: UploadProgress,
 ): Promise<GraphItem | undefined> {
   let attempts = 0;
@@ -164,7 +150,7 @@ const NAME_TAKEN = Symbol("name taken");
 const isNameTaken = (error: unknown) =>
   error instanceof GraphHttpError && (error.status === 409 || error.code === "nameAlreadyExists");
 
-async function existingChild(s: GraphSession, parent: Folder, name: string) {
+async function existingChild(s: GraphSession, parent: UploadFolder, name: string) {
   return call(
     s,
     `look up ${name}`,
@@ -189,7 +175,7 @@ async function sessionUpload(
   s: GraphSession,
   file: LocalFile,
   name: string,
-  parent: Folder,
+  parent: UploadFolder,
   onProgress: UploadProgress,
 ): Promise<GraphItem | undefined> {
   const created = await call(
