@@ -12,6 +12,7 @@ import {
   type System,
 } from "./context.ts";
 import { EXIT_CODES, exitCodeOf } from "./lib/errors.ts";
+import { httpFetch } from "./lib/http-fetch.ts";
 import { closeLedgers } from "./store/ledger-connection.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
@@ -104,7 +105,7 @@ export function realContext(
     env: proc.env,
     cwd: proc.cwd(),
     now: clockFrom(proc.env.DMSHARE_NOW),
-    fetch: globalThis.fetch,
+    fetch: httpFetch(),
     openUrl: (url) => openInBrowser(url, proc.platform, { env: proc.env }),
     system: realSystem(proc),
     paths: { configDir: configDirFor(proc.env, proc.platform) },
