@@ -1,5 +1,5 @@
+import { createRequire } from "node:module";
 import { stripVTControlCharacters } from "node:util";
-import stringWidth from "string-width";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -22,11 +22,24 @@ export function safeCell(text: string): string {
   return visible.replace(BREAKS, " ").replace(CONTROLS, "\uFFFD");
 }
 
+/**
+ * string-width, loaded the first time a cell is not plain ASCII (Node requires an ES module
+ * synchronously): building its Unicode tables, regular expressions and segmenter took about
+ * 26 ms of every command's start-up, though scripts (pipes, --json) never measure a cell.
+ */
+let stringWidthOf: ((text: string) => number) | undefined;
+const stringWidth = (text: string): number => {
+  stringWidthOf ??= (
+    createRequire(import.meta.url)("string-width") as { default: (text: string) => number }
+  ).default;
+  return stringWidthOf(text);
+};
+
 /** Columns a cell takes on a terminal: wide (CJK, emoji) count 2, combining marks 0. */
 export const displayWidth = (text: string): number =>
   PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+let graphemes: Intl.Segmenter | undefined;
 
 /** `text` cut to `width` columns, ending in `…` when cut; never splits a character. */
 export function truncate(text: string, width: number): string {
@@ -34,6 +47,7 @@ export function truncate(text: string, width: number): string {
   if (width <= 0) return "";
   let kept = "";
   let used = 0;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
   for (const { segment } of graphemes.segment(text)) {
     const columns = stringWidth(segment);
     if (used + columns > width - 1) break;
