@@ -8,7 +8,6 @@ import { call } from "../google/session.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import {
   Concurrency,
-  chunkBytesFor,
   FilePart,
   mapSettled,
   type UploadFolder,
@@ -20,8 +19,13 @@ import { CREATED_FIELDS, type DriveSession } from "./session.ts";
 
 /** Google suggests resumable uploads above 5 MB; smaller files go in one multipart request. */
 const MULTIPART_MAX = 5 * 1024 * 1024;
-/** Drive asks for resumable chunks in multiples of 256 KiB. */
-const CHUNK_MULTIPLE = 256 * 1024;
+/**
+ * The most one request of a resumable upload carries (a multiple of 256 KiB, as Drive asks of
+ * every request but the last). Drive keeps what arrives of a request whose connection drops,
+ * in 256 KiB units, and says how much when asked: a big file goes in one request, as Google
+ * recommends, since every request more costs a round trip and a pause of the uplink.
+ */
+const REQUEST_MAX_BYTES = 1024 * 1024 * 1024;
 const UPLOAD_CONCURRENCY = 4;
 /** What an upload's answer must say: the file made, its name, folder and size. */
 const UPLOADED_FIELDS = `${CREATED_FIELDS},parents,size`;
@@ -143,8 +147,8 @@ function startResumable(
 }
 
 /**
- * A resumable upload (done by hand: the client library never uses this protocol), in chunks
- * of about an eighth of the file; after a failure Drive is asked how much arrived and the
+ * A resumable upload (done by hand: the client library never uses this protocol), in one
+ * request up to REQUEST_MAX_BYTES; after a failure Drive is asked how much arrived and the
  * rest goes from there.
  */
 async function resumableUpload(
@@ -172,8 +176,7 @@ async function resumableUpload(
     return { next: range ? Number(range[1]) + 1 : 0 };
   };
 
-  // Up to 32 MiB goes in one request.
-  const chunkBytes = chunkBytesFor(total, { multiple: CHUNK_MULTIPLE, min: 128 * CHUNK_MULTIPLE });
+  const chunkBytes = REQUEST_MAX_BYTES;
   let offset = 0;
   let askFirst = false;
   return call(google, `upload ${file.name}`, async () => {
