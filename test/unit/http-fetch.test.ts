@@ -100,7 +100,9 @@ describe("httpFetch", () => {
     await post(new URLSearchParams({ code: "x y", state: "&" }));
     await post(new TextEncoder().encode("bytes"));
     await post(new Blob(["blob"], { type: "image/jpeg" }));
-    await post(Readable.from([Buffer.from("str"), Buffer.from("eam")]) as unknown as BodyInit);
+    await post(
+      Readable.from([Buffer.from("str"), Buffer.from("eam")]) as unknown as RequestInit["body"],
+    );
     await post(null);
     expect(seen.map(({ body }) => body)).toEqual([
       '{"a":1}',
