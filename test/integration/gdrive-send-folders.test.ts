@@ -78,6 +78,94 @@ describe("Drive per-send folders answered wrongly", () => {
     });
   }
 
+  it("an album folder made that is another send's folder: refused, nothing of the earlier send deleted", async () => {
+    await writeFiles(dir, {
+      "kept.jpg": jpegBytes(2000),
+      "a.jpg": jpegBytes(2100),
+      "b.jpg": jpegBytes(2200),
+    });
+    const first = await send("kept.jpg");
+    expect(first.code, first.stderr).toBe(0);
+    const kept = JSON.parse(first.stdout) as { id: string };
+    const folder = named(kept.id)[0];
+    let left = 1;
+    proxy.tamper({
+      route: "/drive/v3/files",
+      rewrite: (upstream, request) => {
+        if (request.method !== "POST" || left === 0) return upstream;
+        left -= 1;
+        const body = JSON.parse(upstream.body.toString("utf8")) as Record<string, unknown>;
+        return { ...upstream, body: Buffer.from(JSON.stringify({ ...body, id: folder?.id })) };
+      },
+    });
+    const { code, stderr } = await dmshare([
+      "send",
+      "a.jpg",
+      "b.jpg",
+      "--album",
+      "Trip",
+      "--via",
+      "gdrive",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(code, stderr).toBe(4);
+    expect(stderr).toContain('the album folder "Trip" with another item');
+    expect(named(kept.id)).toHaveLength(1);
+    expect(named("kept.jpg").filter((f) => f.parents.includes(folder?.id ?? ""))).toHaveLength(1);
+  });
+
+  it("an id to make the folder with that is another send's folder: Drive refuses, nothing deleted", async () => {
+    await writeFiles(dir, { "kept.jpg": jpegBytes(2000), "new.jpg": jpegBytes(2100) });
+    const first = await send("kept.jpg");
+    expect(first.code, first.stderr).toBe(0);
+    const kept = JSON.parse(first.stdout) as { id: string };
+    const folder = named(kept.id)[0];
+    proxy.tamper({
+      route: "/drive/v3/files/generateIds",
+      times: 1,
+      rewrite: (upstream) => {
+        const body = JSON.parse(upstream.body.toString("utf8")) as Record<string, unknown>;
+        return { ...upstream, body: Buffer.from(JSON.stringify({ ...body, ids: [folder?.id] })) };
+      },
+    });
+    const { code, stderr } = await send("new.jpg");
+    expect(code, stderr).toBe(4);
+    expect(named(kept.id)).toHaveLength(1);
+    expect(named("kept.jpg").filter((f) => f.parents.includes(folder?.id ?? ""))).toHaveLength(1);
+    expect(named("new.jpg")).toEqual([]);
+  });
+
+  it("the send's folder is made with an id Drive generated, so it needs no reading back", async () => {
+    await writeFiles(dir, { "one.jpg": jpegBytes(2000) });
+    const { code, stdout, stderr } = await send("one.jpg");
+    expect(code, stderr).toBe(0);
+    const { id } = JSON.parse(stdout) as { id: string };
+    const folder = named(id)[0];
+    expect(proxy.requests.some((r) => r.path === "/drive/v3/files/generateIds")).toBe(true);
+    expect(proxy.requests.filter((r) => r.path === `/drive/v3/files/${folder?.id}`)).toEqual([]);
+  });
+
+  it("--each of two photos: each in a folder of its own, each made with an id of its own", async () => {
+    await writeFiles(dir, { "each-1.jpg": jpegBytes(2000), "each-2.jpg": jpegBytes(2100) });
+    const { code, stdout, stderr } = await dmshare([
+      "send",
+      "each-1.jpg",
+      "each-2.jpg",
+      "--each",
+      "--via",
+      "gdrive",
+      "--json",
+      "--no-copy",
+    ]);
+    expect(code, stderr).toBe(0);
+    const sent = JSON.parse(stdout) as { id: string }[];
+    const folders = sent.map(({ id }) => named(id));
+    expect(folders.map((each) => each.length)).toEqual([1, 1]);
+    expect(named("each-1.jpg")[0]?.parents).toEqual([folders[0]?.[0]?.id]);
+    expect(named("each-2.jpg")[0]?.parents).toEqual([folders[1]?.[0]?.id]);
+  });
+
   it("an upload answered with an earlier file of the same size: refused, not shared", async () => {
     await writeFiles(dir, { "kept.jpg": jpegBytes(2000), "other.jpg": jpegBytes(2000) });
     const first = await send("kept.jpg");

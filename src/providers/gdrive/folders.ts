@@ -16,6 +16,7 @@ import {
   FOLDER_MIME,
   ROOT_FOLDER,
   rootFolder,
+  takeIdForSendFolder,
 } from "./session.ts";
 
 /** A Drive query's string literal: `'` and `\` escaped. */
@@ -59,7 +60,7 @@ export function createOnce<T>(
 
 /** The send's own folder, `dmshare/<sendId>`, made in the dmshare folder. */
 export async function createSendFolder(drive: DriveSession, sendId: string): Promise<FolderItem> {
-  const parent = await rootFolder(drive);
+  const [parent, id] = await Promise.all([rootFolder(drive), takeIdForSendFolder(drive)]);
   const fields = "id,name,mimeType,parents";
   const made = await call(
     drive.google,
@@ -68,7 +69,12 @@ export async function createSendFolder(drive: DriveSession, sendId: string): Pro
       async () =>
         (
           await drive.api.files.create({
-            requestBody: { name: sendId, mimeType: FOLDER_MIME, parents: [parent] },
+            requestBody: {
+              ...(id && { id }),
+              name: sendId,
+              mimeType: FOLDER_MIME,
+              parents: [parent],
+            },
             fields,
           })
         ).data,
@@ -80,7 +86,8 @@ export async function createSendFolder(drive: DriveSession, sendId: string): Pro
   );
   // This folder is what clean-up and `revoke --delete-files` delete whole: an answer naming
   // another folder (the dmshare folder, another send's) must never be taken for it, so the
-  // answer is checked, and read back by its id.
+  // answer is checked, and must carry the id Drive made for it (Drive refuses to create an
+  // item with an id in use) or else is read back by its id.
   const isSendFolder = (item: drive_v3.Schema$File | undefined): item is { id: string } =>
     typeof item?.id === "string" &&
     item.id !== parent &&
@@ -93,7 +100,7 @@ export async function createSendFolder(drive: DriveSession, sendId: string): Pro
         drive.api.files.get({ fileId: id, fields }),
       )
     ).data;
-  if (!isSendFolder(made) || !isSendFolder(await readBack(made.id))) {
+  if (!isSendFolder(made) || (id ? made.id !== id : !isSendFolder(await readBack(made.id)))) {
     throw providerError(
       `Google Drive answered dmshare's request for the folder ${ROOT_FOLDER}/${sendId} with another item; dmshare uploaded nothing into it.`,
       "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",

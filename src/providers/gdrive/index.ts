@@ -1,6 +1,7 @@
 // Google Drive: files in a `dmshare` folder, "anyone with the link" view-only links
 // (optionally without downloads), revoke, delete.
 
+import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { loginGoogle } from "../google/login.ts";
 import { call } from "../google/session.ts";
@@ -22,11 +23,13 @@ import {
   CREATED_FIELDS,
   type DriveSession,
   FOLDER_MIME,
+  idForSendFolder,
   isNotFound,
   openSession,
   ROOT_FOLDER,
   rootFolder,
   SERVICE,
+  takeIdForSendFolder,
   whoami,
 } from "./session.ts";
 import { upload } from "./upload.ts";
@@ -40,6 +43,7 @@ async function connect(session: ProviderSession) {
     // answer, or its error.
     warmUp: () => {
       rootFolder(drive).catch(() => {});
+      idForSendFolder(drive).catch(() => {});
     },
     createAlbum: (name, sendId) => createAlbum(drive, name, sendId),
     upload: (files, destination, onProgress, concurrency) =>
@@ -58,7 +62,7 @@ async function connect(session: ProviderSession) {
  * (appProperties), so a retry after a lost reply finds it instead of making a second one.
  */
 async function createAlbum(drive: DriveSession, name: string, sendId: string): Promise<RemoteItem> {
-  const parent = await rootFolder(drive);
+  const [parent, id] = await Promise.all([rootFolder(drive), takeIdForSendFolder(drive)]);
   const data = await call(
     drive.google,
     `create the album folder "${name}"`,
@@ -67,6 +71,7 @@ async function createAlbum(drive: DriveSession, name: string, sendId: string): P
         (
           await drive.api.files.create({
             requestBody: {
+              ...(id && { id }),
               name,
               mimeType: FOLDER_MIME,
               parents: [parent],
@@ -78,7 +83,15 @@ async function createAlbum(drive: DriveSession, name: string, sendId: string): P
       () => folderOfSend(drive, parent, sendId),
     ),
   );
-  if (data.id) drive.unshared.add(data.id);
+  // Clean-up deletes this folder whole: an answer naming another item (the dmshare folder,
+  // another send's) must not be taken for it. Drive made the id; it can't be another's.
+  if (typeof data.id !== "string" || (id !== undefined && data.id !== id)) {
+    throw providerError(
+      `Google Drive answered dmshare's request for the album folder "${name}" with another item; dmshare uploaded nothing into it.`,
+      "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+    );
+  }
+  drive.unshared.add(data.id);
   return {
     remotePath: withoutControls(`${ROOT_FOLDER}/${data.name ?? name}`),
     remoteId: data.id as string,

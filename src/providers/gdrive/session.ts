@@ -30,6 +30,8 @@ export interface DriveSession {
   signal: AbortSignal;
   /** The `dmshare` folder's id, once asked for in this run. */
   rootFolderId?: Promise<string>;
+  /** An id Drive made for the next send folder (files.generateIds), not used yet. */
+  sendFolderId?: Promise<string | undefined>;
   /**
    * Items this run made and has not shared yet: nobody but the owner has a permission on
    * them (their folder is the send's own, never shared), so sharing one needs no look at
@@ -60,6 +62,32 @@ export async function whoami({ google, api }: DriveSession): Promise<Account> {
     name: data.user?.displayName ?? "your Google account",
     email: data.user?.emailAddress ?? null,
   };
+}
+
+/** Drive's ids are letters, digits, `-` and `_`. */
+const DRIVE_ID = /^[\w-]{10,128}$/;
+
+/**
+ * An id for a send's folder (its own, or its album's), made by Drive ahead (files.generateIds)
+ * and used once: the first is asked for while the files are prepared (`warmUp`), and lets
+ * the folder's creation be checked by its id instead of by a round trip reading it back.
+ * Undefined when Drive did not give one.
+ */
+export function idForSendFolder(drive: DriveSession): Promise<string | undefined> {
+  drive.sendFolderId ??= call(drive.google, "prepare the folder for this send", () =>
+    drive.api.files.generateIds({ count: 1, space: "drive", type: "files", fields: "ids" }),
+  ).then(
+    ({ data }) => data.ids?.find((id) => DRIVE_ID.test(id)),
+    () => undefined,
+  );
+  return drive.sendFolderId;
+}
+
+/** The id of idForSendFolder, taken: the next folder gets another. */
+export function takeIdForSendFolder(drive: DriveSession): Promise<string | undefined> {
+  const id = idForSendFolder(drive);
+  drive.sendFolderId = undefined;
+  return id;
 }
 
 /** The `dmshare` folder, found or made once per run. */
