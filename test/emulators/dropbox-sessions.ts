@@ -8,7 +8,7 @@ import type {
   UploadSessionFinishArg,
   UploadSessionStartArg,
 } from "./dropbox-args.ts";
-import { FileContent } from "./dropbox-files.ts";
+import { FileContent, hashSoon } from "./dropbox-files.ts";
 import { type Json, RouteError, union } from "./dropbox-wire.ts";
 
 const PIECE = 4 * 1024 * 1024;
@@ -89,6 +89,7 @@ export class UploadSessions {
     }
     if (offset + body.length > MAX_FILE_BYTES) throw topLevel(lookupError("too_large"));
     session.pieces.set(offset, body);
+    hashSoon(body);
     if (session.concurrent) {
       if (arg.close) session.length = offset + body.length;
     } else {
@@ -172,6 +173,7 @@ export class UploadSessions {
       closed,
       committed: false,
     });
+    hashSoon(content);
     return id;
   }
 
