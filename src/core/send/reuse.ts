@@ -59,12 +59,14 @@ export async function findLiveLink(
   const now = ctx.now();
   const ledger = openLedger(ctx);
   // The ledger picks this provider's entries of the same kind and file sizes (an index): the
-  // only ones whose content hash could match.
+  // only ones whose content hash could match. An album's hash covers its name, so only an
+  // album of the same name could be the same (the same photos as another album are not).
   const lookalikes = (
     await ledger.withSizes(provider.name, sizesKeyOf(plan.kind, plan.files))
   ).filter(
     (entry) =>
       entry.contentHash !== undefined &&
+      (plan.kind !== "album" || entry.name === plan.name) &&
       entry.expiresAt === null &&
       (entry.noDownload ?? false) === options.noDownload &&
       !entry.passwordProtected &&
