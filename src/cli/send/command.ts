@@ -72,7 +72,7 @@ export function sendCommand(program: Command) {
     .option("--new-link", "make a new link even if the same photos already have a live one")
     .option(
       "--concurrency <n>",
-      "how many files of an album upload at once (default: 6 on Dropbox, 4 on Google)",
+      "how many files of an album upload at once (default: 6; 4 on Google Photos and OneDrive)",
     )
     .option(
       "--partial",

@@ -26,7 +26,7 @@ const MULTIPART_MAX = 5 * 1024 * 1024;
  * recommends, since every request more costs a round trip and a pause of the uplink.
  */
 const REQUEST_MAX_BYTES = 1024 * 1024 * 1024;
-const UPLOAD_CONCURRENCY = 4;
+const UPLOAD_CONCURRENCY = 6;
 /** What an upload's answer must say: the file made, its name, folder and size. */
 const UPLOADED_FIELDS = `${CREATED_FIELDS},parents,size`;
 

@@ -43,7 +43,7 @@ Register-ArgumentCompleter -Native -CommandName @('dmshare', 'dmshare.cmd', 'dms
         '--null' = 'with -, paths on stdin are separated by NUL (find -print0)'
         '--any-file' = 'also send files that are not photos or videos, as they are'
         '--new-link' = 'make a new link even if the same photos already have a live one'
-        '--concurrency' = 'how many files of an album upload at once (default: 6 on Dropbox, 4 on Google)'
+        '--concurrency' = 'how many files of an album upload at once (default: 6; 4 on Google Photos and OneDrive)'
         '--partial' = 'if some files of an album fail to upload, share the rest (exit 5) instead of nothing'
         '--dry-run' = 'show what the real run would do (reuse, expiry and who ends it, what is removed), do nothing'
         '--expires' = 'link stops working after 30m, 12h, 7d, 2w or on a date (2026-12-31)'
