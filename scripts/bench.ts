@@ -42,6 +42,8 @@ const LATENCY_MS = 80;
 const BANDWIDTH = 200_000_000 / 8;
 const ALBUM_FILES = 40;
 const ALBUM_FILE_BYTES = 3_000_000;
+/** Sends of the album at the default concurrency; the median is compared with the budget. */
+const ALBUM_RUNS = 3;
 /** Album uploads at these concurrencies, to choose the defaults by measurement. */
 const CONCURRENCY_SWEEP = [2, 3, 4, 6, 8, 12];
 const BIG_FILE_BYTES = 1024 ** 3;
@@ -192,9 +194,12 @@ async function albums() {
             },
           ),
         );
-      // A first send creates the dmshare folder, as any first use does; then measure.
+      // A first send creates the dmshare folder, as any first use does; then measure: the
+      // median of three sends at the default concurrency, one send otherwise.
       await send("warm-up", ["--concurrency", "8"]);
-      const concurrent = await send("concurrent");
+      const defaults: number[] = [];
+      for (let run = 0; run < ALBUM_RUNS; run++) defaults.push(await send(`concurrent-${run}`));
+      const concurrent = median(defaults);
       const sequential = await send("sequential", ["--concurrency", "1"]);
       const sweep: number[] = [];
       for (const concurrency of CONCURRENCY_SWEEP) {
@@ -202,11 +207,15 @@ async function albums() {
       }
       const lowerBound = (bytes / BANDWIDTH) * 1000 + roundTrips * LATENCY_MS;
       rows.push({
-        measure: `album ${ALBUM_FILES} × 3 MB on ${via}: vs lower bound`,
-        value: `${(concurrent / lowerBound).toFixed(2)}× (${(concurrent / 1000).toFixed(1)} s vs ${(lowerBound / 1000).toFixed(1)} s)`,
+        measure: `album ${ALBUM_FILES} × 3 MB on ${via}: vs lower bound (median of ${ALBUM_RUNS})`,
+        value: `${(concurrent / lowerBound).toFixed(3)}× (${(concurrent / 1000).toFixed(2)} s vs ${(lowerBound / 1000).toFixed(2)} s; runs ${defaults.map((ms) => (ms / 1000).toFixed(2)).join(" / ")} s)`,
         budget: "≤ 1.10×",
         pass: concurrent <= 1.1 * lowerBound,
-        details: { concurrentMs: round(concurrent), lowerBoundMs: round(lowerBound) },
+        details: {
+          concurrentMs: round(concurrent),
+          runsMs: defaults.map(round).join(" / "),
+          lowerBoundMs: round(lowerBound),
+        },
       });
       rows.push({
         measure: `album ${ALBUM_FILES} × 3 MB on ${via}: vs one at a time`,
