@@ -91,7 +91,9 @@ export async function sendOver(
         });
       },
     );
-    sent.once("error", (error) => {
+    // `on`, not `once`: a request can report more than one error (a reset after an abort),
+    // and an error nobody listens for would end the process.
+    sent.on("error", (error) => {
       if ("stream" in outgoing) outgoing.stream.destroy();
       failed(error);
     });
@@ -115,7 +117,9 @@ async function responseOf(incoming: IncomingMessage, method: string): Promise<Re
     incoming.resume();
     return new Response(null, { status, statusText: incoming.statusMessage, headers });
   }
-  const body = Readable.toWeb(await decoded(incoming, headers.get("content-encoding")));
+  // An empty answer needs no decoding (a gzip decoder fails on no bytes at all).
+  const coding = headers.get("content-length") === "0" ? null : headers.get("content-encoding");
+  const body = Readable.toWeb(await decoded(incoming, coding));
   return new Response(body as ReadableStream, {
     status,
     statusText: incoming.statusMessage,

@@ -42,6 +42,9 @@ beforeAll(async () => {
     } else if (path === "/br") {
       res.writeHead(200, { "Content-Encoding": "br" });
       res.end(brotliCompressSync(json));
+    } else if (path === "/empty-gzip") {
+      res.writeHead(200, { "Content-Encoding": "gzip", "Content-Length": "0" });
+      res.end();
     } else if (path === "/redirect") {
       res.writeHead(302, { Location: "/elsewhere" });
       res.end("moved");
@@ -139,6 +142,13 @@ describe("httpFetch", () => {
       });
       expect(await response.json()).toEqual({ ok: true, path: `/${coding}` });
     }
+  });
+
+  it("answers an empty body marked gzip with nothing, as fetch does", async () => {
+    const { fetch } = recording();
+    const response = await fetch(`${base}/empty-gzip`, { redirect: "manual" });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("");
   });
 
   it("returns a redirect as it came with redirect: manual, never following it", async () => {
