@@ -136,6 +136,36 @@ describe("Drive per-send folders answered wrongly", () => {
     expect(named("new.jpg")).toEqual([]);
   });
 
+  it("without a usable generated id, the folder made is read back, and another folder refused", async () => {
+    await writeFiles(dir, { "kept-2.jpg": jpegBytes(2000), "new-2.jpg": jpegBytes(2100) });
+    const first = await send("kept-2.jpg");
+    expect(first.code, first.stderr).toBe(0);
+    const kept = JSON.parse(first.stdout) as { id: string };
+    const folder = named(kept.id)[0];
+    proxy.tamper({
+      route: "/drive/v3/files/generateIds",
+      rewrite: (upstream) => ({
+        ...upstream,
+        body: Buffer.from(JSON.stringify({ kind: "drive#generatedIds", ids: ["not an id!"] })),
+      }),
+    });
+    let left = 1;
+    proxy.tamper({
+      route: "/drive/v3/files",
+      rewrite: (upstream, request) => {
+        if (request.method !== "POST" || left === 0) return upstream;
+        left -= 1;
+        const body = JSON.parse(upstream.body.toString("utf8")) as Record<string, unknown>;
+        return { ...upstream, body: Buffer.from(JSON.stringify({ ...body, id: folder?.id })) };
+      },
+    });
+    const { code, stderr } = await send("new-2.jpg");
+    expect(code, stderr).toBe(4);
+    expect(proxy.requests.some((r) => r.path === `/drive/v3/files/${folder?.id}`)).toBe(true);
+    expect(named(kept.id)).toHaveLength(1);
+    expect(named("kept-2.jpg").filter((f) => f.parents.includes(folder?.id ?? ""))).toHaveLength(1);
+  });
+
   it("the send's folder is made with an id Drive generated, so it needs no reading back", async () => {
     await writeFiles(dir, { "one.jpg": jpegBytes(2000) });
     const { code, stdout, stderr } = await send("one.jpg");
