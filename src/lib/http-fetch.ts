@@ -28,6 +28,10 @@ export function httpFetch(fallback: typeof fetch = globalThis.fetch): typeof fet
     if (!outgoing) return fallback(input, init);
     const url = new URL(String(input));
     if (url.protocol !== "http:" && url.protocol !== "https:") return fallback(input, init);
+    // As fetch: node:http would turn `user:password@` into an Authorization header.
+    if (url.username || url.password) {
+      throw new TypeError(`A URL with credentials is not requested: ${url.host}`);
+    }
     return sendOver(url, init ?? {}, outgoing);
   };
 }

@@ -159,6 +159,16 @@ describe("httpFetch", () => {
     expect(seen.map(({ path }) => path)).toEqual(["/redirect"]);
   });
 
+  it("refuses a URL with credentials, as fetch does, sending nothing", async () => {
+    const { calls, fetch } = recording();
+    const withCredentials = base.replace("http://", "http://user:secret@");
+    await expect(fetch(`${withCredentials}/x`, { redirect: "manual" })).rejects.toThrow(
+      "with credentials",
+    );
+    expect(seen).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+
   it("answers 204 with no body", async () => {
     const { fetch } = recording();
     const response = await fetch(`${base}/empty`, { method: "DELETE", redirect: "manual" });
