@@ -67,8 +67,9 @@ export async function send(
   };
   const provider = await connectProvider(ctx, providerName);
   const terms = await agreeTerms(request, provider, providerName, plans, style);
-  // Round trips the upload needs go on while the files are prepared.
-  provider.warmUp?.();
+  // Round trips the upload needs go on while the files are prepared (not in a dry run: they
+  // may create, e.g. the dmshare folder on a Drive that has none yet).
+  if (!request.dryRun) provider.warmUp?.();
   return withWorkspace(async (workspace) => {
     const prepared = await prepareAll(ctx, files, prepareOptions, workspace);
     const preparedPlans = planShares(prepared, planOptions, now);

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { writeFiles } from "../helpers/cli.ts";
+import { useGoogleTestbed } from "../helpers/google-testbed.ts";
+import { jpegBytes } from "../helpers/media.ts";
+
+// A dry run changes nothing, on a Drive that has no dmshare folder yet too: the look-ups that
+// warm a real send up (the dmshare folder, an id for the send's folder) must not create.
+
+const bed = useGoogleTestbed({ token: "gdrive-dry-run-token", runner: "in-process" });
+
+describe("dmshare send --via gdrive --dry-run on a fresh Drive", () => {
+  it("creates nothing, not even the dmshare folder", async () => {
+    await writeFiles(bed.dir, { "a.jpg": jpegBytes(3000), "b.jpg": jpegBytes(3100) });
+    const before = bed.emulator.requests.length;
+    for (const args of [["a.jpg"], ["a.jpg", "b.jpg", "--album", "Trip"]]) {
+      const { code, stderr } = await bed.dmshare(["send", ...args, "--via", "gdrive", "--dry-run"]);
+      expect(code, stderr).toBe(0);
+    }
+    const writes = bed.emulator.requests
+      .slice(before)
+      .filter((request) => request.method !== "GET")
+      .map((request) => `${request.method} ${request.path}`);
+    expect(writes).toEqual([]);
+    expect(bed.emulator.driveFiles().filter((file) => !file.trashed)).toEqual([]);
+  });
+});
