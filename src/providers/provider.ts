@@ -165,8 +165,8 @@ export interface ProviderCore {
   whoami(): Promise<Account>;
   /**
    * A send is coming: start looking up what its upload will need (Drive: the dmshare folder,
-   * made on a first use, and an id for the send's folder) while the files are prepared. A
-   * failure shows when the upload needs the answer. Never called for a dry run.
+   * and an id for the send's folder) while the files are prepared, creating nothing. A failure
+   * shows when the upload needs the answer. Never called for a dry run.
    */
   warmUp?(): void;
   /** The album `name` for the send `sendId`, in that send's folder where there are folders. */

@@ -25,6 +25,7 @@ import {
   FOLDER_MIME,
   idForSendFolder,
   isNotFound,
+  lookForRootFolder,
   openSession,
   ROOT_FOLDER,
   rootFolder,
@@ -42,7 +43,7 @@ async function connect(session: ProviderSession) {
     // The dmshare folder is looked up while the files are prepared; the upload takes the
     // answer, or its error.
     warmUp: () => {
-      rootFolder(drive).catch(() => {});
+      lookForRootFolder(drive);
       idForSendFolder(drive).catch(() => {});
     },
     createAlbum: (name, sendId) => createAlbum(drive, name, sendId),

@@ -30,6 +30,8 @@ export interface DriveSession {
   signal: AbortSignal;
   /** The `dmshare` folder's id, once asked for in this run. */
   rootFolderId?: Promise<string>;
+  /** The `dmshare` folder looked for ahead (null: none yet), see lookForRootFolder. */
+  rootFolderLookup?: Promise<string | null>;
   /** An id Drive made for the next send folder (files.generateIds), not used yet. */
   sendFolderId?: Promise<string | undefined>;
   /**
@@ -97,6 +99,15 @@ export function rootFolder(drive: DriveSession): Promise<string> {
 }
 
 /**
+ * Looks for the `dmshare` folder ahead of rootFolder() (while a send's files are prepared),
+ * without ever making it: a send refused before its upload leaves the Drive as it was.
+ */
+export function lookForRootFolder(drive: DriveSession): void {
+  drive.rootFolderLookup ??= findRootFolder(drive);
+  drive.rootFolderLookup.catch(() => {});
+}
+
+/**
  * The id of the oldest `dmshare` folder at the top of the Drive (every process settles on the
  * same one), or null when dmshare has not made one yet.
  */
@@ -131,7 +142,7 @@ async function isEmptyFolder({ google, api }: DriveSession, folderId: string) {
  */
 async function findOrCreateRootFolder(drive: DriveSession): Promise<string> {
   const { google, api } = drive;
-  const found = await findRootFolder(drive);
+  const found = await (drive.rootFolderLookup ?? findRootFolder(drive));
   if (found) return found;
   const { data: created } = await call(google, "create the dmshare folder", () =>
     api.files.create({
