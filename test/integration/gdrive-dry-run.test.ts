@@ -8,6 +8,16 @@ import { jpegBytes } from "../helpers/media.ts";
 
 const bed = useGoogleTestbed({ token: "gdrive-dry-run-token", runner: "in-process" });
 
+/** No request since the `before`-th changed anything, and the Drive holds nothing. */
+function expectNothingMadeSince(before: number) {
+  const writes = bed.emulator.requests
+    .slice(before)
+    .filter((request) => request.method !== "GET")
+    .map((request) => `${request.method} ${request.path}`);
+  expect(writes).toEqual([]);
+  expect(bed.emulator.driveFiles().filter((file) => !file.trashed)).toEqual([]);
+}
+
 describe("dmshare send --via gdrive on a fresh Drive, refused before its upload", () => {
   it("a photo that can't be cleaned: exit 2, and not even the dmshare folder is made", async () => {
     // A JPEG whose first segment claims more bytes than the file has.
@@ -17,12 +27,7 @@ describe("dmshare send --via gdrive on a fresh Drive, refused before its upload"
     const before = bed.emulator.requests.length;
     const { code, stderr } = await bed.dmshare(["send", "broken.jpg", "--via", "gdrive"]);
     expect(code, stderr).toBe(2);
-    const writes = bed.emulator.requests
-      .slice(before)
-      .filter((request) => request.method !== "GET")
-      .map((request) => `${request.method} ${request.path}`);
-    expect(writes).toEqual([]);
-    expect(bed.emulator.driveFiles().filter((file) => !file.trashed)).toEqual([]);
+    expectNothingMadeSince(before);
   });
 });
 
@@ -34,11 +39,6 @@ describe("dmshare send --via gdrive --dry-run on a fresh Drive", () => {
       const { code, stderr } = await bed.dmshare(["send", ...args, "--via", "gdrive", "--dry-run"]);
       expect(code, stderr).toBe(0);
     }
-    const writes = bed.emulator.requests
-      .slice(before)
-      .filter((request) => request.method !== "GET")
-      .map((request) => `${request.method} ${request.path}`);
-    expect(writes).toEqual([]);
-    expect(bed.emulator.driveFiles().filter((file) => !file.trashed)).toEqual([]);
+    expectNothingMadeSince(before);
   });
 });

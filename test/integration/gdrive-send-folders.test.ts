@@ -44,6 +44,35 @@ const dmshare = (args: string[]) =>
 const send = (name: string) => dmshare(["send", name, "--via", "gdrive", "--json", "--no-copy"]);
 const named = (name: string) => google.driveFiles().filter((f) => f.name === name && !f.trashed);
 
+/** Sends `name` (it must succeed); its entry, and the folder made for it. */
+async function keptSend(name: string) {
+  const first = await send(name);
+  expect(first.code, first.stderr).toBe(0);
+  const kept = JSON.parse(first.stdout) as { id: string };
+  return { kept, folder: named(kept.id)[0] };
+}
+
+/** The next folder made is answered as if it were the folder `id` (another's). */
+function answerNextFolderWith(id: string | undefined) {
+  let left = 1;
+  proxy.tamper({
+    route: "/drive/v3/files",
+    rewrite: (upstream, request) => {
+      if (request.method !== "POST" || left === 0) return upstream;
+      left -= 1;
+      const body = JSON.parse(upstream.body.toString("utf8")) as Record<string, unknown>;
+      return { ...upstream, body: Buffer.from(JSON.stringify({ ...body, id })) };
+    },
+  });
+}
+
+/** The earlier send's folder is there, and its photo `name` still in it. */
+function expectKept(sendId: string, name: string) {
+  expect(named(sendId)).toHaveLength(1);
+  const folder = named(sendId)[0]?.id ?? "";
+  expect(named(name).filter((f) => f.parents.includes(folder))).toHaveLength(1);
+}
+
 describe("Drive per-send folders answered wrongly", () => {
   for (const [what, other] of [
     ["another send's folder", (keptId: string) => named(keptId)[0]],
@@ -51,29 +80,16 @@ describe("Drive per-send folders answered wrongly", () => {
   ] as const) {
     it(`a folder made that is ${what}: refused, nothing of the earlier send deleted`, async () => {
       await writeFiles(dir, { "kept.jpg": jpegBytes(2000), "new.jpg": jpegBytes(2100) });
-      const first = await send("kept.jpg");
-      expect(first.code, first.stderr).toBe(0);
-      const kept = JSON.parse(first.stdout) as { id: string };
+      const { kept } = await keptSend("kept.jpg");
       const folder = other(kept.id);
       expect(folder).toBeDefined();
-      let left = 1;
-      proxy.tamper({
-        route: "/drive/v3/files",
-        rewrite: (upstream, request) => {
-          const body = JSON.parse(upstream.body.toString("utf8")) as Record<string, unknown>;
-          if (request.method !== "POST" || left === 0) return upstream;
-          left -= 1;
-          return { ...upstream, body: Buffer.from(JSON.stringify({ ...body, id: folder?.id })) };
-        },
-      });
+      answerNextFolderWith(folder?.id);
       const { code, stdout, stderr } = await send("new.jpg");
       if (code === 0) {
         const { id } = JSON.parse(stdout) as { id: string };
         await dmshare(["revoke", id, "--delete-files", "--yes"]);
       }
-      expect(named(kept.id)).toHaveLength(1);
-      const keptFolder = named(kept.id)[0]?.id ?? "";
-      expect(named("kept.jpg").filter((f) => f.parents.includes(keptFolder))).toHaveLength(1);
+      expectKept(kept.id, "kept.jpg");
       expect(code, stderr).toBe(4);
     });
   }
@@ -84,20 +100,8 @@ describe("Drive per-send folders answered wrongly", () => {
       "a.jpg": jpegBytes(2100),
       "b.jpg": jpegBytes(2200),
     });
-    const first = await send("kept.jpg");
-    expect(first.code, first.stderr).toBe(0);
-    const kept = JSON.parse(first.stdout) as { id: string };
-    const folder = named(kept.id)[0];
-    let left = 1;
-    proxy.tamper({
-      route: "/drive/v3/files",
-      rewrite: (upstream, request) => {
-        if (request.method !== "POST" || left === 0) return upstream;
-        left -= 1;
-        const body = JSON.parse(upstream.body.toString("utf8")) as Record<string, unknown>;
-        return { ...upstream, body: Buffer.from(JSON.stringify({ ...body, id: folder?.id })) };
-      },
-    });
+    const { kept, folder } = await keptSend("kept.jpg");
+    answerNextFolderWith(folder?.id);
     const { code, stderr } = await dmshare([
       "send",
       "a.jpg",
@@ -111,16 +115,12 @@ describe("Drive per-send folders answered wrongly", () => {
     ]);
     expect(code, stderr).toBe(4);
     expect(stderr).toContain('the album folder "Trip" with another item');
-    expect(named(kept.id)).toHaveLength(1);
-    expect(named("kept.jpg").filter((f) => f.parents.includes(folder?.id ?? ""))).toHaveLength(1);
+    expectKept(kept.id, "kept.jpg");
   });
 
   it("an id to make the folder with that is another send's folder: Drive refuses, nothing deleted", async () => {
     await writeFiles(dir, { "kept.jpg": jpegBytes(2000), "new.jpg": jpegBytes(2100) });
-    const first = await send("kept.jpg");
-    expect(first.code, first.stderr).toBe(0);
-    const kept = JSON.parse(first.stdout) as { id: string };
-    const folder = named(kept.id)[0];
+    const { kept, folder } = await keptSend("kept.jpg");
     proxy.tamper({
       route: "/drive/v3/files/generateIds",
       times: 1,
@@ -131,17 +131,13 @@ describe("Drive per-send folders answered wrongly", () => {
     });
     const { code, stderr } = await send("new.jpg");
     expect(code, stderr).toBe(4);
-    expect(named(kept.id)).toHaveLength(1);
-    expect(named("kept.jpg").filter((f) => f.parents.includes(folder?.id ?? ""))).toHaveLength(1);
+    expectKept(kept.id, "kept.jpg");
     expect(named("new.jpg")).toEqual([]);
   });
 
   it("without a usable generated id, the folder made is read back, and another folder refused", async () => {
     await writeFiles(dir, { "kept-2.jpg": jpegBytes(2000), "new-2.jpg": jpegBytes(2100) });
-    const first = await send("kept-2.jpg");
-    expect(first.code, first.stderr).toBe(0);
-    const kept = JSON.parse(first.stdout) as { id: string };
-    const folder = named(kept.id)[0];
+    const { kept, folder } = await keptSend("kept-2.jpg");
     proxy.tamper({
       route: "/drive/v3/files/generateIds",
       rewrite: (upstream) => ({
@@ -149,21 +145,11 @@ describe("Drive per-send folders answered wrongly", () => {
         body: Buffer.from(JSON.stringify({ kind: "drive#generatedIds", ids: ["not an id!"] })),
       }),
     });
-    let left = 1;
-    proxy.tamper({
-      route: "/drive/v3/files",
-      rewrite: (upstream, request) => {
-        if (request.method !== "POST" || left === 0) return upstream;
-        left -= 1;
-        const body = JSON.parse(upstream.body.toString("utf8")) as Record<string, unknown>;
-        return { ...upstream, body: Buffer.from(JSON.stringify({ ...body, id: folder?.id })) };
-      },
-    });
+    answerNextFolderWith(folder?.id);
     const { code, stderr } = await send("new-2.jpg");
     expect(code, stderr).toBe(4);
     expect(proxy.requests.some((r) => r.path === `/drive/v3/files/${folder?.id}`)).toBe(true);
-    expect(named(kept.id)).toHaveLength(1);
-    expect(named("kept-2.jpg").filter((f) => f.parents.includes(folder?.id ?? ""))).toHaveLength(1);
+    expectKept(kept.id, "kept-2.jpg");
   });
 
   it("the send's folder is made with an id Drive generated, so it needs no reading back", async () => {
