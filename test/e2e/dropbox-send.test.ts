@@ -1,7 +1,7 @@
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
+import { collect, interruptOnRequest, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { readLedger as readStoredLedger } from "../helpers/ledger.ts";
 import { jpegBytes, pngBytes } from "../helpers/media.ts";
@@ -12,20 +12,16 @@ import { jpegBytes, pngBytes } from "../helpers/media.ts";
 const TOKEN = "e2e-static-token";
 const bed = useDropboxTestbed({ token: TOKEN });
 const { dmshare } = bed;
+/** `dmshare send ARGS` to Dropbox, answering in JSON, copying nothing. */
+const sendJson = (...args: string[]) =>
+  dmshare(["send", ...args, "--via", "dropbox", "--json", "--no-copy"]);
 
 const readLedger = () => readStoredLedger(bed.configDir);
 
 describe("dmshare send on Dropbox", () => {
   it("sends one photo: a view-only file link, the message printed, JSON as DESIGN.md says", async () => {
     await writeFiles(bed.dir, { "beach.jpg": jpegBytes(5000) });
-    const { code, stdout, stderr } = await dmshare([
-      "send",
-      "beach.jpg",
-      "--via",
-      "dropbox",
-      "--json",
-      "--no-copy",
-    ]);
+    const { code, stdout, stderr } = await sendJson("beach.jpg");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const sent = JSON.parse(stdout);
@@ -81,14 +77,17 @@ describe("links stay independent and failures stay honest", () => {
     const before = bed.emulator.requests.length;
     bed.emulator.bandwidthBytesPerSecond = bandwidth;
     await mkdir(privateTmp(), { recursive: true });
+    const requested = () => bed.emulator.requests.slice(before).map((request) => request.path);
     try {
-      const child = spawnCli(args, { cwd: bed.dir, env: bed.env({ TMPDIR: privateTmp() }) });
-      const done = collect(child, 30_000);
-      await waitFor(async () =>
-        when(bed.emulator.requests.slice(before).map((request) => request.path)) ? true : undefined,
+      return await interruptOnRequest(
+        args,
+        {
+          cwd: bed.dir,
+          env: bed.env({ TMPDIR: privateTmp() }),
+          requests: bed.emulator.requests,
+        },
+        () => when(requested()),
       );
-      child.kill("SIGINT");
-      return await done;
     } finally {
       bed.emulator.bandwidthBytesPerSecond = 0;
     }

@@ -1,7 +1,7 @@
 import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
+import { interruptOnRequest, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { useGoogleTestbed } from "../helpers/google-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
@@ -55,20 +55,12 @@ describe("Google Drive on a flaky network", () => {
   it("Ctrl-C during an upload exits 130 and leaves no file in Drive", async () => {
     await bigPhoto(bed.dir, "stopped.jpg");
     bed.emulator.bandwidthBytesPerSecond = 4 * MIB;
-    const before = bed.emulator.requests.length;
     try {
-      const child = spawnCli(["send", "stopped.jpg", "--via", "gdrive", "--no-copy"], {
-        cwd: bed.dir,
-        env: bed.env(),
-      });
-      const result = collect(child, 30_000);
-      const uploading = () =>
-        bed.emulator.requests
-          .slice(before)
-          .some((request) => request.method === "PUT" && request.path.startsWith("/upload/"));
-      await waitFor(async () => (uploading() ? true : undefined));
-      child.kill("SIGINT");
-      const { code, stdout, stderr } = await result;
+      const { code, stdout, stderr } = await interruptOnRequest(
+        ["send", "stopped.jpg", "--via", "gdrive", "--no-copy"],
+        { cwd: bed.dir, env: bed.env(), requests: bed.emulator.requests },
+        (request) => request.method === "PUT" && request.path.startsWith("/upload/"),
+      );
       expect(code).toBe(130);
       expect(stdout).toBe("");
       expect(stderr).toContain("Interrupted");

@@ -1,7 +1,7 @@
 import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { collect, spawnCli, waitFor, writeFiles } from "../helpers/cli.ts";
+import { interruptOnRequest, writeFiles } from "../helpers/cli.ts";
 import { jpegBytes } from "../helpers/media.ts";
 import { useMicrosoftTestbed } from "../helpers/microsoft-testbed.ts";
 
@@ -164,18 +164,11 @@ describe("Ctrl-C and answers dmshare must not trust", () => {
     bed.emulator.appFolder();
     const foldersBefore = folders();
     try {
-      const child = spawnCli(["send", "stopped.jpg", "--via", "onedrive", "--no-copy"], {
-        cwd: bed.dir,
-        env: bed.env(),
-      });
-      const result = collect(child, 60_000);
-      const uploading = () =>
-        bed.emulator.requests
-          .slice(before)
-          .some((r) => r.method === "PUT" && r.path.startsWith("/rup/"));
-      await waitFor(async () => (uploading() ? true : undefined));
-      child.kill("SIGINT");
-      const { code, stdout, stderr } = await result;
+      const { code, stdout, stderr } = await interruptOnRequest(
+        ["send", "stopped.jpg", "--via", "onedrive", "--no-copy"],
+        { cwd: bed.dir, env: bed.env(), requests: bed.emulator.requests, timeoutMs: 60_000 },
+        (r) => r.method === "PUT" && r.path.startsWith("/rup/"),
+      );
       expect(code).toBe(130);
       expect(stdout).toBe("");
       expect(stderr).toContain("Interrupted");
@@ -200,18 +193,12 @@ describe("Ctrl-C and answers dmshare must not trust", () => {
       release = resolve;
     });
     bed.emulator.inject({ kind: "hold", until: held, route: /\/createLink$/ });
-    const before = bed.emulator.requests.length;
     try {
-      const child = spawnCli(["send", "half-made.jpg", "--via", "onedrive", "--no-copy"], {
-        cwd: bed.dir,
-        env: bed.env(),
-      });
-      const result = collect(child, 60_000);
-      const linking = () =>
-        bed.emulator.requests.slice(before).some((r) => r.path.endsWith("/createLink"));
-      await waitFor(async () => (linking() ? true : undefined));
-      child.kill("SIGINT");
-      const { code, stderr } = await result;
+      const { code, stderr } = await interruptOnRequest(
+        ["send", "half-made.jpg", "--via", "onedrive", "--no-copy"],
+        { cwd: bed.dir, env: bed.env(), requests: bed.emulator.requests, timeoutMs: 60_000 },
+        (r) => r.path.endsWith("/createLink"),
+      );
       expect(code).toBe(130);
       expect(stderr).toMatch(/nothing was shared/);
     } finally {

@@ -82,6 +82,23 @@ export function collect(child: ReturnType<typeof spawn>, timeoutMs: number): Pro
   });
 }
 
+/**
+ * Spawns the built binary and presses Ctrl-C once `requests` (an emulator's log) holds, past
+ * what it held at the start, a request that `seen` accepts; resolves with how the run ended.
+ */
+export async function interruptOnRequest(
+  args: string[],
+  options: CliOptions & { requests: readonly { method: string; path: string }[] },
+  seen: (request: { method: string; path: string }) => boolean,
+): Promise<CliResult> {
+  const before = options.requests.length;
+  const child = spawnCli(args, options);
+  const done = collect(child, options.timeoutMs ?? 30_000);
+  await waitFor(async () => (options.requests.slice(before).some(seen) ? true : undefined));
+  child.kill("SIGINT");
+  return done;
+}
+
 /** A temp folder for one test: config dir, photos, whatever it needs. */
 export async function tempDir(
   prefix = "dmshare-test-",

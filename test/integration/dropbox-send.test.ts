@@ -10,6 +10,9 @@ import { jpegBytes, mp4Bytes, pngBytes } from "../helpers/media.ts";
 const TOKEN = "e2e-static-token";
 const bed = useDropboxTestbed({ token: TOKEN, runner: "in-process" });
 const { dmshare } = bed;
+/** `dmshare send ARGS` to Dropbox, answering in JSON, copying nothing. */
+const sendJson = (...args: string[]) =>
+  dmshare(["send", ...args, "--via", "dropbox", "--json", "--no-copy"]);
 
 /** Requests the emulator receives while `action` runs. */
 async function requestsDuring<T>(action: () => Promise<T>) {
@@ -24,18 +27,7 @@ describe("dmshare send on Dropbox", () => {
   it("sends an album: concurrent sessions, one finish_batch_v2, one folder link", async () => {
     await writeFiles(bed.dir, { "1.jpg": jpegBytes(), "2.png": pngBytes(), "3.mp4": mp4Bytes() });
     const { result, requests } = await requestsDuring(() =>
-      dmshare([
-        "send",
-        "1.jpg",
-        "2.png",
-        "3.mp4",
-        "--album",
-        "Lisbon trip",
-        "--via",
-        "dropbox",
-        "--json",
-        "--no-copy",
-      ]),
+      sendJson("1.jpg", "2.png", "3.mp4", "--album", "Lisbon trip"),
     );
     expect(result.code).toBe(0);
     const sent = JSON.parse(result.stdout);
@@ -61,9 +53,7 @@ describe("dmshare send on Dropbox", () => {
     const bytes = 70 * 1024 * 1024 + 12345;
     await writeFile(big, jpegBytes(4096));
     await truncate(big, bytes);
-    const { result, requests } = await requestsDuring(() =>
-      dmshare(["send", "big.jpg", "--via", "dropbox", "--json", "--no-copy"]),
-    );
+    const { result, requests } = await requestsDuring(() => sendJson("big.jpg"));
     expect(result.code).toBe(0);
     const sent = JSON.parse(result.stdout);
     const stored = bed.emulator.readFile(sent.files[0].remotePath);
@@ -93,15 +83,7 @@ describe("dmshare send on Dropbox", () => {
 
   it("makes several files an album with a dated default name", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
-    const { code, stdout } = await dmshare([
-      "send",
-      "a.jpg",
-      "b.jpg",
-      "--via",
-      "dropbox",
-      "--json",
-      "--no-copy",
-    ]);
+    const { code, stdout } = await sendJson("a.jpg", "b.jpg");
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({
       kind: "album",
@@ -111,16 +93,7 @@ describe("dmshare send on Dropbox", () => {
 
   it("gives one link per file with --each, as a JSON array", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(), "b.jpg": jpegBytes() });
-    const { code, stdout } = await dmshare([
-      "send",
-      "a.jpg",
-      "b.jpg",
-      "--each",
-      "--via",
-      "dropbox",
-      "--json",
-      "--no-copy",
-    ]);
+    const { code, stdout } = await sendJson("a.jpg", "b.jpg", "--each");
     expect(code).toBe(0);
     const sent = JSON.parse(stdout);
     expect(sent.map((link: { kind: string; name: string }) => [link.kind, link.name])).toEqual([
@@ -168,17 +141,7 @@ describe("dmshare send on Dropbox", () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(3000), "b.jpg": jpegBytes(4000) });
     // finish_batch_v2 commits both files, then the reply never arrives.
     bed.emulator.inject({ kind: "cut", route: "/2/files/upload_session/finish_batch_v2" });
-    const { code, stdout, stderr } = await dmshare([
-      "send",
-      "a.jpg",
-      "b.jpg",
-      "--album",
-      "Lost reply",
-      "--via",
-      "dropbox",
-      "--json",
-      "--no-copy",
-    ]);
+    const { code, stdout, stderr } = await sendJson("a.jpg", "b.jpg", "--album", "Lost reply");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const sent = JSON.parse(stdout);
@@ -196,17 +159,7 @@ describe("dmshare send on Dropbox", () => {
   it("an album whose folder's reply is lost: the retry takes that folder, unrenamed", async () => {
     await writeFiles(bed.dir, { "f1.jpg": jpegBytes(3100), "f2.jpg": jpegBytes(3200) });
     bed.emulator.inject({ kind: "cut", route: "/2/files/create_folder_v2" });
-    const { code, stdout, stderr } = await dmshare([
-      "send",
-      "f1.jpg",
-      "f2.jpg",
-      "--album",
-      "Lost folder",
-      "--via",
-      "dropbox",
-      "--json",
-      "--no-copy",
-    ]);
+    const { code, stdout, stderr } = await sendJson("f1.jpg", "f2.jpg", "--album", "Lost folder");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const sent = JSON.parse(stdout);
@@ -220,14 +173,7 @@ describe("dmshare send on Dropbox", () => {
 
   it("keeps non-ASCII and emoji file names", async () => {
     await writeFiles(bed.dir, { "café ü 😀.jpg": jpegBytes() });
-    const { code, stdout } = await dmshare([
-      "send",
-      "café ü 😀.jpg",
-      "--json",
-      "--no-copy",
-      "--via",
-      "dropbox",
-    ]);
+    const { code, stdout } = await sendJson("café ü 😀.jpg");
     expect(code).toBe(0);
     const sent = JSON.parse(stdout);
     expect(sent.files[0].remotePath).toBe(`/dmshare/${sent.id}/café ü 😀.jpg`);
@@ -261,15 +207,7 @@ describe("links stay independent and failures stay honest", () => {
     await writeFiles(bed.dir, { "same.jpg": jpegBytes(), "copy.jpg": jpegBytes() });
     await writeFile(path.join(bed.dir, "copy.jpg"), await readFile(path.join(bed.dir, "same.jpg")));
     const send = async (file: string, ...extra: string[]) => {
-      const result = await dmshare([
-        "send",
-        file,
-        "--via",
-        "dropbox",
-        "--json",
-        "--no-copy",
-        ...extra,
-      ]);
+      const result = await sendJson(file, ...extra);
       return { ...JSON.parse(result.stdout), stderr: result.stderr };
     };
     const first = await send("same.jpg");
@@ -336,16 +274,7 @@ describe("links stay independent and failures stay honest", () => {
   it("--each where one file fails: the others are shared, exit 5, the JSON says which failed", async () => {
     await writeFiles(bed.dir, { "fails.jpg": jpegBytes(), "works.jpg": jpegBytes() });
     bed.emulator.inject({ route: "/2/files/upload", kind: "status", status: 503, times: 5 });
-    const { code, stdout, stderr } = await dmshare([
-      "send",
-      "fails.jpg",
-      "works.jpg",
-      "--each",
-      "--via",
-      "dropbox",
-      "--json",
-      "--no-copy",
-    ]);
+    const { code, stdout, stderr } = await sendJson("fails.jpg", "works.jpg", "--each");
     bed.emulator.clearFaults();
     expect(code).toBe(5);
     const [failed, worked] = [...JSON.parse(stdout)].sort((a, b) => a.name.localeCompare(b.name));
@@ -445,9 +374,7 @@ describe("links stay independent and failures stay honest", () => {
     await writeFile(big, jpegBytes(4096));
     await truncate(big, bytes);
     bed.emulator.inject({ route: "/2/files/upload_session/append_v2", kind: "cut", times: 1 });
-    const { result, requests } = await requestsDuring(() =>
-      dmshare(["send", "big.jpg", "--via", "dropbox", "--json", "--no-copy"]),
-    );
+    const { result, requests } = await requestsDuring(() => sendJson("big.jpg"));
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(bed.emulator.readFile(JSON.parse(result.stdout).files[0].remotePath)?.length).toBe(
