@@ -1,12 +1,12 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type * as FastPath from "../../src/fast-path.ts";
 import { run } from "../../src/main.ts";
 import { BIN, runCli, tempDir } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";
-import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { useTerminals } from "../helpers/tmux.ts";
 
 // `dmshare --version` and `--help` print text the build made (dist/fast-path.js) without
 // loading the program: it must be exactly what the program prints, at every width.
@@ -123,19 +123,14 @@ describe("what the fast path loads", () => {
 });
 
 describe("dmshare --help at a terminal", () => {
-  let terminal: Terminal | undefined;
-  afterEach(async () => {
-    await terminal?.close();
-    terminal = undefined;
-  });
+  const openTerminal = useTerminals();
 
   it.each([52, 97])(
     "wraps at the terminal's width as the program does (%i columns)",
     async (columns) => {
-      expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
       const config = await tempDir();
       try {
-        terminal = await startTerminal(["--help"], { cwd: config.dir, columns, rows: 60 });
+        const terminal = await openTerminal(["--help"], { cwd: config.dir, columns, rows: 60 });
         expect(await terminal.exitCode()).toBe(0);
         const { stdout } = await programPrints(["--help"], columns);
         const lines = (text: string) => text.split("\n").map((line) => line.trimEnd());

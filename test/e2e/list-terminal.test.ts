@@ -3,21 +3,20 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { statusOf } from "../../src/core/links.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { LIST_LINKS, LIST_NOW, seedLinks } from "../helpers/list-links.ts";
-import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { useTerminals } from "../helpers/tmux.ts";
 
 // `dmshare list` in a real terminal (tmux, the built binary): each link on exactly one screen
 // line, the columns lined up, with long, CJK, accented and emoji names.
 let work: { dir: string; cleanup: () => Promise<void> };
-let terminal: Terminal | undefined;
 beforeEach(async () => {
   work = await tempDir();
   await seedLinks(work.dir);
 });
 afterEach(async () => {
-  await terminal?.close();
-  terminal = undefined;
   await work.cleanup();
 });
+// Registered after the clean-up: after-each hooks run last first, so the terminal closes first.
+const openTerminal = useTerminals();
 
 const shown = LIST_LINKS.filter((link) => link.status !== "revoked");
 
@@ -28,8 +27,7 @@ describe("dmshare list at a terminal", () => {
   it.each([80, 100])(
     "at %i columns: one screen line per link, columns lined up",
     async (columns) => {
-      expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
-      terminal = await startTerminal(["list"], {
+      const terminal = await openTerminal(["list"], {
         cwd: work.dir,
         columns,
         rows: 30,

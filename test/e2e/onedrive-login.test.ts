@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { playBrowserConsent, playDeviceVerification } from "../emulators/browser.ts";
 import { type MicrosoftEmulator, startMicrosoftEmulator } from "../emulators/microsoft.ts";
 import { type MicrosoftIdentity, mountIdentity } from "../emulators/microsoft-identity.ts";
@@ -9,7 +9,7 @@ import { type CliResult, collect, spawnCli, writeFiles } from "../helpers/cli.ts
 import { jpegBytes } from "../helpers/media.ts";
 import { expectNoSecrets, recorder } from "../helpers/secrets.ts";
 import { useTestbed } from "../helpers/testbed.ts";
-import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { useTerminals } from "../helpers/tmux.ts";
 
 // `dmshare login onedrive` through the built binary, against the Microsoft emulator with the
 // identity platform mounted on its base URL: the browser login (the test browser presses
@@ -269,15 +269,10 @@ describe("dmshare login onedrive", () => {
 });
 
 describe("dmshare login onedrive without a client id", () => {
-  let terminal: Terminal | undefined;
-  afterEach(async () => {
-    await terminal?.close();
-    terminal = undefined;
-  });
+  const openTerminal = useTerminals();
 
   it("at a terminal: asks for the Application (client) ID, refusing what is not a GUID", async () => {
-    expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
-    terminal = await startTerminal(["login", "onedrive", "--no-browser"], {
+    const terminal = await openTerminal(["login", "onedrive", "--no-browser"], {
       cwd: bed.dir,
       env: bed.env({ DISPLAY: undefined, WAYLAND_DISPLAY: undefined }),
     });

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
-import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { useTerminals } from "../helpers/tmux.ts";
 
 // `dmshare revoke` with no link named, at a real terminal (tmux): a picker of the links that
 // still work, as `send` offers photos, then the usual confirmation. Off a terminal it stays a
@@ -11,15 +11,10 @@ import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
 const TOKEN = "revoke-picker-token";
 const bed = useDropboxTestbed({ token: TOKEN });
 
-let terminal: Terminal | undefined;
-afterEach(async () => {
-  await terminal?.close();
-  terminal = undefined;
-});
+const openTerminal = useTerminals();
 
 async function open(args: string[]) {
-  expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
-  terminal = await startTerminal(args, { cwd: bed.dir, env: bed.env() });
+  const terminal = await openTerminal(args, { cwd: bed.dir, env: bed.env() });
   return terminal;
 }
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
-import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { COLOUR_TERMINAL, useTerminals } from "../helpers/tmux.ts";
 
 // What send shows in a real terminal. Upload progress as a person sees it in a real terminal (tmux), with colour, without it
 // (NO_COLOR, TERM=dumb), and in a pipe. The emulator's bandwidth makes the upload last seconds:
@@ -11,10 +11,8 @@ import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpe
 const TOKEN = "progress-token";
 const bed = useDropboxTestbed({ token: TOKEN });
 
-let terminal: Terminal | undefined;
-afterEach(async () => {
-  await terminal?.close();
-  terminal = undefined;
+const openTerminal = useTerminals();
+afterEach(() => {
   bed.emulator.bandwidthBytesPerSecond = 0;
 });
 
@@ -23,15 +21,13 @@ const MOVING =
   /Uploading big\.jpg {2}\d[\d.]* [KM]?B of 12 MB {2}\d+% {2}\d[\d.]* [KM]?B\/s {2}ETA [1-9]\d*s/;
 
 async function sendAtTerminal(env: Record<string, string | undefined>, columns = 80) {
-  expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
   await writeFiles(bed.dir, { "big.jpg": jpegBytes(12_000_000) });
   bed.emulator.bandwidthBytesPerSecond = 4_000_000;
-  terminal = await startTerminal(["send", "big.jpg", "--via", "dropbox", "--no-copy"], {
+  return openTerminal(["send", "big.jpg", "--via", "dropbox", "--no-copy"], {
     cwd: bed.dir,
     columns,
     env: bed.env({ ...COLOUR_TERMINAL, ...env }),
   });
-  return terminal;
 }
 
 describe("upload progress in a real terminal", () => {
@@ -83,10 +79,9 @@ describe("upload progress in a real terminal", () => {
 
 describe("send --dry-run in a real terminal", () => {
   it("asks for the account as the real run does, then shows the plan", async () => {
-    expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
     await writeFiles(bed.dir, { "cat.jpg": jpegBytes(4000) });
     const before = bed.emulator.requests.length;
-    terminal = await startTerminal(["send", "cat.jpg", "--dry-run"], {
+    const terminal = await openTerminal(["send", "cat.jpg", "--dry-run"], {
       cwd: bed.dir,
       env: bed.env({ ...COLOUR_TERMINAL }),
     });
@@ -102,13 +97,12 @@ describe("send --dry-run in a real terminal", () => {
 
 describe("picking photos at a terminal", () => {
   it("twelve photos picked: a summary line, not a wall of names", async () => {
-    expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
     const { mkdir } = await import("node:fs/promises");
     const folder = `${bed.dir}/twelve`;
     await mkdir(folder, { recursive: true });
     const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, "0")}.jpg`);
     await writeFiles(folder, Object.fromEntries(names.map((name) => [name, jpegBytes(4000)])));
-    terminal = await startTerminal(["send"], {
+    const terminal = await openTerminal(["send"], {
       cwd: folder,
       env: bed.env({ ...COLOUR_TERMINAL }),
     });

@@ -5,17 +5,15 @@ import { waitFor, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
-import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { COLOUR_TERMINAL, useTerminals } from "../helpers/tmux.ts";
 
 // Ctrl-C pressed by a person at a real colour terminal (tmux), with the spinner and the
 // questions drawn: one press stops the send, removes what was uploaded, makes no link, exit 130.
 const TOKEN = "stop-token";
 const bed = useDropboxTestbed({ token: TOKEN });
 
-let terminal: Terminal | undefined;
-afterEach(async () => {
-  await terminal?.close();
-  terminal = undefined;
+const openTerminal = useTerminals();
+afterEach(() => {
   bed.emulator.bandwidthBytesPerSecond = 0;
   bed.emulator.clearFaults();
 });
@@ -24,9 +22,8 @@ afterEach(async () => {
 const privateTmp = () => path.join(bed.dir, "tmp");
 
 async function open(args: string[], env: Record<string, string | undefined> = {}) {
-  expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
   await mkdir(privateTmp(), { recursive: true });
-  terminal = await startTerminal(args, {
+  return openTerminal(args, {
     cwd: bed.dir,
     // Colour on, as in most people's terminals; no display, so no clipboard either.
     env: bed.env({
@@ -35,7 +32,6 @@ async function open(args: string[], env: Record<string, string | undefined> = {}
       ...env,
     }),
   });
-  return terminal;
 }
 
 const requestedSince = (before: number) => () =>

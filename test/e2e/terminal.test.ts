@@ -1,31 +1,25 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort, writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes, pngBytes } from "../helpers/media.ts";
-import { hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+import { useTerminals } from "../helpers/tmux.ts";
 
 // A person at a real terminal: tmux runs the built binary in a pseudo-terminal of a fixed
 // size, the test presses keys and reads the screen. CI installs tmux (.ci/run).
 const TOKEN = "terminal-token";
 const bed = useDropboxTestbed({ token: TOKEN });
 
-let terminal: Terminal | undefined;
-afterEach(async () => {
-  await terminal?.close();
-  terminal = undefined;
-});
+const openTerminal = useTerminals();
 
 async function open(args: string[], env: Record<string, string | undefined> = {}) {
-  expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
-  terminal = await startTerminal(args, {
+  return openTerminal(args, {
     cwd: bed.dir,
     // No display: the clipboard warning path, as over SSH.
     env: bed.env({ DISPLAY: undefined, WAYLAND_DISPLAY: undefined, ...env }),
   });
-  return terminal;
 }
 
 const readJson = async (file: string) =>

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { afterEach, expect } from "vitest";
 import { BIN, baseEnv, tempDir } from "./cli.ts";
 
 const run = promisify(execFile);
@@ -27,15 +28,31 @@ export interface Terminal {
 
 let sessions = 0;
 
-export async function startTerminal(
-  args: string[],
-  options: {
-    env?: Record<string, string | undefined>;
-    cwd: string;
-    columns?: number;
-    rows?: number;
-  },
-): Promise<Terminal> {
+export interface TerminalOptions {
+  env?: Record<string, string | undefined>;
+  cwd: string;
+  columns?: number;
+  rows?: number;
+}
+
+/**
+ * For the tests of a file (or describe) that run dmshare at a terminal: opens one (tmux must
+ * be installed), and closes it after its test whatever happened.
+ */
+export function useTerminals(): (args: string[], options: TerminalOptions) => Promise<Terminal> {
+  let open: Terminal | undefined;
+  afterEach(async () => {
+    await open?.close();
+    open = undefined;
+  });
+  return async (args, options) => {
+    expect(hasTmux(), "tmux is needed for this test: apt-get install tmux").toBe(true);
+    open = await startTerminal(args, options);
+    return open;
+  };
+}
+
+export async function startTerminal(args: string[], options: TerminalOptions): Promise<Terminal> {
   const work = await tempDir("dmshare-tmux-");
   const socket = `dmshare-test-${process.pid}-${++sessions}`;
   const conf = path.join(work.dir, "tmux.conf");
