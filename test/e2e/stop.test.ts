@@ -2,7 +2,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor, writeFiles } from "../helpers/cli.ts";
-import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { sentLinks, useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
 import { COLOUR_TERMINAL, useTerminals } from "../helpers/tmux.ts";
@@ -119,13 +119,7 @@ describe("Ctrl-C at a colour terminal, at the other steps", () => {
 
 describe("Ctrl-C at revoke's confirmation", () => {
   it("exits 130 and revokes nothing", async () => {
-    await writeFiles(bed.dir, { "one.jpg": jpegBytes(), "two.jpg": jpegBytes(64) });
-    const urls: string[] = [];
-    for (const name of ["one.jpg", "two.jpg"]) {
-      const sent = await bed.dmshare(["send", name, "--via", "dropbox", "--no-copy", "--quiet"]);
-      expect(sent.code, sent.stderr).toBe(0);
-      urls.push(sent.stdout.trim());
-    }
+    const urls = await sentLinks(bed, { "one.jpg": jpegBytes(), "two.jpg": jpegBytes(64) });
     const term = await open(["revoke", "--all"]);
     await term.waitFor("Revoke 2 links? (y/N)");
     await term.press("C-c");

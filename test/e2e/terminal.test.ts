@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, writeFiles } from "../helpers/cli.ts";
-import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { sentLinks, useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes, pngBytes } from "../helpers/media.ts";
 import { useTerminals } from "../helpers/tmux.ts";
@@ -176,13 +176,7 @@ describe("dmshare send with no files, at a terminal", () => {
 
 describe("revoke's confirmation at a terminal", () => {
   it("asks (y/N) as send's questions do; no revokes nothing and exits 2", async () => {
-    await writeFiles(bed.dir, { "one.jpg": jpegBytes(), "two.jpg": jpegBytes(64) });
-    const urls: string[] = [];
-    for (const name of ["one.jpg", "two.jpg"]) {
-      const sent = await bed.dmshare(["send", name, "--via", "dropbox", "--no-copy", "--quiet"]);
-      expect(sent.code, sent.stderr).toBe(0);
-      urls.push(sent.stdout.trim());
-    }
+    const urls = await sentLinks(bed, { "one.jpg": jpegBytes(), "two.jpg": jpegBytes(64) });
     const term = await open(["revoke", "--all"]);
     await term.waitFor("Revoke 2 links? (y/N)");
     await term.press("Enter");

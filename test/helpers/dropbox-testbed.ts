@@ -1,8 +1,10 @@
+import { expect } from "vitest";
 import {
   type DropboxEmulator,
   type DropboxEmulatorOptions,
   startDropboxEmulator,
 } from "../emulators/dropbox.ts";
+import { writeFiles } from "./cli.ts";
 import { type Runner, type Testbed, useTestbed } from "./testbed.ts";
 
 export type DropboxTestbed = Testbed<DropboxEmulator>;
@@ -23,4 +25,19 @@ export function useDropboxTestbed(
     }),
     options.runner,
   );
+}
+
+/** Sends each photo in `photos` (a name and its bytes) to Dropbox on its own; their links. */
+export async function sentLinks(
+  bed: DropboxTestbed,
+  photos: Record<string, Buffer>,
+): Promise<string[]> {
+  await writeFiles(bed.dir, photos);
+  const urls: string[] = [];
+  for (const name of Object.keys(photos)) {
+    const sent = await bed.dmshare(["send", name, "--via", "dropbox", "--no-copy", "--quiet"]);
+    expect(sent.code, sent.stderr).toBe(0);
+    urls.push(sent.stdout.trim());
+  }
+  return urls;
 }

@@ -1,10 +1,11 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/main.ts";
 import { freePort } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
+import { sourceTexts } from "../helpers/sources.ts";
 
 const bed = useDropboxTestbed({ runner: "in-process" });
 
@@ -69,17 +70,6 @@ describe("status with a token the provider rejects", () => {
   });
 });
 
-/** Every .ts file under src/, as text. */
-async function sources(dir = path.join(import.meta.dirname, "../../src")): Promise<string[]> {
-  const texts: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) texts.push(...(await sources(file)));
-    else if (entry.name.endsWith(".ts")) texts.push(await readFile(file, "utf8"));
-  }
-  return texts;
-}
-
 describe("the README sections messages point to", () => {
   it("exist, word for word", async () => {
     const readme = await readFile(path.join(import.meta.dirname, "../../README.md"), "utf8");
@@ -87,7 +77,7 @@ describe("the README sections messages point to", () => {
       [...readme.matchAll(/^#+ (.+)$/gm)].map(([, heading = ""]) => heading.trim()),
     );
     const named = new Set<string>();
-    for (const text of await sources()) {
+    for (const text of await sourceTexts()) {
       for (const [, section = ""] of text.matchAll(/README[,:]? \(?"([^"\n]+)"/g))
         named.add(section);
       for (const [, section = ""] of text.matchAll(/"([^"\n]+)" in the README/g))

@@ -1,5 +1,3 @@
-import { readdir, readFile } from "node:fs/promises";
-import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environmentVariableNames } from "../../src/cli/help/render.ts";
@@ -8,6 +6,7 @@ import { run } from "../../src/main.ts";
 import { findProvider, providerNames, tokenVariable } from "../../src/providers/catalog.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { testContext } from "../helpers/context.ts";
+import { sourceTexts } from "../helpers/sources.ts";
 
 let work: { dir: string; cleanup: () => Promise<void> };
 beforeEach(async () => {
@@ -168,21 +167,10 @@ describe("dmshare help and version", () => {
   });
 });
 
-/** Every file under src/, as text. */
-async function sources(dir = path.join(import.meta.dirname, "../../src")): Promise<string[]> {
-  const texts: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) texts.push(...(await sources(file)));
-    else if (entry.name.endsWith(".ts")) texts.push(await readFile(file, "utf8"));
-  }
-  return texts;
-}
-
 describe("dmshare help environment", () => {
   it("names every environment variable src/ reads", async () => {
     const read = new Set<string>();
-    for (const text of await sources()) {
+    for (const text of await sourceTexts()) {
       // env.NAME, env?.NAME, env["NAME"]
       for (const match of text.matchAll(/\benv\??\.([A-Z][A-Z0-9_]+)\b/g)) read.add(match[1] ?? "");
       for (const match of text.matchAll(/\benv\[\s*"([A-Z][A-Z0-9_]+)"\s*\]/g))

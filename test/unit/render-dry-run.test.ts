@@ -3,20 +3,10 @@ import { dryRunDocument, dryRunLines } from "../../src/cli/send/render-dry-run.t
 import type { DryRun, PreparedPlan, SendOutcome } from "../../src/core/send/index.ts";
 import { localDateTime } from "../../src/core/time-format.ts";
 import type { LedgerEntry } from "../../src/store/ledger.ts";
+import { preparedFile } from "../helpers/prepared.ts";
 
-type Preparation = PreparedPlan["files"][0]["preparation"];
-
-function file(name: string, bytes: number, preparation: Partial<Preparation> = {}) {
-  return {
-    path: `/photos/${name}`,
-    contentPath: `/tmp/${name}`,
-    name,
-    bytes,
-    mime: "image/jpeg",
-    modifiedAt: new Date(0),
-    preparation: { metadata: nothing, reencoded: [], notes: [], ...preparation },
-  };
-}
+const file = (name: string, bytes: number, preparation: Parameters<typeof preparedFile>[2] = {}) =>
+  preparedFile(name, bytes, { metadata: nothing, ...preparation });
 const nothing = { removed: [], locationRemoved: false };
 const gps = { removed: ["GPS location", "camera serial number"], locationRemoved: true };
 

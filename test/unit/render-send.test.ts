@@ -12,22 +12,9 @@ import {
 } from "../../src/cli/send/render.ts";
 import type { PreparedPlan, SendOutcome } from "../../src/core/send/index.ts";
 import { usageError } from "../../src/lib/errors.ts";
+import { preparedFile } from "../helpers/prepared.ts";
 
-function file(
-  name: string,
-  bytes: number,
-  preparation: Partial<PreparedPlan["files"][0]["preparation"]> = {},
-) {
-  return {
-    path: `/photos/${name}`,
-    contentPath: `/tmp/${name}`,
-    name,
-    bytes,
-    mime: "image/jpeg",
-    modifiedAt: new Date(0),
-    preparation: { metadata: null, reencoded: [], notes: [], ...preparation },
-  };
-}
+const file = preparedFile;
 
 const removal = (locationRemoved: boolean, extra: object = {}) => ({
   removed: ["GPS location"],
