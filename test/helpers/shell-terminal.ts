@@ -1,10 +1,4 @@
-import { execFile } from "node:child_process";
-import { writeFile } from "node:fs/promises";
-import path from "node:path";
-import { promisify } from "node:util";
-import { tempDir } from "./cli.ts";
-
-const run = promisify(execFile);
+import { envCommand, tmuxSession } from "./tmux.ts";
 
 /**
  * An interactive shell (bash, zsh) in a detached tmux session of its own (nothing shared
@@ -24,47 +18,25 @@ export interface ShellTerminal {
   close(): Promise<void>;
 }
 
-let sessions = 0;
-
 export async function startShell(
   argv: string[],
   options: { env: Record<string, string>; cwd: string; columns?: number; rows?: number },
 ): Promise<ShellTerminal> {
-  const work = await tempDir("dmshare-shell-");
-  const socket = `dmshare-shell-${process.pid}-${++sessions}`;
-  const conf = path.join(work.dir, "tmux.conf");
-  await writeFile(conf, "set -g status off\nset -g history-limit 5000\n");
-  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-  const command = [
-    "env -i",
-    ...Object.entries(options.env).map(([key, value]) => quote(`${key}=${value}`)),
-    ...argv.map(quote),
-  ].join(" ");
-  const tmux = (...args: string[]) =>
-    run("tmux", ["-L", socket, "-f", conf, ...args], { encoding: "utf8" });
-  await tmux(
-    "new-session",
-    "-d",
-    "-s",
-    "shell",
-    "-x",
-    String(options.columns ?? 120),
-    "-y",
-    String(options.rows ?? 30),
-    "-c",
-    options.cwd,
-    command,
-  );
+  const session = await tmuxSession({
+    name: "shell",
+    conf: "set -g status off\nset -g history-limit 5000\n",
+    command: () => envCommand(options.env, argv),
+    cwd: options.cwd,
+    columns: options.columns ?? 120,
+    rows: options.rows ?? 30,
+  });
+  const { tmux } = session;
   const screen = async () =>
     (await tmux("capture-pane", "-p", "-J", "-N", "-S", "-", "-t", "shell")).stdout;
   return {
     screen,
-    type: async (text) => {
-      await tmux("send-keys", "-t", "shell", "-l", text);
-    },
-    press: async (...keys) => {
-      for (const key of keys) await tmux("send-keys", "-t", "shell", key);
-    },
+    type: session.type,
+    press: session.press,
     waitFor: async (what, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -80,9 +52,6 @@ export async function startShell(
       await tmux("send-keys", "-t", "shell", "-R");
       await tmux("clear-history", "-t", "shell");
     },
-    close: async () => {
-      await tmux("kill-server").catch(() => undefined);
-      await work.cleanup();
-    },
+    close: session.close,
   };
 }

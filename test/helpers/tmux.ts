@@ -52,39 +52,80 @@ export function useTerminals(): (args: string[], options: TerminalOptions) => Pr
   };
 }
 
-export async function startTerminal(args: string[], options: TerminalOptions): Promise<Terminal> {
-  const work = await tempDir("dmshare-tmux-");
-  const socket = `dmshare-test-${process.pid}-${++sessions}`;
+/**
+ * A detached tmux session of its own (its own socket, config and temp folder: nothing shared
+ * with the user's tmux) running `command`, with the keys a person presses. `command` gets the
+ * temp folder, for files the session writes.
+ */
+export async function tmuxSession(options: {
+  name: string;
+  conf: string;
+  command: (work: string) => string;
+  cwd: string;
+  columns: number;
+  rows: number;
+}) {
+  const work = await tempDir(`dmshare-${options.name}-`);
+  const socket = `dmshare-${options.name}-${process.pid}-${++sessions}`;
   const conf = path.join(work.dir, "tmux.conf");
-  // The pane stays after dmshare exits, so its last screen can be read.
-  await writeFile(conf, "set -g remain-on-exit on\nset -g status off\nset -g history-limit 5000\n");
-  const env = baseEnv({ TERM: "screen", ...options.env });
-  const assignments = Object.entries(env)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => shellQuote(`${key}=${value}`));
-  // The exit status goes to a file: tmux does not always learn it from the pane.
-  const statusFile = path.join(work.dir, "status");
-  const command = [
-    "env -i",
-    ...assignments,
-    ...[process.execPath, BIN, ...args].map(shellQuote),
-    `; echo $? > ${shellQuote(statusFile)}`,
-  ].join(" ");
+  await writeFile(conf, options.conf);
   const tmux = (...tmuxArgs: string[]) =>
     run("tmux", ["-L", socket, "-f", conf, ...tmuxArgs], { encoding: "utf8" });
+  const target = options.name;
   await tmux(
     "new-session",
     "-d",
     "-s",
-    "test",
+    target,
     "-x",
-    String(options.columns ?? 100),
+    String(options.columns),
     "-y",
-    String(options.rows ?? 30),
+    String(options.rows),
     "-c",
     options.cwd,
-    command,
+    options.command(work.dir),
   );
+  return {
+    tmux,
+    work,
+    type: async (text: string) => {
+      await tmux("send-keys", "-t", target, "-l", text);
+    },
+    press: async (...keys: string[]) => {
+      for (const key of keys) await tmux("send-keys", "-t", target, key);
+    },
+    close: async () => {
+      await tmux("kill-server").catch(() => undefined);
+      await work.cleanup();
+    },
+  };
+}
+
+/** `env -i` with `env` (unset values left out) and then `argv`, for a tmux session's shell. */
+export const envCommand = (env: Record<string, string | undefined>, argv: string[]) =>
+  [
+    "env -i",
+    ...Object.entries(env)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => shellQuote(`${key}=${value}`)),
+    ...argv.map(shellQuote),
+  ].join(" ");
+
+export async function startTerminal(args: string[], options: TerminalOptions): Promise<Terminal> {
+  // The exit status goes to a file: tmux does not always learn it from the pane.
+  const statusOf = (work: string) => path.join(work, "status");
+  const session = await tmuxSession({
+    name: "test",
+    // The pane stays after dmshare exits, so its last screen can be read.
+    conf: "set -g remain-on-exit on\nset -g status off\nset -g history-limit 5000\n",
+    command: (work) =>
+      `${envCommand(baseEnv({ TERM: "screen", ...options.env }), [process.execPath, BIN, ...args])} ; echo $? > ${shellQuote(statusOf(work))}`,
+    cwd: options.cwd,
+    columns: options.columns ?? 100,
+    rows: options.rows ?? 30,
+  });
+  const { tmux } = session;
+  const statusFile = statusOf(session.work.dir);
 
   // The whole pane with what scrolled off its top, wrapped lines joined, without tmux's own
   // "Pane is dead" line.
@@ -119,12 +160,8 @@ export async function startTerminal(args: string[], options: TerminalOptions): P
 
   return {
     screen,
-    type: async (text) => {
-      await tmux("send-keys", "-t", "test", "-l", text);
-    },
-    press: async (...keys) => {
-      for (const key of keys) await tmux("send-keys", "-t", "test", key);
-    },
+    type: session.type,
+    press: session.press,
     waitFor: (what, timeoutMs = 10_000) =>
       poll(
         async () => {
@@ -145,10 +182,7 @@ export async function startTerminal(args: string[], options: TerminalOptions): P
         timeoutMs,
         "dmshare exit",
       ),
-    close: async () => {
-      await tmux("kill-server").catch(() => undefined);
-      await work.cleanup();
-    },
+    close: session.close,
   };
 }
 
