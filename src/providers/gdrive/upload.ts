@@ -6,14 +6,7 @@ import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
-import {
-  Concurrency,
-  FilePart,
-  mapSettled,
-  type UploadFolder,
-  uploadedOrIncomplete,
-  uploadFolder,
-} from "../transfer.ts";
+import { FilePart, type UploadFolder, uploadIntoFolder } from "../transfer.ts";
 import { createOnce, createSendFolder, uploadedBefore } from "./folders.ts";
 import { CREATED_FIELDS, type DriveSession } from "./session.ts";
 
@@ -42,21 +35,16 @@ export async function upload(
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  const parent = await uploadFolder(destination, (id) => createSendFolder(drive, id));
-  const uploads = new Concurrency(concurrency);
-  drive.google.authorized.uploads = uploads;
-  const results = await mapSettled(files, uploads, (file) =>
-    uploadOne(drive, file, parent, onProgress),
+  return uploadIntoFolder(
+    files,
+    destination,
+    { authorized: drive.google.authorized, concurrency },
+    {
+      makeSendFolder: (id) => createSendFolder(drive, id),
+      removeFolder: (fileId) => drive.api.files.delete({ fileId }),
+    },
+    (file, parent) => uploadOne(drive, file, parent, onProgress),
   );
-  if (!destination.album && parent.sendFolder && results.every((result) => !result.ok)) {
-    await removeQuietly(drive, parent.sendFolder.remoteId);
-  }
-  return uploadedOrIncomplete(files, results);
-}
-
-/** Clean-up on the way out of a failure: the failure is what the user is told about. */
-async function removeQuietly({ api }: DriveSession, fileId: string) {
-  await api.files.delete({ fileId }).catch(() => undefined);
 }
 
 async function uploadOne(

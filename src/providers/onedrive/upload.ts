@@ -10,15 +10,7 @@ import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { providerFetch } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
-import {
-  Concurrency,
-  chunkBytesFor,
-  FilePart,
-  mapSettled,
-  type UploadFolder,
-  uploadedOrIncomplete,
-  uploadFolder,
-} from "../transfer.ts";
+import { chunkBytesFor, FilePart, type UploadFolder, uploadIntoFolder } from "../transfer.ts";
 import { GraphHttpError, graphErrorOf, LABEL } from "./errors.ts";
 import { sendFolderOf } from "./folders.ts";
 import { call, type GraphItem, type GraphSession, graphRequest, itemPath } from "./session.ts";
@@ -47,21 +39,16 @@ export async function upload(
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  const parent = await uploadFolder(destination, (id) => sendFolderOf(s, id));
-  const uploads = new Concurrency(concurrency);
-  s.authorized.uploads = uploads;
-  const results = await mapSettled(files, uploads, (file) =>
-    uploadOne(s, file, parent, onProgress),
+  return uploadIntoFolder(
+    files,
+    destination,
+    { authorized: s.authorized, concurrency },
+    {
+      makeSendFolder: (id) => sendFolderOf(s, id),
+      removeFolder: (itemId) => graphRequest(s, itemPath(itemId), { method: "DELETE" }),
+    },
+    (file, parent) => uploadOne(s, file, parent, onProgress),
   );
-  if (!destination.album && results.every((result) => !result.ok) && parent.sendFolder) {
-    await removeQuietly(s, parent.sendFolder.remoteId);
-  }
-  return uploadedOrIncomplete(files, results);
-}
-
-/** Clean-up on the way out of a failure: the failure is what the user is told about. */
-async function removeQuietly(s: GraphSession, itemId: string): Promise<void> {
-  await graphRequest(s, itemPath(itemId), { method: "DELETE" }).catch(() => undefined);
 }
 
 async function uploadOne(
