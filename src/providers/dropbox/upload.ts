@@ -5,6 +5,7 @@ import type { files } from "dropbox";
 import { providerError } from "../../lib/errors.ts";
 import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
+import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import {
   Concurrency,
@@ -136,7 +137,7 @@ function checkedPath(file: LocalFile, folder: string, metadata: files.FileMetada
   }
   throw providerError(
     `Dropbox answered the upload of ${file.name} with another file (${withoutControls(String(given ?? metadata.name))}); dmshare shares nothing.`,
-    "Try again later. If it happens again, something between you and Dropbox (a proxy) changes its answers.",
+    alteredAnswerHint("Dropbox"),
   );
 }
 

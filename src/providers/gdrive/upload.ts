@@ -5,6 +5,7 @@ import type { drive_v3 } from "@googleapis/drive";
 import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
+import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import { FilePart, type UploadFolder, uploadIntoFolder } from "../transfer.ts";
 import { createOnce, createSendFolder, uploadedBefore } from "./folders.ts";
@@ -95,7 +96,7 @@ async function uploadOne(
   ) {
     throw providerError(
       `Google Drive answered the upload of ${file.name} with another file (${withoutControls(String(created.name))}); dmshare shares nothing.`,
-      "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+      alteredAnswerHint("Google Drive"),
     );
   }
   drive.unshared.add(created.id);
@@ -184,7 +185,7 @@ async function resumableUpload(
       if (next <= offset || next > end || next >= total) {
         throw providerError(
           `Google Drive answered dmshare's upload of ${file.name} wrongly (it holds bytes up to ${next} after bytes ${offset}-${end - 1} were sent); dmshare stopped the upload and shares nothing.`,
-          "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+          alteredAnswerHint("Google Drive"),
         );
       }
       offset = next;

@@ -8,7 +8,7 @@
 
 import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
-import { providerFetch } from "../guarded-fetch.ts";
+import { alteredAnswerHint, providerFetch } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import { chunkBytesFor, FilePart, type UploadFolder, uploadIntoFolder } from "../transfer.ts";
 import { GraphHttpError, graphErrorOf, LABEL } from "./errors.ts";
@@ -82,7 +82,7 @@ async function uploadOne(
   ) {
     throw providerError(
       `${LABEL} answered the upload of ${file.name} with another file (${withoutControls(String(item.name))}); dmshare shares nothing.`,
-      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+      alteredAnswerHint(LABEL),
     );
   }
   return {
@@ -202,7 +202,7 @@ function checkedUploadUrl(s: GraphSession, given: unknown): URL {
   const refuse = (why: string) =>
     providerError(
       `${LABEL} gave an upload address dmshare does not trust (${why}); it sent nothing there.`,
-      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+      alteredAnswerHint(LABEL),
     );
   if (typeof given !== "string") throw refuse("no address");
   let url: URL;
@@ -337,7 +337,7 @@ class UploadSession {
 const unreadableSession = (why: string) =>
   providerError(
     `${LABEL} answered dmshare's upload session wrongly (${why}); dmshare cancelled the upload and shares nothing.`,
-    "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+    alteredAnswerHint(LABEL),
   );
 
 /** The first byte of the first range (`"26-"`, `"26-99"`), checked to lie in the file. */
