@@ -116,6 +116,14 @@ export function chunkBytesFor(
 }
 
 /**
+ * A resumable upload's next byte that is not to be followed, after bytes `offset` to `end`
+ * (exclusive) of `total` were sent: not past what the server held before (a session going
+ * back, again and again), past what was sent, or the end (a finished upload gives the file).
+ */
+export const isStrayNextByte = (next: number, offset: number, end: number, total: number) =>
+  next <= offset || next > end || next >= total;
+
+/**
  * An album's uploads, once each file was tried: all of them, or IncompleteUpload when some
  * failed, or the first error when none arrived.
  */

@@ -7,7 +7,7 @@ import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
 import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
-import { FilePart, type UploadFolder, uploadIntoFolder } from "../transfer.ts";
+import { FilePart, isStrayNextByte, type UploadFolder, uploadIntoFolder } from "../transfer.ts";
 import { createOnce, createSendFolder, uploadedBefore } from "./folders.ts";
 import { CREATED_FIELDS, type DriveSession } from "./session.ts";
 
@@ -182,7 +182,7 @@ async function resumableUpload(
       const next = result.next ?? 0;
       // Drive must hold more than before, and no byte that was not sent: a session going
       // back (again and again) or claiming bytes never sent is not to be followed.
-      if (next <= offset || next > end || next >= total) {
+      if (isStrayNextByte(next, offset, end, total)) {
         throw providerError(
           `Google Drive answered dmshare's upload of ${file.name} wrongly (it holds bytes up to ${next} after bytes ${offset}-${end - 1} were sent); dmshare stopped the upload and shares nothing.`,
           alteredAnswerHint("Google Drive"),

@@ -10,7 +10,13 @@ import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { alteredAnswerHint, providerFetch } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
-import { chunkBytesFor, FilePart, type UploadFolder, uploadIntoFolder } from "../transfer.ts";
+import {
+  chunkBytesFor,
+  FilePart,
+  isStrayNextByte,
+  type UploadFolder,
+  uploadIntoFolder,
+} from "../transfer.ts";
 import { GraphHttpError, graphErrorOf, LABEL } from "./errors.ts";
 import { sendFolderOf } from "./folders.ts";
 import { call, type GraphItem, type GraphSession, graphRequest, itemPath } from "./session.ts";
@@ -284,7 +290,7 @@ class UploadSession {
       // The next byte must follow what was just acknowledged, within what was sent: a session
       // pointing back (again and again) or past bytes never sent is not to be followed.
       const next = nextStart(answer.nextExpectedRanges, end);
-      if (next <= this.offset || next > end || next >= total) {
+      if (isStrayNextByte(next, this.offset, end, total)) {
         throw unreadableSession(`it asked for byte ${next} after bytes ${this.offset}-${end - 1}`);
       }
       this.offset = next;
