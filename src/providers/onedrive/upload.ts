@@ -65,8 +65,8 @@ async function uploadOne(
 ): Promise<UploadedFile> {
   const item =
     file.bytes <= SIMPLE_MAX
-      ? await simpleUpload(s, file, file.name, parent, onProgress)
-      : await sessionUpload(s, file, file.name, parent, onProgress);
+      ? await simpleUpload(s, file, parent, onProgress)
+      : await sessionUpload(s, file, parent, onProgress);
   if (!item) {
     throw providerError(
       `${parent.path} already holds another ${file.name}, so dmshare did not upload it there.`,
@@ -111,12 +111,11 @@ const childPath = (parent: UploadFolder, name: string, action: string) =>
 async function simpleUpload(
   s: GraphSession,
   file: LocalFile,
-  name: string,
   parent: UploadFolder,
   onProgress: UploadProgress,
 ): Promise<GraphItem | undefined> {
   let attempts = 0;
-  const url = `${childPath(parent, name, "content")}?@microsoft.graph.conflictBehavior=fail`;
+  const url = `${childPath(parent, file.name, "content")}?@microsoft.graph.conflictBehavior=fail`;
   const result = await call<GraphItem | typeof NAME_TAKEN>(
     s,
     `upload ${file.name}`,
@@ -134,8 +133,7 @@ async function simpleUpload(
   );
   if (result !== NAME_TAKEN) return result;
   if (attempts === 1) return undefined;
-  const earlier = await existingChild(s, parent, name);
-  return earlier?.size === file.bytes ? earlier : undefined;
+  return sameFileIn(s, parent, file);
 }
 
 const NAME_TAKEN = Symbol("name taken");
@@ -154,6 +152,12 @@ async function existingChild(s: GraphSession, parent: UploadFolder, name: string
   );
 }
 
+/** The file named like `file` in `parent` when it has its size: an earlier attempt's. */
+async function sameFileIn(s: GraphSession, parent: UploadFolder, file: LocalFile) {
+  const earlier = await existingChild(s, parent, file.name);
+  return earlier?.size === file.bytes ? earlier : undefined;
+}
+
 interface UploadSessionAnswer {
   uploadUrl?: unknown;
   nextExpectedRanges?: unknown;
@@ -167,13 +171,13 @@ interface UploadSessionAnswer {
 async function sessionUpload(
   s: GraphSession,
   file: LocalFile,
-  name: string,
   parent: UploadFolder,
   onProgress: UploadProgress,
 ): Promise<GraphItem | undefined> {
+  const { name } = file;
   const created = await call(
     s,
-    `start uploading ${file.name}`,
+    `start uploading ${name}`,
     async () =>
       (
         await graphRequest<UploadSessionAnswer>(s, childPath(parent, name, "createUploadSession"), {
@@ -191,10 +195,9 @@ async function sessionUpload(
   );
   if (created === null) return undefined;
   const uploadUrl = checkedUploadUrl(s, created.uploadUrl);
-  const session = new UploadSession(s, uploadUrl, file, onProgress, async () => {
-    const made = await existingChild(s, parent, name);
-    return made?.size === file.bytes ? made : undefined;
-  });
+  const session = new UploadSession(s, uploadUrl, file, onProgress, () =>
+    sameFileIn(s, parent, file),
+  );
   try {
     return await call(s, `upload ${file.name}`, () => session.sendRest());
   } catch (error) {
