@@ -24,7 +24,7 @@ import {
 export const quoted = (text: string) => `'${text.replace(/[\\']/g, (char) => `\\${char}`)}'`;
 
 /** The items named `name` directly in the folder `parentId` (not trashed). */
-export async function namedIn(
+async function namedIn(
   { google, api }: DriveSession,
   parentId: string,
   name: string,

@@ -165,7 +165,6 @@ async function resumableUpload(
     return { next: range ? Number(range[1]) + 1 : 0 };
   };
 
-  const chunkBytes = REQUEST_MAX_BYTES;
   let offset = 0;
   let askFirst = false;
   return call(google, `upload ${file.name}`, async () => {
@@ -176,7 +175,7 @@ async function resumableUpload(
     }
     askFirst = true;
     for (;;) {
-      const end = Math.min(total, offset + chunkBytes);
+      const end = Math.min(total, offset + REQUEST_MAX_BYTES);
       const result = await send(`bytes ${offset}-${end - 1}/${total}`, offset, end);
       if (result.done) return result.done;
       const next = result.next ?? 0;

@@ -24,7 +24,7 @@ import {
 const TAKEN = Symbol("name taken");
 
 /** The folder `name` in `parent`: made, or the one already there. */
-export async function ensureFolder(
+async function ensureFolder(
   s: GraphSession,
   parent: FolderItem,
   name: string,

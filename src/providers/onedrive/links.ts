@@ -30,7 +30,7 @@ import {
 } from "./session.ts";
 
 /** A permission as Graph describes it. */
-export interface GraphPermission {
+interface GraphPermission {
   id?: unknown;
   roles?: unknown;
   expirationDateTime?: unknown;
