@@ -6,7 +6,7 @@ const MAX_DISTANCE = 3;
 const MIN_SIMILARITY = 0.4;
 
 /** Optimal string alignment distance (Damerau–Levenshtein without repeated edits). */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > MAX_DISTANCE) return Math.max(a.length, b.length);
   const d: number[][] = [];
   for (let i = 0; i <= a.length; i++) d[i] = [i];

@@ -88,6 +88,13 @@ export function providerFetch(ctx: Ctx, label: string, hosts: readonly string[])
   };
 }
 
+/**
+ * The hint for an answer no `label` server gives (another file, a session going back): it may
+ * have been changed on the way.
+ */
+export const alteredAnswerHint = (label: string) =>
+  `Try again later. If it happens again, something between you and ${label} (a proxy) changes its answers.`;
+
 function foreignHost(label: string, url: URL, what: string) {
   return providerError(
     `dmshare was to send ${what} for ${label} to ${url.host}, which is not one of ${label}'s own hosts; it refused, so no credential went there.`,

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { type FileHandle, open } from "node:fs/promises";
 import { Readable, type Writable } from "node:stream";
-import type { Settled } from "../lib/concurrency.ts";
+import { Concurrency, mapSettled, type Settled } from "../lib/concurrency.ts";
 import type { FolderItem } from "../lib/link-records.ts";
 import {
   type Destination,
@@ -116,6 +116,14 @@ export function chunkBytesFor(
 }
 
 /**
+ * A resumable upload's next byte that is not to be followed, after bytes `offset` to `end`
+ * (exclusive) of `total` were sent: not past what the server held before (a session going
+ * back, again and again), past what was sent, or the end (a finished upload gives the file).
+ */
+export const isStrayNextByte = (next: number, offset: number, end: number, total: number) =>
+  next <= offset || next > end || next >= total;
+
+/**
  * An album's uploads, once each file was tried: all of them, or IncompleteUpload when some
  * failed, or the first error when none arrived.
  */
@@ -155,4 +163,30 @@ export async function uploadFolder(
   }
   const sendFolder = await sendFolderFor(sendId);
   return { id: sendFolder.remoteId, path: sendFolder.remotePath, sendFolder };
+}
+
+/**
+ * A send's files into its folder (uploadFolder), `concurrency` at a time (the uploads a rate
+ * limit makes back off, once the folder is there): each file's outcome, then
+ * uploadedOrIncomplete. Should nothing arrive in a folder made for this send alone, it goes
+ * again, quietly: the failure is what the user is told about.
+ */
+export async function uploadIntoFolder(
+  files: readonly LocalFile[],
+  destination: Destination,
+  { authorized, concurrency }: { authorized: { uploads?: Concurrency }; concurrency: number },
+  folder: {
+    makeSendFolder: (sendId: string) => Promise<FolderItem>;
+    removeFolder: (id: string) => Promise<unknown>;
+  },
+  uploadOne: (file: LocalFile, parent: UploadFolder) => Promise<UploadedFile>,
+): Promise<UploadedFile[]> {
+  const parent = await uploadFolder(destination, folder.makeSendFolder);
+  const uploads = new Concurrency(concurrency);
+  authorized.uploads = uploads;
+  const results = await mapSettled(files, uploads, (file) => uploadOne(file, parent));
+  if (!destination.album && parent.sendFolder && results.every((result) => !result.ok)) {
+    await folder.removeFolder(parent.sendFolder.remoteId).catch(() => undefined);
+  }
+  return uploadedOrIncomplete(files, results);
 }

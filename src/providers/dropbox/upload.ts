@@ -5,6 +5,7 @@ import type { files } from "dropbox";
 import { providerError } from "../../lib/errors.ts";
 import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
+import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import {
   Concurrency,
@@ -12,7 +13,9 @@ import {
   FilePart,
   mapSettled,
   type Settled,
+  type UploadFolder,
   uploadedOrIncomplete,
+  uploadFolder,
 } from "../transfer.ts";
 import { adoptWritten, writtenBefore } from "./adopt.ts";
 import { correctOffset, describeTag } from "./errors.ts";
@@ -33,12 +36,11 @@ export const sendFolderOf = (sendId: string): FolderItem => ({
   remoteId: `${ROOT}/${sendId}`,
 });
 
-/** Where the files are committed: the album's folder, or the send's own. */
-interface Target {
-  sendFolder: FolderItem;
-  /** The folder path, once known: an album is awaited only when the first file is committed. */
-  folder: () => Promise<string>;
-}
+/**
+ * Where the files are committed: the album's folder, or the send's own (uploadFolder), asked
+ * for only when the first file is committed, so an album is made while the bytes go up.
+ */
+type Target = () => Promise<UploadFolder>;
 
 /**
  * Into the send's own folder (see Destination), which the first commit makes; an album's
@@ -47,15 +49,11 @@ interface Target {
 export async function upload(
   session: DropboxSession,
   files: LocalFile[],
-  { sendId, album }: Destination,
+  destination: Destination,
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  const sendFolder = sendFolderOf(sendId);
-  const target: Target = {
-    sendFolder,
-    folder: async () => (album ? (await album).remotePath : sendFolder.remotePath),
-  };
+  const target: Target = () => uploadFolder(destination, async (sendId) => sendFolderOf(sendId));
   const [only] = files;
   if (only && files.length === 1) return [await uploadOne(session, only, target, onProgress)];
   return uploadBatch(session, files, target, onProgress, concurrency);
@@ -136,7 +134,7 @@ function checkedPath(file: LocalFile, folder: string, metadata: files.FileMetada
   }
   throw providerError(
     `Dropbox answered the upload of ${file.name} with another file (${withoutControls(String(given ?? metadata.name))}); dmshare shares nothing.`,
-    "Try again later. If it happens again, something between you and Dropbox (a proxy) changes its answers.",
+    alteredAnswerHint("Dropbox"),
   );
 }
 
@@ -144,7 +142,7 @@ function uploadedFrom(
   file: LocalFile,
   folder: string,
   metadata: files.FileMetadata,
-  sendFolder: FolderItem,
+  sendFolder: FolderItem | undefined,
 ): UploadedFile {
   checkedPath(file, folder, metadata);
   return {
@@ -153,7 +151,7 @@ function uploadedFrom(
     // A path from the server: printed and stored, so without control characters.
     remotePath: withoutControls(metadata.path_display ?? `${folder}/${metadata.name}`),
     remoteId: metadata.id,
-    sendFolder,
+    ...(sendFolder && { sendFolder }),
   };
 }
 
@@ -174,7 +172,7 @@ async function uploadOne(
 ) {
   const { dbx } = session;
   if (file.bytes <= SINGLE_REQUEST_MAX) {
-    const folder = await target.folder();
+    const { path: folder, sendFolder } = await target();
     const commit = commitInfo(file, folder);
     const metadata = await call(
       session,
@@ -182,10 +180,10 @@ async function uploadOne(
       () => dbx.filesUpload({ ...commit, contents: new FilePart(file, 0, file.bytes, onProgress) }),
       adoptOnConflict(session, file, commit.path),
     );
-    return uploadedFrom(file, folder, metadata, target.sendFolder);
+    return uploadedFrom(file, folder, metadata, sendFolder);
   }
   const sessionId = await uploadToSession(session, file, onProgress);
-  const folder = await target.folder();
+  const { path: folder, sendFolder } = await target();
   const commit = commitInfo(file, folder);
   const metadata = await call(
     session,
@@ -198,7 +196,7 @@ async function uploadOne(
       } as files.UploadSessionFinishArg),
     adoptOnConflict(session, file, commit.path),
   );
-  return uploadedFrom(file, folder, metadata, target.sendFolder);
+  return uploadedFrom(file, folder, metadata, sendFolder);
 }
 
 /**
@@ -224,7 +222,8 @@ async function uploadBatch(
     const started = sessions[index];
     return started?.ok ? [{ file, index, sessionId: started.value }] : [];
   });
-  const commitTo = { folder: await target.folder(), sendFolder: target.sendFolder };
+  const { path: folder, sendFolder } = await target();
+  const commitTo = { folder, sendFolder };
   for (let start = 0; start < ready.length; start += FINISH_BATCH_MAX) {
     const slice = ready.slice(start, start + FINISH_BATCH_MAX);
     await finishBatch(session, slice, commitTo, results);
@@ -246,7 +245,7 @@ interface ReadyFile {
 async function finishBatch(
   session: DropboxSession,
   slice: ReadyFile[],
-  { folder, sendFolder }: { folder: string; sendFolder: FolderItem },
+  { folder, sendFolder }: { folder: string; sendFolder: FolderItem | undefined },
   results: Settled<UploadedFile>[],
 ) {
   const { entries } = await call(session, "save the uploaded files", () =>

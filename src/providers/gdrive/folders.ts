@@ -9,6 +9,7 @@ import { providerError } from "../../lib/errors.ts";
 import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
+import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type { LocalFile } from "../provider.ts";
 import {
   CREATED_FIELDS,
@@ -23,7 +24,7 @@ import {
 export const quoted = (text: string) => `'${text.replace(/[\\']/g, (char) => `\\${char}`)}'`;
 
 /** The items named `name` directly in the folder `parentId` (not trashed). */
-export async function namedIn(
+async function namedIn(
   { google, api }: DriveSession,
   parentId: string,
   name: string,
@@ -103,7 +104,7 @@ export async function createSendFolder(drive: DriveSession, sendId: string): Pro
   if (!isSendFolder(made) || (id ? made.id !== id : !isSendFolder(await readBack(made.id)))) {
     throw providerError(
       `Google Drive answered dmshare's request for the folder ${ROOT_FOLDER}/${sendId} with another item; dmshare uploaded nothing into it.`,
-      "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+      alteredAnswerHint("Google Drive"),
     );
   }
   return { remotePath: withoutControls(`${ROOT_FOLDER}/${sendId}`), remoteId: made.id };

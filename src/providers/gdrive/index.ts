@@ -5,6 +5,7 @@ import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { loginGoogle } from "../google/login.ts";
 import { call } from "../google/session.ts";
+import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type {
   Account,
   Deleter,
@@ -89,7 +90,7 @@ async function createAlbum(drive: DriveSession, name: string, sendId: string): P
   if (typeof data.id !== "string" || (id !== undefined && data.id !== id)) {
     throw providerError(
       `Google Drive answered dmshare's request for the album folder "${name}" with another item; dmshare uploaded nothing into it.`,
-      "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+      alteredAnswerHint("Google Drive"),
     );
   }
   drive.unshared.add(data.id);

@@ -5,15 +5,9 @@ import type { drive_v3 } from "@googleapis/drive";
 import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
+import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
-import {
-  Concurrency,
-  FilePart,
-  mapSettled,
-  type UploadFolder,
-  uploadedOrIncomplete,
-  uploadFolder,
-} from "../transfer.ts";
+import { FilePart, isStrayNextByte, type UploadFolder, uploadIntoFolder } from "../transfer.ts";
 import { createOnce, createSendFolder, uploadedBefore } from "./folders.ts";
 import { CREATED_FIELDS, type DriveSession } from "./session.ts";
 
@@ -42,21 +36,16 @@ export async function upload(
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  const parent = await uploadFolder(destination, (id) => createSendFolder(drive, id));
-  const uploads = new Concurrency(concurrency);
-  drive.google.authorized.uploads = uploads;
-  const results = await mapSettled(files, uploads, (file) =>
-    uploadOne(drive, file, parent, onProgress),
+  return uploadIntoFolder(
+    files,
+    destination,
+    { authorized: drive.google.authorized, concurrency },
+    {
+      makeSendFolder: (id) => createSendFolder(drive, id),
+      removeFolder: (fileId) => drive.api.files.delete({ fileId }),
+    },
+    (file, parent) => uploadOne(drive, file, parent, onProgress),
   );
-  if (!destination.album && parent.sendFolder && results.every((result) => !result.ok)) {
-    await removeQuietly(drive, parent.sendFolder.remoteId);
-  }
-  return uploadedOrIncomplete(files, results);
-}
-
-/** Clean-up on the way out of a failure: the failure is what the user is told about. */
-async function removeQuietly({ api }: DriveSession, fileId: string) {
-  await api.files.delete({ fileId }).catch(() => undefined);
 }
 
 async function uploadOne(
@@ -107,7 +96,7 @@ async function uploadOne(
   ) {
     throw providerError(
       `Google Drive answered the upload of ${file.name} with another file (${withoutControls(String(created.name))}); dmshare shares nothing.`,
-      "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+      alteredAnswerHint("Google Drive"),
     );
   }
   drive.unshared.add(created.id);
@@ -176,7 +165,6 @@ async function resumableUpload(
     return { next: range ? Number(range[1]) + 1 : 0 };
   };
 
-  const chunkBytes = REQUEST_MAX_BYTES;
   let offset = 0;
   let askFirst = false;
   return call(google, `upload ${file.name}`, async () => {
@@ -187,16 +175,16 @@ async function resumableUpload(
     }
     askFirst = true;
     for (;;) {
-      const end = Math.min(total, offset + chunkBytes);
+      const end = Math.min(total, offset + REQUEST_MAX_BYTES);
       const result = await send(`bytes ${offset}-${end - 1}/${total}`, offset, end);
       if (result.done) return result.done;
       const next = result.next ?? 0;
       // Drive must hold more than before, and no byte that was not sent: a session going
       // back (again and again) or claiming bytes never sent is not to be followed.
-      if (next <= offset || next > end || next >= total) {
+      if (isStrayNextByte(next, offset, end, total)) {
         throw providerError(
           `Google Drive answered dmshare's upload of ${file.name} wrongly (it holds bytes up to ${next} after bytes ${offset}-${end - 1} were sent); dmshare stopped the upload and shares nothing.`,
-          "Try again later. If it happens again, something between you and Google Drive (a proxy) changes its answers.",
+          alteredAnswerHint("Google Drive"),
         );
       }
       offset = next;

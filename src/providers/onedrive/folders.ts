@@ -7,6 +7,7 @@
 import { providerError } from "../../lib/errors.ts";
 import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
+import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type { RemoteItem } from "../provider.ts";
 import { LABEL } from "./errors.ts";
 import {
@@ -23,7 +24,7 @@ import {
 const TAKEN = Symbol("name taken");
 
 /** The folder `name` in `parent`: made, or the one already there. */
-export async function ensureFolder(
+async function ensureFolder(
   s: GraphSession,
   parent: FolderItem,
   name: string,
@@ -67,7 +68,7 @@ export async function ensureFolder(
   if (!isIt(folder) || !isIt(await graph<GraphItem>(s, action, itemPath(folder.id)))) {
     throw providerError(
       `${LABEL} answered dmshare's request for the folder ${parent.remotePath}/${withoutControls(name)} with another item; dmshare uploaded nothing into it.`,
-      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+      alteredAnswerHint(LABEL),
     );
   }
   return {

@@ -5,6 +5,7 @@
 
 import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
+import { alteredAnswerHint } from "../guarded-fetch.ts";
 import { linkProblem, parseLinkRef } from "../link-identity.ts";
 import type {
   LinkState,
@@ -29,7 +30,7 @@ import {
 } from "./session.ts";
 
 /** A permission as Graph describes it. */
-export interface GraphPermission {
+interface GraphPermission {
   id?: unknown;
   roles?: unknown;
   expirationDateTime?: unknown;
@@ -207,7 +208,7 @@ const MAX_PAGES = 500;
 const badListing = (why: string) =>
   providerError(
     `${LABEL} answered dmshare's listing of its app folder wrongly (${why}); dmshare stopped reading it.`,
-    "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+    alteredAnswerHint(LABEL),
   );
 
 /**

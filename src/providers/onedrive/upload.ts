@@ -8,16 +8,14 @@
 
 import { providerError } from "../../lib/errors.ts";
 import { withoutControls } from "../../lib/text.ts";
-import { providerFetch } from "../guarded-fetch.ts";
+import { alteredAnswerHint, providerFetch } from "../guarded-fetch.ts";
 import type { Destination, LocalFile, UploadedFile, UploadProgress } from "../provider.ts";
 import {
-  Concurrency,
   chunkBytesFor,
   FilePart,
-  mapSettled,
+  isStrayNextByte,
   type UploadFolder,
-  uploadedOrIncomplete,
-  uploadFolder,
+  uploadIntoFolder,
 } from "../transfer.ts";
 import { GraphHttpError, graphErrorOf, LABEL } from "./errors.ts";
 import { sendFolderOf } from "./folders.ts";
@@ -47,21 +45,16 @@ export async function upload(
   onProgress: UploadProgress,
   concurrency = UPLOAD_CONCURRENCY,
 ): Promise<UploadedFile[]> {
-  const parent = await uploadFolder(destination, (id) => sendFolderOf(s, id));
-  const uploads = new Concurrency(concurrency);
-  s.authorized.uploads = uploads;
-  const results = await mapSettled(files, uploads, (file) =>
-    uploadOne(s, file, parent, onProgress),
+  return uploadIntoFolder(
+    files,
+    destination,
+    { authorized: s.authorized, concurrency },
+    {
+      makeSendFolder: (id) => sendFolderOf(s, id),
+      removeFolder: (itemId) => graphRequest(s, itemPath(itemId), { method: "DELETE" }),
+    },
+    (file, parent) => uploadOne(s, file, parent, onProgress),
   );
-  if (!destination.album && results.every((result) => !result.ok) && parent.sendFolder) {
-    await removeQuietly(s, parent.sendFolder.remoteId);
-  }
-  return uploadedOrIncomplete(files, results);
-}
-
-/** Clean-up on the way out of a failure: the failure is what the user is told about. */
-async function removeQuietly(s: GraphSession, itemId: string): Promise<void> {
-  await graphRequest(s, itemPath(itemId), { method: "DELETE" }).catch(() => undefined);
 }
 
 async function uploadOne(
@@ -72,8 +65,8 @@ async function uploadOne(
 ): Promise<UploadedFile> {
   const item =
     file.bytes <= SIMPLE_MAX
-      ? await simpleUpload(s, file, file.name, parent, onProgress)
-      : await sessionUpload(s, file, file.name, parent, onProgress);
+      ? await simpleUpload(s, file, parent, onProgress)
+      : await sessionUpload(s, file, parent, onProgress);
   if (!item) {
     throw providerError(
       `${parent.path} already holds another ${file.name}, so dmshare did not upload it there.`,
@@ -95,7 +88,7 @@ async function uploadOne(
   ) {
     throw providerError(
       `${LABEL} answered the upload of ${file.name} with another file (${withoutControls(String(item.name))}); dmshare shares nothing.`,
-      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+      alteredAnswerHint(LABEL),
     );
   }
   return {
@@ -118,12 +111,11 @@ const childPath = (parent: UploadFolder, name: string, action: string) =>
 async function simpleUpload(
   s: GraphSession,
   file: LocalFile,
-  name: string,
   parent: UploadFolder,
   onProgress: UploadProgress,
 ): Promise<GraphItem | undefined> {
   let attempts = 0;
-  const url = `${childPath(parent, name, "content")}?@microsoft.graph.conflictBehavior=fail`;
+  const url = `${childPath(parent, file.name, "content")}?@microsoft.graph.conflictBehavior=fail`;
   const result = await call<GraphItem | typeof NAME_TAKEN>(
     s,
     `upload ${file.name}`,
@@ -141,8 +133,7 @@ async function simpleUpload(
   );
   if (result !== NAME_TAKEN) return result;
   if (attempts === 1) return undefined;
-  const earlier = await existingChild(s, parent, name);
-  return earlier?.size === file.bytes ? earlier : undefined;
+  return sameFileIn(s, parent, file);
 }
 
 const NAME_TAKEN = Symbol("name taken");
@@ -161,6 +152,12 @@ async function existingChild(s: GraphSession, parent: UploadFolder, name: string
   );
 }
 
+/** The file named like `file` in `parent` when it has its size: an earlier attempt's. */
+async function sameFileIn(s: GraphSession, parent: UploadFolder, file: LocalFile) {
+  const earlier = await existingChild(s, parent, file.name);
+  return earlier?.size === file.bytes ? earlier : undefined;
+}
+
 interface UploadSessionAnswer {
   uploadUrl?: unknown;
   nextExpectedRanges?: unknown;
@@ -174,13 +171,13 @@ interface UploadSessionAnswer {
 async function sessionUpload(
   s: GraphSession,
   file: LocalFile,
-  name: string,
   parent: UploadFolder,
   onProgress: UploadProgress,
 ): Promise<GraphItem | undefined> {
+  const { name } = file;
   const created = await call(
     s,
-    `start uploading ${file.name}`,
+    `start uploading ${name}`,
     async () =>
       (
         await graphRequest<UploadSessionAnswer>(s, childPath(parent, name, "createUploadSession"), {
@@ -198,10 +195,9 @@ async function sessionUpload(
   );
   if (created === null) return undefined;
   const uploadUrl = checkedUploadUrl(s, created.uploadUrl);
-  const session = new UploadSession(s, uploadUrl, file, onProgress, async () => {
-    const made = await existingChild(s, parent, name);
-    return made?.size === file.bytes ? made : undefined;
-  });
+  const session = new UploadSession(s, uploadUrl, file, onProgress, () =>
+    sameFileIn(s, parent, file),
+  );
   try {
     return await call(s, `upload ${file.name}`, () => session.sendRest());
   } catch (error) {
@@ -215,7 +211,7 @@ function checkedUploadUrl(s: GraphSession, given: unknown): URL {
   const refuse = (why: string) =>
     providerError(
       `${LABEL} gave an upload address dmshare does not trust (${why}); it sent nothing there.`,
-      "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+      alteredAnswerHint(LABEL),
     );
   if (typeof given !== "string") throw refuse("no address");
   let url: URL;
@@ -297,7 +293,7 @@ class UploadSession {
       // The next byte must follow what was just acknowledged, within what was sent: a session
       // pointing back (again and again) or past bytes never sent is not to be followed.
       const next = nextStart(answer.nextExpectedRanges, end);
-      if (next <= this.offset || next > end || next >= total) {
+      if (isStrayNextByte(next, this.offset, end, total)) {
         throw unreadableSession(`it asked for byte ${next} after bytes ${this.offset}-${end - 1}`);
       }
       this.offset = next;
@@ -350,7 +346,7 @@ class UploadSession {
 const unreadableSession = (why: string) =>
   providerError(
     `${LABEL} answered dmshare's upload session wrongly (${why}); dmshare cancelled the upload and shares nothing.`,
-    "Try again later. If it happens again, something between you and OneDrive (a proxy) changes its answers.",
+    alteredAnswerHint(LABEL),
   );
 
 /** The first byte of the first range (`"26-"`, `"26-99"`), checked to lie in the file. */
