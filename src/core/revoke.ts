@@ -1,7 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { usageError } from "../lib/errors.ts";
-import { wholeSend } from "../lib/link-records.ts";
-import { deleterOf, revokerOf } from "../providers/features.ts";
+import { deleteUploads, revokerOf } from "../providers/features.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { LedgerEntry } from "../store/ledger.ts";
 import { parseDuration } from "./duration.ts";
@@ -129,7 +128,7 @@ export async function revokeLinks(
       }
       if (options.deleteFiles) {
         const provider = await providerFor(entry.provider);
-        await deleterOf(provider).deleteItems(remoteItemsOf(entry));
+        await deleteUploads(provider, remoteItemsOf(entry));
       }
       report.results.push({ ...viewOf(saved, now), outcome, filesDeleted: options.deleteFiles });
     } catch (error) {
@@ -141,8 +140,9 @@ export async function revokeLinks(
 }
 
 function remoteItemsOf(entry: LedgerEntry) {
-  // The send's own folder where it has one; the item itself in the older, flat layout.
-  if (entry.target) return [wholeSend(entry.target)];
+  // The item (deleteUploads takes its send's own folder where it has one); its files in the
+  // older, flat layout, where they have none.
+  if (entry.target) return [entry.target];
   return entry.files.flatMap((file) =>
     file.remotePath && file.remoteId
       ? [{ remotePath: file.remotePath, remoteId: file.remoteId }]
