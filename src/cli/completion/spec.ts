@@ -72,7 +72,7 @@ function valuesNamed(name: string, choices: readonly string[] | undefined): Valu
     case "expires":
     case "olderThan":
     case "since":
-      return words(DURATION_EXAMPLES.map((example) => example.value));
+      return words(DURATION_EXAMPLES);
     case "links":
       return { kind: "links" };
     case "album":
