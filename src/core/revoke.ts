@@ -48,12 +48,27 @@ export interface RevokeReport {
 
 const MIN_PREFIX = 4;
 
+/** What names the links to revoke: the links themselves, or a selector. */
+type LinkChoice = Pick<RevokeSelection, "refs" | "olderThan"> & {
+  all?: boolean;
+  expired?: boolean;
+  album?: boolean;
+};
+
+/** No link named and no selector (--all, --expired, --older-than, --album): none chosen yet. */
+export const noLinkChosen = (choice: LinkChoice): boolean =>
+  choice.refs.length === 0 &&
+  !choice.all &&
+  !choice.expired &&
+  choice.olderThan === undefined &&
+  !choice.album;
+
 /** The ledger entries the user means: named ones, plus those the selectors match. */
 export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise<LedgerEntry[]> {
   const { refs, expired, olderThan } = selection;
   const album = selection.album === true;
   const selectors = selection.all || expired || olderThan !== undefined;
-  if (refs.length === 0 && !selectors && !album) {
+  if (noLinkChosen(selection)) {
     throw usageError(
       "No link given.",
       "Name links by id or URL (dmshare list shows them), or use --expired, --older-than 30d, --album or --all.",
