@@ -16,6 +16,7 @@ import { httpFetch } from "./lib/http-fetch.ts";
 import { closeLedgers } from "./store/ledger-connection.ts";
 import { configDirFor } from "./store/paths.ts";
 import { openInBrowser } from "./ui/browser.ts";
+import { terminalWidth } from "./ui/terminal-width.ts";
 
 /** Parses `argv`, runs the command and returns the exit code. Never exits the process. */
 export async function run(argv: readonly string[], given: Ctx): Promise<number> {
@@ -64,9 +65,7 @@ interface ProcessLike {
 
 /** A usage error commander found: `✖ message`, a hint, the command's usage; exit 2. */
 function usageFailed(cli: CliRun, program: CommandUnknownOpts, error: CommanderError): number {
-  const { stderr } = cli.ctx;
-  const width = (stderr.isTTY ? stderr.columns : undefined) ?? 80;
-  const failure = commanderFailure(program, error, width);
+  const failure = commanderFailure(program, error, terminalWidth(cli.ctx.stderr));
   cli.output.fatal(failure.error, false);
   if (failure.usage) cli.output.info(`\n${failure.usage}`);
   return EXIT_CODES.usage;

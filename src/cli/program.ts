@@ -1,4 +1,5 @@
 import { Command, Option } from "@commander-js/extra-typings";
+import { terminalWidth } from "../ui/terminal-width.ts";
 import { register as registerCompletion } from "./completion/index.ts";
 import { register as registerConfig } from "./config/index.ts";
 import { register as registerExport } from "./export/index.ts";
@@ -38,8 +39,8 @@ export function buildProgram(run: CliRun) {
       // Commander's errors are printed as dmshare's, with a hint and the usage (main.ts).
       outputError: () => {},
       // Commander's own defaults, from the command's streams: the terminal's width, else 80.
-      getOutHelpWidth: () => (ctx.stdout.isTTY ? ctx.stdout.columns : undefined) ?? 80,
-      getErrHelpWidth: () => (ctx.stderr.isTTY ? ctx.stderr.columns : undefined) ?? 80,
+      getOutHelpWidth: () => terminalWidth(ctx.stdout),
+      getErrHelpWidth: () => terminalWidth(ctx.stderr),
     })
     .addHelpText(
       "after",

@@ -31,15 +31,26 @@ export function globalOptionsOf(command: CommandUnknownOpts): GlobalOptions {
  * deepest command commander got to, so `send --json --password=x` still answers in JSON.
  */
 export function optionsSoFar(program: CommandUnknownOpts): GlobalOptions {
+  return globalOptionsOf(commandReached(program));
+}
+
+/** The deepest command the arguments named (`dmshare config set …` → `set`). */
+export function commandReached(program: CommandUnknownOpts): CommandUnknownOpts {
   let reached = program;
   for (;;) {
     const [name] = reached.args;
-    const next = reached.commands.find(
-      (command) => command.name() === name || command.aliases().includes(name ?? ""),
-    );
-    if (!next) return globalOptionsOf(reached);
+    const next = subcommandNamed(reached, name ?? "");
+    if (!next) return reached;
     reached = next;
   }
+}
+
+/** The subcommand of `command` that `word` names, by its name or one of its aliases. */
+export function subcommandNamed(
+  command: CommandUnknownOpts,
+  word: string,
+): CommandUnknownOpts | undefined {
+  return command.commands.find((sub) => sub.name() === word || sub.aliases().includes(word));
 }
 
 /**

@@ -35,16 +35,18 @@ const age = (createdAt: string, now: Date) =>
 export async function liveLinkCandidates(ctx: Ctx): Promise<Candidate[]> {
   const now = ctx.now();
   const summaries = await peekSummaries(ledgerPath(ctx.paths.configDir), "active");
-  return summaries
-    .filter((summary) => {
-      return isLive(statusOf(summary, now)) && typeable(summary.id);
-    })
-    .map((summary) => ({
-      value: summary.id,
-      description: withoutControls(
-        `${summary.name} (${summary.kind === "album" ? "album, " : ""}${providerName(summary.provider)}, ${age(summary.createdAt, now)}${statusOf(summary, now) === "overdue" ? ", overdue" : ""})`,
-      ),
-    }));
+  return summaries.flatMap((summary) => {
+    const status = statusOf(summary, now);
+    if (!isLive(status) || !typeable(summary.id)) return [];
+    return [
+      {
+        value: summary.id,
+        description: withoutControls(
+          `${summary.name} (${summary.kind === "album" ? "album, " : ""}${providerName(summary.provider)}, ${age(summary.createdAt, now)}${status === "overdue" ? ", overdue" : ""})`,
+        ),
+      },
+    ];
+  });
 }
 
 /** The album names in the ledger, newest first, each once. */

@@ -11,15 +11,7 @@ const UNIT_MS = {
  * Durations `--expires`, `--older-than` and `--since` accept (the parsers below read them),
  * offered by completion. A date (2026-12-31) is accepted too, but is not worth offering.
  */
-export const DURATION_EXAMPLES: readonly { value: string; description: string }[] = [
-  { value: "30m", description: "30 minutes" },
-  { value: "1h", description: "1 hour" },
-  { value: "12h", description: "12 hours" },
-  { value: "1d", description: "1 day" },
-  { value: "7d", description: "7 days" },
-  { value: "2w", description: "2 weeks" },
-  { value: "30d", description: "30 days" },
-];
+export const DURATION_EXAMPLES: readonly string[] = ["30m", "1h", "12h", "1d", "7d", "2w", "30d"];
 
 /** `30m`, `12h`, `7d`, `2w` in milliseconds, or null when `text` is not such a duration. */
 function durationMs(text: string): number | null {

@@ -7,6 +7,16 @@ import type { ExpiryEnforcer, LedgerEntry, LinkSummary, StoredStatus } from "../
  */
 export type LinkStatus = StoredStatus | "expired" | "overdue";
 
+/** Every status, in the order `list --status` and its completion name them. */
+export const LINK_STATUSES = [
+  "pending",
+  "active",
+  "needs-sharing",
+  "expired",
+  "overdue",
+  "revoked",
+] as const satisfies readonly LinkStatus[];
+
 export interface LinkView {
   id: string;
   provider: string;

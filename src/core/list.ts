@@ -5,6 +5,7 @@ import { findProvider } from "../providers/catalog.ts";
 import type { LinkSummary } from "../store/ledger.ts";
 import { parseSince } from "./duration.ts";
 import {
+  LINK_STATUSES,
   type LinkStatus,
   type LinkSummaryView,
   type LinkView,
@@ -21,15 +22,6 @@ export interface ListRequest {
   /** `7d` (the last seven days) or a date: only links made since then. */
   since?: string;
 }
-
-const STATUSES: readonly LinkStatus[] = [
-  "pending",
-  "active",
-  "needs-sharing",
-  "expired",
-  "overdue",
-  "revoked",
-];
 
 /** The links dmshare made, newest first; revoked ones only with `all` or `status`. */
 export async function listLinks(ctx: Ctx, request: ListRequest): Promise<LinkView[]> {
@@ -80,10 +72,10 @@ function filter(request: ListRequest, now: Date) {
 
 function parseStatus(status: string): LinkStatus {
   const wanted = status.trim().toLowerCase() as LinkStatus;
-  if (!STATUSES.includes(wanted)) {
+  if (!LINK_STATUSES.includes(wanted)) {
     throw usageError(
       `Unknown status "${status}".`,
-      `${didYouMean(wanted, STATUSES)}Use one of: ${STATUSES.join(", ")}.`,
+      `${didYouMean(wanted, LINK_STATUSES)}Use one of: ${LINK_STATUSES.join(", ")}.`,
     );
   }
   return wanted;

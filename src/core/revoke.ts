@@ -1,7 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { usageError } from "../lib/errors.ts";
-import { wholeSend } from "../lib/link-records.ts";
-import { deleterOf, revokerOf } from "../providers/features.ts";
+import { deleteUploads, revokerOf } from "../providers/features.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { LedgerEntry } from "../store/ledger.ts";
 import { parseDuration } from "./duration.ts";
@@ -49,12 +48,27 @@ export interface RevokeReport {
 
 const MIN_PREFIX = 4;
 
+/** What names the links to revoke: the links themselves, or a selector. */
+type LinkChoice = Pick<RevokeSelection, "refs" | "olderThan"> & {
+  all?: boolean;
+  expired?: boolean;
+  album?: boolean;
+};
+
+/** No link named and no selector (--all, --expired, --older-than, --album): none chosen yet. */
+export const noLinkChosen = (choice: LinkChoice): boolean =>
+  choice.refs.length === 0 &&
+  !choice.all &&
+  !choice.expired &&
+  choice.olderThan === undefined &&
+  !choice.album;
+
 /** The ledger entries the user means: named ones, plus those the selectors match. */
 export async function selectLinks(ctx: Ctx, selection: RevokeSelection): Promise<LedgerEntry[]> {
   const { refs, expired, olderThan } = selection;
   const album = selection.album === true;
   const selectors = selection.all || expired || olderThan !== undefined;
-  if (refs.length === 0 && !selectors && !album) {
+  if (noLinkChosen(selection)) {
     throw usageError(
       "No link given.",
       "Name links by id or URL (dmshare list shows them), or use --expired, --older-than 30d, --album or --all.",
@@ -129,7 +143,7 @@ export async function revokeLinks(
       }
       if (options.deleteFiles) {
         const provider = await providerFor(entry.provider);
-        await deleterOf(provider).deleteItems(remoteItemsOf(entry));
+        await deleteUploads(provider, remoteItemsOf(entry));
       }
       report.results.push({ ...viewOf(saved, now), outcome, filesDeleted: options.deleteFiles });
     } catch (error) {
@@ -141,8 +155,9 @@ export async function revokeLinks(
 }
 
 function remoteItemsOf(entry: LedgerEntry) {
-  // The send's own folder where it has one; the item itself in the older, flat layout.
-  if (entry.target) return [wholeSend(entry.target)];
+  // The item (deleteUploads takes its send's own folder where it has one); its files in the
+  // older, flat layout, where they have none.
+  if (entry.target) return [entry.target];
   return entry.files.flatMap((file) =>
     file.remotePath && file.remoteId
       ? [{ remotePath: file.remotePath, remoteId: file.remoteId }]

@@ -1,7 +1,6 @@
 import type { Ctx } from "../context.ts";
-import { wholeSend } from "../lib/link-records.ts";
 import { displayNameOf, findProvider } from "../providers/catalog.ts";
-import { deleterOf, listerOf } from "../providers/features.ts";
+import { deleteUploads, listerOf } from "../providers/features.ts";
 import type { LinkState, Provider, ProviderName } from "../providers/provider.ts";
 import type { LedgerEntry } from "../store/ledger.ts";
 import { ownerProbe, ownerState } from "../store/owner.ts";
@@ -108,7 +107,7 @@ async function syncProvider(ctx: Ctx, provider: Provider, dryRun: boolean): Prom
   });
   if (!dryRun) {
     for (const target of decided.deletions) {
-      await deleterOf(provider).deleteItems([wholeSend(target)]);
+      await deleteUploads(provider, [target]);
     }
   }
   const { checked, changes, waiting } = decided;

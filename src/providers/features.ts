@@ -3,6 +3,7 @@
 // provider's own refusal (exit 2) when it has none.
 
 import { usageError } from "../lib/errors.ts";
+import { type RemoteItem, wholeSend } from "../lib/link-records.ts";
 import type {
   Deleter,
   LinkLister,
@@ -67,6 +68,14 @@ export function revokerOf(provider: Provider, link: LinkToRevoke): LinkRevoker {
 export function deleterOf(provider: Provider): Deleter {
   if (implementsAll(provider, DELETER)) return provider as Deleter;
   return refuse(provider, provider.refusals?.deleteItems, "delete what it uploaded");
+}
+
+/**
+ * Deletes everything the sends of `items` uploaded (each one's own folder, else the item
+ * itself: see `wholeSend`), or the provider's refusal.
+ */
+export function deleteUploads(provider: Provider, items: readonly RemoteItem[]): Promise<void> {
+  return deleterOf(provider).deleteItems(items.map(wholeSend));
 }
 
 /** The provider as a LinkLister, or a refusal (a provider without links has none to list). */

@@ -11,6 +11,29 @@ interface SettingSpec {
   parse: (value: string) => string;
 }
 
+/**
+ * The parse of a setting that is one of two words: the word given, trimmed and lower-cased, or
+ * a usage error saying the value is not `what`, with `hint` (after a did-you-mean, unless
+ * `suggest` is false).
+ */
+function eitherWord(
+  words: readonly [string, string],
+  what: string,
+  hint: string,
+  { suggest = true } = {},
+): (value: string) => string {
+  return (value) => {
+    const word = value.trim().toLowerCase();
+    if (!words.includes(word)) {
+      throw usageError(
+        `"${value}" is not ${what}.`,
+        `${suggest ? didYouMean(word, words) : ""}${hint}`,
+      );
+    }
+    return word;
+  };
+}
+
 export const SETTINGS = {
   provider: {
     description: "provider used when --via is not given",
@@ -26,43 +49,29 @@ export const SETTINGS = {
   },
   metadata: {
     description: "strip (default: remove location and identifying metadata) or keep",
-    parse: (value: string) => {
-      const policy = value.trim().toLowerCase();
-      if (policy !== "strip" && policy !== "keep") {
-        throw usageError(
-          `"${value}" is not a metadata policy.`,
-          `${didYouMean(policy, ["strip", "keep"])}Use strip (remove location and identifying metadata before upload) or keep.`,
-        );
-      }
-      return policy;
-    },
+    parse: eitherWord(
+      ["strip", "keep"],
+      "a metadata policy",
+      "Use strip (remove location and identifying metadata before upload) or keep.",
+    ),
   },
   copy: {
     description: "on (default: send copies the message to the clipboard) or off (--copy overrides)",
-    parse: (value: string) => {
-      const setting = value.trim().toLowerCase();
-      if (setting !== "on" && setting !== "off") {
-        throw usageError(
-          `"${value}" is not a copy setting.`,
-          "Use on (send copies the message to the clipboard) or off (it never tries).",
-        );
-      }
-      return setting;
-    },
+    parse: eitherWord(
+      ["on", "off"],
+      "a copy setting",
+      "Use on (send copies the message to the clipboard) or off (it never tries).",
+      { suggest: false },
+    ),
   },
   "auto-prune": {
     description:
       "on (default: each command first revokes links past the expiry dmshare enforces) or off",
-    parse: (value: string) => {
-      const setting = value.trim().toLowerCase();
-      if (setting !== "on" && setting !== "off") {
-        throw usageError(
-          `"${value}" is not an auto-prune setting.`,
-          `${didYouMean(setting, ["on", "off"])}Use on (each dmshare command first revokes the links whose expiry has passed) or off.`,
-        );
-      }
-      return setting;
-    },
+    parse: eitherWord(
+      ["on", "off"],
+      "an auto-prune setting",
+      "Use on (each dmshare command first revokes the links whose expiry has passed) or off.",
+    ),
   },
 } satisfies Record<string, SettingSpec>;
 

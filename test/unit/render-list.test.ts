@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 import { expiryCell, rfc3339, shortDate } from "../../src/cli/list/cells.ts";
 import { FIELDS, parseFields, selectFields } from "../../src/cli/list/fields.ts";
 import { LinksTable, noLinksLine, tsvLines } from "../../src/cli/list/render.ts";
-import type { LinkStatus, LinkSummaryView, LinkView } from "../../src/core/links.ts";
+import {
+  type LinkStatus,
+  type LinkSummaryView,
+  type LinkView,
+  LINK_STATUSES as STATUSES,
+} from "../../src/core/links.ts";
 import { displayWidth } from "../../src/ui/table.ts";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
@@ -25,15 +30,6 @@ const summary = (over: Partial<LinkSummaryView> = {}): LinkSummaryView => ({
   status: "active",
   ...over,
 });
-
-const STATUSES: LinkStatus[] = [
-  "pending",
-  "active",
-  "needs-sharing",
-  "expired",
-  "overdue",
-  "revoked",
-];
 
 /** One link of each status and of each awkward name, as a real ledger may hold. */
 const MIXED: LinkSummaryView[] = [

@@ -1,5 +1,6 @@
 import type { Argument, CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import { DURATION_EXAMPLES } from "../../core/duration.ts";
+import { LINK_STATUSES } from "../../core/links.ts";
 import { presetNames } from "../../core/message.ts";
 import { providerNames } from "../../providers/catalog.ts";
 import { SETTINGS } from "../../store/config.ts";
@@ -67,11 +68,11 @@ function valuesNamed(name: string, choices: readonly string[] | undefined): Valu
     case "key":
       return words(Object.keys(SETTINGS));
     case "status":
-      return words(["pending", "active", "needs-sharing", "expired", "overdue", "revoked"]);
+      return words(LINK_STATUSES);
     case "expires":
     case "olderThan":
     case "since":
-      return words(DURATION_EXAMPLES.map((example) => example.value));
+      return words(DURATION_EXAMPLES);
     case "links":
       return { kind: "links" };
     case "album":

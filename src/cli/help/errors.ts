@@ -1,5 +1,6 @@
 import type { CommanderError, CommandUnknownOpts } from "@commander-js/extra-typings";
 import { type DmshareError, usageError } from "../../lib/errors.ts";
+import { commandReached } from "../run.ts";
 import { fullName } from "./command.ts";
 
 /**
@@ -73,21 +74,8 @@ export function commanderFailure(
   };
 }
 
-/** The deepest command the arguments named (`dmshare config set …` → `set`). */
-export function commandReached(program: CommandUnknownOpts): CommandUnknownOpts {
-  let reached = program;
-  for (;;) {
-    const [name] = reached.args;
-    const next = reached.commands.find(
-      (command) => command.name() === name || command.aliases().includes(name ?? ""),
-    );
-    if (!next) return reached;
-    reached = next;
-  }
-}
-
 /** The command's help without its description and examples: usage, arguments, options. */
-export function usageOf(command: CommandUnknownOpts, width: number): string {
+function usageOf(command: CommandUnknownOpts, width: number): string {
   const helper = command.createHelp();
   helper.prepareContext({ helpWidth: width });
   helper.commandDescription = () => "";

@@ -1,7 +1,7 @@
 import type { Command, CommandUnknownOpts } from "@commander-js/extra-typings";
 import { usageError } from "../../lib/errors.ts";
 import { didYouMean } from "../../lib/suggest.ts";
-import type { CommandRegistrar } from "../run.ts";
+import { type CommandRegistrar, subcommandNamed } from "../run.ts";
 import { VERSION } from "../version.ts";
 import { fullName, helpCommand, TOPICS, type Topic, versionCommand } from "./command.ts";
 import { HELP_TOPICS } from "./render.ts";
@@ -43,9 +43,7 @@ function commandFor(
 ): CommandUnknownOpts {
   let command = from as CommandUnknownOpts;
   for (const word of words) {
-    const next = command.commands.find(
-      (sub) => sub.name() === word || sub.aliases().includes(word),
-    );
+    const next = subcommandNamed(command, word);
     if (!next) throw unknownTopic(command, word);
     command = next;
   }

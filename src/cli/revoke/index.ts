@@ -1,4 +1,4 @@
-import { revokeLinks, selectLinks } from "../../core/revoke.ts";
+import { noLinkChosen, revokeLinks, selectLinks } from "../../core/revoke.ts";
 import { batchExitCode, EXIT_CODES, interruptedError, usageError } from "../../lib/errors.ts";
 import type { LedgerEntry } from "../../store/ledger.ts";
 import { canAsk } from "../../ui/ask.ts";
@@ -6,7 +6,7 @@ import type { Output } from "../../ui/output.ts";
 import { readLine } from "../../ui/prompt.ts";
 import { type CommandRegistrar, declined } from "../run.ts";
 import { type RevokeOptions, revokeCommand } from "./command.ts";
-import { nothingChosen, pickLinks } from "./picker.ts";
+import { pickLinks } from "./picker.ts";
 import {
   confirmationLines,
   failurePrefix,
@@ -19,7 +19,7 @@ export const register: CommandRegistrar = (program, run) => {
   revokeCommand(program).action(async (refs, options) => {
     // At a terminal, no link named: a picker of the links that still work (./picker.ts).
     const picked =
-      nothingChosen(refs, options) && canAsk(run.ctx) ? await pickLinks(run.output) : refs;
+      noLinkChosen({ ...options, refs }) && canAsk(run.ctx) ? await pickLinks(run.output) : refs;
     if (picked === null) {
       if (options.json) run.output.document([]);
       return;

@@ -4,15 +4,6 @@ import { humanSpan } from "../../core/time-format.ts";
 import { chooseSome } from "../../ui/ask.ts";
 import type { Output } from "../../ui/output.ts";
 import { safeCell } from "../../ui/table.ts";
-import type { RevokeOptions } from "./command.ts";
-
-/** `dmshare revoke` with neither links nor a selector (--all, --expired …). */
-export const nothingChosen = (refs: string[], options: RevokeOptions): boolean =>
-  refs.length === 0 &&
-  !options.all &&
-  !options.expired &&
-  options.olderThan === undefined &&
-  !options.album;
 
 /**
  * At a terminal, `dmshare revoke` alone offers the links that still work (newest first: id,

@@ -15,6 +15,7 @@ import { askText, chooseOne, chooseSome, confirm } from "../../ui/ask.ts";
 import type { Output } from "../../ui/output.ts";
 import { formatBytes } from "../../ui/progress.ts";
 import { truncate } from "../../ui/table.ts";
+import { terminalWidth } from "../../ui/terminal-width.ts";
 
 /** What `dmshare send` with no files asks for at a terminal; the rest comes from the flags. */
 export interface SendAnswers {
@@ -185,7 +186,7 @@ function pickFrom(output: Output, photos: Awaited<ReturnType<typeof findPhotos>>
     message,
     photos.map((photo) => ({
       value: photo.path,
-      name: photoChoice(photo, (ctx.stderr.isTTY ? ctx.stderr.columns : undefined) ?? 80),
+      name: photoChoice(photo, terminalWidth(ctx.stderr)),
     })),
     (picked) => pickedSummary(photos.filter((photo) => picked.includes(photo.path))),
   );

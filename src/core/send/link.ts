@@ -1,9 +1,8 @@
 import type { Ctx } from "../../context.ts";
 import { envMs } from "../../lib/env.ts";
 import { DmshareError, interruptedError, providerError } from "../../lib/errors.ts";
-import { wholeSend } from "../../lib/link-records.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
-import { deleterOf, revokerOf, sharerOf } from "../../providers/features.ts";
+import { deleteUploads, revokerOf, sharerOf } from "../../providers/features.ts";
 import { stoppedBy } from "../../providers/guarded-fetch.ts";
 import { linkProblem } from "../../providers/link-identity.ts";
 import type { Provider, RemoteItem, SharedLink, ShareOptions } from "../../providers/provider.ts";
@@ -124,7 +123,7 @@ async function undoInterruptedShare(
 /** Stops whatever link the item has and, where the provider can, deletes the upload. */
 async function removeShared(provider: Provider, target: RemoteItem, url: string | null) {
   await revokerOf(provider, { url, target }).revoke({ url, target });
-  if (provider.capabilities.deleteFiles) await deleterOf(provider).deleteItems([wholeSend(target)]);
+  if (provider.capabilities.deleteFiles) await deleteUploads(provider, [target]);
 }
 
 /** The link request was stopped by Ctrl-C: the caller cleans up, within its own bound. */
@@ -157,7 +156,7 @@ async function shareOrExplain(
       throw await undoUntrustedShare(ctx, provider, target, entryId, "its answer made no sense");
     }
     if (error.kind === "usage") {
-      await deleterOf(provider).deleteItems([wholeSend(target)]);
+      await deleteUploads(provider, [target]);
       await openLedger(ctx).remove(entryId);
       throw new DmshareError("usage", error.message, {
         hint: `Nothing was shared and the upload was removed. ${error.hint ?? ""}`.trim(),

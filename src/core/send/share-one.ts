@@ -1,8 +1,7 @@
 import type { Ctx } from "../../context.ts";
 import { interruptedError, usageError } from "../../lib/errors.ts";
-import { wholeSend } from "../../lib/link-records.ts";
 import { displayNameOf } from "../../providers/catalog.ts";
-import { deleterOf, revokerOf } from "../../providers/features.ts";
+import { deleteUploads, revokerOf } from "../../providers/features.ts";
 import { identityOfLink, type LinkIdentity } from "../../providers/link-identity.ts";
 import type {
   Account,
@@ -194,7 +193,7 @@ async function uploadStep(share: Share, observer: SendObserver): Promise<PlanUpl
         `nothing was shared; what was uploaded stays private in your ${displayNameOf(provider.name)}.`,
       );
     }
-    await deleterOf(provider).deleteItems([wholeSend(upload.target)]);
+    await deleteUploads(provider, [upload.target]);
     throw interruptedError("nothing was shared and the uploaded files were removed.");
   }
   return upload;
@@ -206,7 +205,7 @@ async function checkUnchanged(share: Share, target: RemoteItem): Promise<void> {
   const changed = await changedSinceInspected(plan.files);
   if (!changed) return;
   await ledger.remove(id);
-  if (provider.capabilities.deleteFiles) await deleterOf(provider).deleteItems([wholeSend(target)]);
+  if (provider.capabilities.deleteFiles) await deleteUploads(provider, [target]);
   throw usageError(
     `${changed.path} changed while it was being uploaded.`,
     `Nothing was shared${provider.capabilities.deleteFiles ? " and the upload was removed" : ""}. Send it again once it is finished (still being copied or edited?).`,

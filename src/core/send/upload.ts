@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
 import { DmshareError } from "../../lib/errors.ts";
-import { wholeSend } from "../../lib/link-records.ts";
-import { deleterOf } from "../../providers/features.ts";
+import { deleteUploads } from "../../providers/features.ts";
 import {
   type FileFailure,
   IncompleteUpload,
@@ -69,12 +68,10 @@ export async function uploadPlan(
     const cleaned =
       album !== undefined &&
       provider.capabilities.deleteFiles &&
-      (await deleterOf(provider)
-        .deleteItems([wholeSend(album)])
-        .then(
-          () => true,
-          () => false,
-        ));
+      (await deleteUploads(provider, [album]).then(
+        () => true,
+        () => false,
+      ));
     throw error instanceof IncompleteUpload ? albumFailed(plan, error, cleaned) : error;
   }
 }
