@@ -10,7 +10,7 @@ import type { FolderItem } from "../../lib/link-records.ts";
 import { withoutControls } from "../../lib/text.ts";
 import { call } from "../google/session.ts";
 import { alteredAnswerHint } from "../guarded-fetch.ts";
-import type { LocalFile } from "../provider.ts";
+import type { LocalFile, RemoteItem } from "../provider.ts";
 import {
   CREATED_FIELDS,
   type DriveSession,
@@ -59,31 +59,53 @@ export function createOnce<T>(
   };
 }
 
-/** The send's own folder, `dmshare/<sendId>`, made in the dmshare folder. */
-export async function createSendFolder(drive: DriveSession, sendId: string): Promise<FolderItem> {
+/**
+ * A folder in the dmshare folder, made once (a retry after a lost reply first asks
+ * `madeBefore`), with the id Drive generated for it when Drive gave one: the dmshare folder's
+ * id, that id, and Drive's answer.
+ */
+async function createFolderOnce(
+  drive: DriveSession,
+  action: string,
+  folder: { name: string; appProperties?: Record<string, string> },
+  fields: string,
+  madeBefore: (parent: string) => Promise<drive_v3.Schema$File | undefined>,
+) {
   const [parent, id] = await Promise.all([rootFolder(drive), takeIdForSendFolder(drive)]);
-  const fields = "id,name,mimeType,parents";
   const made = await call(
     drive.google,
-    "create the folder for this send",
+    action,
     createOnce(
       async () =>
         (
           await drive.api.files.create({
-            requestBody: {
-              ...(id && { id }),
-              name: sendId,
-              mimeType: FOLDER_MIME,
-              parents: [parent],
-            },
+            requestBody: { ...(id && { id }), ...folder, mimeType: FOLDER_MIME, parents: [parent] },
             fields,
           })
         ).data,
-      async () =>
-        (await namedIn(drive, parent, sendId, fields)).find(
-          (item) => item.mimeType === FOLDER_MIME,
-        ),
+      () => madeBefore(parent),
     ),
+  );
+  return { parent, id, made };
+}
+
+/** Drive answered a folder's creation with another item: nothing is uploaded into it. */
+const anotherItem = (what: string) =>
+  providerError(
+    `Google Drive answered dmshare's request for ${what} with another item; dmshare uploaded nothing into it.`,
+    alteredAnswerHint("Google Drive"),
+  );
+
+/** The send's own folder, `dmshare/<sendId>`, made in the dmshare folder. */
+export async function createSendFolder(drive: DriveSession, sendId: string): Promise<FolderItem> {
+  const fields = "id,name,mimeType,parents";
+  const { parent, id, made } = await createFolderOnce(
+    drive,
+    "create the folder for this send",
+    { name: sendId },
+    fields,
+    async (parent) =>
+      (await namedIn(drive, parent, sendId, fields)).find((item) => item.mimeType === FOLDER_MIME),
   );
   // This folder is what clean-up and `revoke --delete-files` delete whole: an answer naming
   // another folder (the dmshare folder, another send's) must never be taken for it, so the
@@ -102,19 +124,46 @@ export async function createSendFolder(drive: DriveSession, sendId: string): Pro
       )
     ).data;
   if (!isSendFolder(made) || (id ? made.id !== id : !isSendFolder(await readBack(made.id)))) {
-    throw providerError(
-      `Google Drive answered dmshare's request for the folder ${ROOT_FOLDER}/${sendId} with another item; dmshare uploaded nothing into it.`,
-      alteredAnswerHint("Google Drive"),
-    );
+    throw anotherItem(`the folder ${ROOT_FOLDER}/${sendId}`);
   }
   return { remotePath: withoutControls(`${ROOT_FOLDER}/${sendId}`), remoteId: made.id };
 }
 
+/**
+ * The album's folder, in the dmshare folder: Drive never renames, so no other send's names can
+ * show in it, and it is this send's own folder (clean-up deletes it). It carries the send's id
+ * (appProperties), so a retry after a lost reply finds it instead of making a second one.
+ */
+export async function createAlbum(
+  drive: DriveSession,
+  name: string,
+  sendId: string,
+): Promise<RemoteItem> {
+  const { id, made } = await createFolderOnce(
+    drive,
+    `create the album folder "${name}"`,
+    { name, appProperties: { [SEND_PROPERTY]: sendId } },
+    CREATED_FIELDS,
+    (parent) => folderOfSend(drive, parent, sendId),
+  );
+  // Clean-up deletes this folder whole: an answer naming another item (the dmshare folder,
+  // another send's) must not be taken for it. Drive made the id; it can't be another's.
+  if (typeof made.id !== "string" || (id !== undefined && made.id !== id)) {
+    throw anotherItem(`the album folder "${name}"`);
+  }
+  drive.unshared.add(made.id);
+  return {
+    remotePath: withoutControls(`${ROOT_FOLDER}/${made.name ?? name}`),
+    remoteId: made.id,
+    ...(made.webViewLink && { viewUrl: made.webViewLink }),
+  };
+}
+
 /** The appProperty that names the send an album's folder was made for. */
-export const SEND_PROPERTY = "dmshareSend";
+const SEND_PROPERTY = "dmshareSend";
 
 /** The album folder made for the send `sendId` in `parentId`, if a lost reply hid it. */
-export async function folderOfSend(
+async function folderOfSend(
   { google, api }: DriveSession,
   parentId: string,
   sendId: string,

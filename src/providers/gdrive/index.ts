@@ -1,11 +1,8 @@
 // Google Drive: files in a `dmshare` folder, "anyone with the link" view-only links
 // (optionally without downloads), revoke, delete.
 
-import { providerError } from "../../lib/errors.ts";
-import { withoutControls } from "../../lib/text.ts";
 import { loginGoogle } from "../google/login.ts";
 import { call } from "../google/session.ts";
-import { alteredAnswerHint } from "../guarded-fetch.ts";
 import type {
   Account,
   Deleter,
@@ -17,21 +14,16 @@ import type {
   ProviderSession,
   RemoteItem,
 } from "../provider.ts";
-import { createOnce, folderOfSend, SEND_PROPERTY } from "./folders.ts";
+import { createAlbum } from "./folders.ts";
 import { linkState, revoke, share } from "./links.ts";
 import { listLinks } from "./listing.ts";
 import {
-  CREATED_FIELDS,
   type DriveSession,
-  FOLDER_MIME,
   idForSendFolder,
   isNotFound,
   lookForRootFolder,
   openSession,
-  ROOT_FOLDER,
-  rootFolder,
   SERVICE,
-  takeIdForSendFolder,
   whoami,
 } from "./session.ts";
 import { upload } from "./upload.ts";
@@ -56,49 +48,6 @@ async function connect(session: ProviderSession) {
     linkState: (target) => linkState(drive, target),
     listLinks: () => listLinks(drive),
   } satisfies ProviderParts & LinkSharer & LinkRevoker & Deleter & LinkLister;
-}
-
-/**
- * The album's folder, in the dmshare folder: Drive never renames, so no other send's names can
- * show in it, and it is this send's own folder (clean-up deletes it). It carries the send's id
- * (appProperties), so a retry after a lost reply finds it instead of making a second one.
- */
-async function createAlbum(drive: DriveSession, name: string, sendId: string): Promise<RemoteItem> {
-  const [parent, id] = await Promise.all([rootFolder(drive), takeIdForSendFolder(drive)]);
-  const data = await call(
-    drive.google,
-    `create the album folder "${name}"`,
-    createOnce(
-      async () =>
-        (
-          await drive.api.files.create({
-            requestBody: {
-              ...(id && { id }),
-              name,
-              mimeType: FOLDER_MIME,
-              parents: [parent],
-              appProperties: { [SEND_PROPERTY]: sendId },
-            },
-            fields: CREATED_FIELDS,
-          })
-        ).data,
-      () => folderOfSend(drive, parent, sendId),
-    ),
-  );
-  // Clean-up deletes this folder whole: an answer naming another item (the dmshare folder,
-  // another send's) must not be taken for it. Drive made the id; it can't be another's.
-  if (typeof data.id !== "string" || (id !== undefined && data.id !== id)) {
-    throw providerError(
-      `Google Drive answered dmshare's request for the album folder "${name}" with another item; dmshare uploaded nothing into it.`,
-      alteredAnswerHint("Google Drive"),
-    );
-  }
-  drive.unshared.add(data.id);
-  return {
-    remotePath: withoutControls(`${ROOT_FOLDER}/${data.name ?? name}`),
-    remoteId: data.id as string,
-    ...(data.webViewLink && { viewUrl: data.webViewLink }),
-  };
 }
 
 /** Removes files or folders; items already gone are not an error. */
