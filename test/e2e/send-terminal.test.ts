@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { waitFor, writeFiles } from "../helpers/cli.ts";
+import { writeFiles } from "../helpers/cli.ts";
 import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { jpegBytes } from "../helpers/media.ts";
-import { COLOUR_TERMINAL, useTerminals } from "../helpers/tmux.ts";
+import { COLOUR_TERMINAL, colouredScreen, useTerminals } from "../helpers/tmux.ts";
 
 // What send shows in a real terminal. Upload progress as a person sees it in a real terminal (tmux), with colour, without it
 // (NO_COLOR, TERM=dumb), and in a pipe. The emulator's bandwidth makes the upload last seconds:
@@ -34,13 +34,7 @@ describe("upload progress in a real terminal", () => {
   it("with colour: one line redrawn in place with the name, bytes, %, rate and ETA", async () => {
     const term = await sendAtTerminal({});
     await term.waitFor(MOVING);
-    // The spinner clears its line before each frame: a screen caught in between has no colour
-    // on it, so it is read again until a frame is there (or the outcome, also in colour).
-    const coloured = await waitFor(async () => {
-      const screen = await term.screen(true);
-      return screen.includes("\u001b[") ? screen : undefined;
-    }).catch(() => term.screen(true));
-    expect(coloured).toContain("\u001b[");
+    expect(await colouredScreen(term)).toContain("\u001b[");
     expect(await term.exitCode()).toBe(0);
     const screen = await term.screen();
     // Redrawn in place: no progress line is left behind, only the outcome.

@@ -6,7 +6,13 @@ import { useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { useGoogleTestbed } from "../helpers/google-testbed.ts";
 import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
-import { COLOUR_TERMINAL, hasTmux, startTerminal, type Terminal } from "../helpers/tmux.ts";
+import {
+  COLOUR_TERMINAL,
+  colouredScreen,
+  hasTmux,
+  startTerminal,
+  type Terminal,
+} from "../helpers/tmux.ts";
 
 // Ctrl-C at a colour terminal while the link request is in flight, at a provider that does
 // not answer it: the request is dropped at once (the held answer is released only when the
@@ -84,7 +90,7 @@ describe("Ctrl-C while Dropbox holds the answer to the link request", () => {
     bed.emulator.inject({ kind: "hold", until: untilTestEnds(), route: CREATE_LINK });
     const term = await open(bed, ["send", "held.jpg", "--via", "dropbox", "--no-copy"]);
     await requested(bed, before, CREATE_LINK);
-    expect(await term.screen(true)).toContain("\u001b[");
+    expect(await colouredScreen(term)).toContain("\u001b[");
     expect(bed.emulator.sharedLinks().filter((link) => link.pathLower.includes("held"))).toEqual([
       expect.objectContaining({ status: "active" }),
     ]);

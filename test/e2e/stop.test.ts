@@ -5,7 +5,7 @@ import { waitFor, writeFiles } from "../helpers/cli.ts";
 import { sentLinks, useDropboxTestbed } from "../helpers/dropbox-testbed.ts";
 import { readLedger } from "../helpers/ledger.ts";
 import { jpegBytes } from "../helpers/media.ts";
-import { COLOUR_TERMINAL, useTerminals } from "../helpers/tmux.ts";
+import { COLOUR_TERMINAL, colouredScreen, useTerminals } from "../helpers/tmux.ts";
 
 // Ctrl-C pressed by a person at a real colour terminal (tmux), with the spinner and the
 // questions drawn: one press stops the send, removes what was uploaded, makes no link, exit 130.
@@ -55,7 +55,7 @@ describe("Ctrl-C at a colour terminal", () => {
     // The spinner is drawn, in colour, while the bytes go up.
     await term.waitFor(/Uploading/);
     await waitFor(async () => (requested().includes("/2/files/upload") ? true : undefined));
-    expect(await term.screen(true)).toContain("\u001b[");
+    expect(await colouredScreen(term)).toContain("\u001b[");
     await term.press("C-c");
 
     expect(await term.exitCode()).toBe(130);

@@ -188,6 +188,19 @@ export async function startTerminal(args: string[], options: TerminalOptions): P
 
 const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * The screen with its escape codes, once it shows colour: a spinner clears its line before
+ * each frame, and a screen read in between has no colour on it. After `timeoutMs`, the last.
+ */
+export async function colouredScreen(terminal: Terminal, timeoutMs = 5_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const screen = await terminal.screen(true);
+    if (screen.includes("\u001b[") || Date.now() > deadline) return screen;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Whether tmux is installed (the terminal tests say how to install it when it is not). */
 export function hasTmux(): boolean {
   try {
