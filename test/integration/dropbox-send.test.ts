@@ -448,6 +448,25 @@ describe("bad input is refused before anything is uploaded", () => {
     expect(stderr).toContain("dmshare login dropbox");
   });
 
+  it("without credentials and with a photo that can't be cleaned → exit 3: the login is said first", async () => {
+    // The photo is prepared while the provider connects; its failure, coming first, must
+    // neither win nor go unhandled.
+    const damaged = Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xf0, 0x45, 0x78, 0x69, 0x66, 0, 0]);
+    await writeFiles(bed.dir, { "a.jpg": damaged });
+    const { code, stderr, stdout } = await dmshare(["send", "a.jpg", "--via", "dropbox"], {
+      env: { DMSHARE_DROPBOX_TOKEN: undefined },
+    });
+    expect(code).toBe(3);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("Not logged in to Dropbox");
+    expect(stderr).not.toContain("could not remove its metadata");
+    // Logged in, the same photo is refused as bad input.
+    const refused = await dmshare(["send", "a.jpg", "--via", "dropbox"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("could not remove its metadata");
+    expect(refused.stderr).toContain("Nothing was uploaded");
+  });
+
   it("with a token Dropbox rejects → exit 3 with the login command", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes() });
     const { code, stderr } = await dmshare(["send", "a.jpg", "--via", "dropbox"], {

@@ -65,13 +65,29 @@ export async function send(
     convertToJpeg: request.convertToJpeg,
     resize: request.resize,
   };
-  const provider = await connectProvider(ctx, providerName);
-  const terms = await agreeTerms(request, provider, providerName, plans, style);
-  // Round trips the upload needs go on while the files are prepared (not in a dry run: they
-  // may create, e.g. the dmshare folder on a Drive that has none yet).
-  if (!request.dryRun) provider.warmUp?.();
   return withWorkspace(async (workspace) => {
-    const prepared = await prepareAll(ctx, files, prepareOptions, workspace);
+    // The files are prepared while the provider's client loads and the terms are agreed:
+    // reading and writing copies leaves this thread idle, loading a client keeps it busy.
+    // Nothing is uploaded before both are done, and a provider that can't be used is said
+    // first, as when one followed the other.
+    const preparing = prepareAll(ctx, files, prepareOptions, workspace);
+    // Handled here so that failing while the provider connects is not an unhandled rejection;
+    // it is thrown where it is awaited below.
+    preparing.catch(() => {});
+    let provider: Provider;
+    let terms: Terms;
+    try {
+      provider = await connectProvider(ctx, providerName);
+      terms = await agreeTerms(request, provider, providerName, plans, style);
+    } catch (error) {
+      // Settled before the workspace is removed; the provider's error is the one said.
+      await preparing.catch(() => {});
+      throw error;
+    }
+    // Round trips the upload needs go on while the files are prepared (not in a dry run: they
+    // may create, e.g. the dmshare folder on a Drive that has none yet).
+    if (!request.dryRun) provider.warmUp?.();
+    const prepared = await preparing;
     const preparedPlans = planShares(prepared, planOptions, now);
     if (request.dryRun)
       return dryRunOutcome(ctx, provider, providerName, preparedPlans, request, terms);
