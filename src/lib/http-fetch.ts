@@ -6,7 +6,11 @@
 // (measured with perf on 2 cores; `--liftoff-only` made it go away), plus the WebAssembly
 // compile as the first call starts. node:http parses with the native llhttp: neither cost.
 import type { ClientRequest, IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
 import { Readable } from "node:stream";
+import { answer, Fields, isRequestLike } from "./answer.ts";
+
+const requireBuiltin = createRequire(import.meta.url);
 
 /** Statuses whose answer has no body (a Response refuses one). */
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
@@ -24,7 +28,7 @@ export function httpFetch(fallback: typeof fetch = globalThis.fetch): typeof fet
   return async (input, init) => {
     const redirect = init?.redirect ?? "follow";
     const outgoing =
-      input instanceof Request || redirect === "follow" ? undefined : await outgoingOf(init?.body);
+      isRequestLike(input) || redirect === "follow" ? undefined : await outgoingOf(init?.body);
     if (!outgoing) return fallback(input, init);
     const url = new URL(String(input));
     if (url.protocol !== "http:" && url.protocol !== "https:") return fallback(input, init);
@@ -70,7 +74,7 @@ export async function sendOver(
   outgoing: Outgoing,
   onRequest?: (request: ClientRequest) => boolean,
 ): Promise<Response> {
-  const headers = new Headers(init.headers);
+  const headers = new Fields(init.headers as ConstructorParameters<typeof Fields>[0]);
   const method = (init.method ?? "GET").toUpperCase();
   if ("bytes" in outgoing) {
     if (outgoing.type && !headers.has("content-type")) headers.set("content-type", outgoing.type);
@@ -81,8 +85,10 @@ export async function sendOver(
   if (!headers.has("accept")) headers.set("accept", "*/*");
   const { signal } = init;
   signal?.throwIfAborted();
-  const { request } =
-    url.protocol === "https:" ? await import("node:https") : await import("node:http");
+  // Not import(): node:http's module namespace reads its lazy exports, which load undici.
+  const { request } = (
+    url.protocol === "https:" ? requireBuiltin("node:https") : requireBuiltin("node:http")
+  ) as typeof import("node:http");
   return new Promise<Response>((resolve, reject) => {
     const failed = (error: unknown) => reject(signal?.aborted ? signal.reason : error);
     const sent = request(
@@ -113,18 +119,18 @@ export async function sendOver(
 /** The answer as a Response, its body decoded as fetch does (gzip, deflate, br). */
 async function responseOf(incoming: IncomingMessage, method: string): Promise<Response> {
   const status = incoming.statusCode ?? 502;
-  const headers = new Headers();
+  const headers = new Fields();
   for (const [name, value] of Object.entries(incoming.headers)) {
     for (const each of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, each);
   }
   if (NO_BODY.has(status) || method === "HEAD") {
     incoming.resume();
-    return new Response(null, { status, statusText: incoming.statusMessage, headers });
+    return answer(null, { status, statusText: incoming.statusMessage, headers });
   }
   // An empty answer needs no decoding (a gzip decoder fails on no bytes at all).
   const coding = headers.get("content-length") === "0" ? null : headers.get("content-encoding");
   const body = Readable.toWeb(await decoded(incoming, coding));
-  return new Response(body as ReadableStream, {
+  return answer(body, {
     status,
     statusText: incoming.statusMessage,
     headers,

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Readable } from "node:stream";
 import type { Ctx, Env } from "../context.ts";
+import { answer, isRequestLike } from "../lib/answer.ts";
 import { envMs } from "../lib/env.ts";
 import { providerError } from "../lib/errors.ts";
 import { stallTimeoutMs, streamingUploads } from "./streaming-fetch.ts";
@@ -60,7 +61,7 @@ function timedOut(text: string): Error {
 }
 
 const urlOf = (input: Parameters<typeof fetch>[0]) =>
-  new URL(input instanceof Request ? input.url : String(input));
+  new URL(isRequestLike(input) ? (input as Request).url : String(input));
 
 /**
  * The fetch for one provider. `hosts`: the hosts (`host:port` for a base URL override) its
@@ -211,9 +212,10 @@ function bounded(
       return reader.cancel(why);
     },
   });
-  return new Response(body, {
+  return answer(body, {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
+    url: response.url,
   });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Ctx } from "../context.ts";
 import { authError, interruptedError, usageError } from "../lib/errors.ts";
@@ -37,6 +37,8 @@ export async function receiveOAuthRedirect(options: LoopbackOptions): Promise<Lo
   const code = new Promise<string>((resolve, reject) => {
     settle = { resolve, reject };
   });
+  // Loaded here, at a login: importing node:http loads undici, which no other command needs.
+  const { createServer } = await import("node:http");
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     const answer = (status: number, title: string, body: string) =>

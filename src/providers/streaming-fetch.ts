@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { Env } from "../context.ts";
+import { Fields, isRequestLike } from "../lib/answer.ts";
 import { envMs } from "../lib/env.ts";
 import { sendOver } from "../lib/http-fetch.ts";
 import { FilePart } from "./transfer.ts";
@@ -23,8 +24,8 @@ export function stallTimeoutMs(env: Env): number {
 export function streamingUploads(fetchOthers: typeof fetch, stallMs: number): typeof fetch {
   return async (input, init) => {
     const body: unknown = init?.body;
-    if (!(body instanceof Readable) || input instanceof Request) return fetchOthers(input, init);
-    const headers = new Headers(init?.headers);
+    if (!(body instanceof Readable) || isRequestLike(input)) return fetchOthers(input, init);
+    const headers = new Fields(init?.headers as ConstructorParameters<typeof Fields>[0]);
     const { byteLength } = body as { byteLength?: unknown };
     if (typeof byteLength === "number" && !headers.has("content-length")) {
       headers.set("content-length", String(byteLength));

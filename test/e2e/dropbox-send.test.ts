@@ -45,6 +45,23 @@ describe("dmshare send on Dropbox", () => {
     expect(sent.files[0].remotePath).toBe(`/dmshare/${sent.id}/beach.jpg`);
   });
 
+  it("loads no undici: its calls go through node:http, and undici costs every send ~45 ms to load", async () => {
+    await writeFiles(bed.dir, { "pier.jpg": jpegBytes(6000) });
+    const report = `data:text/javascript,${encodeURIComponent(
+      `process.on("exit", () => process.stderr.write("builtins " + JSON.stringify(process.moduleLoadList) + "\\n"));`,
+    )}`;
+    const { code, stdout, stderr } = await dmshare(
+      ["send", "pier.jpg", "--via", "dropbox", "--json", "--no-copy"],
+      { env: { NODE_OPTIONS: `--import=${report}` } },
+    );
+    expect(code).toBe(0);
+    expect(bed.emulator.resolveSharedLink(JSON.parse(stdout).url)).toBeDefined();
+    const line = stderr.split("\n").find((each) => each.startsWith("builtins "));
+    const loaded = JSON.parse(line?.slice("builtins ".length) ?? "[]") as string[];
+    expect(loaded).toContain("NativeModule http");
+    expect(loaded.filter((name) => name.includes("undici"))).toEqual([]);
+  });
+
   it("prints the message for a person, with progress on stderr and a clipboard warning without a display", async () => {
     await writeFiles(bed.dir, { "cat.png": pngBytes(3000) });
     const { code, stdout, stderr } = await dmshare(["send", "cat.png", "--via", "dropbox"], {

@@ -36,7 +36,9 @@ export function httpErrorOf(error: unknown): GoogleHttpError | undefined {
   };
   const headers = response?.headers;
   const retryAfter =
-    headers instanceof Headers ? headers.get("retry-after") : headers?.["retry-after"];
+    typeof headers?.get === "function"
+      ? headers.get("retry-after")
+      : (headers as Record<string, string> | undefined)?.["retry-after"];
   const afterMs = retryAfterMs(retryAfter);
   if (typeof body.error === "string") {
     return {
