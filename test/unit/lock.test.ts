@@ -20,7 +20,11 @@ afterEach(() => work.cleanup());
  * A clock that only moves when the lock code sleeps (how long it waited, in its own time), and
  * a heartbeat timer that ticks each time that clock passes its period.
  */
-function fakeTime(start: number): LockEnvironment & { waited: () => number; beats: () => number } {
+function fakeTime(start: number): LockEnvironment & {
+  waited: () => number;
+  beats: () => number;
+  armed: () => number;
+} {
   let now = start;
   const timers: { every: number; next: number; tick: () => void }[] = [];
   let beats = 0;
@@ -45,6 +49,8 @@ function fakeTime(start: number): LockEnvironment & { waited: () => number; beat
     },
     waited: () => now - start,
     beats: () => beats,
+    /** Heartbeat timers running. */
+    armed: () => timers.length,
   };
 }
 
@@ -133,6 +139,10 @@ describe("the lock file", () => {
     await eventually(async () => (await readFile(lock, "utf8").catch(() => "")) !== "");
     const ours = await readFile(lock, "utf8");
     expect(ours).toMatch(new RegExp(`^${process.pid} [0-9a-z]{16}$`));
+    // And its heartbeat is running: the text lands before the holder has armed it (it still
+    // closes the file), and a waiter that moved the clock first would see no beat at all;
+    // under a loaded CI that window was wide enough to fail this test now and then.
+    await eventually(async () => time.armed() > 0);
     // Another process waits for it; the holder lets go well after the stale age.
     let waiterRan = false;
     const sleep = async (ms: number) => {
