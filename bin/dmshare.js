@@ -22,8 +22,20 @@ process.emitWarning = (warning, ...rest) => {
 };
 
 const interrupt = new AbortController();
-/** Set by the command while quitting now would leave something unfinished: how to finish it. */
-const lastWords = {};
+/**
+ * Set by the command while quitting now would leave something unfinished: how to finish it,
+ * and what must not stay behind (private copies of photos), removed as the process exits.
+ */
+const lastWords = { onQuitNow: new Set() };
+process.on("exit", () => {
+  for (const removeNow of lastWords.onQuitNow) {
+    try {
+      removeNow();
+    } catch {
+      // Exiting anyway: nothing else can be done here.
+    }
+  }
+});
 let interrupted = false;
 const onInterrupt = () => {
   if (!interrupted) {

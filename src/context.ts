@@ -56,9 +56,10 @@ export interface Ctx {
   onNotice?: (text: string, hint?: string) => void;
   /**
    * What a second Ctrl-C, which quits at once, prints: set while a command does something
-   * it would leave unfinished (how to finish it), else unset.
+   * it would leave unfinished (how to finish it), else unset. `onQuitNow` holds what must
+   * not stay behind however the process ends (run synchronously as it exits).
    */
-  lastWords?: { text?: string };
+  lastWords?: LastWords;
 }
 
 /**
@@ -79,4 +80,10 @@ export function clockFrom(setting: string | undefined, realNow = Date.now): () =
     }
     return new Date(start + (realNow() - startedAt));
   };
+}
+
+/** See Ctx.lastWords. */
+export interface LastWords {
+  text?: string;
+  onQuitNow?: Set<() => void>;
 }

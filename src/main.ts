@@ -8,6 +8,7 @@ import {
   clockFrom,
   type Env,
   type InputStream,
+  type LastWords,
   type OutputStream,
   type System,
 } from "./context.ts";
@@ -95,7 +96,7 @@ export function realSystem(proc: ProcessLike): System {
 export function realContext(
   proc: ProcessLike,
   signal: AbortSignal,
-  lastWords: { text?: string } = {},
+  lastWords: LastWords = {},
 ): Ctx {
   return {
     stdin: proc.stdin,

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -34,18 +35,26 @@ export interface PreparedFile extends LocalFile {
 
 /**
  * Runs `work` with a private temporary folder (0700) for prepared copies, and removes it
- * afterwards whatever happens (an error, Ctrl-C). The user's files are only ever read.
+ * afterwards whatever happens (an error, Ctrl-C, a second Ctrl-C that quits at once, given
+ * `onQuitNow`). The user's files are only ever read.
  */
-export async function withWorkspace<T>(work: (dir: string) => Promise<T>): Promise<T> {
+export async function withWorkspace<T>(
+  work: (dir: string) => Promise<T>,
+  onQuitNow?: Set<() => void>,
+): Promise<T> {
   let dir: string;
   try {
     dir = await mkdtemp(path.join(tmpdir(), "dmshare-"));
   } catch (error) {
     throw workspaceError(error, tmpdir(), "create a temporary folder in");
   }
+  // Quitting at once (a second Ctrl-C) skips the finally below: the copies go as it exits.
+  const removeNow = () => rmSync(dir, { recursive: true, force: true });
+  onQuitNow?.add(removeNow);
   try {
     return await work(dir);
   } finally {
+    onQuitNow?.delete(removeNow);
     await rm(dir, { recursive: true, force: true });
   }
 }

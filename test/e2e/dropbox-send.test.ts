@@ -129,8 +129,11 @@ describe("links stay independent and failures stay honest", () => {
     expect(await leftoverCopies()).toEqual([]);
   });
 
-  it("a second Ctrl-C during the clean-up exits at once, and no link is made after the first", async () => {
+  it("a second Ctrl-C during the clean-up exits at once, no link made after the first, no private copy left", async () => {
     await writeFiles(bed.dir, { "a.jpg": jpegBytes(3_000_000), "b.jpg": jpegBytes(3_000_000) });
+    // The private copies (metadata removed) are made in TMPDIR: none may stay behind.
+    const tmp = path.join(bed.dir, "tmp");
+    await mkdir(tmp);
     // The clean-up after the first Ctrl-C hangs on a delete whose answer is held until the end.
     let release = () => {};
     const until = new Promise<void>((resolve) => {
@@ -143,7 +146,7 @@ describe("links stay independent and failures stay honest", () => {
     try {
       const child = spawnCli(
         ["send", "a.jpg", "b.jpg", "--album", "Twice", "--via", "dropbox", "--no-copy"],
-        { cwd: bed.dir, env: bed.env() },
+        { cwd: bed.dir, env: { ...bed.env(), TMPDIR: tmp } },
       );
       const done = collect(child, 30_000);
       await waitFor(async () =>
@@ -161,6 +164,8 @@ describe("links stay independent and failures stay honest", () => {
       bed.emulator.clearFaults();
     }
     expect(paths()).not.toContain("/2/sharing/create_shared_link_with_settings");
+    // (Node keeps its compile cache there too.)
+    expect((await readdir(tmp)).filter((name) => name.startsWith("dmshare-"))).toEqual([]);
   });
 
   it("Ctrl-C in the middle of --each keeps and prints the links already made", async () => {

@@ -104,7 +104,7 @@ export async function send(
     };
     await shareInTurn(ctx, preparedPlans, outcome, share, observer);
     return outcome;
-  });
+  }, ctx.lastWords?.onQuitNow);
 }
 
 /** `--dry-run`: the real run's decisions on the prepared plans, and nothing done. */
