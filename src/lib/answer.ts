@@ -7,6 +7,7 @@
 import type { ReadableStream as WebStream } from "node:stream/web";
 
 type FieldInit =
+  | NonNullable<RequestInit["headers"]>
   | Iterable<readonly [string, string]>
   | { forEach(each: (value: string, name: string) => void): void }
   | Record<string, string | readonly string[] | undefined>;
@@ -133,13 +134,19 @@ export class Answer {
     return this.#used;
   }
 
-  async bytes(): Promise<Uint8Array> {
+  /** The whole body, read once (a Buffer may share its memory with others: see bytes). */
+  async #read(): Promise<Buffer> {
     if (this.#used) throw new TypeError("Body is unusable: Body has already been read");
     this.#used = true;
-    if (!this.#body) return new Uint8Array(0);
+    if (!this.#body) return Buffer.alloc(0);
     const chunks: Uint8Array[] = [];
     for await (const chunk of this.#body) chunks.push(chunk);
-    return new Uint8Array(Buffer.concat(chunks));
+    return Buffer.concat(chunks);
+  }
+
+  /** The body in memory of its own, so that its ArrayBuffer holds nothing else. */
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(await this.#read());
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
@@ -147,7 +154,7 @@ export class Answer {
   }
 
   async text(): Promise<string> {
-    return new TextDecoder().decode(await this.bytes());
+    return new TextDecoder().decode(await this.#read());
   }
 
   async json(): Promise<unknown> {
@@ -156,7 +163,7 @@ export class Answer {
 
   async blob(): Promise<Blob> {
     const type = this.headers.get("content-type") ?? "";
-    return new Blob([await this.bytes()], { type });
+    return new Blob([await this.#read()], { type });
   }
 
   async formData(): Promise<never> {

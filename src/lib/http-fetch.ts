@@ -74,7 +74,7 @@ export async function sendOver(
   outgoing: Outgoing,
   onRequest?: (request: ClientRequest) => boolean,
 ): Promise<Response> {
-  const headers = new Fields(init.headers as ConstructorParameters<typeof Fields>[0]);
+  const headers = new Fields(init.headers);
   const method = (init.method ?? "GET").toUpperCase();
   if ("bytes" in outgoing) {
     if (outgoing.type && !headers.has("content-type")) headers.set("content-type", outgoing.type);

@@ -25,7 +25,7 @@ export function streamingUploads(fetchOthers: typeof fetch, stallMs: number): ty
   return async (input, init) => {
     const body: unknown = init?.body;
     if (!(body instanceof Readable) || isRequestLike(input)) return fetchOthers(input, init);
-    const headers = new Fields(init?.headers as ConstructorParameters<typeof Fields>[0]);
+    const headers = new Fields(init?.headers);
     const { byteLength } = body as { byteLength?: unknown };
     if (typeof byteLength === "number" && !headers.has("content-length")) {
       headers.set("content-length", String(byteLength));
